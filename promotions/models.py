@@ -1,0 +1,1 @@
+"""Models of the promotions app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the returns app (filled in by its issue)."""

@@ -1,0 +1,122 @@
+"""One DRF exception handler: every API error becomes `{"code", "detail", "fields"?}`."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shop.api.parsers import RequestBodyTooLarge
+from shop.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+_CODES = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ValidationError: "validation_error",
+    RequestBodyTooLarge: "request_too_large",
+}
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _flatten(detail):
+    """DRF's nested ErrorDetail structures as plain JSON (lists of strings, dicts of those)."""
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list | tuple):
+        return [_flatten(v) for v in detail]
+    return str(detail)
+
+
+def _first_message(fields) -> str:
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            message = _first_message(value)
+            if message:
+                return message if key == "non_field_errors" else f"{key}: {message}"
+    if isinstance(fields, list):
+        for value in fields:
+            message = _first_message(value)
+            if message:
+                return message
+    if isinstance(fields, str):
+        return fields
+    return ""
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = error_body(exc.code, exc.detail, getattr(exc, "fields", None))
+        body.update({k: v for k, v in exc.extra.items() if k not in body})
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        return Response(
+            error_body("validation_error", _first_message(fields) or "Invalid input.", fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if not isinstance(fields, dict):
+            fields = {"non_field_errors": fields}
+        detail = _first_message(fields) or "Invalid input."
+        response.data = error_body(code, detail, fields)
+    else:
+        detail = (
+            exc.detail if isinstance(exc.detail, str) else _first_message(_flatten(exc.detail))
+        )
+        response.data = error_body(code, str(detail))
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(exc.wait)
+    return response
+
+
+def json_error_view(code: str, detail: str, status_code: int):
+    def view(request, *args, **kwargs):
+        return JsonResponse(error_body(code, detail), status=status_code)
+
+    return view
+
+
+def api_404(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def api_500(request):
+    return JsonResponse(
+        error_body("server_error", "Something went wrong on our side."), status=500
+    )

@@ -1,0 +1,58 @@
+"""Staff groups and the permissions each one gets (ARCHITECTURE.md, "Back office").
+
+Rules are by app and action so that models added by later issues join the right group
+the next time `setup_roles` runs (it also runs after every migrate).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+MERCHANDISER, OPERATIONS, FINANCE = "Merchandiser", "Operations", "Finance"
+
+# group -> list of (app_label, actions) ; actions from view/add/change/delete, "*" = all four.
+# Model-specific extras (custom permissions such as inventory.adjust_stock) use "codename:".
+ROLE_RULES: dict[str, list[tuple[str, str]]] = {
+    MERCHANDISER: [("catalog", "*"), ("promotions", "*"), ("inventory", "view")],
+    OPERATIONS: [
+        ("catalog", "view"),
+        ("orders", "*"),
+        ("returns", "*"),
+        ("inventory", "*"),
+        ("promotions", "view"),
+    ],
+    FINANCE: [
+        ("orders", "view"),
+        ("returns", "view"),
+        ("catalog", "view"),
+        ("orders", "codename:refund"),
+        ("returns", "codename:refund"),
+        ("orders", "codename:dispute"),
+    ],
+}
+
+
+def _permissions_for(app_label: str, actions: str):
+    base = Permission.objects.filter(content_type__app_label=app_label)
+    if actions == "*":
+        return base
+    if actions.startswith("codename:"):
+        return base.filter(codename__contains=actions.removeprefix("codename:"))
+    query = Q()
+    for action in actions.split(","):
+        query |= Q(codename__startswith=f"{action}_")
+    return base.filter(query)
+
+
+@transaction.atomic
+def setup_roles() -> dict[str, int]:
+    """Create or refresh the staff groups; return how many permissions each has. Idempotent."""
+    counts = {}
+    for name, rules in ROLE_RULES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = set()
+        for app_label, actions in rules:
+            perms.update(_permissions_for(app_label, actions))
+        group.permissions.set(perms)
+        counts[name] = len(perms)
+    return counts

@@ -1,0 +1,49 @@
+"""Reads of the platform core."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from shop.models import Market
+
+_MARKETS_CACHE_KEY = "shop:markets:v1"
+
+
+def list_markets() -> list[Market]:
+    """Active markets, cached briefly: every request needs them."""
+    markets = cache.get(_MARKETS_CACHE_KEY)
+    if markets is None:
+        markets = list(Market.objects.filter(is_active=True))
+        cache.set(_MARKETS_CACHE_KEY, markets, 60)
+    return markets
+
+
+def get_market(code: str | None) -> Market:
+    """The market with `code`, else the default one. Never raises: a shop always has a market.
+
+    Falls back to an unsaved US/USD market while the database has none (fresh install).
+    """
+    markets = {m.code: m for m in list_markets()}
+    wanted = (code or "").upper()
+    if wanted in markets:
+        return markets[wanted]
+    if settings.DEFAULT_MARKET in markets:
+        return markets[settings.DEFAULT_MARKET]
+    if markets:
+        return next(iter(markets.values()))
+    return Market(
+        code="US",
+        name="United States",
+        currency="USD",
+        countries=["US"],
+        timezone="America/New_York",
+        default_locale="en",
+    )
+
+
+def find_market(code: str) -> Market | None:
+    """The active market with exactly this code, or None (for validating explicit input)."""
+    return {m.code: m for m in list_markets()}.get((code or "").upper())
+
+
+def clear_market_cache() -> None:
+    cache.delete(_MARKETS_CACHE_KEY)

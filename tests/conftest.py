@@ -1,0 +1,81 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories.shop import PASSWORD, StaffFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
+# the test body (arranging data) are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(email="customer@example.com")
+
+
+@pytest.fixture
+def merchandiser(db):
+    return StaffFactory(email="merch@example.com", groups=["Merchandiser"])
+
+
+@pytest.fixture
+def operations_user(db):
+    return StaffFactory(email="ops@example.com", groups=["Operations"])
+
+
+@pytest.fixture
+def finance_user(db):
+    return StaffFactory(email="finance@example.com", groups=["Finance"])
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def merchandiser_api(merchandiser):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(merchandiser)
+    return client
+
+
+# --- Browser tests: Playwright driving Debian's Chromium (no downloaded browsers) ---
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
