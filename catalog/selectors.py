@@ -1,0 +1,274 @@
+"""Catalog reads shaped for the storefront and the public API.
+
+Everything a customer sees goes through here: only active products and active variants, prices
+in the market's currency, copy in the market's locale, availability from the plugged-in stock
+backend (settings.CATALOG_AVAILABILITY_BACKEND; the catalog never imports inventory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.http import Http404
+from django.utils.module_loading import import_string
+
+from catalog.models import (
+    Category,
+    Media,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    Variant,
+    VariantPrice,
+    VariantStatus,
+)
+from shop.models import Market
+
+SORTS = {
+    "featured": ("-published_at", "-created_at", "pk"),
+    "newest": ("-created_at", "pk"),
+    "price_asc": ("min_price_cents", "pk"),
+    "price_desc": ("-max_price_cents", "pk"),
+    "title": ("title", "pk"),
+}
+
+
+def _price_subquery(currency: str, aggregate):
+    prices = (
+        VariantPrice.objects.filter(
+            variant__product=OuterRef("pk"),
+            variant__status=VariantStatus.ACTIVE,
+            currency=currency,
+        )
+        .order_by()
+        .values("variant__product")
+        .annotate(value=aggregate("amount_cents"))
+        .values("value")
+    )
+    return Subquery(prices, output_field=IntegerField())
+
+
+def list_storefront_products(
+    *,
+    market: Market,
+    category: Category | None = None,
+    query: str = "",
+    sort: str = "featured",
+    attribute_filters: dict[str, str] | None = None,
+) -> QuerySet[Product]:
+    """Active products with `min_price_cents` / `max_price_cents` in the market's currency.
+
+    Only products with at least one active variant priced in that currency are listed, so the
+    storefront never shows a product it cannot sell in the market. `category` includes its
+    descendants; `query` is full-text on PostgreSQL and a substring match elsewhere.
+    """
+    priced = VariantPrice.objects.filter(
+        variant__product=OuterRef("pk"),
+        variant__status=VariantStatus.ACTIVE,
+        currency=market.currency,
+    )
+    products = (
+        Product.objects.active()
+        .filter(Exists(priced))
+        .select_related("brand")
+        .annotate(
+            min_price_cents=_price_subquery(market.currency, Min),
+            max_price_cents=_price_subquery(market.currency, Max),
+        )
+    )
+    if category is not None:
+        in_tree = Product.categories.through.objects.filter(
+            product=OuterRef("pk"), category_id__in=category.descendant_ids()
+        )
+        products = products.filter(Exists(in_tree))
+    for code, value in (attribute_filters or {}).items():
+        matches = Q(value_text__iexact=value)
+        if _int_or_none(value) is not None:
+            matches |= Q(value_number=_int_or_none(value))
+        if value.lower() in ("yes", "no", "true", "false"):
+            matches |= Q(value_boolean=value.lower() in ("yes", "true"))
+        attribute_values = ProductAttributeValue.objects.filter(
+            matches, product=OuterRef("pk"), attribute__code=code, attribute__is_filterable=True
+        )
+        products = products.filter(Exists(attribute_values))
+    if query.strip():
+        products = _search(products, query.strip())
+        if sort == "featured":
+            return products
+    return products.order_by(*SORTS.get(sort, SORTS["featured"]))
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """Full-text search over title, description, brand and SKU, best match first."""
+    sku_match = Variant.objects.filter(
+        product=OuterRef("pk"), status=VariantStatus.ACTIVE, sku__iexact=query
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="simple")
+            + SearchVector("brand__name", weight="B", config="simple")
+            + SearchVector("product_type", weight="B", config="simple")
+            + SearchVector("description", weight="C", config="simple")
+        )
+        search = SearchQuery(query, search_type="websearch", config="simple")
+        prefix = _prefix_query(query)
+        text_match = Q(search_vector=search)
+        if prefix is not None:
+            text_match |= Q(search_vector=prefix)
+        return (
+            products.annotate(search_vector=vector, rank=SearchRank(vector, search))
+            .filter(text_match | Q(Exists(sku_match)) | Q(title__icontains=query))
+            .order_by("-rank", "title", "pk")
+        )
+    words = query.split()
+    text = Q()
+    for word in words:
+        text &= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(brand__name__icontains=word)
+            | Q(product_type__icontains=word)
+        )
+    return products.filter(text | Q(Exists(sku_match))).order_by("title", "pk")
+
+
+def _prefix_query(query: str):
+    """`hood` finds `hoodie`: a prefix query over the words the customer typed."""
+    from django.contrib.postgres.search import SearchQuery
+
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in query.split()]
+    words = [w for w in words if w]
+    if not words:
+        return None
+    return SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
+
+
+def get_storefront_product(*, handle: str, market: Market) -> Product:
+    """One active product with everything its page needs, prefetched. Raises Http404.
+
+    `product.sellable_variants` holds its active variants with their prices and option values.
+    """
+    variants = (
+        Variant.objects.filter(status=VariantStatus.ACTIVE)
+        .prefetch_related(
+            Prefetch("prices", queryset=VariantPrice.objects.filter(currency=market.currency)),
+            Prefetch("option_values", queryset=OptionValue.objects.select_related("option")),
+            "media",
+        )
+        .order_by("position", "pk")
+    )
+    product = (
+        Product.objects.active()
+        .select_related("brand")
+        .prefetch_related(
+            "options__values",
+            "categories",
+            "translations",
+            Prefetch(
+                "attribute_values",
+                queryset=ProductAttributeValue.objects.select_related("attribute"),
+            ),
+            Prefetch("media", queryset=Media.objects.order_by("position", "pk")),
+            Prefetch("variants", queryset=variants, to_attr="sellable_variants"),
+        )
+        .filter(handle=handle)
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product")
+    return product
+
+
+@dataclass(frozen=True)
+class LocalizedCopy:
+    title: str
+    description: str
+    seo_title: str
+    seo_description: str
+
+
+def get_localized_copy(*, product: Product, locale: str) -> LocalizedCopy:
+    """The product's copy in `locale`, falling back field by field to the default copy."""
+    translation = next((t for t in product.translations.all() if t.locale == locale), None)
+    title = (translation and translation.title) or product.title
+    description = (translation and translation.description) or product.description
+    return LocalizedCopy(
+        title=title,
+        description=description,
+        seo_title=(translation and translation.seo_title) or product.seo_title or title,
+        seo_description=(translation and translation.seo_description)
+        or product.seo_description
+        or description[:160],
+    )
+
+
+def get_variant_prices(*, variant_ids, currency: str) -> dict[int, VariantPrice]:
+    """{variant_id: VariantPrice} in one currency, one query."""
+    return {
+        p.variant_id: p
+        for p in VariantPrice.objects.filter(variant_id__in=list(variant_ids), currency=currency)
+    }
+
+
+def get_available_quantities(*, variant_ids, market: Market) -> dict[int, int] | None:
+    """{variant_id: units a customer can buy in `market`}, or None when no stock backend is
+    plugged in (the catalog alone knows nothing of stock: show no availability claim)."""
+    backend_path = settings.CATALOG_AVAILABILITY_BACKEND
+    if not backend_path:
+        return None
+    backend = import_string(backend_path)
+    quantities = backend(variant_ids=list(variant_ids), market=market)
+    return {vid: max(0, int(quantities.get(vid, 0))) for vid in variant_ids}
+
+
+def get_in_stock_product_ids(*, product_ids, market: Market) -> set[int] | None:
+    """Ids among `product_ids` with at least one active variant available, or None (no backend)."""
+    variant_rows = list(
+        Variant.objects.filter(product_id__in=list(product_ids), status=VariantStatus.ACTIVE)
+        .values_list("pk", "product_id")
+        .order_by()
+    )
+    available = get_available_quantities(variant_ids=[v for v, _ in variant_rows], market=market)
+    if available is None:
+        return None
+    return {pid for vid, pid in variant_rows if available.get(vid, 0) > 0}
+
+
+def list_category_tree() -> list[Category]:
+    """Every category in path order, for navigation (children follow their parent)."""
+    categories = list(Category.objects.order_by("path"))
+    for category in categories:
+        category.depth = category.path.count("/")
+    return categories
+
+
+def get_category(*, path: str) -> Category:
+    """The category at slug `path` ("apparel/hoodies") or a bare slug. Raises Http404."""
+    category = Category.objects.filter(path=path.strip("/")).first()
+    if category is None:
+        category = Category.objects.filter(slug=path.strip("/").rsplit("/", 1)[-1]).first()
+    if category is None:
+        raise Http404("No such category")
+    return category
