@@ -211,6 +211,11 @@ MARKET_COOKIE = "market"
 # import inventory (dependencies point one way): inventory plugs in its ATP reader here.
 CATALOG_AVAILABILITY_BACKEND = env("CATALOG_AVAILABILITY_BACKEND", "")
 LOW_STOCK_THRESHOLD = 5
+# `seed_demo` runs these in order (dotted paths: each app seeds its own models).
+DEMO_SEEDERS = [
+    "shop.seeding.seed_demo_users",
+    "catalog.seeding.seed_demo_catalog",
+]
 
 LOGGING = {
     "version": 1,

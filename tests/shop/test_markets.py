@@ -1,0 +1,41 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from shop.models import Channel, Market
+from shop.selectors import find_market, get_market
+
+pytestmark = pytest.mark.django_db
+
+
+def test_markets_and_channels_are_seeded_by_migration():
+    markets = {m.code: (m.currency, m.timezone) for m in Market.objects.all()}
+
+    assert markets == {
+        "US": ("USD", "America/New_York"),
+        "CA": ("CAD", "America/Toronto"),
+        "EU": ("EUR", "Europe/Berlin"),
+    }
+    assert set(Channel.objects.values_list("code", flat=True)) == {
+        "web",
+        "ios",
+        "pos",
+        "marketplace",
+    }
+
+
+def test_get_market_falls_back_to_default_for_unknown_codes():
+    assert get_market("ca").code == "CA"
+    assert get_market("XX").code == "US"
+    assert get_market(None).code == "US"
+    assert find_market("XX") is None
+
+
+def test_market_refuses_unknown_currency_and_timezone():
+    market = Market(
+        code="ZZ", name="Nowhere", currency="XYZ", timezone="Mars/Olympus", countries=["ZZ"]
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        market.full_clean()
+
+    assert set(excinfo.value.message_dict) == {"currency", "timezone"}
