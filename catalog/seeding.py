@@ -1,4 +1,4 @@
-"""A realistic demo catalog: apparel in colours and sizes, books with ISBNs, electronics with GTINs.
+"""A realistic demo catalog: apparel in colours and sizes, books with ISBNs, electronics, GTINs.
 
 Deterministic (a seeded RNG) and idempotent: a second run finds the demo products and changes
 nothing. Rows are written in bulk so the embedded SQLite demo starts in seconds.
@@ -170,14 +170,14 @@ def _seed_attributes() -> dict[str, Attribute]:
     for position, (code, name, translations, kind, unit, filterable) in enumerate(specs):
         attributes[code], _ = Attribute.objects.get_or_create(
             code=code,
-            defaults=dict(
-                name=name,
-                name_translations=translations,
-                kind=kind,
-                unit=unit,
-                is_filterable=filterable,
-                position=position,
-            ),
+            defaults={
+                "name": name,
+                "name_translations": translations,
+                "kind": kind,
+                "unit": unit,
+                "is_filterable": filterable,
+                "position": position,
+            },
         )
     return attributes
 
@@ -200,8 +200,8 @@ def _apparel_plans(rng: random.Random) -> list[_Plan]:
                         handle=f"{adjective}-{noun}".lower().replace(" ", "-"),
                         title=title,
                         description=(
-                            f"The {title.lower()} by {brand}: a relaxed fit in {material.lower()}, "
-                            "pre-washed so it keeps its shape."
+                            f"The {title.lower()} by {brand}: a relaxed fit in "
+                            f"{material.lower()}, pre-washed so it keeps its shape."
                         ),
                         brand=brand,
                         category_path=f"apparel/{sub}",
@@ -448,7 +448,7 @@ def _colour_media(variants, value_sets, rng) -> list[Media]:
 
 
 def _demo_image(name: str, rgb: tuple[int, int, int], rng: random.Random) -> str:
-    """Write a small gradient PNG to media storage (no image library needed) and return its name."""
+    """Write a small gradient PNG to media storage (no image library needed); return its name."""
     path = f"products/demo/{name}"
     if not default_storage.exists(path):
         default_storage.save(path, ContentFile(_gradient_png(48, 48, rgb, rng.randint(0, 40))))
