@@ -1,19 +1,29 @@
 """Reads of the platform core."""
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 
 from shop.models import Market
 
 _MARKETS_CACHE_KEY = "shop:markets:v1"
+logger = logging.getLogger(__name__)
 
 
 def list_markets() -> list[Market]:
     """Active markets, cached briefly: every request needs them."""
-    markets = cache.get(_MARKETS_CACHE_KEY)
+    try:
+        markets = cache.get(_MARKETS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage must not take the storefront down
+        logger.warning("cache unavailable; reading markets from the database", exc_info=True)
+        return list(Market.objects.filter(is_active=True))
     if markets is None:
         markets = list(Market.objects.filter(is_active=True))
-        cache.set(_MARKETS_CACHE_KEY, markets, 60)
+        try:
+            cache.set(_MARKETS_CACHE_KEY, markets, 60)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; markets not cached", exc_info=True)
     return markets
 
 
