@@ -8,7 +8,20 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from django.db.models.signals import post_delete, post_save
+
+        from shop.models import Market
+
         post_migrate.connect(_refresh_roles, sender=self, dispatch_uid="shop.refresh_roles")
+        # Cache invalidation only: an edited market shows up on the next request.
+        for signal in (post_save, post_delete):
+            signal.connect(_forget_markets, sender=Market, dispatch_uid=f"shop.markets.{signal}")
+
+
+def _forget_markets(sender, **kwargs):
+    from shop.selectors import clear_market_cache
+
+    clear_market_cache()
 
 
 def _refresh_roles(sender, **kwargs):
