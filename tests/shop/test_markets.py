@@ -39,3 +39,13 @@ def test_market_refuses_unknown_currency_and_timezone():
         market.full_clean()
 
     assert set(excinfo.value.message_dict) == {"currency", "timezone"}
+
+
+def test_editing_a_market_is_visible_on_the_next_read():
+    assert get_market("CA").default_locale == "en"
+    market = Market.objects.get(code="CA")
+    market.default_locale = "fr"
+
+    market.save()
+
+    assert get_market("CA").default_locale == "fr"
