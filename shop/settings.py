@@ -131,6 +131,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Inventory: reservation TTLs, WMS webhook, count staleness, routing ---
+INVENTORY_RESERVATION_TTL_SECONDS = int(env("INVENTORY_RESERVATION_TTL_SECONDS", "900"))
+INVENTORY_CART_RESERVATION_TTL_SECONDS = int(env("INVENTORY_CART_RESERVATION_TTL_SECONDS", "600"))
+INVENTORY_MAX_RESERVATION_TTL_SECONDS = 7 * 24 * 3600
+INVENTORY_MAX_QUANTITY = int(env("INVENTORY_MAX_QUANTITY", "1000000"))
+INVENTORY_STALENESS_BUDGET_SECONDS = int(env("INVENTORY_STALENESS_BUDGET_SECONDS", "86400"))
+INVENTORY_DEFAULT_ROUTING = env("INVENTORY_DEFAULT_ROUTING", "closest")
+INVENTORY_DEFAULT_LOCATION = env("INVENTORY_DEFAULT_LOCATION", "")
+INVENTORY_EXPIRY_INTERVAL_SECONDS = int(env("INVENTORY_EXPIRY_INTERVAL_SECONDS", "60"))
+WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", "" if PRODUCTION else "dev-wms-webhook-secret")
+WMS_WEBHOOK_TOLERANCE_SECONDS = 300
+CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
+    "task": "inventory.tasks.expire_reservations",
+    "schedule": float(INVENTORY_EXPIRY_INTERVAL_SECONDS),
+}
+
 # A cache outage must never log everyone out: sessions live in the database, cache in front.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -209,7 +225,9 @@ DEFAULT_MARKET = "US"
 MARKET_COOKIE = "market"
 # Where the storefront and API learn how many units a customer can buy. The catalog does not
 # import inventory (dependencies point one way): inventory plugs in its ATP reader here.
-CATALOG_AVAILABILITY_BACKEND = env("CATALOG_AVAILABILITY_BACKEND", "")
+CATALOG_AVAILABILITY_BACKEND = env(
+    "CATALOG_AVAILABILITY_BACKEND", "inventory.selectors.available_quantities"
+)
 LOW_STOCK_THRESHOLD = 5
 # `seed_demo` runs these in order (dotted paths: each app seeds its own models).
 DEMO_SEEDERS = [

@@ -1,0 +1,83 @@
+"""Inventory's refusals. The API turns each into `{code, detail, …extra}` with its status."""
+
+from shop.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+
+
+class InsufficientStock(Conflict):
+    """Not enough stock is available."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, lines: list[dict]):
+        skus = ", ".join(line["sku"] for line in lines)
+        super().__init__(f"Not enough stock for {skus}.", lines=lines)
+        self.lines = lines
+
+
+class InvalidQuantity(ValidationFailed):
+    code = "invalid_quantity"
+
+
+class UnknownSku(ValidationFailed):
+    code = "unknown_sku"
+
+    def __init__(self, skus):
+        skus = sorted({str(s) for s in skus})
+        super().__init__(f"Unknown SKU: {', '.join(skus)}.", fields={"sku": skus}, skus=skus)
+
+
+class UnknownLocation(ValidationFailed):
+    code = "unknown_location"
+
+    def __init__(self, code: str):
+        super().__init__(f"Unknown or inactive location: {code}.", fields={"location": [code]})
+
+
+class DuplicateSku(ValidationFailed):
+    code = "duplicate_sku"
+
+    def __init__(self, skus):
+        skus = sorted(set(skus))
+        super().__init__(f"SKU listed more than once: {', '.join(skus)}.", skus=skus)
+
+
+class ReasonRequired(ValidationFailed):
+    code = "reason_required"
+
+    def __init__(self):
+        super().__init__("Say why the stock changes.", fields={"reason": ["Required."]})
+
+
+class StockBelowPromised(Conflict):
+    """The change would leave fewer units than are reserved or being picked."""
+
+    code = "stock_below_reserved"
+
+
+class ReservationNotActive(Conflict):
+    """The reservation no longer holds stock."""
+
+    code = "reservation_not_active"
+
+
+class ReservationNotFound(NotFound):
+    """No such reservation."""
+
+    code = "reservation_not_found"
+
+
+class InvalidTransfer(ValidationFailed):
+    code = "invalid_transfer"
+
+
+class InvalidTransferTransition(Conflict):
+    """The transfer cannot do that in its current state."""
+
+    code = "invalid_transition"
+
+
+class InvalidSignature(DomainError):
+    """The webhook signature is missing, wrong or too old."""
+
+    code = "invalid_signature"
+    status_code = 400

@@ -1,0 +1,198 @@
+"""Reads of stock: ATP per location and per market, policies, the default location, the ledger."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from inventory.models import (
+    ATP_EXPRESSION,
+    Location,
+    MarketRouting,
+    ReservationPolicy,
+    ReservationPolicyMode,
+    StockLevel,
+    StockMovement,
+)
+
+
+def _market_pk(market) -> int | None:
+    return getattr(market, "pk", None)
+
+
+def list_market_locations(*, market) -> list[Location]:
+    """Active locations serving `market` (a saved shop.Market), in priority order."""
+    if _market_pk(market) is None:
+        return []
+    return list(Location.objects.serving(market).order_by("priority", "code"))
+
+
+def available_quantities(*, variant_ids, market) -> dict[int, int]:
+    """{variant_id: units a customer can buy in `market`}: one query, never negative.
+
+    Sums each active market location's ATP, a location below zero counting as zero so that
+    one location's safety stock never hides another's units. Not cached: it must be right
+    straight after a reservation; the query is one indexed aggregate.
+    """
+    variant_ids = list(variant_ids)
+    result = dict.fromkeys(variant_ids, 0)
+    if not variant_ids or _market_pk(market) is None:
+        return result
+    rows = (
+        StockLevel.objects.filter(
+            variant_id__in=variant_ids, location__is_active=True, location__markets=market
+        )
+        .values("variant_id")
+        .annotate(atp=Sum(Greatest(ATP_EXPRESSION, Value(0))))
+        .order_by()
+    )
+    for row in rows:
+        result[row["variant_id"]] = max(0, row["atp"] or 0)
+    return result
+
+
+@dataclass(frozen=True)
+class LocationAtp:
+    location: Location
+    level: StockLevel | None
+
+    @property
+    def atp(self) -> int:
+        return self.level.atp if self.level else 0
+
+
+def list_variant_levels(*, variant, locations=None):
+    """A variant's StockLevels (with their location), optionally only at `locations`."""
+    qs = StockLevel.objects.filter(variant=variant).select_related("location")
+    if locations is not None:
+        qs = qs.filter(location__in=list(locations))
+    return qs.order_by("location__priority", "location__code")
+
+
+def get_atp(*, variant, locations=None) -> tuple[int, list[StockLevel]]:
+    """(total ATP over active locations, clamped at 0 per location; the levels) for staff."""
+    levels = list(list_variant_levels(variant=variant, locations=locations))
+    total = sum(max(0, lvl.atp) for lvl in levels if lvl.location.is_active)
+    return total, levels
+
+
+def with_atp(queryset):
+    """Annotate StockLevels with `atp_value` and `total_atp` (all active locations)."""
+    total = (
+        StockLevel.objects.filter(variant_id=OuterRef("variant_id"), location__is_active=True)
+        .values("variant_id")
+        .annotate(t=Sum(Greatest(ATP_EXPRESSION, Value(0))))
+        .values("t")
+    )
+    return queryset.annotate(
+        atp_value=ATP_EXPRESSION,
+        total_atp=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
+    )
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str
+    ttl_seconds: int
+
+    @property
+    def reserves_at_add_to_cart(self) -> bool:
+        return self.mode == ReservationPolicyMode.AT_ADD_TO_CART
+
+
+def get_reservation_policy(variant, market=None) -> Policy:
+    """When to reserve `variant` in `market`: the most specific ReservationPolicy row.
+
+    Variant beats product, market-specific beats any-market; none: `at_checkout`.
+    """
+    market_match = Q(market__isnull=True)
+    if _market_pk(market) is not None:
+        market_match |= Q(market_id=market.pk)
+    candidates = list(
+        ReservationPolicy.objects.filter(
+            Q(variant_id=variant.pk) | Q(variant__isnull=True, product_id=variant.product_id)
+        ).filter(market_match)
+    )
+    if not candidates:
+        return Policy(
+            ReservationPolicyMode.AT_CHECKOUT, settings.INVENTORY_RESERVATION_TTL_SECONDS
+        )
+    best = max(candidates, key=lambda r: (r.variant_id is not None, r.market_id is not None))
+    default_ttl = (
+        settings.INVENTORY_CART_RESERVATION_TTL_SECONDS
+        if best.mode == ReservationPolicyMode.AT_ADD_TO_CART
+        else settings.INVENTORY_RESERVATION_TTL_SECONDS
+    )
+    return Policy(best.mode, best.ttl_seconds or default_ttl)
+
+
+def get_routing_strategy(market) -> str:
+    """The market's routing strategy, else INVENTORY_DEFAULT_ROUTING."""
+    if _market_pk(market) is not None:
+        row = MarketRouting.objects.filter(market_id=market.pk).first()
+        if row:
+            return row.strategy
+    return settings.INVENTORY_DEFAULT_ROUTING
+
+
+def get_default_location() -> Location | None:
+    """Where stock goes when nobody says: INVENTORY_DEFAULT_LOCATION, else the first active."""
+    code = settings.INVENTORY_DEFAULT_LOCATION
+    if code:
+        location = Location.objects.active().filter(code=code).first()
+        if location:
+            return location
+    return Location.objects.active().order_by("priority", "code").first()
+
+
+def get_location(*, code: str) -> Location:
+    """The active location with `code`. Raises UnknownLocation."""
+    from inventory.exceptions import UnknownLocation
+
+    location = Location.objects.active().filter(code=code).first() if code else None
+    if location is None:
+        raise UnknownLocation(str(code))
+    return location
+
+
+def list_ledger_mismatches() -> list[dict]:
+    """StockLevels whose on_hand differs from the sum of their movements (should be none)."""
+    ledger = (
+        StockMovement.objects.filter(
+            variant_id=OuterRef("variant_id"), location_id=OuterRef("location_id")
+        )
+        .values("variant_id", "location_id")
+        .annotate(s=Sum("delta"))
+        .values("s")
+    )
+    levels = StockLevel.objects.annotate(
+        ledger=Coalesce(Subquery(ledger, output_field=IntegerField()), Value(0))
+    ).exclude(on_hand=F("ledger"))
+    mismatches = [
+        {
+            "sku": lvl.variant.sku,
+            "location": lvl.location.code,
+            "on_hand": lvl.on_hand,
+            "ledger": lvl.ledger,
+        }
+        for lvl in levels.select_related("variant", "location")
+    ]
+    orphans = (
+        StockMovement.objects.values("variant_id", "location_id")
+        .annotate(s=Sum("delta"))
+        .exclude(s=0)
+        .order_by()
+    )
+    known = set(StockLevel.objects.values_list("variant_id", "location_id"))
+    for row in orphans:
+        if (row["variant_id"], row["location_id"]) not in known:
+            mismatches.append(
+                {
+                    "sku": str(row["variant_id"]),
+                    "location": str(row["location_id"]),
+                    "on_hand": None,
+                    "ledger": row["s"],
+                }
+            )
+    return mismatches

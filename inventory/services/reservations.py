@@ -1,0 +1,395 @@
+"""Reservations: reserve (all-or-nothing), commit, pick, consume, release, extend, expire.
+
+Lock order, everywhere:
+- `reserve` locks the StockLevel rows it may touch in pk order, then takes expired
+  reservation rows with SKIP LOCKED (it never waits on a reservation row);
+- services handed reservations lock those rows first (pk order), then stock rows (pk order);
+- the expiry sweep takes reservation rows with SKIP LOCKED, then stock rows in pk order.
+Nobody waits for a reservation row while holding a stock row, so none of these deadlock.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import Variant
+from inventory import selectors
+from inventory.exceptions import (
+    InsufficientStock,
+    InvalidQuantity,
+    ReservationNotActive,
+    StockBelowPromised,
+)
+from inventory.models import (
+    ATP_EXPRESSION,
+    HOLDING_STATUSES,
+    OPEN_STATUSES,
+    MovementKind,
+    Reservation,
+    ReservationKind,
+    ReservationStatus,
+    StockLevel,
+)
+from inventory.services._common import (
+    Move,
+    check_quantity,
+    record_movements,
+    resolve_variants,
+    skip_locked_supported,
+)
+from inventory.services.routing import plan_allocations
+
+Lines = Mapping[Variant | str, int] | Iterable[tuple[Variant | str, int]]
+
+
+def _ttl(ttl: timedelta | int | None) -> timedelta:
+    if ttl is None:
+        return timedelta(seconds=settings.INVENTORY_RESERVATION_TTL_SECONDS)
+    if isinstance(ttl, timedelta):
+        seconds = ttl.total_seconds()
+    elif isinstance(ttl, int) and not isinstance(ttl, bool):
+        seconds = ttl
+    else:
+        raise InvalidQuantity("ttl must be seconds or a timedelta.", fields={"ttl": ["Invalid."]})
+    if not 0 < seconds <= settings.INVENTORY_MAX_RESERVATION_TTL_SECONDS:
+        raise InvalidQuantity("ttl is out of range.", fields={"ttl": [f"{seconds}s"]})
+    return timedelta(seconds=seconds)
+
+
+def _demand(lines: Lines) -> tuple[dict[int, int], dict[int, str]]:
+    items = list(lines.items() if isinstance(lines, Mapping) else lines)
+    if not items:
+        raise InvalidQuantity("Nothing to reserve.", fields={"lines": ["Empty."]})
+    for _ref, qty in items:
+        check_quantity(qty)
+    variants = resolve_variants(ref for ref, _ in items)
+    demand: dict[int, int] = defaultdict(int)
+    skus = {}
+    for ref, qty in items:
+        variant = variants[ref]
+        demand[variant.pk] += qty
+        skus[variant.pk] = variant.sku
+    for variant_id, qty in demand.items():
+        check_quantity(qty, field=f"quantity of {skus[variant_id]}")
+    return dict(demand), skus
+
+
+def _lock_expired(queryset, limit: int | None = None) -> list[tuple[int, int, int, int]]:
+    queryset = queryset.order_by("pk")
+    if skip_locked_supported():
+        queryset = queryset.select_for_update(skip_locked=True)
+    rows = queryset.values_list("pk", "variant_id", "location_id", "quantity")
+    return list(rows[:limit] if limit else rows)
+
+
+def _give_back(rows, *, status: str, now) -> int:
+    """Mark locked ACTIVE reservation rows `status` and return their units to stock (pk order)."""
+    if not rows:
+        return 0
+    Reservation.objects.filter(
+        pk__in=[r[0] for r in rows], status=ReservationStatus.ACTIVE
+    ).update(status=status, updated_at=now)
+    per_level: dict[tuple[int, int], int] = defaultdict(int)
+    for _pk, variant_id, location_id, quantity in rows:
+        per_level[(variant_id, location_id)] += quantity
+    _update_many({"reserved": per_level})
+    return len(rows)
+
+
+@transaction.atomic
+def reserve(
+    *,
+    lines: Lines,
+    market,
+    owner: str,
+    ttl: timedelta | int | None = None,
+    kind: str = ReservationKind.SOFT,
+) -> list[Reservation]:
+    """Reserve every line in `market` for `owner` (cart_… / ord_…), or nothing.
+
+    `lines` maps a Variant or SKU to a quantity. Routing (the market's strategy) picks the
+    location(s); a line is split only when no single location can fill it. Expired holds of
+    these SKUs are released first, so a late beat never blocks a buyer. Each allocation is a
+    conditional UPDATE that only succeeds while enough ATP remains.
+
+    Locks: the market's StockLevel rows of these variants, in pk order; then expired
+    reservation rows (SKIP LOCKED). Raises UnknownSku, InvalidQuantity, and InsufficientStock
+    with `lines=[{sku, requested, available}]` (everything rolled back).
+    """
+    if not owner or not isinstance(owner, str):
+        raise InvalidQuantity("A reservation needs an owner reference.", fields={"owner": ["?"]})
+    demand, skus = _demand(lines)
+    expires_at = None if kind == ReservationKind.HARD else timezone.now() + _ttl(ttl)
+    status = (
+        ReservationStatus.COMMITTED if kind == ReservationKind.HARD else ReservationStatus.ACTIVE
+    )
+    locations = selectors.list_market_locations(market=market)
+    location_ids = [loc.pk for loc in locations]
+
+    levels = list(
+        StockLevel.objects.select_for_update()
+        .filter(variant_id__in=list(demand), location_id__in=location_ids)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    expired = _lock_expired(
+        Reservation.objects.expired(now).filter(
+            variant_id__in=list(demand), location_id__in=location_ids
+        )
+    )
+    if expired:
+        _give_back(expired, status=ReservationStatus.EXPIRED, now=now)
+        levels = list(StockLevel.objects.filter(pk__in=[lvl.pk for lvl in levels]).order_by("pk"))
+
+    plan = plan_allocations(
+        demand=demand,
+        atp={(lvl.variant_id, lvl.location_id): lvl.atp for lvl in levels},
+        locations=locations,
+        strategy=selectors.get_routing_strategy(market),
+        market=market,
+    )
+    if plan.short:
+        raise InsufficientStock(_shortfall(plan.short, demand, skus))
+
+    level_pk = {(lvl.variant_id, lvl.location_id): lvl.pk for lvl in levels}
+    for alloc in sorted(plan.allocations, key=lambda a: level_pk[(a.variant_id, a.location_id)]):
+        updated = (
+            StockLevel.objects.filter(pk=level_pk[(alloc.variant_id, alloc.location_id)])
+            .alias(atp=ATP_EXPRESSION)
+            .filter(atp__gte=alloc.quantity)
+            .update(reserved=F("reserved") + alloc.quantity)
+        )
+        if not updated:  # only a caller bypassing the locks gets here
+            available = selectors.available_quantities(variant_ids=list(demand), market=market)
+            raise InsufficientStock(_shortfall(available, demand, skus))
+    return Reservation.objects.bulk_create(
+        Reservation(
+            variant_id=a.variant_id,
+            location_id=a.location_id,
+            quantity=a.quantity,
+            status=status,
+            kind=kind,
+            expires_at=expires_at,
+            owner=owner,
+        )
+        for a in plan.allocations
+    )
+
+
+def _shortfall(available: Mapping[int, int], demand, skus) -> list[dict]:
+    return [
+        {"sku": skus[vid], "requested": qty, "available": max(0, available.get(vid, 0))}
+        for vid, qty in demand.items()
+        if vid in available and available[vid] < qty
+    ]
+
+
+reserve_stock = reserve
+
+
+def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[Reservation]:
+    if reservations is None and not owner:
+        raise ReservationNotActive("Say which reservations.")
+    qs = Reservation.objects.select_for_update().order_by("pk")
+    if reservations is not None:
+        pks = (
+            [r.pk for r in reservations]
+            if not isinstance(reservations, Reservation)
+            else [reservations.pk]
+        )
+        qs = qs.filter(pk__in=pks)
+    if owner:
+        qs = qs.filter(owner=owner)
+    return list(qs)
+
+
+@transaction.atomic
+def commit(*, reservation: Reservation | None = None, owner: str | None = None):
+    """Make soft holds hard (payment authorized): no TTL any more. Idempotent.
+
+    Locks the reservation rows. Raises ReservationNotActive if a hold was already
+    released or expired (the caller must reserve again).
+    """
+    rows = _lock_reservations(reservations=reservation, owner=owner)
+    open_rows = [r for r in rows if r.status in OPEN_STATUSES]
+    lost = [r for r in rows if r.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED)]
+    if lost or not open_rows:
+        raise ReservationNotActive("The reservation has expired or was released.")
+    to_commit = [r.pk for r in open_rows if r.status == ReservationStatus.ACTIVE]
+    Reservation.objects.filter(pk__in=to_commit).update(
+        status=ReservationStatus.COMMITTED,
+        kind=ReservationKind.HARD,
+        expires_at=None,
+        updated_at=timezone.now(),
+    )
+    return list(Reservation.objects.filter(pk__in=[r.pk for r in open_rows]).order_by("pk"))
+
+
+@transaction.atomic
+def release(*, reservation: Reservation | None = None, owner: str | None = None) -> int:
+    """Give held units back (cancel, decline, cart emptied). Idempotent: returns units freed.
+
+    Locks reservation rows (pk order), then stock rows (pk order). Consumed, released and
+    expired reservations are left alone.
+    """
+    rows = _lock_reservations(reservations=reservation, owner=owner)
+    now = timezone.now()
+    reserved: dict[tuple[int, int], int] = defaultdict(int)
+    picking: dict[tuple[int, int], int] = defaultdict(int)
+    for r in rows:
+        if r.status in HOLDING_STATUSES:
+            reserved[(r.variant_id, r.location_id)] += r.quantity
+        elif r.status == ReservationStatus.PICKING:
+            picking[(r.variant_id, r.location_id)] += r.quantity
+    freed = [r.pk for r in rows if r.status in OPEN_STATUSES]
+    if not freed:
+        return 0
+    Reservation.objects.filter(pk__in=freed).update(
+        status=ReservationStatus.RELEASED, updated_at=now
+    )
+    _update_many({"reserved": reserved, "in_transit_out": picking})
+    return sum(reserved.values()) + sum(picking.values())
+
+
+def _update_many(changes: Mapping[str, Mapping[tuple[int, int], int]]) -> None:
+    """Subtract per-field quantities from levels, touching each level once, in pk order."""
+    per_level: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for field, quantities in changes.items():
+        for key, qty in quantities.items():
+            if qty:
+                per_level[key][field] = qty
+    if not per_level:
+        return
+    match = Q()
+    for variant_id, location_id in per_level:
+        match |= Q(variant_id=variant_id, location_id=location_id)
+    levels = StockLevel.objects.filter(match).values_list("pk", "variant_id", "location_id")
+    for pk, variant_id, location_id in sorted(levels):
+        fields = per_level[(variant_id, location_id)]
+        StockLevel.objects.filter(pk=pk).update(
+            **{field: F(field) - qty for field, qty in fields.items()}
+        )
+
+
+@transaction.atomic
+def extend(
+    *, reservation: Reservation | None = None, owner: str | None = None, ttl=None
+) -> list[Reservation]:
+    """Push back the expiry of ACTIVE soft holds to now + ttl. Locks the reservation rows.
+
+    Raises ReservationNotActive if none is active any more.
+    """
+    rows = [
+        r
+        for r in _lock_reservations(reservations=reservation, owner=owner)
+        if r.status == ReservationStatus.ACTIVE
+    ]
+    if not rows:
+        raise ReservationNotActive("No active reservation to extend.")
+    expires_at = timezone.now() + _ttl(ttl)
+    Reservation.objects.filter(pk__in=[r.pk for r in rows]).update(
+        expires_at=expires_at, updated_at=timezone.now()
+    )
+    for r in rows:
+        r.expires_at = expires_at
+    return rows
+
+
+@transaction.atomic
+def start_picking(*, reservation: Reservation) -> Reservation:
+    """Move a held reservation's units from `reserved` to `in_transit_out` (being packed).
+
+    Locks the reservation, then its stock row. Raises ReservationNotActive. Idempotent.
+    """
+    (row,) = _lock_reservations(reservations=reservation) or [None]
+    if row is None or row.status not in OPEN_STATUSES:
+        raise ReservationNotActive()
+    if row.status == ReservationStatus.PICKING:
+        return row
+    StockLevel.objects.filter(variant_id=row.variant_id, location_id=row.location_id).update(
+        reserved=F("reserved") - row.quantity, in_transit_out=F("in_transit_out") + row.quantity
+    )
+    row.status = ReservationStatus.PICKING
+    row.save(update_fields=["status", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def consume(
+    *, reservation: Reservation, quantity: int | None = None, actor=None, reference: str = ""
+) -> Reservation:
+    """Ship `quantity` (default: all) units of a reservation: on_hand and the hold go down.
+
+    A partial consume splits off a CONSUMED row and leaves the rest open. Locks the
+    reservation, then its stock row. Appends a `sale` movement. Raises ReservationNotActive,
+    InvalidQuantity, StockBelowPromised (the units are still in transit to this location).
+    """
+    (row,) = _lock_reservations(reservations=reservation) or [None]
+    if row is None or row.status not in OPEN_STATUSES:
+        raise ReservationNotActive()
+    qty = row.quantity if quantity is None else check_quantity(quantity)
+    if qty > row.quantity:
+        raise InvalidQuantity(f"Only {row.quantity} units are held.", fields={"quantity": [qty]})
+    held = "in_transit_out" if row.status == ReservationStatus.PICKING else "reserved"
+    level = StockLevel.objects.select_for_update().get(
+        variant_id=row.variant_id, location_id=row.location_id
+    )
+    if level.on_hand < qty:
+        raise StockBelowPromised("Those units have not arrived at this location yet.")
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand=F("on_hand") - qty, **{held: F(held) - qty}
+    )
+    record_movements(
+        [Move(level, MovementKind.SALE, -qty, level.on_hand - qty)],
+        actor=actor,
+        reference=reference or row.owner,
+    )
+    now = timezone.now()
+    if qty == row.quantity:
+        row.status = ReservationStatus.CONSUMED
+        row.save(update_fields=["status", "updated_at"])
+        return row
+    Reservation.objects.filter(pk=row.pk).update(quantity=F("quantity") - qty, updated_at=now)
+    return Reservation.objects.create(
+        variant_id=row.variant_id,
+        location_id=row.location_id,
+        quantity=qty,
+        status=ReservationStatus.CONSUMED,
+        kind=row.kind,
+        expires_at=row.expires_at,
+        owner=row.owner,
+    )
+
+
+@transaction.atomic
+def reassign(*, owner: str, new_owner: str) -> int:
+    """Hand a cart's open holds to its order (cart_… -> ord_…). Locks the reservation rows."""
+    rows = [r.pk for r in _lock_reservations(owner=owner) if r.status in OPEN_STATUSES]
+    return Reservation.objects.filter(pk__in=rows).update(
+        owner=new_owner, updated_at=timezone.now()
+    )
+
+
+def expire_reservations(*, batch_size: int = 500, now=None, max_batches: int | None = None) -> int:
+    """Release ACTIVE reservations whose TTL has passed; returns how many. Safe to run anywhere.
+
+    Each batch is its own transaction: up to `batch_size` rows taken with FOR UPDATE SKIP
+    LOCKED (concurrent sweeps and reservers never take the same row twice), then their
+    stock rows in pk order.
+    """
+    total, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            moment = now or timezone.now()
+            rows = _lock_expired(Reservation.objects.expired(moment), limit=batch_size)
+            done = _give_back(rows, status=ReservationStatus.EXPIRED, now=moment)
+        total += done
+        batches += 1
+        if done < batch_size:
+            break
+    return total

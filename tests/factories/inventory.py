@@ -1,0 +1,42 @@
+import factory
+
+from inventory.models import Location, LocationKind, StockLevel
+from shop.models import Market
+
+
+def market(code: str = "US") -> Market:
+    """A market seeded by shop's data migration (US, CA, EU)."""
+    return Market.objects.get(code=code)
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    """An active US warehouse serving the US market (pass `markets=[...]` to choose)."""
+
+    class Meta:
+        model = Location
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"loc-{n}")
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    kind = LocationKind.WAREHOUSE
+    country = "US"
+    priority = 100
+
+    @factory.post_generation
+    def markets(self, create, extracted, **kwargs):
+        if not create:
+            return
+        codes = ["US"] if extracted is None else extracted
+        self.markets.set(Market.objects.filter(code__in=codes))
+
+
+def stock(variant, location, on_hand: int, *, safety_stock: int = 0) -> StockLevel:
+    """Stock that exists through the real services, so the ledger matches on_hand."""
+    from inventory import services
+
+    if on_hand:
+        services.receive_stock(variant=variant, location=location, quantity=on_hand)
+    if safety_stock:
+        services.set_safety_stock(variant=variant, location=location, safety_stock=safety_stock)
+    level, _ = StockLevel.objects.get_or_create(variant=variant, location=location)
+    return level
