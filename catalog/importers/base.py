@@ -1,0 +1,276 @@
+"""What every catalog import format shares: reading the file, the parsed plan, the result.
+
+A format parser (emporium, shopify) turns a `Table` into `ProductSpec`s, recording row errors and
+warnings in an `ImportResult`; `catalog.importing` then writes the specs in one transaction.
+Parsers never touch the database, so a file with a malformed cell is refused before any query.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+
+from shop.money import is_known_currency, parse_decimal_amount
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is a sentence for the merchandiser."""
+
+
+@dataclass
+class Table:
+    """Rows of a spreadsheet as {header: text}, each with its spreadsheet row number."""
+
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+@dataclass
+class VariantSpec:
+    line: int
+    sku: str
+    values: list[str]  # one value per product option, in option order
+    fields: dict[str, Any] = field(default_factory=dict)  # weight_grams, status: only if given
+    prices: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    identifiers: dict[str, list[str]] = field(default_factory=dict)  # kind -> values, if given
+    position: int = 0
+
+
+@dataclass
+class MediaSpec:
+    line: int
+    url: str
+    alt_text: str = ""
+    position: int = 0
+    variant_sku: str | None = None
+
+
+@dataclass
+class ProductSpec:
+    line: int
+    handle: str
+    fields: dict[str, Any] = field(default_factory=dict)  # product columns present in the file
+    brand: str | None = None
+    has_brand: bool = False
+    categories: list[str] | None = None  # slug paths; None when the file has no such column
+    options: list[tuple[str, list[str]]] = field(default_factory=list)
+    has_options: bool = False
+    variants: list[VariantSpec] = field(default_factory=list)
+    media: list[MediaSpec] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+ROW_ACTIONS = ("error", "create", "update", "skip")  # strongest first
+
+
+@dataclass
+class RowReport:
+    line: int
+    handle: str = ""
+    sku: str = ""
+    action: str = "skip"
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """What an import did or would do, row by row; nothing is written when `has_errors`."""
+
+    format: str
+    dry_run: bool
+    file_errors: list[str] = field(default_factory=list)
+    rows: dict[int, RowReport] = field(default_factory=dict)
+    # Stock counts from the file (Shopify's Variant Inventory Qty), by SKU.
+    inventory: dict[str, int] = field(default_factory=dict)
+    committed: bool = False
+
+    def row(self, line: int, *, handle: str = "", sku: str = "") -> RowReport:
+        report = self.rows.setdefault(line, RowReport(line=line))
+        report.handle = report.handle or handle
+        report.sku = report.sku or sku
+        return report
+
+    def error(self, line: int, column: str, message: str) -> None:
+        report = self.row(line)
+        report.errors.append(f"{column}: {message}" if column else message)
+        report.action = "error"
+
+    def warning(self, line: int, column: str, message: str) -> None:
+        self.row(line).warnings.append(f"{column}: {message}" if column else message)
+
+    def mark(self, line: int, action: str) -> None:
+        report = self.row(line)
+        if ROW_ACTIONS.index(action) < ROW_ACTIONS.index(report.action):
+            report.action = action
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors) or any(r.errors for r in self.rows.values())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("created", "updated", "skipped", "warnings", "errors"), 0)
+        names = {"create": "created", "update": "updated", "skip": "skipped"}
+        for report in self.rows.values():
+            if report.action in names:
+                counts[names[report.action]] += 1
+            counts["warnings"] += len(report.warnings)
+            counts["errors"] += len(report.errors)
+        counts["errors"] += len(self.file_errors)
+        return counts
+
+    def summary(self) -> str:
+        counts = self.counts
+        return ", ".join(f"{counts[k]} {k}" for k in counts)
+
+    def messages(self) -> list[str]:
+        """Every error and warning as one line each, file-level errors first."""
+        lines = list(self.file_errors)
+        for line in sorted(self.rows):
+            report = self.rows[line]
+            lines += [f"Row {line}: error: {m}" for m in report.errors]
+            lines += [f"Row {line}: warning: {m}" for m in report.warnings]
+        return lines
+
+
+# --- Reading the file -------------------------------------------------------------------------
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Read CSV (UTF-8, with or without BOM) or XLSX bytes; raise ImportFileError if unreadable."""
+    limit = settings.CATALOG_IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise ImportFileError(
+            f"The file is {len(data):,} bytes; the largest accepted is {limit:,} bytes. "
+            "Split it into several files."
+        )
+    if not data.strip():
+        raise ImportFileError("The file is empty.")
+    if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
+        headers, records = _read_xlsx(data)
+    else:
+        headers, records = _read_csv(data)
+    headers = [h.strip() for h in headers]
+    while headers and not headers[-1]:
+        headers.pop()  # trailing empty header cells are common in spreadsheets
+    if not headers:
+        raise ImportFileError("The first row must name the columns; it is empty.")
+    duplicates = sorted({h for h in headers if h and headers.count(h) > 1})
+    if duplicates:
+        raise ImportFileError(f"Columns appear more than once: {', '.join(duplicates)}.")
+    rows = []
+    for line, cells in records:
+        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+            raise ImportFileError(
+                f"Row {line} has {len(cells)} cells but the header names only {len(headers)}."
+            )
+        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(headers)}
+        if any(values.values()):
+            rows.append((line, values))
+    if not rows:
+        raise ImportFileError("The file has a header but no rows to import.")
+    return Table(headers=headers, rows=rows)
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise ImportFileError(
+            "The file is UTF-16 or binary, not a UTF-8 CSV. In your spreadsheet choose "
+            "'CSV UTF-8' (or upload an .xlsx workbook)."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"The file is not UTF-8 text (byte 0x{data[exc.start]:02X} at position "
+            f"{exc.start}). Save it as 'CSV UTF-8' and upload it again."
+        ) from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        records = [(n, row) for n, row in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise ImportFileError(f"The CSV is malformed: {exc}.") from None
+    headers = records[0][1] if records else []
+    return headers, records[1:]
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    import openpyxl  # imported here: only spreadsheets need it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        records = [
+            (n, [_cell_text(value) for value in row])
+            for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        book.close()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as exc:
+        raise ImportFileError(
+            f"The file is not a readable XLSX workbook ({exc.__class__.__name__}). "
+            "Save it again from your spreadsheet as .xlsx or as CSV UTF-8."
+        ) from None
+    headers = records[0][1] if records else []
+    return headers, records[1:]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)  # repr of a float is its shortest round-trip form: 19.99 stays "19.99"
+
+
+def missing_columns(table: Table, required: tuple[str, ...]) -> list[str]:
+    present = {h.lower() for h in table.headers}
+    return [name for name in required if name.lower() not in present]
+
+
+# --- Cell parsers shared by the formats and the admin forms -----------------------------------
+
+
+def parse_price(text: str, currency: str) -> int:
+    """Parse a decimal price cell into minor units; raise ValueError with a sentence."""
+    if not is_known_currency(currency):
+        raise ValueError(f"'{currency}' is not an ISO 4217 currency code.")
+    cents = parse_decimal_amount(text, currency)
+    if cents < 0:
+        raise ValueError(f"'{text}' is negative; prices are 0 or more.")
+    return cents
+
+
+def parse_grams(text: str) -> int:
+    """Parse a weight in grams, rounding fractions half up (Shopify writes 226.796185)."""
+    try:
+        grams = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number of grams.") from None
+    if not grams.is_finite() or grams < 0:
+        raise ValueError(f"'{text}' is not a weight in grams (0 or more).")
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_int(text: str) -> int:
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"'{text}' is not a whole number.")
+    return int(number)
+
+
+def split_list(text: str, sep: str = ",") -> list[str]:
+    return [part.strip() for part in (text or "").split(sep) if part.strip()]
