@@ -148,7 +148,7 @@ CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
 }
 
 # A cache outage must never log everyone out: sessions live in the database, cache in front.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "shop.sessions"
 
 AUTH_USER_MODEL = "shop.User"
 LOGIN_URL = "/accounts/login/"

@@ -63,7 +63,7 @@ def test_embedded_defaults_use_sqlite_locmem_and_eager_celery():
         "django.db.backends.sqlite3",
         "django.core.cache.backends.locmem.LocMemCache",
         "True",
-        "django.contrib.sessions.backends.cached_db",
+        "shop.sessions",
         "True",
     ]
 
@@ -87,4 +87,4 @@ def test_environment_selects_postgresql_and_redis():
 
 
 def test_sessions_survive_a_cache_outage_because_they_live_in_the_database():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_ENGINE == "shop.sessions"

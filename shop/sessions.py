@@ -1,0 +1,50 @@
+"""Sessions in PostgreSQL with Redis in front, that keep working when Redis does not.
+
+Django's cached_db backend tolerates a cache error when reading and saving, but not when it
+refills the cache after a miss, checks a new key (`exists`) or logs out (`delete`). During an
+outage we skip the cache there too: the database is the truth, so nobody is logged out or
+locked out.
+"""
+
+import logging
+
+from django.contrib.sessions.backends import cached_db
+
+logger = logging.getLogger("django.contrib.sessions")
+
+
+class SessionStore(cached_db.SessionStore):
+    def load(self):
+        try:
+            data = self._cache.get(self.cache_key)
+        except Exception:  # noqa: BLE001 - cache down or key refused: read the database
+            data = None
+        if data is not None:
+            return data
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        try:
+            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+        except Exception:  # noqa: BLE001
+            logger.warning("session cache unavailable; served from the database", exc_info=True)
+        return data
+
+    def exists(self, session_key):
+        try:
+            if session_key and (self.cache_key_prefix + session_key) in self._cache:
+                return True
+        except Exception:  # noqa: BLE001 - any cache failure: ask the database
+            logger.warning("session cache unavailable; checking the database", exc_info=True)
+        return cached_db.DBStore.exists(self, session_key)
+
+    def delete(self, session_key=None):
+        try:
+            super().delete(session_key)
+        except Exception:  # noqa: BLE001
+            # The row is gone from the database (done first); a stale cache entry can't outlive
+            # its expiry, and it is unreachable without the session key, which the user lost.
+            logger.warning(
+                "session cache unavailable; deleted from the database only", exc_info=True
+            )
