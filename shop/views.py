@@ -1,10 +1,81 @@
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from shop import services
+from shop.exceptions import ValidationFailed
+from shop.forms import SignupForm
+
+HOME_PRODUCTS = 8
+HOME_CATEGORIES = 6
 
 
+@require_safe
 def home(request):
-    return HttpResponse("Emporium")
+    """The front page: featured and newest products and the top-level categories."""
+    from catalog import selectors as catalog
+    from catalog.models import Category
+
+    market = request.market
+    featured = list(
+        catalog.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
+    )
+    newest = catalog.list_storefront_products(market=market, sort="newest").exclude(
+        pk__in=[p.pk for p in featured]
+    )[:HOME_PRODUCTS]
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "featured": catalog.list_product_cards(products=featured, market=market),
+            "newest": catalog.list_product_cards(products=newest, market=market),
+            "top_categories": Category.objects.filter(parent__isnull=True).order_by(
+                "position", "name"
+            )[:HOME_CATEGORIES],
+        },
+    )
+
+
+def signup(request):
+    """Create a customer account from an e-mail address and a password, then log in."""
+    if request.user.is_authenticated:
+        return redirect("account")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.register_customer(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
+        except services.EmailAlreadyRegistered:
+            form.add_error(
+                "email",
+                _("An account with this e-mail address already exists. Sign in instead?"),
+            )
+        except ValidationFailed as exc:
+            for field, messages in exc.fields.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(next_url or "account")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+def account(request):
+    """The customer's account page. Orders and returns arrive with the checkout."""
+    return render(request, "account/index.html", {"orders": []})
 
 
 def healthz(request):

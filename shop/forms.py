@@ -1,0 +1,52 @@
+"""Storefront account forms: shape checks only; register_customer owns the rules."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form, with the username field presented as the e-mail address."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("That e-mail address and password do not match an account."),
+    }
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("Repeat the password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_hints = password_validators_help_texts()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("password")
+            and cleaned.get("password_confirm")
+            and cleaned["password"] != cleaned["password_confirm"]
+        ):
+            self.add_error("password_confirm", _("The two passwords differ."))
+        return cleaned
