@@ -1,0 +1,507 @@
+"""The merchandiser's console: brands, the category tree, attributes and products.
+
+A product, its options (with values typed as "S, M, L"), its variants (option values, weight and
+a price per market currency), translations, attribute values and media are all edited on the
+product page; a variant's full price list and identifiers are on its own page.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import CharField, Count, Max, Min, Q, Value
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog import publishing
+from catalog.admin_import import CatalogImportExportMixin
+from catalog.importers.base import parse_price, split_list
+from catalog.models import (
+    Attribute,
+    Brand,
+    Category,
+    Media,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductTranslation,
+    Variant,
+    VariantIdentifier,
+    VariantPrice,
+    option_key_for,
+)
+from shop.models import Market
+from shop.money import Money, format_decimal_amount
+
+# --- Forms: the same rules as the spreadsheet import (catalog.importing) -----------------------
+
+
+def inline_currencies() -> list[str]:
+    """Currencies with a price column on the variant inline: the active markets'."""
+    currencies = Market.objects.filter(is_active=True).values_list("currency", flat=True)
+    return list(dict.fromkeys(currencies)) or ["USD", "CAD", "EUR"]
+
+
+class OptionForm(forms.ModelForm):
+    values = forms.CharField(
+        label=_("Values"),
+        help_text=_("In display order, separated by commas: S, M, L"),
+        widget=forms.TextInput(attrs={"size": 50}),
+    )
+
+    class Meta:
+        model = Option
+        fields = ["name", "values"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["values"] = ", ".join(v.value for v in self.instance.values.all())
+
+    def clean_values(self) -> list[str]:
+        values = split_list(self.cleaned_data["values"])
+        seen = set()
+        for value in values:
+            if value.lower() in seen:
+                raise ValidationError(_("'%(value)s' is listed twice."), params={"value": value})
+            if len(value) > 100:
+                raise ValidationError(_("A value is at most 100 characters."))
+            seen.add(value.lower())
+        if not values:
+            raise ValidationError(_("Give at least one value."))
+        return values
+
+    def save(self, commit=True):
+        option = super().save(commit=commit)
+        if commit:
+            self._save_values(option)
+        return option
+
+    def _save_values(self, option: Option) -> None:
+        wanted = self.cleaned_data["values"]
+        current = {v.value.lower(): v for v in option.values.all()}
+        keep = {w.lower() for w in wanted}
+        # Removing a value also unlinks it from variants; the variant formset already refused
+        # the submit if a variant still used it.
+        option.values.exclude(pk__in=[v.pk for k, v in current.items() if k in keep]).delete()
+        for position, value in enumerate(wanted):
+            existing = current.get(value.lower())
+            if existing is None:
+                OptionValue.objects.create(option=option, value=value, position=position)
+            elif (existing.value, existing.position) != (value, position):
+                existing.value, existing.position = value, position
+                existing.save(update_fields=["value", "position"])
+
+
+class OptionFormSet(forms.BaseInlineFormSet):
+    def kept_forms(self) -> list[OptionForm]:
+        return [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("name") and not form.cleaned_data.get("DELETE")
+        ]
+
+    def kept_options(self) -> list[tuple[str, list[str]]]:
+        return [(f.cleaned_data["name"], f.cleaned_data["values"]) for f in self.kept_forms()]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        names = set()
+        for form in self.kept_forms():
+            name = form.cleaned_data["name"].strip().lower()
+            if name in names:
+                form.add_error("name", _("Another option has this name."))
+            names.add(name)
+
+    def save(self, commit=True):
+        saved = super().save(commit=commit)
+        if commit:
+            # Option order is row order: variants' "option 1..3" columns follow it.
+            for position, form in enumerate(self.kept_forms()):
+                if form.instance.pk and form.instance.position != position:
+                    Option.objects.filter(pk=form.instance.pk).update(position=position)
+        return saved
+
+
+class VariantInlineForm(forms.ModelForm):
+    """A variant row: SKU, one value per option, weight, status and a price per currency."""
+
+    currencies: tuple[str, ...] = ()
+
+    class Meta:
+        model = Variant
+        fields = ["sku", "weight_grams", "status", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        variant = self.instance
+        if variant.pk:
+            # SKU is identity: shown, never editable (clean_sku refuses a forged change).
+            self.fields["sku"].widget.attrs.update(readonly=True, tabindex="-1")
+            values = {ov.option_id: ov.value for ov in variant.option_values.all()}
+            options = list(variant.product.options.all())
+            for n, option in enumerate(options[:3], start=1):
+                self.initial[f"option{n}"] = values.get(option.pk, "")
+            prices = {p.currency: p.amount_cents for p in variant.prices.all()}
+            for currency in self.currencies:
+                if currency in prices:
+                    amount = format_decimal_amount(prices[currency], currency)
+                    self.initial[f"price_{currency}"] = amount
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        if self.instance.pk and sku != self.instance.sku:
+            raise ValidationError(
+                _("The SKU cannot change once saved (it is %(sku)s). Add a new variant instead."),
+                params={"sku": self.instance.sku},
+            )
+        return sku
+
+    def clean(self):
+        cleaned = super().clean()
+        self.prices = {}
+        for currency in self.currencies:
+            text = (cleaned.get(f"price_{currency}") or "").strip()
+            try:
+                self.prices[currency] = parse_price(text, currency) if text else None
+            except ValueError as exc:
+                self.add_error(f"price_{currency}", str(exc))
+        return cleaned
+
+    def save(self, commit=True):
+        variant = super().save(commit=False)
+        if not commit:
+            return variant
+        options = list(variant.product.options.prefetch_related("values"))
+        chosen = getattr(self, "chosen_values", [])
+        values = []
+        for option, wanted in zip(options, chosen, strict=False):
+            values += [v for v in option.values.all() if v.value.lower() == wanted.lower()]
+        variant.option_key = option_key_for(v.pk for v in values)
+        variant.save()
+        variant.option_values.set(values)
+        self._save_prices(variant)
+        return variant
+
+    def _save_prices(self, variant: Variant) -> None:
+        for currency, cents in self.prices.items():
+            if cents is None:
+                variant.prices.filter(currency=currency).delete()
+            else:
+                VariantPrice.objects.update_or_create(
+                    variant=variant, currency=currency, defaults={"amount_cents": cents}
+                )
+
+
+def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
+    """A VariantInlineForm class with option columns named after the product's options."""
+    attrs: dict = {"currencies": tuple(currencies)}
+    for n in range(1, 4):
+        label = option_names[n - 1] if n <= len(option_names) else _("Option %(n)d") % {"n": n}
+        attrs[f"option{n}"] = forms.CharField(
+            label=label, required=False, widget=forms.TextInput(attrs={"size": 8})
+        )
+    for currency in currencies:
+        attrs[f"price_{currency}"] = forms.CharField(
+            label=_("Price %(currency)s") % {"currency": currency},
+            required=False,
+            widget=forms.TextInput(attrs={"size": 7, "inputmode": "decimal"}),
+        )
+    return type("VariantInlineForm", (VariantInlineForm,), attrs)
+
+
+class VariantFormSet(forms.BaseInlineFormSet):
+    """Each variant picks exactly one value per option; no two variants share a combination."""
+
+    option_formset: OptionFormSet | None = None
+
+    def options(self) -> list[tuple[str, list[str]]] | None:
+        if self.option_formset is not None:
+            if not self.option_formset.is_valid():
+                return None  # the option rows show their own errors first
+            return self.option_formset.kept_options()
+        product = self.instance
+        if not product.pk:
+            return []
+        return [(o.name, [v.value for v in o.values.all()]) for o in product.options.all()]
+
+    def clean(self):
+        super().clean()
+        options = self.options()
+        if options is None:
+            return
+        seen: dict[tuple[str, ...], int] = {}
+        for index, form in enumerate(self.forms):
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            if not form.instance.pk and not form.has_changed():
+                continue
+            chosen = self._choose(form, options)
+            if chosen is None:
+                continue
+            combo = tuple(v.lower() for v in chosen)
+            if combo in seen:
+                label = " / ".join(chosen) or _("no options")
+                form.add_error(
+                    None,
+                    _("Variant %(n)d already has these options (%(label)s).")
+                    % {"n": seen[combo] + 1, "label": label},
+                )
+            seen.setdefault(combo, index)
+
+    def _choose(self, form, options) -> list[str] | None:
+        chosen, ok = [], True
+        for n in range(1, 4):
+            typed = (form.cleaned_data.get(f"option{n}") or "").strip()
+            if n > len(options):
+                if typed:
+                    form.add_error(f"option{n}", _("The product has no option %(n)d.") % {"n": n})
+                    ok = False
+                continue
+            name, values = options[n - 1]
+            match = next((v for v in values if v.lower() == typed.lower()), None)
+            if not typed:
+                form.add_error(f"option{n}", _("Choose a %(name)s.") % {"name": name})
+                ok = False
+            elif match is None:
+                form.add_error(
+                    f"option{n}",
+                    _("'%(typed)s' is not a %(name)s (%(values)s).")
+                    % {"typed": typed, "name": name, "values": ", ".join(values)},
+                )
+                ok = False
+            else:
+                chosen.append(match)
+        form.chosen_values = chosen
+        return chosen if ok else None
+
+    def save(self, commit=True):
+        if commit:
+            # Two variants may swap combinations in one submit; free their keys first so the
+            # unique (product, option_key) constraint never sees a transient duplicate.
+            changed = [f.instance.pk for f in self.forms if f.instance.pk and f.has_changed()]
+            for pk in changed:
+                Variant.objects.filter(pk=pk).update(option_key=f"~{pk}")
+        return super().save(commit=commit)
+
+
+class VariantIdentifierForm(forms.ModelForm):
+    """Identifier values are normalised and check-digit validated by VariantIdentifier.clean()."""
+
+    class Meta:
+        model = VariantIdentifier
+        fields = ["kind", "value"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "value" in self.errors:
+            kind = self.cleaned_data.get("kind", "")
+            self.errors["value"] = self.error_class(
+                [f"{kind.upper()}: {message}" for message in self.errors["value"]]
+            )
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["path", "name", "parent", "position"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "path"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["path"]
+    fields = ["name", "slug", "parent", "path", "description", "position"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "unit", "is_filterable", "position"]
+    list_filter = ["kind", "is_filterable"]
+    search_fields = ["code", "name"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    form = OptionForm
+    formset = OptionFormSet
+    fields = ["name", "values"]
+    extra = 0
+    max_num = 3  # the spreadsheet formats (ours and Shopify's) carry three options
+    verbose_name_plural = _("Options (up to three; values separated by commas)")
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    formset = VariantFormSet
+    extra = 1
+    show_change_link = True
+    verbose_name_plural = _("Variants (prices, identifiers and more on each variant's page)")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        option_names = [o.name for o in obj.options.all()] if obj else []
+        kwargs["form"] = variant_inline_form(inline_currencies(), option_names)
+        kwargs["fields"] = None  # the form's own field list, including its price columns
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        form = variant_inline_form(inline_currencies(), [])
+        return list(form.base_fields)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("option_values", "prices")
+
+
+class ProductTranslationInline(admin.StackedInline):
+    model = ProductTranslation
+    extra = 0
+
+
+class ProductAttributeValueInline(admin.TabularInline):
+    model = ProductAttributeValue
+    extra = 0
+    fields = ["attribute", "value_text", "value_number", "value_boolean"]
+    autocomplete_fields = ["attribute"]
+
+
+class MediaInline(admin.TabularInline):
+    model = Media
+    extra = 0
+    fields = ["image", "external_url", "alt_text", "variant", "position"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Only this product's variants can be tied to its images.
+        variants = Variant.objects.filter(product=obj) if obj else Variant.objects.none()
+        formset.form.base_fields["variant"].queryset = variants
+        return formset
+
+
+@admin.register(Product)
+class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
+    list_display = ["title", "handle", "brand", "status", "variant_count", "price_range"]
+    list_filter = ["status", "brand", "categories"]
+    list_select_related = ["brand"]
+    search_fields = ["title", "handle", "variants__sku", "variants__identifiers__value"]
+    prepopulated_fields = {"handle": ["title"]}
+    autocomplete_fields = ["brand"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["public_id", "published_at", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "handle", "status", "description"]}),
+        (_("Organisation"), {"fields": ["brand", "product_type", "categories", "tags"]}),
+        (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
+        (_("Record"), {"fields": readonly_fields, "classes": ["collapse"]}),
+    ]
+    inlines = [
+        OptionInline,
+        VariantInline,
+        ProductTranslationInline,
+        ProductAttributeValueInline,
+        MediaInline,
+    ]
+    actions = ["publish_selected", "archive_selected"]
+
+    def get_queryset(self, request):
+        currency = self.listing_currency()
+        in_currency = Q(variants__prices__currency=currency)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                variant_count=Count("variants", distinct=True),
+                price_min=Min("variants__prices__amount_cents", filter=in_currency),
+                price_max=Max("variants__prices__amount_cents", filter=in_currency),
+                listing_currency=Value(currency, output_field=CharField()),
+            )
+        )
+
+    def listing_currency(self) -> str:
+        """The default market's currency: the one the price-range column shows."""
+        market = Market.objects.filter(code=settings.DEFAULT_MARKET).only("currency").first()
+        return market.currency if market else "USD"
+
+    @admin.display(description=_("Variants"), ordering="variant_count")
+    def variant_count(self, product):
+        return product.variant_count
+
+    @admin.display(description=_("Price"), ordering="price_min")
+    def price_range(self, product):
+        if product.price_min is None:
+            return "—"
+        currency = product.listing_currency
+        low, high = Money(product.price_min, currency), Money(product.price_max, currency)
+        return str(low) if low == high else f"{low} – {high}"
+
+    def _create_formsets(self, request, obj, change):
+        # Variants pick values of the options typed in the same submit: let their formset
+        # read the options formset.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        options = next((f for f in formsets if isinstance(f, OptionFormSet)), None)
+        for formset in formsets:
+            if isinstance(formset, VariantFormSet):
+                formset.option_formset = options
+        return formsets, inline_instances
+
+    @admin.action(description=_("Publish selected products"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        count = publishing.publish_products(products=queryset, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("Published %d product.", "Published %d products.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Archive selected products"), permissions=["change"])
+    def archive_selected(self, request, queryset):
+        count = publishing.archive_products(products=queryset, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("Archived %d product.", "Archived %d products.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+class VariantPriceInline(admin.TabularInline):
+    model = VariantPrice
+    extra = 1
+    fields = ["currency", "amount_cents", "compare_at_cents"]
+
+
+class VariantIdentifierInline(admin.TabularInline):
+    model = VariantIdentifier
+    form = VariantIdentifierForm
+    extra = 1
+    fields = ["kind", "value"]
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    """A variant's own page: every price and identifier. Variants are added on the product."""
+
+    list_display = ["sku", "product", "options", "status", "weight_grams"]
+    list_filter = ["status"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__title", "identifiers__value"]
+    fields = ["product", "sku", "options", "title", "weight_grams", "status", "position"]
+    readonly_fields = ["product", "sku", "options"]
+    inlines = [VariantPriceInline, VariantIdentifierInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("option_values")
+
+    @admin.display(description=_("Options"))
+    def options(self, variant):
+        return " / ".join(ov.value for ov in variant.option_values.all()) or "—"
+
+    def has_add_permission(self, request):
+        return False
