@@ -1,0 +1,696 @@
+"""Catalog writes: create and edit products and their variants (the API's write body).
+
+Every rule is checked before anything is written and every problem is reported at once, as
+`ValidationFailed(fields=...)`. `fields` mirrors the shape of the body it refers to: objects by
+key, list items by their index as a string, messages in a list at the leaf, for example
+`{"variants": {"2": {"identifiers": {"0": {"value": ["'4006381333932' has a wrong check digit
+for a EAN."]}}}}}`. A message about an object as a whole sits under its `non_field_errors`.
+`detail` repeats the first problem with its location and the variant's SKU.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog.identifiers import InvalidIdentifier, normalize_identifier
+from catalog.models import (
+    Brand,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductStatus,
+    Variant,
+    VariantIdentifier,
+    VariantPrice,
+    VariantStatus,
+    option_key_for,
+    unique_handle,
+)
+from shop.exceptions import Conflict, ValidationFailed
+from shop.money import is_known_currency
+
+logger = logging.getLogger(__name__)
+
+MAX_AMOUNT = 2**63 - 1  # PostgreSQL bigint
+MAX_WEIGHT_GRAMS = 2**31 - 1
+PRODUCT_UPDATE_KEYS = frozenset(
+    {"handle", "title", "description", "brand", "categories", "status", "product_type"}
+    | {"tags", "seo_title", "seo_description"}
+)
+PRODUCT_CREATE_KEYS = PRODUCT_UPDATE_KEYS | {"options", "variants"}
+VARIANT_KEYS = frozenset(
+    {"sku", "title", "option_values", "prices", "weight_grams", "identifiers", "status"}
+)
+# (field, max length, may be blank) of the product's plain text fields.
+PRODUCT_TEXT_FIELDS = (
+    ("title", 255, False),
+    ("description", 100_000, True),
+    ("product_type", 120, True),
+    ("seo_title", 200, True),
+    ("seo_description", 320, True),
+)
+
+
+@transaction.atomic
+def create_product(*, data: Any, actor=None) -> Product:
+    """Create a product with its options, variants, prices and identifiers from the write body.
+
+    The brand is found by name or slug and created when missing; categories must exist. Takes
+    no locks: uniqueness (handle, SKU, identifier) is checked first and enforced by the database;
+    a concurrent duplicate raises Conflict. Raises ValidationFailed naming every problem; nothing
+    is written then.
+    """
+    errors = _Errors()
+    clean = _clean_product(data, errors, product=None)
+    options = _clean_options(data.get("options", []) if isinstance(data, dict) else [], errors)
+    variants = _clean_variant_list(data, errors, options=options)
+    errors.raise_if_any()
+    categories = clean.pop("categories", [])
+    clean.setdefault("status", ProductStatus.DRAFT)
+    clean["handle"] = clean.get("handle") or unique_handle(clean["title"])
+    clean["brand"] = _get_or_create_brand(clean.get("brand"))
+    if clean["status"] == ProductStatus.ACTIVE:
+        clean["published_at"] = timezone.now()
+    with _unique_or_conflict():
+        product = Product.objects.create(**clean)
+        product.categories.set(categories)
+        lookup = _create_options(product, options)
+        for position, variant in enumerate(variants):
+            _create_variant_rows(product, variant, lookup, position=position)
+    _audit(actor, product, ADDITION, f"Created with {len(variants)} variant(s) via the API.")
+    return product
+
+
+@transaction.atomic
+def update_product(*, product: Product, data: Any, actor=None) -> Product:
+    """Change a product's handle, copy, status, brand, categories, SEO fields or tags (PATCH).
+
+    Locks the product row and re-reads it. Becoming active stamps `published_at` once.
+    Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate handle.
+    """
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    errors = _Errors()
+    clean = _clean_product(data, errors, product=product)
+    errors.raise_if_any()
+    categories = clean.pop("categories", None)
+    if "brand" in clean:
+        clean["brand"] = _get_or_create_brand(clean["brand"])
+    changed = [field for field, value in clean.items() if getattr(product, field) != value]
+    for field in changed:
+        setattr(product, field, clean[field])
+    if "status" in changed and product.is_active and product.published_at is None:
+        product.published_at = timezone.now()
+        changed.append("published_at")
+    with _unique_or_conflict():
+        if changed:
+            product.save(update_fields=[*changed, "updated_at"])
+        if categories is not None and set(categories) != set(product.categories.all()):
+            product.categories.set(categories)
+            changed.append("categories")
+    if changed:
+        _audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
+    return product
+
+
+@transaction.atomic
+def create_variant(*, product: Product, data: Any, actor=None) -> Variant:
+    """Add one variant (SKU) to a product, using the product's existing options and values.
+
+    Locks the product row so two concurrent additions cannot take the same option combination.
+    Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate SKU.
+    """
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    lookup = _option_lookup(product)
+    errors = _Errors()
+    clean = _clean_variant(data, errors, (), options=_options_of(lookup), partial=False)
+    if clean is not None:
+        _check_catalog(errors, [((), clean)])
+        _check_combination(errors, (), clean, product=product, lookup=lookup, exclude=None)
+    errors.raise_if_any()
+    position = max(product.variants.values_list("position", flat=True), default=-1) + 1
+    with _unique_or_conflict():
+        variant = _create_variant_rows(product, clean, lookup, position=position)
+    _audit(actor, product, CHANGE, f"Added variant {variant.sku} via the API.")
+    return variant
+
+
+@transaction.atomic
+def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
+    """Change a variant's option values, prices, identifiers, weight, title or status (PATCH).
+
+    `sku` may be repeated but never changed. `prices` and `identifiers`, when given, replace the
+    variant's whole set. Locks the product row, then the variant row (the order create_variant
+    uses). Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate.
+    """
+    product = Product.objects.select_for_update().get(pk=variant.product_id)
+    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    lookup = _option_lookup(product)
+    errors = _Errors()
+    clean = _clean_variant(
+        data, errors, (), options=_options_of(lookup), partial=True, sku=variant.sku
+    )
+    if clean is not None:
+        _check_catalog(errors, [((), clean)], exclude=variant)
+        if "option_values" in clean:
+            _check_combination(errors, (), clean, product=product, lookup=lookup, exclude=variant)
+    errors.raise_if_any()
+    changed = [f for f in ("title", "weight_grams", "status") if f in clean]
+    for field in changed:
+        setattr(variant, field, clean[field])
+    with _unique_or_conflict():
+        if "option_values" in clean:
+            values = [lookup[item] for item in clean["option_values"].items()]
+            variant.option_key = option_key_for(ov.pk for ov in values)
+            variant.option_values.set(values)
+            changed.append("option_key")
+        if changed:
+            variant.save(update_fields=[*changed, "updated_at"])
+        for field, create in (("prices", _create_prices), ("identifiers", _create_identifiers)):
+            if field in clean:
+                getattr(variant, field).all().delete()
+                create(variant, clean[field])
+                changed.append(field)
+    if changed:
+        _audit(actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}.")
+    return variant
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class _Errors:
+    """Problems keyed by their path in the body; raised together as one ValidationFailed."""
+
+    def __init__(self):
+        self.tree: dict = {}
+        self.count = 0
+        self.first = ""
+
+    def add(self, path: tuple, message: str, *, sku: str | None = None) -> None:
+        path = tuple(str(p) for p in path) or ("non_field_errors",)
+        node = self.tree
+        for key in path[:-1]:
+            if isinstance(node.get(key), list):
+                node[key] = {"non_field_errors": node[key]}
+            node = node.setdefault(key, {})
+        leaf = node.setdefault(path[-1], [])
+        if isinstance(leaf, dict):
+            leaf = leaf.setdefault("non_field_errors", [])
+        leaf.append(message)
+        if not self.count:
+            where = _describe(path)
+            self.first = f"{'Variant ' + repr(sku) + ' ' if sku else ''}{where}: {message}"
+        self.count += 1
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            more = f" ({self.count - 1} more problem(s) in `fields`.)" if self.count > 1 else ""
+            raise ValidationFailed(self.first + more, fields=self.tree)
+
+
+def _describe(path: tuple) -> str:
+    """("variants", 2, "sku") -> "variants[2].sku"."""
+    text = ""
+    for key in map(str, path):
+        text += f"[{key}]" if key.isdigit() else (f".{key}" if text else key)
+    return text
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(errors, path, value, *, max_length: int, blank: bool = True, sku=None) -> str | None:
+    """A string field, or None after recording why it is not acceptable."""
+    if value is None and blank:
+        return ""
+    if not isinstance(value, str):
+        errors.add(path, "Expected a string.", sku=sku)
+        return None
+    value = value.strip()
+    if "\x00" in value:
+        errors.add(path, "The text contains a NUL character.", sku=sku)
+    elif not value and not blank:
+        errors.add(path, "This field may not be blank.", sku=sku)
+    elif len(value) > max_length:
+        errors.add(path, f"At most {max_length} characters.", sku=sku)
+    else:
+        return value
+    return None
+
+
+def _unknown_keys(errors, path, data: dict, allowed: frozenset, *, sku=None) -> None:
+    for key in sorted(set(data) - allowed, key=str):
+        errors.add((*path, key), f"Unknown field; expected one of {sorted(allowed)}.", sku=sku)
+
+
+def _clean_product(data, errors: _Errors, *, product: Product | None) -> dict:
+    """The product's own fields from a create (product None) or PATCH body."""
+    if not isinstance(data, dict):
+        errors.add((), "Expected a JSON object.")
+        return {}
+    creating = product is None
+    _unknown_keys(errors, (), data, PRODUCT_CREATE_KEYS if creating else PRODUCT_UPDATE_KEYS)
+    clean: dict = {}
+    if creating and "title" not in data:
+        errors.add(("title",), "This field is required.")
+    for field, max_length, blank in PRODUCT_TEXT_FIELDS:
+        if field in data:
+            value = _text(errors, (field,), data[field], max_length=max_length, blank=blank)
+            if value is not None:
+                clean[field] = value
+    if data.get("handle") is not None or not creating and "handle" in data:
+        handle = _clean_handle(errors, data["handle"], product=product)
+        if handle is not None:
+            clean["handle"] = handle
+    if "brand" in data:
+        brand = _text(errors, ("brand",), data["brand"], max_length=120)
+        if brand is not None:
+            clean["brand"] = brand
+    if "status" in data:
+        if data["status"] in ProductStatus.values:
+            clean["status"] = data["status"]
+        else:
+            errors.add(
+                ("status",), f"Unknown status {data['status']!r}; use draft, active or archived."
+            )
+    if "tags" in data:
+        tags = data["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+            errors.add(("tags",), "Expected a list of non-empty strings.")
+        else:
+            clean["tags"] = list(dict.fromkeys(t.strip()[:100] for t in tags))
+    if "categories" in data:
+        categories = _clean_categories(errors, data["categories"])
+        if categories is not None:
+            clean["categories"] = categories
+    return clean
+
+
+def _clean_handle(errors, value, *, product: Product | None) -> str | None:
+    handle = _text(errors, ("handle",), value, max_length=200, blank=False)
+    if handle is None:
+        return None
+    if not all(
+        ch.isascii() and (ch.isalnum() and not ch.isupper() or ch in "-_") for ch in handle
+    ):
+        errors.add(("handle",), "Use lower-case letters, digits, hyphens and underscores only.")
+        return None
+    taken = Product.objects.filter(handle=handle)
+    if product is not None:
+        taken = taken.exclude(pk=product.pk)
+    if taken.exists():
+        errors.add(("handle",), f"A product with the handle {handle!r} already exists.")
+        return None
+    return handle
+
+
+def _clean_categories(errors, value) -> list[Category] | None:
+    """Categories by slug path ("apparel/hoodies") or, when unambiguous, by bare slug."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.add(("categories",), "Expected a list of category slugs or slug paths.")
+        return None
+    wanted = [v.strip().strip("/") for v in value]
+    found = {c.path: c for c in Category.objects.filter(path__in=wanted)}
+    categories = []
+    for i, ref in enumerate(wanted):
+        category = found.get(ref)
+        if category is None:
+            matches = list(Category.objects.filter(slug=ref)[:2])
+            if len(matches) == 1:
+                category = matches[0]
+            elif matches:
+                errors.add(("categories", i), f"{ref!r} is ambiguous; give its path.")
+                continue
+            else:
+                errors.add(("categories", i), f"There is no category {ref!r}.")
+                continue
+        categories.append(category)
+    return categories
+
+
+def _clean_options(value, errors: _Errors) -> dict[str, list[str]]:
+    """{option name: [values]} from `options: [{name, values[]}]`, in the given order."""
+    options: dict[str, list[str]] = {}
+    if not isinstance(value, list):
+        errors.add(("options",), "Expected a list of {name, values}.")
+        return options
+    for i, spec in enumerate(value):
+        path = ("options", i)
+        if not isinstance(spec, dict):
+            errors.add(path, "Expected an object with name and values.")
+            continue
+        _unknown_keys(errors, path, spec, frozenset({"name", "values"}))
+        name = _text(errors, (*path, "name"), spec.get("name"), max_length=60, blank=False)
+        if name is not None and name in options:
+            errors.add((*path, "name"), f"The option {name!r} is given twice.")
+            name = None
+        values = spec.get("values")
+        if not isinstance(values, list) or not values:
+            errors.add((*path, "values"), "Expected a non-empty list of values.")
+            continue
+        cleaned = []
+        for j, raw in enumerate(values):
+            text = _text(errors, (*path, "values", j), raw, max_length=100, blank=False)
+            if text is not None and text in cleaned:
+                errors.add((*path, "values", j), f"The value {text!r} is given twice.")
+            elif text is not None:
+                cleaned.append(text)
+        if name is not None:
+            options[name] = cleaned
+    return options
+
+
+def _clean_variant_list(data, errors: _Errors, *, options: dict) -> list[dict]:
+    raw = data.get("variants", []) if isinstance(data, dict) else []
+    if not isinstance(raw, list):
+        errors.add(("variants",), "Expected a list of variants.")
+        return []
+    variants = []
+    for i, item in enumerate(raw):
+        clean = _clean_variant(item, errors, ("variants", i), options=options, partial=False)
+        if clean is not None:
+            variants.append((("variants", i), clean))
+    seen: dict[str, tuple] = {}
+    combinations: dict[tuple, tuple] = {}
+    for path, clean in variants:
+        sku = clean["sku"]
+        if sku in seen:
+            errors.add((*path, "sku"), f"The SKU is also used by {_describe(seen[sku])}.", sku=sku)
+        seen.setdefault(sku, path)
+        combination = tuple(clean["option_values"].items())
+        if combination in combinations:
+            errors.add(
+                (*path, "option_values"),
+                f"{_describe(combinations[combination])} has the same option values.",
+                sku=sku,
+            )
+        combinations.setdefault(combination, path)
+    _check_catalog(errors, variants)
+    return [clean for _, clean in variants]
+
+
+def _clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | None:
+    """One variant's fields; `partial` (PATCH) leaves out what the body leaves out."""
+    if not isinstance(data, dict):
+        errors.add(path, "Expected a variant object.")
+        return None
+    if partial and "sku" in data and data["sku"] != sku:
+        errors.add((*path, "sku"), f"The SKU cannot change once saved (it is {sku!r}).", sku=sku)
+    elif not partial:
+        sku = _clean_sku(errors, (*path, "sku"), data.get("sku"))
+    _unknown_keys(errors, path, data, VARIANT_KEYS, sku=sku)
+    clean: dict = {"sku": sku}
+    if "title" in data:
+        clean["title"] = _text(errors, (*path, "title"), data["title"], max_length=255, sku=sku)
+    if "status" in data:
+        if data["status"] in VariantStatus.values:
+            clean["status"] = data["status"]
+        else:
+            errors.add((*path, "status"), "Unknown status; use active or inactive.", sku=sku)
+    if data.get("weight_grams") is not None:
+        weight = data["weight_grams"]
+        if _is_int(weight) and 0 <= weight <= MAX_WEIGHT_GRAMS:
+            clean["weight_grams"] = weight
+        else:
+            errors.add((*path, "weight_grams"), "Expected a whole number of grams.", sku=sku)
+    elif "weight_grams" in data:
+        clean["weight_grams"] = None
+    if not partial or "option_values" in data:
+        clean["option_values"] = _clean_option_values(
+            errors, (*path, "option_values"), data.get("option_values"), options, sku=sku
+        )
+    if not partial or "prices" in data:
+        clean["prices"] = _clean_prices(errors, (*path, "prices"), data.get("prices"), sku=sku)
+    if not partial or "identifiers" in data:
+        clean["identifiers"] = _clean_identifiers(
+            errors, (*path, "identifiers"), data.get("identifiers", []), sku=sku
+        )
+    return clean if sku else None
+
+
+def _clean_sku(errors, path, value) -> str | None:
+    sku = _text(errors, path, value, max_length=64, blank=False)
+    if sku is not None and ("/" in sku or not sku.isprintable()):
+        errors.add(path, "A SKU cannot contain '/' or control characters (it is part of URLs).")
+        return None
+    return sku
+
+
+def _clean_option_values(errors, path, value, options: dict, *, sku) -> dict[str, str]:
+    """{option name: value} covering every option of the product, in the options' order."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        errors.add(path, "Expected an object {option name: value}.", sku=sku)
+        return {}
+    for name, chosen in value.items():
+        if name not in options:
+            known = ", ".join(options) or "none"
+            errors.add(
+                (*path, name), f"{name!r} is not an option of this product ({known}).", sku=sku
+            )
+        elif chosen not in options[name]:
+            allowed = ", ".join(options[name])
+            errors.add((*path, name), f"{chosen!r} is not a value of {name} ({allowed}).", sku=sku)
+    for name in options:
+        if name not in value:
+            errors.add((*path, name), f"Choose a value for {name}.", sku=sku)
+    return {name: value[name] for name in options if name in value}
+
+
+def _clean_prices(errors, path, value, *, sku) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        errors.add(path, "Give at least one price: [{amount, currency}].", sku=sku)
+        return []
+    prices, currencies = [], set()
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            errors.add((*path, i), "Expected {amount, currency}.", sku=sku)
+            continue
+        keys = frozenset({"amount", "currency", "compare_at_amount"})
+        _unknown_keys(errors, (*path, i), item, keys, sku=sku)
+        price, ok = {}, True
+        for field in ("amount", "compare_at_amount"):
+            amount = item.get(field)
+            if amount is None and field == "compare_at_amount":
+                continue
+            if not _is_int(amount) or not 0 <= amount <= MAX_AMOUNT:
+                errors.add(
+                    (*path, i, field),
+                    f"{amount!r} is not a whole, non-negative number of minor units "
+                    "(send 1999 for 19.99).",
+                    sku=sku,
+                )
+                ok = False
+            price[field] = amount
+        currency = item.get("currency")
+        if not isinstance(currency, str) or not is_known_currency(currency):
+            errors.add(
+                (*path, i, "currency"), f"{currency!r} is not an ISO 4217 currency code.", sku=sku
+            )
+            ok = False
+        elif currency in currencies:
+            errors.add((*path, i, "currency"), f"{currency} is priced twice.", sku=sku)
+            ok = False
+        else:
+            currencies.add(currency)
+        if ok:
+            prices.append({**price, "currency": currency})
+    return prices
+
+
+def _clean_identifiers(errors, path, value, *, sku) -> list[dict]:
+    if not isinstance(value, list):
+        errors.add(path, "Expected a list of {kind, value}.", sku=sku)
+        return []
+    identifiers, seen = [], {}
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            errors.add((*path, i), "Expected {kind, value}.", sku=sku)
+            continue
+        _unknown_keys(errors, (*path, i), item, frozenset({"kind", "value"}), sku=sku)
+        kind, raw = item.get("kind"), item.get("value")
+        if not isinstance(kind, str) or not isinstance(raw, str):
+            errors.add(
+                (*path, i, "value" if isinstance(kind, str) else "kind"),
+                "Expected a string.",
+                sku=sku,
+            )
+            continue
+        try:
+            normalised = normalize_identifier(kind, raw)
+        except InvalidIdentifier as exc:
+            field = "kind" if str(exc).startswith("Unknown identifier kind") else "value"
+            errors.add((*path, i, field), str(exc), sku=sku)
+            continue
+        key = (kind.strip().lower(), normalised)
+        if key in seen:
+            errors.add((*path, i, "value"), f"Also given at identifiers[{seen[key]}].", sku=sku)
+            continue
+        seen[key] = i
+        identifiers.append({"kind": key[0], "value": key[1], "index": i})
+    return identifiers
+
+
+def _check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) -> None:
+    """SKUs and identifiers must be new to the catalog and to the body (one query each)."""
+    skus = [clean["sku"] for _, clean in variants]
+    taken = set()
+    if exclude is None:
+        taken = set(Variant.objects.filter(sku__in=skus).values_list("sku", flat=True))
+    owners: dict[tuple[str, str], tuple] = {}
+    for path, clean in variants:
+        if clean["sku"] in taken:
+            errors.add(
+                (*path, "sku"), "This SKU already exists; SKUs are never reused.", sku=clean["sku"]
+            )
+        for ident in clean.get("identifiers", []):
+            key = (ident["kind"], ident["value"])
+            where = (*path, "identifiers", ident["index"], "value")
+            if key in owners and owners[key][:-3] != path:
+                errors.add(where, f"Also given at {_describe(owners[key])}.", sku=clean["sku"])
+            owners.setdefault(key, where)
+    values = {value for _, value in owners}
+    existing = VariantIdentifier.objects.filter(value__in=values).select_related("variant")
+    if exclude is not None:
+        existing = existing.exclude(variant=exclude)
+    for row in existing:
+        where = owners.get((row.kind, row.value))
+        if where is not None:
+            sku = next(c["sku"] for p, c in variants if p == where[:-3])
+            message = f"{row.kind.upper()} {row.value} already belongs to SKU {row.variant.sku}."
+            errors.add(where, message, sku=sku)
+
+
+def _check_combination(errors, path, clean, *, product, lookup, exclude) -> None:
+    if set(clean["option_values"].items()) - set(lookup):
+        return  # already reported as an unknown option or value
+    key = option_key_for(lookup[item].pk for item in clean["option_values"].items())
+    others = Variant.objects.filter(product=product, option_key=key)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    other = others.first()
+    if other is not None:
+        message = f"Variant {other.sku!r} already has these option values."
+        errors.add((*path, "option_values"), message, sku=clean["sku"])
+
+
+def _options_of(lookup: dict[tuple[str, str], OptionValue]) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for name, value in lookup:
+        options.setdefault(name, []).append(value)
+    return options
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _unique_or_conflict:
+    """Turn a unique-constraint race (a concurrent writer took the SKU first) into a 409.
+
+    The block runs in a savepoint so the surrounding transaction can still roll back cleanly.
+    """
+
+    def __enter__(self):
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        self._atomic.__exit__(exc_type, exc, tb)
+        if exc_type is not None and issubclass(exc_type, IntegrityError):
+            logger.info("catalog write lost a race: %s", exc)
+            raise Conflict(
+                "A concurrent change took one of these values (handle, SKU or identifier); "
+                "reload and try again.",
+                code="catalog_conflict",
+            ) from exc
+        return False
+
+
+def _get_or_create_brand(name: str | None) -> Brand | None:
+    """The brand called `name` or with that slug; created when missing, like Shopify's Vendor."""
+    if not name:
+        return None
+    brand = Brand.objects.filter(name__iexact=name).first()
+    brand = brand or Brand.objects.filter(slug=name).first()
+    if brand is not None:
+        return brand
+    base = slugify(name)[:130] or "brand"
+    slug, n = base, 2
+    while Brand.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return Brand.objects.create(name=name, slug=slug)
+
+
+def _create_options(product: Product, options: dict[str, list[str]]) -> dict:
+    lookup = {}
+    for position, (name, values) in enumerate(options.items()):
+        option = Option.objects.create(product=product, name=name, position=position)
+        for i, value in enumerate(values):
+            lookup[(name, value)] = OptionValue.objects.create(
+                option=option, value=value, position=i
+            )
+    return lookup
+
+
+def _option_lookup(product: Product) -> dict[tuple[str, str], OptionValue]:
+    """{(option name, value): OptionValue} of the product, options and values in order."""
+    values = OptionValue.objects.filter(option__product=product).select_related("option")
+    return {(ov.option.name, ov.value): ov for ov in values}
+
+
+def _create_variant_rows(product: Product, clean: dict, lookup: dict, *, position: int) -> Variant:
+    values = [lookup[item] for item in clean["option_values"].items()]
+    variant = Variant.objects.create(
+        product=product,
+        sku=clean["sku"],
+        title=clean.get("title") or " / ".join(ov.value for ov in values),
+        option_key=option_key_for(ov.pk for ov in values),
+        weight_grams=clean.get("weight_grams"),
+        status=clean.get("status", VariantStatus.ACTIVE),
+        position=position,
+    )
+    if values:
+        variant.option_values.set(values)
+    _create_prices(variant, clean["prices"])
+    _create_identifiers(variant, clean["identifiers"])
+    return variant
+
+
+def _create_prices(variant: Variant, prices: list[dict]) -> None:
+    VariantPrice.objects.bulk_create(
+        VariantPrice(
+            variant=variant,
+            currency=p["currency"],
+            amount_cents=p["amount"],
+            compare_at_cents=p.get("compare_at_amount"),
+        )
+        for p in prices
+    )
+
+
+def _create_identifiers(variant: Variant, identifiers: list[dict]) -> None:
+    VariantIdentifier.objects.bulk_create(
+        VariantIdentifier(variant=variant, kind=i["kind"], value=i["value"]) for i in identifiers
+    )
+
+
+def _audit(actor, product: Product, flag: int, message: str) -> None:
+    """One admin history row saying who changed the product (shown on its admin page)."""
+    if actor is None or not getattr(actor, "pk", None):
+        return
+    LogEntry.objects.log_actions(
+        user_id=actor.pk,
+        queryset=[product],
+        action_flag=flag,
+        change_message=message,
+        single_object=True,
+    )
