@@ -118,3 +118,36 @@ class MediaFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     external_url = factory.Sequence(lambda n: f"https://images.example.com/{n}.jpg")
     alt_text = "A product photo"
+
+
+# --- Storefront: specifications and translated copy ---
+from catalog.models import Attribute, ProductAttributeValue, ProductTranslation  # noqa: E402
+
+
+class AttributeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attribute
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"attribute-{n}")
+    name = factory.Sequence(lambda n: f"Attribute {n}")
+    kind = Attribute.Kind.TEXT
+
+
+class ProductAttributeValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductAttributeValue
+
+    product = factory.SubFactory(ProductFactory)
+    attribute = factory.SubFactory(AttributeFactory)
+    value_text = "Cotton"
+
+
+class ProductTranslationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductTranslation
+
+    product = factory.SubFactory(ProductFactory)
+    locale = "de"
+    title = factory.Sequence(lambda n: f"Produkt {n}")
+    description = "Ein feines Produkt."

@@ -1,0 +1,12 @@
+"""A stand-in stock backend for storefront tests (settings.CATALOG_AVAILABILITY_BACKEND).
+
+Tests set `QUANTITIES[variant.pk] = n`; unlisted variants have `DEFAULT` units. Plain module
+state, so a live_server thread sees what the test body set.
+"""
+
+QUANTITIES: dict[int, int] = {}
+DEFAULT = 50
+
+
+def available(*, variant_ids, market):
+    return {vid: QUANTITIES.get(vid, DEFAULT) for vid in variant_ids}
