@@ -37,7 +37,10 @@ class CatalogImportForm(forms.Form):
         choices=[("emporium", _("Emporium export")), ("shopify", _("Shopify product CSV"))]
     )
     currency = forms.CharField(
-        initial="USD", max_length=3, help_text=_("Currency of Shopify's prices.")
+        initial="USD",
+        required=False,
+        max_length=3,
+        help_text=_("Currency of Shopify's prices (default USD)."),
     )
     strict = forms.BooleanField(
         required=False, help_text=_("Refuse the file when a barcode fails its check digit.")
@@ -110,7 +113,7 @@ class CatalogImportExportMixin:
             data = upload.read(settings.CATALOG_IMPORT_MAX_BYTES + 1)
             options = {
                 "format": form.cleaned_data["format"],
-                "currency": form.cleaned_data["currency"].upper(),
+                "currency": (form.cleaned_data["currency"] or "USD").upper(),
                 "strict": form.cleaned_data["strict"],
             }
             result = import_catalog(

@@ -120,6 +120,7 @@ def _hand_over_stock_counts(result: ImportResult, actor) -> None:
     path = getattr(settings, "CATALOG_STOCK_COUNT_HANDLER", "")
     if path and result.inventory:
         import_string(path)(counts=dict(result.inventory), actor=actor)
+        result.stock_counts_applied = True
 
 
 def _check_plan(specs: list[ProductSpec], result: ImportResult) -> None:

@@ -92,6 +92,7 @@ class ImportResult:
     # Stock counts from the file (Shopify's Variant Inventory Qty), by SKU.
     inventory: dict[str, int] = field(default_factory=dict)
     committed: bool = False
+    stock_counts_applied: bool = False
 
     def row(self, line: int, *, handle: str = "", sku: str = "") -> RowReport:
         report = self.rows.setdefault(line, RowReport(line=line))

@@ -1,0 +1,51 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from catalog.importers import FORMATS
+from catalog.importing import import_catalog
+
+
+class Command(BaseCommand):
+    help = (
+        "Import products from a CSV or XLSX file (emporium or shopify format). All or nothing: "
+        "any row error writes nothing and exits non-zero."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--format", choices=list(FORMATS), default="emporium")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report only.")
+        parser.add_argument(
+            "--strict", action="store_true", help="Treat barcode warnings as errors."
+        )
+        parser.add_argument(
+            "--currency", default="USD", help="Currency of Shopify's prices (default USD)."
+        )
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file.")
+        with tqdm(desc="rows", unit="row", file=self.stderr._out, leave=False) as bar:
+            result = import_catalog(
+                data=path.read_bytes(),
+                filename=path.name,
+                format=options["format"],
+                dry_run=options["dry_run"],
+                strict=options["strict"],
+                currency=options["currency"].upper(),
+                progress=bar.update,
+            )
+        for message in result.messages():
+            self.stderr.write(message)
+        if result.inventory and result.committed and not result.stock_counts_applied:
+            self.stdout.write(
+                f"Stock counts for {len(result.inventory)} SKUs were in the file; they are "
+                "not applied (no CATALOG_STOCK_COUNT_HANDLER is configured)."
+            )
+        prefix = "Dry run" if options["dry_run"] else "Imported"
+        if result.has_errors:
+            raise CommandError(f"Nothing was imported: {result.summary()}.")
+        self.stdout.write(self.style.SUCCESS(f"{prefix}: {result.summary()}."))

@@ -1,0 +1,442 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog.models import (
+    Option,
+    Product,
+    ProductStatus,
+    Variant,
+    VariantIdentifier,
+    VariantPrice,
+)
+from tests.factories.catalog import (
+    OptionFactory,
+    OptionValueFactory,
+    ProductFactory,
+    VariantFactory,
+    VariantIdentifierFactory,
+)
+from tests.factories.shop import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:catalog_product_changelist")
+ADD = reverse("admin:catalog_product_add")
+INLINES = ("options", "variants", "translations", "attribute_values", "media")
+
+
+@pytest.fixture
+def merch_client(client, merchandiser):
+    client.force_login(merchandiser)
+    return client
+
+
+def product_post(*, options=(), variants=(), **fields):
+    """POST data for the product change form: options [(name, values, pk)], variants dicts."""
+    data = {
+        "title": "Linen shirt",
+        "handle": "linen-shirt",
+        "status": "draft",
+        "description": "",
+        "brand": "",
+        "product_type": "",
+        "tags": "[]",
+        "seo_title": "",
+        "seo_description": "",
+        **fields,
+    }
+    rows = {"options": list(options), "variants": list(variants)}
+    for prefix in INLINES:
+        forms = rows.get(prefix, [])
+        initial = sum(1 for form in forms if form.get("id"))
+        data |= {
+            f"{prefix}-TOTAL_FORMS": str(len(forms)),
+            f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+        for i, form in enumerate(forms):
+            data |= {f"{prefix}-{i}-{key}": value for key, value in form.items()}
+    return data
+
+
+def option_row(name, values, pk=""):
+    return {"name": name, "values": values, "id": pk}
+
+
+def variant_row(sku, *values, usd="", pk="", **extra):
+    row = {"sku": sku, "status": "active", "position": "0", "weight_grams": "", "id": pk}
+    row |= {f"option{n}": v for n, v in enumerate(values, start=1)}
+    row |= {"price_USD": usd, "price_CAD": "", "price_EUR": ""}
+    return row | extra
+
+
+FOUR_VARIANTS = [
+    variant_row("TEE-RED-S", "Red", "S", usd="19.99"),
+    variant_row("TEE-RED-M", "Red", "M", usd="19.99"),
+    variant_row("TEE-BLU-S", "Blue", "S", usd="21.00"),
+    variant_row("TEE-BLU-M", "Blue", "M", usd="21"),
+]
+
+
+def sized_variant(product, **kwargs):
+    """A variant with its own value of a product option, so several fit on one product."""
+    option = product.options.first() or OptionFactory(product=product, name="Size")
+    return VariantFactory(
+        product=product, option_values=[OptionValueFactory(option=option)], **kwargs
+    )
+
+
+def test_product_changelist_merchandiser_gets_200(merch_client):
+    ProductFactory(title="Wool hat")
+
+    response = merch_client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert b"Wool hat" in response.content
+
+
+def test_product_changelist_staff_without_group_gets_403(client):
+    client.force_login(StaffFactory(email="nobody@example.com"))
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 403
+
+
+def test_product_changelist_query_count_does_not_grow_with_products(merch_client):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert merch_client.get(CHANGELIST).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    VariantFactory(product=ProductFactory(), prices={"USD": 1000})
+    count_queries()  # warm the caches (market, session) that the first request fills
+    few = count_queries()
+    for _ in range(15):
+        product = ProductFactory()
+        sized_variant(product, prices={"USD": 1000})
+        sized_variant(product, prices={"USD": 2500})
+    many = count_queries()
+
+    assert len(many) == len(few), "\n".join(set(many) ^ set(few))
+
+
+def test_product_changelist_shows_variant_count_and_usd_price_range(merch_client):
+    product = ProductFactory(title="Range tee")
+    sized_variant(product, prices={"USD": 1000, "EUR": 500})
+    sized_variant(product, prices={"USD": 2550})
+
+    response = merch_client.get(CHANGELIST)
+
+    row = response.context["cl"].result_list.get(pk=product.pk)
+    assert (row.variant_count, row.price_min, row.price_max) == (2, 1000, 2550)
+    assert "$10.00 – $25.50" in response.content.decode()
+
+
+def test_product_search_by_sku_and_identifier_finds_product_once(merch_client):
+    product = ProductFactory(title="Findable")
+    variant = sized_variant(product, sku="FIND-ME-1")
+    sized_variant(product, sku="FIND-ME-2")
+    VariantIdentifierFactory(variant=variant, kind="ean", value="4006381333931")
+    ProductFactory(title="Other")
+
+    by_sku = merch_client.get(CHANGELIST, {"q": "FIND-ME"})
+    by_ean = merch_client.get(CHANGELIST, {"q": "4006381333931"})
+
+    assert [p.title for p in by_sku.context["cl"].result_list] == ["Findable"]
+    assert [p.title for p in by_ean.context["cl"].result_list] == ["Findable"]
+
+
+def test_product_add_with_two_options_and_four_variants_creates_everything(merch_client):
+    data = product_post(
+        options=[option_row("Color", "Red, Blue"), option_row("Size", "S, M")],
+        variants=FOUR_VARIANTS,
+    )
+
+    response = merch_client.post(ADD, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    product = Product.objects.get(handle="linen-shirt")
+    assert [(o.name, [v.value for v in o.values.all()]) for o in product.options.all()] == [
+        ("Color", ["Red", "Blue"]),
+        ("Size", ["S", "M"]),
+    ]
+    variants = {v.sku: v for v in product.variants.all()}
+    assert {sku: v.option_label() for sku, v in variants.items()} == {
+        "TEE-RED-S": "Red / S",
+        "TEE-RED-M": "Red / M",
+        "TEE-BLU-S": "Blue / S",
+        "TEE-BLU-M": "Blue / M",
+    }
+    assert all(
+        v.option_key == "-".join(str(pk) for pk in sorted(ov.pk for ov in v.option_values.all()))
+        for v in variants.values()
+    )
+    assert sorted(
+        VariantPrice.objects.values_list("variant__sku", "currency", "amount_cents")
+    ) == [
+        ("TEE-BLU-M", "USD", 2100),
+        ("TEE-BLU-S", "USD", 2100),
+        ("TEE-RED-M", "USD", 1999),
+        ("TEE-RED-S", "USD", 1999),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variants", "field", "message"),
+    [
+        (
+            [variant_row("A-1", "Red", "S"), variant_row("A-2", "red", "S")],
+            None,
+            "Variant 1 already has these options (Red / S).",
+        ),
+        ([variant_row("A-1", "Green", "S")], "option1", "'Green' is not a Color (Red, Blue)."),
+        ([variant_row("A-1", "Red")], "option2", "Choose a Size."),
+        (
+            [variant_row("A-1", "Red", "S", option3="XL")],
+            "option3",
+            "The product has no option 3.",
+        ),
+        (
+            [variant_row("A-1", "Red", "S", usd="-5.00")],
+            "price_USD",
+            "'-5.00' is negative; prices are 0 or more.",
+        ),
+        ([variant_row("A-1", "Red", "S", usd="abc")], "price_USD", "'abc' is not a number"),
+        (
+            [variant_row("A-1", "Red", "S", usd="1.999")],
+            "price_USD",
+            "'1.999' has more than 2 decimal places for USD",
+        ),
+    ],
+)
+def test_product_add_with_invalid_variant_is_refused(merch_client, variants, field, message):
+    data = product_post(
+        options=[option_row("Color", "Red, Blue"), option_row("Size", "S, M")], variants=variants
+    )
+
+    response = merch_client.post(ADD, data)
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Variant)
+    errors = [
+        msg
+        for form in formset.formset.forms
+        for msg in (form.non_field_errors() if field is None else form.errors.get(field, []))
+    ]
+    assert errors == [message]
+    assert (Product.objects.count(), Variant.objects.count(), Option.objects.count()) == (0, 0, 0)
+
+
+def test_product_add_with_duplicate_option_value_is_refused(merch_client):
+    data = product_post(options=[option_row("Color", "Red, red")], variants=[])
+
+    response = merch_client.post(ADD, data)
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Option)
+    assert formset.formset.forms[0].errors["values"] == ["'red' is listed twice."]
+    assert Product.objects.count() == 0
+
+
+@pytest.fixture
+def tee():
+    product = ProductFactory(handle="tee", title="Tee", status=ProductStatus.DRAFT)
+    color = OptionFactory(product=product, name="Color", position=0)
+    red = OptionValueFactory(option=color, value="Red", position=0)
+    blue = OptionValueFactory(option=color, value="Blue", position=1)
+    VariantFactory(product=product, sku="TEE-R", option_values=[red], prices={"USD": 1000})
+    VariantFactory(product=product, sku="TEE-B", option_values=[blue], prices={"USD": 1200})
+    return product
+
+
+def tee_post(product, **changes):
+    color = product.options.get()
+    red, blue = (product.variants.get(sku=s) for s in ("TEE-R", "TEE-B"))
+    rows = [
+        variant_row("TEE-R", "Red", usd="10.00", pk=str(red.pk), weight_grams="250"),
+        variant_row("TEE-B", "Blue", usd="12.00", pk=str(blue.pk), weight_grams="250"),
+    ]
+    for i, row_changes in changes.get("variants", {}).items():
+        rows[i] |= row_changes
+    for row in rows:
+        row["product"] = str(product.pk)
+    options = [option_row("Color", changes.get("values", "Red, Blue"), pk=str(color.pk))]
+    options[0]["product"] = str(product.pk)
+    return product_post(options=options, variants=rows, title="Tee", handle="tee")
+
+
+def test_product_change_sku_is_refused_and_nothing_changes(merch_client, tee):
+    url = reverse("admin:catalog_product_change", args=[tee.pk])
+
+    response = merch_client.post(url, tee_post(tee, variants={0: {"sku": "TEE-RED"}}))
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Variant)
+    assert formset.formset.forms[0].errors["sku"] == [
+        "The SKU cannot change once saved (it is TEE-R). Add a new variant instead."
+    ]
+    assert sorted(Variant.objects.values_list("sku", flat=True)) == ["TEE-B", "TEE-R"]
+
+
+def test_product_change_price_updates_only_that_price(merch_client, tee):
+    url = reverse("admin:catalog_product_change", args=[tee.pk])
+
+    response = merch_client.post(url, tee_post(tee, variants={1: {"price_USD": "13.50"}}))
+
+    assert response.status_code == 302
+    assert sorted(VariantPrice.objects.values_list("variant__sku", "amount_cents")) == [
+        ("TEE-B", 1350),
+        ("TEE-R", 1000),
+    ]
+
+
+def test_product_change_swapping_combinations_saves(merch_client, tee):
+    url = reverse("admin:catalog_product_change", args=[tee.pk])
+    data = tee_post(tee, variants={0: {"option1": "Blue"}, 1: {"option1": "Red"}})
+
+    response = merch_client.post(url, data)
+
+    assert response.status_code == 302
+    labels = {v.sku: v.option_label() for v in Variant.objects.all()}
+    assert labels == {"TEE-R": "Blue", "TEE-B": "Red"}
+
+
+def test_product_change_removing_a_used_value_is_refused(merch_client, tee):
+    url = reverse("admin:catalog_product_change", args=[tee.pk])
+
+    response = merch_client.post(url, tee_post(tee, values="Red"))
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Variant)
+    assert formset.formset.forms[1].errors["option1"] == ["'Blue' is not a Color (Red)."]
+    assert [v.value for v in tee.options.get().values.all()] == ["Red", "Blue"]
+
+
+def test_variant_page_refuses_identifier_with_wrong_check_digit(merch_client, tee):
+    variant = tee.variants.get(sku="TEE-R")
+    url = reverse("admin:catalog_variant_change", args=[variant.pk])
+    data = {
+        "title": "",
+        "weight_grams": "250",
+        "status": "active",
+        "position": "0",
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
+        "identifiers-TOTAL_FORMS": "1",
+        "identifiers-INITIAL_FORMS": "0",
+        "identifiers-0-kind": "ean",
+        "identifiers-0-value": "4006381333932",
+    }
+
+    response = merch_client.post(url, data)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][1].formset
+    assert formset.forms[0].errors["value"] == [
+        "EAN: '4006381333932' has a wrong check digit for a EAN."
+    ]
+    assert VariantIdentifier.objects.count() == 0
+
+
+def test_variant_page_refuses_unknown_currency_and_negative_price(merch_client, tee):
+    variant = tee.variants.get(sku="TEE-R")
+    url = reverse("admin:catalog_variant_change", args=[variant.pk])
+    data = {
+        "title": "",
+        "weight_grams": "250",
+        "status": "active",
+        "position": "0",
+        "prices-TOTAL_FORMS": "2",
+        "prices-INITIAL_FORMS": "0",
+        "prices-0-currency": "XXQ",
+        "prices-0-amount_cents": "100",
+        "prices-1-currency": "EUR",
+        "prices-1-amount_cents": "-1",
+        "identifiers-TOTAL_FORMS": "0",
+        "identifiers-INITIAL_FORMS": "0",
+    }
+
+    response = merch_client.post(url, data)
+
+    assert response.status_code == 200
+    forms = response.context["inline_admin_formsets"][0].formset.forms
+    assert forms[0].errors["currency"] == ["'XXQ' is not an ISO 4217 currency code."]
+    assert forms[1].errors["amount_cents"] == ["Ensure this value is greater than or equal to 0."]
+    assert list(VariantPrice.objects.filter(variant=variant).values_list("currency")) == [("USD",)]
+
+
+def test_publish_and_archive_actions_change_status(merch_client, tee):
+    other = ProductFactory(status=ProductStatus.ACTIVE)
+
+    merch_client.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": [tee.pk, other.pk]}
+    )
+    tee.refresh_from_db()
+    published_at = tee.published_at
+    merch_client.post(CHANGELIST, {"action": "archive_selected", "_selected_action": [other.pk]})
+    other.refresh_from_db()
+
+    assert (tee.status, other.status) == (ProductStatus.ACTIVE, ProductStatus.ARCHIVED)
+    assert published_at is not None
+
+
+def test_import_view_previews_then_confirms(merch_client):
+    csv = b"handle,title,sku,price_USD\nmug,Mug,MUG-1,9.50\n"
+    url = reverse("admin:catalog_product_import")
+    upload = {"file": _upload("mug.csv", csv), "format": "emporium", "currency": "USD"}
+
+    preview = merch_client.post(url, upload)
+    assert Product.objects.count() == 0
+    confirm = preview.context["confirm_form"].initial
+    response = merch_client.post(url, {**confirm, "confirm": "1"})
+
+    assert preview.context["result"].summary() == (
+        "1 created, 0 updated, 0 skipped, 0 warnings, 0 errors"
+    )
+    assert response.status_code == 302
+    assert list(VariantPrice.objects.values_list("variant__sku", "amount_cents")) == [
+        ("MUG-1", 950)
+    ]
+
+
+def test_import_view_shows_row_errors_and_offers_no_confirm(merch_client):
+    csv = b"handle,title,sku,price_USD\nmug,Mug,MUG-1,-1\n"
+    url = reverse("admin:catalog_product_import")
+
+    response = merch_client.post(url, {"file": _upload("m.csv", csv), "format": "emporium"})
+
+    assert "confirm_form" not in response.context
+    assert response.context["result"].messages() == [
+        "Row 2: error: price_USD: '-1' is negative; prices are 0 or more."
+    ]
+    assert "is negative" in response.content.decode()
+    assert Product.objects.count() == 0
+
+
+def test_import_view_forged_token_is_refused(merch_client):
+    url = reverse("admin:catalog_product_import")
+    data = {"token": "../../etc/passwd", "format": "emporium", "currency": "USD", "confirm": "1"}
+
+    response = merch_client.post(url, data)
+
+    assert response.status_code == 403
+
+
+def test_export_view_downloads_csv(merch_client, tee):
+    response = merch_client.get(reverse("admin:catalog_product_export", args=["csv"]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="catalog.csv"'
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("handle,title,description,brand,categories,")
+    assert len(lines) == 3
+
+
+def _upload(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")
