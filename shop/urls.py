@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from shop import views
+from shop.api.errors import api_404
 
 admin.site.site_header = "Emporium back office"
 admin.site.site_title = "Emporium"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_404, name="api-not-found"),  # JSON, never the HTML 404 page
     path("healthz", views.healthz, name="healthz"),
     path("", include("shop.storefront_urls")),
     path("", include("catalog.urls")),

@@ -81,9 +81,15 @@ def exception_handler(exc, context):
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        message = str(exc).rstrip(".")
+        exc = exceptions.NotFound(f"{message}." if message else None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # DRF answers 403 when the first authentication class (session) has no challenge to
+        # offer; the contract says 401, and a 401 must name a scheme: the API token.
+        exc.status_code = status.HTTP_401_UNAUTHORIZED
+        exc.auth_header = 'Token realm="api"'
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -99,9 +105,8 @@ def exception_handler(exc, context):
         detail = (
             exc.detail if isinstance(exc.detail, str) else _first_message(_flatten(exc.detail))
         )
+        # Throttled: DRF already sends the wait in the Retry-After header.
         response.data = error_body(code, str(detail))
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response.data["retry_after"] = int(exc.wait)
     return response
 
 
@@ -112,7 +117,7 @@ def json_error_view(code: str, detail: str, status_code: int):
     return view
 
 
-def api_404(request, exception=None):
+def api_404(request, exception=None, **kwargs):
     return JsonResponse(error_body("not_found", "Not found."), status=404)
 
 
