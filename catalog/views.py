@@ -116,10 +116,7 @@ def _variant_rows(product: Product, market: Market) -> list[dict]:
     quantities = selectors.get_available_quantities(
         variant_ids=[v.pk for v in priced], market=market
     )
-    images = {}
-    for item in product.media.all():
-        if item.variant_id and item.variant_id not in images:
-            images[item.variant_id] = {"url": item.url, "alt": item.alt_for(locale)}
+    images = _variant_images(product, priced, locale)
     rows = []
     for variant in priced:
         price = variant.prices.all()[0]
@@ -141,6 +138,29 @@ def _variant_rows(product: Product, market: Market) -> list[dict]:
             }
         )
     return rows
+
+
+def _variant_images(product: Product, variants: list, locale: str) -> dict[int, dict]:
+    """{variant id: image}: its own image, else one of a variant with the same value of the
+    first option (a photo attached to Rust/S also shows for Rust/L)."""
+    own = {}
+    for item in product.media.all():
+        if item.variant_id and item.variant_id not in own:
+            own[item.variant_id] = {"url": item.url, "alt": item.alt_for(locale)}
+    first_option = next(iter(product.options.all()), None)
+    leading = {
+        v.pk: next((ov.value for ov in v.option_values.all() if ov.option == first_option), None)
+        for v in variants
+    }
+    by_leading = {}
+    for variant in variants:
+        if variant.pk in own and leading[variant.pk] is not None:
+            by_leading.setdefault(leading[variant.pk], own[variant.pk])
+    return {
+        v.pk: own.get(v.pk) or by_leading.get(leading[v.pk])
+        for v in variants
+        if v.pk in own or leading[v.pk] in by_leading
+    }
 
 
 def _availability(quantity: int | None) -> tuple[str, str]:

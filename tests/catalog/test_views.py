@@ -535,3 +535,24 @@ def test_unknown_page_uses_the_storefront_404(client):
 
     assert response.status_code == 404
     assert '<main id="main"' in response.content.decode()
+
+
+@NO_STOCK_BACKEND
+def test_product_page_shows_the_chosen_variants_image_or_its_colourways(client):
+    product, variants = _option_product()
+    MediaFactory(product=product, external_url="https://img.test/main.jpg", alt_text="Main")
+    MediaFactory(
+        product=product,
+        variant=variants[("Red", "S")],
+        external_url="https://img.test/red.jpg",
+        alt_text="Red hoodie",
+    )
+
+    response = client.get("/p/harbor-hoodie/?sku=HH-Red-L")
+
+    images = {v["sku"]: v["image"] for v in _variant_json(response)}
+    assert images["HH-Red-L"] == {"url": "https://img.test/red.jpg", "alt": "Red hoodie"}
+    assert images["HH-Blue-S"] is None
+    assert '<img data-main-image src="https://img.test/red.jpg" alt="Red hoodie"' in (
+        response.content.decode()
+    )

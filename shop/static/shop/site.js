@@ -57,9 +57,13 @@
         availability.className = "availability availability-" + variant.status;
       }
       button.disabled = !variant.can_buy;
-      if (variant.image && mainImage) {
-        mainImage.src = variant.image.url;
-        mainImage.alt = variant.image.alt;
+      if (mainImage) {
+        var image = variant.image || {
+          url: mainImage.dataset.defaultSrc || mainImage.src,
+          alt: mainImage.dataset.defaultAlt || mainImage.alt
+        };
+        mainImage.src = image.url;
+        mainImage.alt = image.alt;
       }
       if (window.history && history.replaceState) {
         var url = new URL(window.location.href);
