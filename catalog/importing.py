@@ -301,6 +301,8 @@ class _Writer:
         return done
 
     def _variant(self, product, spec, vspec: VariantSpec, option_values, has_options, base):
+        if self.result.row(vspec.line).errors:
+            return None  # already refused by the file checks; one message per problem
         variant = self.variants.get(vspec.sku)
         if variant is not None and variant.product_id != product.pk:
             self.error(
