@@ -14,6 +14,7 @@ admin.site.index_title = "Catalog, stock, orders and returns"
 api_v1 = [
     path("", include("shop.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("inventory.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", api_404, name="api-not-found"),  # JSON, never the HTML 404 page
     path("healthz", views.healthz, name="healthz"),
+    path("webhooks/wms", include("inventory.webhook_urls")),
     path("", include("shop.storefront_urls")),
     path("", include("catalog.urls")),
 ]

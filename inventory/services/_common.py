@@ -75,19 +75,30 @@ def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool) -> dict[tuple
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
-    match = Q()
-    for variant_id, location_id in pairs:
-        match |= Q(variant_id=variant_id, location_id=location_id)
+    match = levels_matching(pairs)
     if create:
-        existing = set(StockLevel.objects.filter(match).values_list("variant_id", "location_id"))
+        existing = set(match.values_list("variant_id", "location_id"))
         missing = [p for p in pairs if p not in existing]
         if missing:
             StockLevel.objects.bulk_create(
                 [StockLevel(variant_id=v, location_id=loc) for v, loc in missing],
                 ignore_conflicts=True,
             )
-    levels = StockLevel.objects.select_for_update().filter(match).order_by("pk")
-    return {(lvl.variant_id, lvl.location_id): lvl for lvl in levels}
+    wanted = set(pairs)
+    # The IN x IN filter may lock a few extra rows of the cross product: harmless, same order.
+    levels = match.select_for_update().order_by("pk")
+    return {
+        (lvl.variant_id, lvl.location_id): lvl
+        for lvl in levels
+        if (lvl.variant_id, lvl.location_id) in wanted
+    }
+
+
+def levels_matching(pairs):
+    """StockLevels of the variants x locations in `pairs` (flat IN filters, not a long OR)."""
+    return StockLevel.objects.filter(
+        variant_id__in={v for v, _ in pairs}, location_id__in={loc for _, loc in pairs}
+    )
 
 
 def promised_fits(change: int = 0) -> Q:

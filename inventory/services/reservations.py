@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -38,6 +38,7 @@ from inventory.models import (
 from inventory.services._common import (
     Move,
     check_quantity,
+    levels_matching,
     record_movements,
     resolve_variants,
     skip_locked_supported,
@@ -265,12 +266,11 @@ def _update_many(changes: Mapping[str, Mapping[tuple[int, int], int]]) -> None:
                 per_level[key][field] = qty
     if not per_level:
         return
-    match = Q()
-    for variant_id, location_id in per_level:
-        match |= Q(variant_id=variant_id, location_id=location_id)
-    levels = StockLevel.objects.filter(match).values_list("pk", "variant_id", "location_id")
+    levels = levels_matching(list(per_level)).values_list("pk", "variant_id", "location_id")
     for pk, variant_id, location_id in sorted(levels):
-        fields = per_level[(variant_id, location_id)]
+        fields = per_level.get((variant_id, location_id))
+        if not fields:
+            continue
         StockLevel.objects.filter(pk=pk).update(
             **{field: F(field) - qty for field, qty in fields.items()}
         )

@@ -19,7 +19,13 @@ from inventory.exceptions import (
     ReasonRequired,
     StockBelowPromised,
 )
-from inventory.models import Location, MovementKind, StockLevel, StockMovement
+from inventory.models import (
+    Location,
+    MovementKind,
+    ProcessedWebhook,
+    StockLevel,
+    StockMovement,
+)
 from inventory.services._common import (
     Move,
     check_delta,
@@ -145,6 +151,7 @@ def restock_return(*, variant, location, quantity: int, reference: str, actor=No
 class CountResult:
     applied: list[str] = field(default_factory=list)  # SKUs whose count was taken
     ignored: list[str] = field(default_factory=list)  # SKUs with a newer count already stored
+    duplicate: bool = False  # the event id was applied before: nothing done
     movements: list[StockMovement] = field(default_factory=list)
 
 
@@ -219,11 +226,13 @@ def sync_stock_levels(
     source: str = "wms",
     actor=None,
     reference: str = "",
+    event_id: str | None = None,
 ) -> CountResult:
     """Apply a WMS snapshot of absolute counts at one location: all of it or nothing.
 
-    Items older than the stored count are ignored. Locks the location's StockLevel rows of
-    these SKUs in pk order. Raises DuplicateSku, UnknownSku, UnknownLocation, InvalidQuantity,
+    Items older than the stored count are ignored; a snapshot whose `event_id` was applied
+    before is a no-op (`duplicate`). Locks the location's StockLevel rows of these SKUs in pk
+    order. Raises DuplicateSku, UnknownSku, UnknownLocation, InvalidQuantity,
     StockBelowPromised.
     """
     check_location(location)
@@ -241,13 +250,17 @@ def sync_stock_levels(
         check_quantity(on_hand, field=f"on_hand of {sku}", allow_zero=True)
     variants = resolve_variants([str(sku) for sku in skus])
     counts = {variants[str(sku)].pk: (str(sku), on_hand) for sku, on_hand in items}
+    if event_id:
+        _, created = ProcessedWebhook.objects.get_or_create(source=source, event_id=event_id)
+        if not created:
+            return CountResult(duplicate=True)
     return _apply_counts(
         location=location,
         counts=counts,
         as_of=as_of,
         source=source,
         actor=actor,
-        reference=reference,
+        reference=reference or event_id or "",
     )
 
 

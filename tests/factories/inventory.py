@@ -3,10 +3,21 @@ import factory
 from inventory.models import Location, LocationKind, StockLevel
 from shop.models import Market
 
+_MARKETS = {
+    "US": ("United States", "USD", ["US"], "America/New_York"),
+    "CA": ("Canada", "CAD", ["CA"], "America/Toronto"),
+    "EU": ("Europe", "EUR", ["DE", "FR", "NL"], "Europe/Berlin"),
+}
+
 
 def market(code: str = "US") -> Market:
-    """A market seeded by shop's data migration (US, CA, EU)."""
-    return Market.objects.get(code=code)
+    """A market seeded by shop's data migration; recreated when a transactional test flushed it."""
+    name, currency, countries, tz = _MARKETS[code]
+    found, _ = Market.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "currency": currency, "countries": countries, "timezone": tz},
+    )
+    return found
 
 
 class LocationFactory(factory.django.DjangoModelFactory):
@@ -27,7 +38,7 @@ class LocationFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         codes = ["US"] if extracted is None else extracted
-        self.markets.set(Market.objects.filter(code__in=codes))
+        self.markets.set([market(code) for code in codes])
 
 
 def stock(variant, location, on_hand: int, *, safety_stock: int = 0) -> StockLevel:
