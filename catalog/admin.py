@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import CharField, Count, Max, Min, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -377,6 +378,7 @@ class MediaInline(admin.TabularInline):
     model = Media
     extra = 0
     fields = ["image", "external_url", "alt_text", "variant", "position"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
