@@ -1,0 +1,175 @@
+"""Reservation throughput and ATP read latency on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium python benchmarks/inventory_bench.py
+
+Creates a throwaway database `<name>_bench_<pid>` on the same server, migrates it, seeds one
+location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve`
+(1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads, each with
+its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Prints the median
+reservations/s of a few runs and the p50/p99 latency of `available_quantities` (1 SKU, as a
+product page asks, and 24 SKUs, as a listing asks). Drops the database at the end.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORKERS = (1, 8, 32)
+SPREAD_SKUS = 1000
+
+
+def _bench_url(url: str) -> tuple[str, str, str]:
+    """(admin url, bench url, bench db name) for DATABASE_URL."""
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'emporium'}_bench_{os.getpid()}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    return admin, urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def _admin_sql(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _setup():
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from catalog.models import Product, ProductStatus, Variant
+    from inventory import services
+    from inventory.models import Location
+    from shop.models import Market
+
+    call_command("migrate", verbosity=0)
+    us = Market.objects.get(code="US")
+    location = Location.objects.create(code="bench-dc", name="Bench DC", kind="warehouse")
+    location.markets.set([us])
+    product = Product.objects.create(handle="bench", title="Bench", status=ProductStatus.ACTIVE)
+    variants = Variant.objects.bulk_create(
+        Variant(product=product, sku=f"BENCH-{i:05d}", option_key=str(i))
+        for i in range(SPREAD_SKUS + 1)
+    )
+    services.sync_stock_levels(
+        location=location,
+        as_of=timezone.now(),
+        items=[(v.sku, 1_000_000) for v in variants],
+        source="bench",
+    )
+    hot, spread = variants[0], variants[1:]
+    return us, hot, spread
+
+
+def _throughput(workers: int, pick, us, seconds: float) -> float:
+    from django.db import connection
+
+    from inventory import services
+
+    barrier = threading.Barrier(workers + 1)
+    counts = [0] * workers
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            services.reserve(lines={pick(rng): 1}, market=us, owner="warmup")  # connect first
+            barrier.wait()
+            while not stop.is_set():
+                services.reserve(lines={pick(rng): 1}, market=us, owner=f"bench_{n}")
+                counts[n] += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"worker errors: {errors[:3]}")
+    return sum(counts) / elapsed
+
+
+def _latency(fn, n: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per cell (median reported)")
+    parser.add_argument("--reads", type=int, default=500, help="ATP reads per latency sample")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (the bench needs row locks).")
+    admin_url, bench_url, name = _bench_url(url)
+    _admin_sql(admin_url, f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    began = time.perf_counter()
+    try:
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        from inventory import selectors
+
+        us, hot, spread = _setup()
+        scenarios = {
+            "hot SKU": lambda rng: hot,
+            f"{SPREAD_SKUS} SKUs": lambda rng: rng.choice(spread),
+        }
+        print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median\n")
+        print(f"{'workers':>8} | " + " | ".join(f"{s + ' res/s':>16}" for s in scenarios))
+        print("-" * 9 + "+" + "+".join("-" * 18 for _ in scenarios))
+        for workers in WORKERS:
+            cells = []
+            for pick in scenarios.values():
+                rates = [_throughput(workers, pick, us, args.seconds) for _ in range(args.runs)]
+                cells.append(f"{statistics.median(rates):>16.0f}")
+            print(f"{workers:>8} | " + " | ".join(cells))
+
+        listing = [v.pk for v in spread[:24]]
+        one = _latency(
+            lambda: selectors.available_quantities(variant_ids=[hot.pk], market=us), args.reads
+        )
+        many = _latency(
+            lambda: selectors.available_quantities(variant_ids=listing, market=us), args.reads
+        )
+        print(f"\nATP read, 1 SKU:   p50 {one[0]:.2f} ms  p99 {one[1]:.2f} ms")
+        print(f"ATP read, 24 SKUs: p50 {many[0]:.2f} ms  p99 {many[1]:.2f} ms")
+        connections.close_all()
+    finally:
+        _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"\ndone in {time.perf_counter() - began:.0f}s; dropped {name}")
+
+
+if __name__ == "__main__":
+    main()
