@@ -116,11 +116,12 @@ def export_catalog(*, file_format: str = "csv", products=None) -> bytes:
 
 def _hand_over_stock_counts(result: ImportResult, actor) -> None:
     # The catalog never imports inventory (dependencies point one way): inventory plugs in a
-    # callable `handler(*, counts: dict[sku, int], actor)` through settings instead.
+    # callable `handler(*, counts: dict[sku, int], actor)` through settings instead; it returns
+    # None when it had nowhere to put them (no stock location yet).
     path = getattr(settings, "CATALOG_STOCK_COUNT_HANDLER", "")
     if path and result.inventory:
-        import_string(path)(counts=dict(result.inventory), actor=actor)
-        result.stock_counts_applied = True
+        applied = import_string(path)(counts=dict(result.inventory), actor=actor)
+        result.stock_counts_applied = applied is not None
 
 
 def _check_plan(specs: list[ProductSpec], result: ImportResult) -> None:

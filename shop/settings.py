@@ -233,7 +233,10 @@ LOW_STOCK_THRESHOLD = 5
 DEMO_SEEDERS = [
     "shop.seeding.seed_demo_users",
     "catalog.seeding.seed_demo_catalog",
+    "inventory.seeding.seed_inventory",
 ]
+# Stock counts found in a catalog import (Shopify's Variant Inventory Qty) go to inventory.
+CATALOG_STOCK_COUNT_HANDLER = "inventory.services.stock.apply_catalog_import_counts"
 
 LOGGING = {
     "version": 1,

@@ -275,3 +275,26 @@ def set_safety_stock(*, variant, location: Location, safety_stock: int, actor=No
     level.safety_stock = safety_stock
     level.save(update_fields=["safety_stock", "updated_at"])
     return level
+
+
+def apply_catalog_import_counts(*, counts: dict[str, int], actor=None) -> CountResult | None:
+    """Take the stock counts of a catalog import (Shopify's Variant Inventory Qty) as absolute
+    counts at the default location; all of them or none (see sync_stock_levels).
+
+    The catalog calls this through settings.CATALOG_STOCK_COUNT_HANDLER after its own commit.
+    Returns None when no location exists yet (nothing to count into). Raises what
+    sync_stock_levels raises.
+    """
+    from inventory.selectors import get_default_location
+
+    location = get_default_location()
+    if location is None or not counts:
+        return None
+    return sync_stock_levels(
+        location=location,
+        as_of=timezone.now(),
+        items=sorted(counts.items()),
+        source="catalog_import",
+        actor=actor,
+        reference="catalog import",
+    )

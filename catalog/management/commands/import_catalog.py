@@ -40,11 +40,17 @@ class Command(BaseCommand):
             )
         for message in result.messages():
             self.stderr.write(message)
-        if result.inventory and result.committed and not result.stock_counts_applied:
-            self.stdout.write(
-                f"Stock counts for {len(result.inventory)} SKUs were in the file; they are "
-                "not applied (no CATALOG_STOCK_COUNT_HANDLER is configured)."
-            )
+        if result.inventory and result.committed:
+            if result.stock_counts_applied:
+                self.stdout.write(
+                    f"Stock counts for {len(result.inventory)} SKUs set at the default location."
+                )
+            else:
+                self.stdout.write(
+                    f"Stock counts for {len(result.inventory)} SKUs were in the file; they are "
+                    "not applied (no stock location exists yet, or no "
+                    "CATALOG_STOCK_COUNT_HANDLER is configured)."
+                )
         prefix = "Dry run" if options["dry_run"] else "Imported"
         if result.has_errors:
             raise CommandError(f"Nothing was imported: {result.summary()}.")
