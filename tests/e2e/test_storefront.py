@@ -6,6 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import VariantPrice
+from shop.models import Market
+from shop.selectors import clear_market_cache
 from tests.catalog import fake_stock
 from tests.factories.catalog import (
     BrandFactory,
@@ -17,9 +19,32 @@ from tests.factories.catalog import (
     VariantFactory,
 )
 
-# serialized_rollback: the flush after a transactional test would otherwise wipe the markets
-# that a data migration seeded, and later tests in the session rely on them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MARKETS = [
+    ("US", "United States", "USD", ["US"], "America/New_York", "en"),
+    ("CA", "Canada", "CAD", ["CA"], "America/Toronto", "en"),
+    ("EU", "Europe", "EUR", ["DE", "FR"], "Europe/Berlin", "de"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _markets():
+    """The flush after each transactional test wipes the markets the data migration seeded
+    (serialized_rollback does not survive Playwright's event loop), so put them back."""
+    for position, (code, name, currency, countries, tz, locale) in enumerate(MARKETS):
+        Market.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "currency": currency,
+                "countries": countries,
+                "timezone": tz,
+                "default_locale": locale,
+                "position": position,
+            },
+        )
+    clear_market_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -114,10 +139,14 @@ def test_market_selector_switches_the_currency(page, live_server, hoodie):
     page.goto(f"{live_server.url}/p/harbor-hoodie/")
     expect(page.locator("[data-price]")).to_have_text("$50.00")
 
+    page.get_by_label("Size").select_option("L")
+    expect(page.locator("[data-price]")).to_have_text("$65.00")
+
     page.get_by_label("Market and currency").select_option("CA")
 
     expect(page).to_have_url(re.compile(r"market=CA"))
-    expect(page.locator("[data-price]")).to_have_text("CA$65.00")
+    expect(page.locator("[data-price]")).to_have_text("CA$80.00")
+    expect(page.get_by_label("Size")).to_have_value("L")
     page.get_by_role("navigation", name="Categories").get_by_role("link", name="Apparel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Apparel")
     expect(page.locator(".product-card-price").first).to_contain_text("CA$")

@@ -70,6 +70,17 @@
         url.searchParams.set("sku", variant.sku);
         history.replaceState(null, "", url);
       }
+      // Switching market reloads the page: keep the chosen variant.
+      document.querySelectorAll("form.market-form").forEach(function (marketForm) {
+        var input = marketForm.querySelector("input[name=sku]");
+        if (!input) {
+          input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "sku";
+          marketForm.appendChild(input);
+        }
+        input.value = variant.sku;
+      });
     }
 
     if (pickers.length) {
