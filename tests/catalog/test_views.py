@@ -556,3 +556,12 @@ def test_product_page_shows_the_chosen_variants_image_or_its_colourways(client):
     assert '<img data-main-image src="https://img.test/red.jpg" alt="Red hoodie"' in (
         response.content.decode()
     )
+
+
+def test_server_error_page_renders_without_a_request_or_database():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
+    assert "/static/shop/site.css" in html
