@@ -1,32 +1,44 @@
 """A JSON parser that refuses hostile input with a 400 instead of a 500."""
 
 import json
+import re
 
 from django.conf import settings
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
+_SPECIAL = re.compile(r'["\\\[\]{}]')
 
-def _max_depth(text: str) -> int:
-    """Deepest bracket nesting outside strings, found without recursion."""
-    depth = deepest = 0
+
+def _exceeds_depth(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`; no recursion, one pass.
+
+    Only quotes, backslashes and brackets are visited, and the walk stops at the first
+    bracket past the limit, so neither 100,000 `[` nor a 2 MB string costs a worker much.
+    """
+    depth, escape_at = 0, -2
     in_string = escaped = False
-    for char in text:
+    for match in _SPECIAL.finditer(text):
+        char = match.group()
         if in_string:
             if escaped:
+                # The escaped character itself; an escape only ever covers the next character.
                 escaped = False
-            elif char == "\\":
-                escaped = True
+                if match.start() == escape_at + 1:
+                    continue
+            if char == "\\":
+                escaped, escape_at = True, match.start()
             elif char == '"':
                 in_string = False
         elif char == '"':
             in_string = True
         elif char in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > limit:
+                return True
         elif char in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 class RequestBodyTooLarge(APIException):
@@ -47,14 +59,14 @@ class SafeJSONParser(JSONParser):
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ParseError("The request body is not UTF-8 encoded JSON.") from None
-        if _max_depth(text) > settings.API_MAX_JSON_DEPTH:
+        if _exceeds_depth(text, settings.API_MAX_JSON_DEPTH):
             raise ParseError(
                 f"The JSON is nested deeper than {settings.API_MAX_JSON_DEPTH} levels."
             )
         try:
             return json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
-            raise ParseError(f"The request body is not valid JSON: {exc}") from None
+            raise ParseError(f"The request body is not valid JSON ({exc}).") from None
 
 
 def _refuse_constant(name):
