@@ -4,7 +4,8 @@ Every rule is checked before anything is written and every problem is reported a
 `ValidationFailed(fields=...)`. `fields` mirrors the shape of the body it refers to: objects by
 key, list items by their index as a string, messages in a list at the leaf, for example
 `{"variants": {"2": {"identifiers": {"0": {"value": ["'4006381333932' has a wrong check digit
-for a EAN."]}}}}}`. A message about an object as a whole sits under its `non_field_errors`.
+for a EAN."]}}}}}`. A message about a whole object sits under its `non_field_errors`
+(a message about a whole field, such as a taken option combination, is the field's list).
 `detail` repeats the first problem with its location and the variant's SKU.
 """
 
@@ -194,7 +195,8 @@ class _Errors:
         self.first = ""
 
     def add(self, path: tuple, message: str, *, sku: str | None = None) -> None:
-        path = tuple(str(p) for p in path) or ("non_field_errors",)
+        path = tuple(str(p) for p in path)
+        path = path or ("non_field_errors",)
         node = self.tree
         for key in path[:-1]:
             if isinstance(node.get(key), list):
@@ -206,7 +208,8 @@ class _Errors:
         leaf.append(message)
         if not self.count:
             where = _describe(path)
-            self.first = f"{'Variant ' + repr(sku) + ' ' if sku else ''}{where}: {message}"
+            where = " ".join(part for part in (f"Variant {sku!r}" if sku else "", where) if part)
+            self.first = f"{where}: {message}" if where else message
         self.count += 1
 
     def raise_if_any(self) -> None:
@@ -219,7 +222,8 @@ def _describe(path: tuple) -> str:
     """("variants", 2, "sku") -> "variants[2].sku"."""
     text = ""
     for key in map(str, path):
-        text += f"[{key}]" if key.isdigit() else (f".{key}" if text else key)
+        if key != "non_field_errors":
+            text += f"[{key}]" if key.isdigit() else (f".{key}" if text else key)
     return text
 
 
@@ -345,7 +349,7 @@ def _clean_options(value, errors: _Errors) -> dict[str, list[str]]:
     for i, spec in enumerate(value):
         path = ("options", i)
         if not isinstance(spec, dict):
-            errors.add(path, "Expected an object with name and values.")
+            errors.add((*path, "non_field_errors"), "Expected an object with name and values.")
             continue
         _unknown_keys(errors, path, spec, frozenset({"name", "values"}))
         name = _text(errors, (*path, "name"), spec.get("name"), max_length=60, blank=False)
@@ -400,7 +404,7 @@ def _clean_variant_list(data, errors: _Errors, *, options: dict) -> list[dict]:
 def _clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | None:
     """One variant's fields; `partial` (PATCH) leaves out what the body leaves out."""
     if not isinstance(data, dict):
-        errors.add(path, "Expected a variant object.")
+        errors.add((*path, "non_field_errors"), "Expected a variant object.")
         return None
     if partial and "sku" in data and data["sku"] != sku:
         errors.add((*path, "sku"), f"The SKU cannot change once saved (it is {sku!r}).", sku=sku)
@@ -473,7 +477,7 @@ def _clean_prices(errors, path, value, *, sku) -> list[dict]:
     prices, currencies = [], set()
     for i, item in enumerate(value):
         if not isinstance(item, dict):
-            errors.add((*path, i), "Expected {amount, currency}.", sku=sku)
+            errors.add((*path, i, "non_field_errors"), "Expected {amount, currency}.", sku=sku)
             continue
         keys = frozenset({"amount", "currency", "compare_at_amount"})
         _unknown_keys(errors, (*path, i), item, keys, sku=sku)
@@ -514,7 +518,7 @@ def _clean_identifiers(errors, path, value, *, sku) -> list[dict]:
     identifiers, seen = [], {}
     for i, item in enumerate(value):
         if not isinstance(item, dict):
-            errors.add((*path, i), "Expected {kind, value}.", sku=sku)
+            errors.add((*path, i, "non_field_errors"), "Expected {kind, value}.", sku=sku)
             continue
         _unknown_keys(errors, (*path, i), item, frozenset({"kind", "value"}), sku=sku)
         kind, raw = item.get("kind"), item.get("value")

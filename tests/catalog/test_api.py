@@ -146,6 +146,29 @@ def test_product_list_shows_active_products_with_market_price_range(api_client, 
     assert hoodie.public_id.startswith("prod_")
 
 
+def test_product_list_query_count_does_not_grow_with_products(
+    api_client, django_assert_max_num_queries, stock
+):
+    for n in range(6):
+        VariantFactory(product=ProductFactory(handle=f"p-{n}"), sku=f"P-{n}")
+
+    with django_assert_max_num_queries(6):
+        response = api_client.get("/api/v1/products")
+
+    assert response.json()["count"] == 6
+
+
+def test_product_detail_query_count_is_fixed(
+    api_client, hoodie, operations_user, django_assert_max_num_queries, stock
+):
+    api_client.force_authenticate(operations_user)
+
+    with django_assert_max_num_queries(15):
+        response = api_client.get("/api/v1/products/cosy-hoodie")
+
+    assert len(response.json()["variants"]) == 2
+
+
 def test_product_list_uses_the_market_currency(api_client, hoodie):
     ca = api_client.get("/api/v1/products?market=ca").json()["results"][0]
     eu = api_client.get("/api/v1/products?market=EU").json()["results"][0]
@@ -513,7 +536,7 @@ def test_product_create_refuses_a_json_list_body(merchandiser_api):
     assert response.status_code == 400
     assert response.json() == {
         "code": "validation_error",
-        "detail": "non_field_errors: Expected a JSON object.",
+        "detail": "Expected a JSON object.",
         "fields": {"non_field_errors": ["Expected a JSON object."]},
     }
 

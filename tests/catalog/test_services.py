@@ -399,6 +399,18 @@ def test_create_product_refuses_a_body_that_is_not_an_object(data):
     assert error.fields == {"non_field_errors": ["Expected a JSON object."]}
 
 
+def test_create_product_refuses_a_variant_that_is_not_an_object():
+    body = _body()
+    body["variants"][1] = "HOOD-RED-L"
+
+    error = _refused(body)
+
+    assert error.fields == {
+        "variants": {"1": {"non_field_errors": ["Expected a variant object."]}}
+    }
+    assert error.detail == "variants[1]: Expected a variant object."
+
+
 def test_create_product_refuses_unknown_fields_and_nul_text():
     error = _refused(_body(title="Bad\x00title", colour="red"))
 
