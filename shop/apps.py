@@ -11,6 +11,7 @@ class ShopConfig(AppConfig):
         from shop.models import Market
 
         post_migrate.connect(_refresh_roles, sender=self, dispatch_uid="shop.refresh_roles")
+        post_migrate.connect(_ensure_markets, sender=self, dispatch_uid="shop.ensure_markets")
         # Cache invalidation only: an edited market shows up on the next request.
         for signal in (post_save, post_delete):
             signal.connect(_forget_markets, sender=Market, dispatch_uid=f"shop.markets.{signal}")
@@ -33,3 +34,17 @@ def _refresh_roles(sender, **kwargs):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     setup_roles()
+
+
+def _ensure_markets(sender, **kwargs):
+    # The data migration seeds the default markets and channels once; a database flushed since
+    # (transactional tests, `manage.py flush`) gets them back, as the shop cannot run without.
+    from shop.models import Channel, Market
+
+    if Market.objects.exists() and Channel.objects.exists():
+        return
+    from django.apps import apps as global_apps
+
+    from shop.migrations import _defaults
+
+    _defaults.seed(global_apps, None)

@@ -49,3 +49,15 @@ def test_editing_a_market_is_visible_on_the_next_read():
     market.save()
 
     assert get_market("CA").default_locale == "fr"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_default_markets_channels_and_groups_come_back_after_a_flush():
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("flush", "--noinput", verbosity=0)
+
+    assert list(Market.objects.values_list("code", flat=True)) == ["US", "CA", "EU"]
+    assert Channel.objects.count() == 4
+    assert Group.objects.count() == 3
