@@ -10,11 +10,13 @@ from django.views.decorators.http import require_safe
 
 from catalog import selectors
 from catalog.forms import ListingForm
-from catalog.models import Product
+from catalog.models import Category, Product
 from shop.models import Market
 from shop.money import Money
 
 PER_PAGE = 24
+HOME_PRODUCTS = 8
+HOME_CATEGORIES = 6
 
 
 def _paginate(request, products, market: Market) -> dict:
@@ -24,6 +26,29 @@ def _paginate(request, products, market: Market) -> dict:
         "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
         "cards": selectors.list_product_cards(products=page_obj.object_list, market=market),
     }
+
+
+@require_safe
+def home(request):
+    """The front page: featured and newest products and the top-level categories."""
+    market = request.market
+    featured = list(
+        selectors.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
+    )
+    newest = selectors.list_storefront_products(market=market, sort="newest").exclude(
+        pk__in=[p.pk for p in featured]
+    )[:HOME_PRODUCTS]
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "featured": selectors.list_product_cards(products=featured, market=market),
+            "newest": selectors.list_product_cards(products=newest, market=market),
+            "top_categories": Category.objects.filter(parent__isnull=True).order_by(
+                "position", "name"
+            )[:HOME_CATEGORIES],
+        },
+    )
 
 
 @require_safe

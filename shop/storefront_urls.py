@@ -5,7 +5,6 @@ from shop import views
 from shop.forms import EmailAuthenticationForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -6,40 +6,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from shop import services
 from shop.exceptions import ValidationFailed
 from shop.forms import SignupForm
-
-HOME_PRODUCTS = 8
-HOME_CATEGORIES = 6
-
-
-@require_safe
-def home(request):
-    """The front page: featured and newest products and the top-level categories."""
-    from catalog import selectors as catalog
-    from catalog.models import Category
-
-    market = request.market
-    featured = list(
-        catalog.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
-    )
-    newest = catalog.list_storefront_products(market=market, sort="newest").exclude(
-        pk__in=[p.pk for p in featured]
-    )[:HOME_PRODUCTS]
-    return render(
-        request,
-        "shop/home.html",
-        {
-            "featured": catalog.list_product_cards(products=featured, market=market),
-            "newest": catalog.list_product_cards(products=newest, market=market),
-            "top_categories": Category.objects.filter(parent__isnull=True).order_by(
-                "position", "name"
-            )[:HOME_CATEGORIES],
-        },
-    )
 
 
 def signup(request):

@@ -1,23 +1,8 @@
-"""Pieces of the storefront shell: the category navigation and market switching."""
+"""Pieces of the storefront shell: market switching."""
 
 from django import template
 
 register = template.Library()
-
-
-@register.inclusion_tag("includes/category_nav.html", takes_context=True)
-def category_nav(context):
-    """Top-level categories for the header navigation (one query per page)."""
-    from catalog.models import Category
-
-    request = context.get("request")
-    current = getattr(request, "path", "")
-    roots = list(Category.objects.filter(parent__isnull=True).order_by("position", "name"))
-    for category in roots:
-        url = f"/c/{category.path}/"
-        category.nav_url = url
-        category.is_current = current.startswith(url)
-    return {"categories": roots}
 
 
 @register.inclusion_tag("includes/market_form.html", takes_context=True)
