@@ -14,6 +14,7 @@ from catalog.models import (
     VariantPrice,
     option_key_for,
 )
+from catalog.services import validation
 from shop.exceptions import Conflict, ValidationFailed
 from tests.factories.catalog import (
     BrandFactory,
@@ -434,7 +435,7 @@ def test_create_product_turns_a_lost_unique_race_into_conflict(monkeypatch):
     VariantFactory(sku="HOOD-RED-M")
     before = _counts()
     # As if a concurrent request inserted the SKU between our check and our insert.
-    monkeypatch.setattr(services, "_check_catalog", lambda *args, **kwargs: None)
+    monkeypatch.setattr(validation, "check_catalog", lambda *args, **kwargs: None)
 
     with pytest.raises(Conflict) as caught:
         services.create_product(data=_body(), actor=None)

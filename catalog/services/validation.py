@@ -1,4 +1,4 @@
-"""Catalog writes: create and edit products and their variants (the API's write body).
+"""Validation of the catalog write body: every problem found at once, nothing written.
 
 Every rule is checked before anything is written and every problem is reported at once, as
 `ValidationFailed(fields=...)`. `fields` mirrors the shape of the body it refers to: objects by
@@ -7,37 +7,25 @@ key, list items by their index as a string, messages in a list at the leaf, for 
 for a EAN."]}}}}}`. A message about a whole object sits under its `non_field_errors`
 (a message about a whole field, such as a taken option combination, is the field's list).
 `detail` repeats the first problem with its location and the variant's SKU.
+
+The public names here are the package's own building blocks (catalog.services.products uses
+them); callers outside catalog.services use the services it re-exports.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.text import slugify
-
 from catalog.identifiers import InvalidIdentifier, normalize_identifier
 from catalog.models import (
-    Brand,
     Category,
-    Option,
-    OptionValue,
     Product,
     ProductStatus,
     Variant,
     VariantIdentifier,
-    VariantPrice,
     VariantStatus,
     option_key_for,
-    unique_handle,
 )
-from shop.exceptions import Conflict, ValidationFailed
+from shop.exceptions import ValidationFailed
 from shop.money import is_known_currency
-
-logger = logging.getLogger(__name__)
 
 MAX_AMOUNT = 2**63 - 1  # PostgreSQL bigint
 MAX_WEIGHT_GRAMS = 2**31 - 1
@@ -59,134 +47,7 @@ PRODUCT_TEXT_FIELDS = (
 )
 
 
-@transaction.atomic
-def create_product(*, data: Any, actor=None) -> Product:
-    """Create a product with its options, variants, prices and identifiers from the write body.
-
-    The brand is found by name or slug and created when missing; categories must exist. Takes
-    no locks: uniqueness (handle, SKU, identifier) is checked first and enforced by the database;
-    a concurrent duplicate raises Conflict. Raises ValidationFailed naming every problem; nothing
-    is written then.
-    """
-    errors = _Errors()
-    clean = _clean_product(data, errors, product=None)
-    options = _clean_options(data.get("options", []) if isinstance(data, dict) else [], errors)
-    variants = _clean_variant_list(data, errors, options=options)
-    errors.raise_if_any()
-    categories = clean.pop("categories", [])
-    clean.setdefault("status", ProductStatus.DRAFT)
-    clean["handle"] = clean.get("handle") or unique_handle(clean["title"])
-    clean["brand"] = _get_or_create_brand(clean.get("brand"))
-    if clean["status"] == ProductStatus.ACTIVE:
-        clean["published_at"] = timezone.now()
-    with _unique_or_conflict():
-        product = Product.objects.create(**clean)
-        product.categories.set(categories)
-        lookup = _create_options(product, options)
-        for position, variant in enumerate(variants):
-            _create_variant_rows(product, variant, lookup, position=position)
-    _audit(actor, product, ADDITION, f"Created with {len(variants)} variant(s) via the API.")
-    return product
-
-
-@transaction.atomic
-def update_product(*, product: Product, data: Any, actor=None) -> Product:
-    """Change a product's handle, copy, status, brand, categories, SEO fields or tags (PATCH).
-
-    Locks the product row and re-reads it. Becoming active stamps `published_at` once.
-    Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate handle.
-    """
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    errors = _Errors()
-    clean = _clean_product(data, errors, product=product)
-    errors.raise_if_any()
-    categories = clean.pop("categories", None)
-    if "brand" in clean:
-        clean["brand"] = _get_or_create_brand(clean["brand"])
-    changed = [field for field, value in clean.items() if getattr(product, field) != value]
-    for field in changed:
-        setattr(product, field, clean[field])
-    if "status" in changed and product.is_active and product.published_at is None:
-        product.published_at = timezone.now()
-        changed.append("published_at")
-    with _unique_or_conflict():
-        if changed:
-            product.save(update_fields=[*changed, "updated_at"])
-        if categories is not None and set(categories) != set(product.categories.all()):
-            product.categories.set(categories)
-            changed.append("categories")
-    if changed:
-        _audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
-    return product
-
-
-@transaction.atomic
-def create_variant(*, product: Product, data: Any, actor=None) -> Variant:
-    """Add one variant (SKU) to a product, using the product's existing options and values.
-
-    Locks the product row so two concurrent additions cannot take the same option combination.
-    Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate SKU.
-    """
-    product = Product.objects.select_for_update().get(pk=product.pk)
-    lookup = _option_lookup(product)
-    errors = _Errors()
-    clean = _clean_variant(data, errors, (), options=_options_of(lookup), partial=False)
-    if clean is not None:
-        _check_catalog(errors, [((), clean)])
-        _check_combination(errors, (), clean, product=product, lookup=lookup, exclude=None)
-    errors.raise_if_any()
-    position = max(product.variants.values_list("position", flat=True), default=-1) + 1
-    with _unique_or_conflict():
-        variant = _create_variant_rows(product, clean, lookup, position=position)
-    _audit(actor, product, CHANGE, f"Added variant {variant.sku} via the API.")
-    return variant
-
-
-@transaction.atomic
-def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
-    """Change a variant's option values, prices, identifiers, weight, title or status (PATCH).
-
-    `sku` may be repeated but never changed. `prices` and `identifiers`, when given, replace the
-    variant's whole set. Locks the product row, then the variant row (the order create_variant
-    uses). Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate.
-    """
-    product = Product.objects.select_for_update().get(pk=variant.product_id)
-    variant = Variant.objects.select_for_update().get(pk=variant.pk)
-    lookup = _option_lookup(product)
-    errors = _Errors()
-    clean = _clean_variant(
-        data, errors, (), options=_options_of(lookup), partial=True, sku=variant.sku
-    )
-    if clean is not None:
-        _check_catalog(errors, [((), clean)], exclude=variant)
-        if "option_values" in clean:
-            _check_combination(errors, (), clean, product=product, lookup=lookup, exclude=variant)
-    errors.raise_if_any()
-    changed = [f for f in ("title", "weight_grams", "status") if f in clean]
-    for field in changed:
-        setattr(variant, field, clean[field])
-    with _unique_or_conflict():
-        if "option_values" in clean:
-            values = [lookup[item] for item in clean["option_values"].items()]
-            variant.option_key = option_key_for(ov.pk for ov in values)
-            variant.option_values.set(values)
-            changed.append("option_key")
-        if changed:
-            variant.save(update_fields=[*changed, "updated_at"])
-        for field, create in (("prices", _create_prices), ("identifiers", _create_identifiers)):
-            if field in clean:
-                getattr(variant, field).all().delete()
-                create(variant, clean[field])
-                changed.append(field)
-    if changed:
-        _audit(actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}.")
-    return variant
-
-
-# --- validation ------------------------------------------------------------------------------
-
-
-class _Errors:
+class Errors:
     """Problems keyed by their path in the body; raised together as one ValidationFailed."""
 
     def __init__(self):
@@ -255,7 +116,7 @@ def _unknown_keys(errors, path, data: dict, allowed: frozenset, *, sku=None) -> 
         errors.add((*path, key), f"Unknown field; expected one of {sorted(allowed)}.", sku=sku)
 
 
-def _clean_product(data, errors: _Errors, *, product: Product | None) -> dict:
+def clean_product(data, errors: Errors, *, product: Product | None) -> dict:
     """The product's own fields from a create (product None) or PATCH body."""
     if not isinstance(data, dict):
         errors.add((), "Expected a JSON object.")
@@ -340,7 +201,7 @@ def _clean_categories(errors, value) -> list[Category] | None:
     return categories
 
 
-def _clean_options(value, errors: _Errors) -> dict[str, list[str]]:
+def clean_options(value, errors: Errors) -> dict[str, list[str]]:
     """{option name: [values]} from `options: [{name, values[]}]`, in the given order."""
     options: dict[str, list[str]] = {}
     if not isinstance(value, list):
@@ -372,14 +233,14 @@ def _clean_options(value, errors: _Errors) -> dict[str, list[str]]:
     return options
 
 
-def _clean_variant_list(data, errors: _Errors, *, options: dict) -> list[dict]:
+def clean_variant_list(data, errors: Errors, *, options: dict) -> list[dict]:
     raw = data.get("variants", []) if isinstance(data, dict) else []
     if not isinstance(raw, list):
         errors.add(("variants",), "Expected a list of variants.")
         return []
     variants = []
     for i, item in enumerate(raw):
-        clean = _clean_variant(item, errors, ("variants", i), options=options, partial=False)
+        clean = clean_variant(item, errors, ("variants", i), options=options, partial=False)
         if clean is not None:
             variants.append((("variants", i), clean))
     seen: dict[str, tuple] = {}
@@ -397,11 +258,11 @@ def _clean_variant_list(data, errors: _Errors, *, options: dict) -> list[dict]:
                 sku=sku,
             )
         combinations.setdefault(combination, path)
-    _check_catalog(errors, variants)
+    check_catalog(errors, variants)
     return [clean for _, clean in variants]
 
 
-def _clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | None:
+def clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | None:
     """One variant's fields; `partial` (PATCH) leaves out what the body leaves out."""
     if not isinstance(data, dict):
         errors.add((*path, "non_field_errors"), "Expected a variant object.")
@@ -544,7 +405,7 @@ def _clean_identifiers(errors, path, value, *, sku) -> list[dict]:
     return identifiers
 
 
-def _check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) -> None:
+def check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) -> None:
     """SKUs and identifiers must be new to the catalog and to the body (one query each)."""
     skus = [clean["sku"] for _, clean in variants]
     taken = set()
@@ -574,7 +435,7 @@ def _check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) 
             errors.add(where, message, sku=sku)
 
 
-def _check_combination(errors, path, clean, *, product, lookup, exclude) -> None:
+def check_combination(errors, path, clean, *, product, lookup, exclude) -> None:
     if set(clean["option_values"].items()) - set(lookup):
         return  # already reported as an unknown option or value
     key = option_key_for(lookup[item].pk for item in clean["option_values"].items())
@@ -585,116 +446,3 @@ def _check_combination(errors, path, clean, *, product, lookup, exclude) -> None
     if other is not None:
         message = f"Variant {other.sku!r} already has these option values."
         errors.add((*path, "option_values"), message, sku=clean["sku"])
-
-
-def _options_of(lookup: dict[tuple[str, str], OptionValue]) -> dict[str, list[str]]:
-    options: dict[str, list[str]] = {}
-    for name, value in lookup:
-        options.setdefault(name, []).append(value)
-    return options
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-class _unique_or_conflict:
-    """Turn a unique-constraint race (a concurrent writer took the SKU first) into a 409.
-
-    The block runs in a savepoint so the surrounding transaction can still roll back cleanly.
-    """
-
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-
-    def __exit__(self, exc_type, exc, tb):
-        self._atomic.__exit__(exc_type, exc, tb)
-        if exc_type is not None and issubclass(exc_type, IntegrityError):
-            logger.info("catalog write lost a race: %s", exc)
-            raise Conflict(
-                "A concurrent change took one of these values (handle, SKU or identifier); "
-                "reload and try again.",
-                code="catalog_conflict",
-            ) from exc
-        return False
-
-
-def _get_or_create_brand(name: str | None) -> Brand | None:
-    """The brand called `name` or with that slug; created when missing, like Shopify's Vendor."""
-    if not name:
-        return None
-    brand = Brand.objects.filter(name__iexact=name).first()
-    brand = brand or Brand.objects.filter(slug=name).first()
-    if brand is not None:
-        return brand
-    base = slugify(name)[:130] or "brand"
-    slug, n = base, 2
-    while Brand.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return Brand.objects.create(name=name, slug=slug)
-
-
-def _create_options(product: Product, options: dict[str, list[str]]) -> dict:
-    lookup = {}
-    for position, (name, values) in enumerate(options.items()):
-        option = Option.objects.create(product=product, name=name, position=position)
-        for i, value in enumerate(values):
-            lookup[(name, value)] = OptionValue.objects.create(
-                option=option, value=value, position=i
-            )
-    return lookup
-
-
-def _option_lookup(product: Product) -> dict[tuple[str, str], OptionValue]:
-    """{(option name, value): OptionValue} of the product, options and values in order."""
-    values = OptionValue.objects.filter(option__product=product).select_related("option")
-    return {(ov.option.name, ov.value): ov for ov in values}
-
-
-def _create_variant_rows(product: Product, clean: dict, lookup: dict, *, position: int) -> Variant:
-    values = [lookup[item] for item in clean["option_values"].items()]
-    variant = Variant.objects.create(
-        product=product,
-        sku=clean["sku"],
-        title=clean.get("title") or " / ".join(ov.value for ov in values),
-        option_key=option_key_for(ov.pk for ov in values),
-        weight_grams=clean.get("weight_grams"),
-        status=clean.get("status", VariantStatus.ACTIVE),
-        position=position,
-    )
-    if values:
-        variant.option_values.set(values)
-    _create_prices(variant, clean["prices"])
-    _create_identifiers(variant, clean["identifiers"])
-    return variant
-
-
-def _create_prices(variant: Variant, prices: list[dict]) -> None:
-    VariantPrice.objects.bulk_create(
-        VariantPrice(
-            variant=variant,
-            currency=p["currency"],
-            amount_cents=p["amount"],
-            compare_at_cents=p.get("compare_at_amount"),
-        )
-        for p in prices
-    )
-
-
-def _create_identifiers(variant: Variant, identifiers: list[dict]) -> None:
-    VariantIdentifier.objects.bulk_create(
-        VariantIdentifier(variant=variant, kind=i["kind"], value=i["value"]) for i in identifiers
-    )
-
-
-def _audit(actor, product: Product, flag: int, message: str) -> None:
-    """One admin history row saying who changed the product (shown on its admin page)."""
-    if actor is None or not getattr(actor, "pk", None):
-        return
-    LogEntry.objects.log_actions(
-        user_id=actor.pk,
-        queryset=[product],
-        action_flag=flag,
-        change_message=message,
-        single_object=True,
-    )
