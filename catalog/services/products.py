@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog import publishing
 from catalog.models import (
     Brand,
     Option,
@@ -75,28 +76,30 @@ def create_product(*, data: Any, actor=None) -> Product:
 def update_product(*, product: Product, data: Any, actor=None) -> Product:
     """Change a product's handle, copy, status, brand, categories, SEO fields or tags (PATCH).
 
-    Locks the product row and re-reads it. Becoming active stamps `published_at` once.
-    Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate handle.
+    Locks the product row and re-reads it. Becoming active or archived goes through
+    catalog.publishing (as the admin actions do), in this transaction; becoming active stamps
+    `published_at` once. Raises ValidationFailed (nothing written), Conflict on a concurrent
+    duplicate handle.
     """
     product = Product.objects.select_for_update().get(pk=product.pk)
     errors = Errors()
     clean = clean_product(data, errors, product=product)
     errors.raise_if_any()
     categories = clean.pop("categories", None)
+    status = clean.pop("status", product.status)
     if "brand" in clean:
         clean["brand"] = _get_or_create_brand(clean["brand"])
     changed = [field for field, value in clean.items() if getattr(product, field) != value]
     for field in changed:
         setattr(product, field, clean[field])
-    if "status" in changed and product.is_active and product.published_at is None:
-        product.published_at = timezone.now()
-        changed.append("published_at")
     with _unique_or_conflict():
         if changed:
             product.save(update_fields=[*changed, "updated_at"])
         if categories is not None and set(categories) != set(product.categories.all()):
             product.categories.set(categories)
             changed.append("categories")
+    if status != product.status:
+        changed += _change_status(product, status, actor=actor)
     if changed:
         _audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
     return product
@@ -188,6 +191,24 @@ class _unique_or_conflict:
                 code="catalog_conflict",
             ) from exc
         return False
+
+
+def _change_status(product: Product, status: str, *, actor) -> list[str]:
+    """Move the (locked) product to `status`; return the fields that changed.
+
+    Publishing and archiving use catalog.publishing, the service the admin actions call;
+    back to draft has no side effects and is set here.
+    """
+    published_at = product.published_at
+    if status == ProductStatus.ACTIVE:
+        publishing.publish_products(products=[product], actor=actor)
+    elif status == ProductStatus.ARCHIVED:
+        publishing.archive_products(products=[product], actor=actor)
+    else:
+        product.status = status
+        product.save(update_fields=["status", "updated_at"])
+    product.refresh_from_db(fields=["status", "published_at", "updated_at"])
+    return ["status"] + (["published_at"] if product.published_at != published_at else [])
 
 
 def _get_or_create_brand(name: str | None) -> Brand | None:

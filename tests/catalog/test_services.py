@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from catalog import services
+from catalog import publishing, services
 from catalog.models import (
     Brand,
     ImmutableSkuError,
@@ -67,6 +67,18 @@ def _body(**overrides):
 def _counts():
     models = (Product, Variant, VariantPrice, VariantIdentifier, Option, OptionValue, Brand)
     return {m.__name__: m.objects.count() for m in models}
+
+
+def _record_calls(monkeypatch, module, name) -> list[dict]:
+    """Wrap module.name so the test sees each call's keyword arguments; the real one still runs."""
+    calls, real = [], getattr(module, name)
+
+    def wrapper(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
 
 
 def _refused(data, **kwargs):
@@ -478,6 +490,74 @@ def test_update_product_changes_fields_brand_and_categories(merchandiser):
     assert product.brand.name == "Fresh Brand"
     assert list(product.categories.all()) == [category]
     assert product.tags == ["summer", "cotton"]
+
+
+@pytest.mark.parametrize(
+    ("status", "service"),
+    [(ProductStatus.ACTIVE, "publish_products"), (ProductStatus.ARCHIVED, "archive_products")],
+)
+def test_update_product_changes_status_through_publishing(
+    status, service, merchandiser, monkeypatch
+):
+    product = ProductFactory(status=ProductStatus.DRAFT, published_at=None)
+    calls = _record_calls(monkeypatch, publishing, service)
+
+    result = services.update_product(product=product, data={"status": status}, actor=merchandiser)
+
+    assert calls == [{"products": [result], "actor": merchandiser}]
+    product.refresh_from_db()
+    assert (product.status, result.status) == (status, status)
+    assert result.published_at == product.published_at
+
+
+def test_update_product_archive_keeps_published_at_and_republish_keeps_it_too(merchandiser):
+    product = services.create_product(data=_body(status="active"), actor=None)
+    published_at = product.published_at
+
+    archived = services.update_product(
+        product=product, data={"status": "archived"}, actor=merchandiser
+    )
+    active = services.update_product(
+        product=product, data={"status": "active"}, actor=merchandiser
+    )
+
+    assert (archived.status, archived.published_at) == ("archived", published_at)
+    assert (active.status, active.published_at) == ("active", published_at)
+    assert [e.change_message for e in LogEntry.objects.order_by("pk")] == [
+        "Changed status via the API.",
+        "Changed status via the API.",
+    ]
+
+
+def test_update_product_publishing_records_status_and_published_at(merchandiser):
+    product = ProductFactory(title="Old", status=ProductStatus.DRAFT, published_at=None)
+
+    services.update_product(
+        product=product, data={"title": "New", "status": "active"}, actor=merchandiser
+    )
+
+    assert LogEntry.objects.get().change_message == (
+        "Changed title, status, published_at via the API."
+    )
+
+
+def test_update_product_back_to_draft_keeps_published_at():
+    product = services.create_product(data=_body(status="active"), actor=None)
+
+    result = services.update_product(product=product, data={"status": "draft"}, actor=None)
+
+    product.refresh_from_db()
+    assert (product.status, product.published_at) == ("draft", result.published_at)
+    assert product.published_at is not None
+
+
+def test_update_product_with_unchanged_status_does_not_call_publishing(monkeypatch):
+    product = ProductFactory(status=ProductStatus.ACTIVE)
+    calls = _record_calls(monkeypatch, publishing, "publish_products")
+
+    services.update_product(product=product, data={"status": "active"}, actor=None)
+
+    assert calls == []
 
 
 def test_update_product_clears_brand_with_null():
