@@ -249,6 +249,8 @@ def _electronics_plans(rng: random.Random) -> list[_Plan]:
     for sub, (names, colours) in ELECTRONICS.items():
         for name in names:
             for brand in ELECTRONICS_BRANDS:
+                # The Pro model costs the base model's price plus 50.00, never less.
+                base_cents = rng.choice([1999, 2999, 4999, 7999, 12999, 19999])
                 for tier in ("", " Pro"):
                     title = f"{brand} {name}{tier}"
                     specs = {"wireless": sub != "chargers"}
@@ -262,8 +264,7 @@ def _electronics_plans(rng: random.Random) -> list[_Plan]:
                             brand=brand,
                             category_path=f"electronics/{sub}",
                             product_type=name,
-                            base_cents=rng.choice([1999, 2999, 4999, 7999, 12999, 19999])
-                            + (5000 if tier else 0),
+                            base_cents=base_cents + (5000 if tier else 0),
                             options=[("Color", colours)] if colours else [],
                             identifier_kind="gtin",
                             specs=specs,
