@@ -218,6 +218,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Product and variant both have a `status` with different choices: name each enum, or
+    # drf-spectacular warns about the collision and makes up a hashed name.
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalog.models.ProductStatus",
+        "VariantStatusEnum": "catalog.models.VariantStatus",
+    },
 }
 
 # --- Storefront ---

@@ -2,32 +2,12 @@
 serializers that document the write bodies (catalog.services validates them, so the API,
 the admin and imports all refuse the same things with the same messages)."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.identifiers import KINDS
 from catalog.models import Product, ProductStatus, Variant, VariantStatus
 from shop.api.serializers import MoneySerializer
 from shop.models import Market
-
-
-# The schema states the choices in words: as enums, product and variant `status` collide in
-# drf-spectacular's enum naming (a warning) unless settings name them (ENUM_NAME_OVERRIDES).
-@extend_schema_field(
-    {"type": "string", "description": f"One of: {', '.join(ProductStatus.values)}."}
-)
-class ProductStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=ProductStatus.choices, **kwargs)
-
-
-@extend_schema_field(
-    {"type": "string", "description": f"One of: {', '.join(VariantStatus.values)}."}
-)
-class VariantStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=VariantStatus.choices, **kwargs)
-
 
 # --- output ---------------------------------------------------------------------------------
 
@@ -74,7 +54,7 @@ class IdentifierSerializer(serializers.Serializer):
 class VariantSerializer(serializers.Serializer):
     sku = serializers.CharField()
     title = serializers.CharField()
-    status = VariantStatusField()
+    status = serializers.ChoiceField(choices=VariantStatus.choices)
     option_values = serializers.DictField(child=serializers.CharField())
     price = MoneySerializer(allow_null=True, help_text="In the market's currency.")
     compare_at_price = MoneySerializer(allow_null=True)
@@ -90,7 +70,7 @@ class ProductDetailSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     brand = serializers.CharField(allow_null=True)
-    status = ProductStatusField()
+    status = serializers.ChoiceField(choices=ProductStatus.choices)
     categories = CategoryRefSerializer(many=True)
     options = OptionSerializer(many=True)
     variants = VariantSerializer(many=True)
@@ -119,7 +99,7 @@ class TokenSerializer(serializers.Serializer):
 class VariantWriteSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64, help_text="Opaque and immutable once saved.")
     title = serializers.CharField(max_length=255, required=False)
-    status = VariantStatusField(required=False)
+    status = serializers.ChoiceField(choices=VariantStatus.choices, required=False)
     option_values = serializers.DictField(
         child=serializers.CharField(), help_text="{option name: value}, one for every option."
     )
@@ -154,7 +134,7 @@ class ProductPatchSerializer(serializers.Serializer):
         required=False,
         help_text='Category slug paths ("apparel/hoodies") or unambiguous slugs.',
     )
-    status = ProductStatusField(required=False)
+    status = serializers.ChoiceField(choices=ProductStatus.choices, required=False)
     product_type = serializers.CharField(max_length=120, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(), required=False)
     seo_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -166,7 +146,9 @@ class ProductCreateSerializer(ProductPatchSerializer):
         max_length=200, required=False, help_text="Derived from the title when left out."
     )
     title = serializers.CharField(max_length=255)
-    status = ProductStatusField(required=False, help_text="Defaults to draft.")
+    status = serializers.ChoiceField(
+        choices=ProductStatus.choices, required=False, help_text="Defaults to draft."
+    )
     options = OptionSerializer(many=True, required=False)
     variants = VariantWriteSerializer(many=True, required=False)
 

@@ -30,6 +30,19 @@ def test_schema_lists_the_catalog_operations(api_client):
     }
 
 
+def test_schema_states_product_and_variant_status_as_named_enums(api_client):
+    schemas = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+    assert schemas["ProductStatusEnum"]["enum"] == ["draft", "active", "archived"]
+    assert schemas["VariantStatusEnum"]["enum"] == ["active", "inactive"]
+    assert schemas["ProductDetail"]["properties"]["status"] == {
+        "$ref": "#/components/schemas/ProductStatusEnum"
+    }
+    assert schemas["VariantWriteRequest"]["properties"]["status"] == {
+        "$ref": "#/components/schemas/VariantStatusEnum"
+    }
+
+
 def test_swagger_ui_is_served(api_client):
     response = api_client.get("/api/docs/")
 
