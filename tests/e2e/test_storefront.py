@@ -6,8 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import VariantPrice
-from shop.models import Market
-from shop.selectors import clear_market_cache
 from tests.catalog import fake_stock
 from tests.factories.catalog import (
     BrandFactory,
@@ -20,32 +18,6 @@ from tests.factories.catalog import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MARKETS = [
-    ("US", "United States", "USD", ["US"], "America/New_York", "en"),
-    ("CA", "Canada", "CAD", ["CA"], "America/Toronto", "en"),
-    ("EU", "Europe", "EUR", ["DE", "FR"], "Europe/Berlin", "de"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _markets():
-    """The flush after each transactional test wipes the markets the data migration seeded
-    (serialized_rollback does not survive Playwright's event loop), so put them back."""
-    for position, (code, name, currency, countries, tz, locale) in enumerate(MARKETS):
-        Market.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "currency": currency,
-                "countries": countries,
-                "timezone": tz,
-                "default_locale": locale,
-                "position": position,
-            },
-        )
-    clear_market_cache()
-
 
 @pytest.fixture(autouse=True)
 def _in_stock(settings):
