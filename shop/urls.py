@@ -33,5 +33,8 @@ urlpatterns = [
     path("", include("catalog.urls")),
 ]
 
+# Unhandled exceptions: JSON `{"code": "server_error", ...}` under /api/, else templates/500.html.
+handler500 = views.server_error
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

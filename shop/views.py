@@ -6,8 +6,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from shop import services
+from shop.api.errors import api_500
 from shop.exceptions import ValidationFailed
 from shop.forms import SignupForm
 
@@ -66,3 +68,13 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
     )
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """handler500: the API's JSON error shape under /api/, the storefront's 500 page elsewhere.
+
+    Django calls this only for unhandled exceptions with DEBUG off, after logging them.
+    """
+    if request.path_info.startswith("/api/"):
+        return api_500(request)
+    return defaults.server_error(request, template_name=template_name)
