@@ -146,14 +146,19 @@ class ImportResult:
 # --- Reading the file -------------------------------------------------------------------------
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read CSV (UTF-8, with or without BOM) or XLSX bytes; raise ImportFileError if unreadable."""
+def check_file_size(size: int) -> None:
+    """Raise ImportFileError when a file of `size` bytes is over CATALOG_IMPORT_MAX_BYTES."""
     limit = settings.CATALOG_IMPORT_MAX_BYTES
-    if len(data) > limit:
+    if size > limit:
         raise ImportFileError(
-            f"The file is {len(data):,} bytes; the largest accepted is {limit:,} bytes. "
+            f"The file is {size:,} bytes; the largest accepted is {limit:,} bytes. "
             "Split it into several files."
         )
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Read CSV (UTF-8, with or without BOM) or XLSX bytes; raise ImportFileError if unreadable."""
+    check_file_size(len(data))
     if not data.strip():
         raise ImportFileError("The file is empty.")
     if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):

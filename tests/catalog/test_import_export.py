@@ -349,3 +349,15 @@ def test_export_catalog_command_writes_xlsx(catalog, tmp_path):
         "TEE-R-S",
         "TEE-B-S",
     ]
+
+
+def test_import_command_refuses_a_50_mb_file_without_reading_it(db, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as sparse:  # 50 MB on paper, no disk used
+        sparse.truncate(50 * 1024 * 1024)
+    before = catalog_state()
+
+    with pytest.raises(CommandError, match="The file is 52,428,800 bytes; the largest accepted"):
+        call_command("import_catalog", str(path))
+
+    assert catalog_state() == before

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog.importers import FORMATS
+from catalog.importers.base import ImportFileError, check_file_size
 from catalog.importing import import_catalog
 
 
@@ -28,6 +29,11 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
+        try:
+            # Refuse an oversized file before reading a byte of it into memory.
+            check_file_size(path.stat().st_size)
+        except ImportFileError as exc:
+            raise CommandError(f"Nothing was imported: {exc}") from None
         with tqdm(desc="rows", unit="row", file=self.stderr._out, leave=False) as bar:
             result = import_catalog(
                 data=path.read_bytes(),
