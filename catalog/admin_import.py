@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalog.importers import FORMATS
+from catalog.importers.base import ImportFileError, check_file_size
 from catalog.importing import EXPORT_FORMATS, export_catalog, import_catalog
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "emporium-catalog-imports"
@@ -109,8 +110,13 @@ class CatalogImportExportMixin:
         form = CatalogImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            # Read one byte past the limit: the service refuses oversized files by itself.
-            data = upload.read(settings.CATALOG_IMPORT_MAX_BYTES + 1)
+            try:
+                check_file_size(upload.size)  # before reading it: it may be 50 MB
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+                context["form"] = form
+                return TemplateResponse(request, "admin/catalog/product/import.html", context)
+            data = upload.read()
             options = {
                 "format": form.cleaned_data["format"],
                 "currency": (form.cleaned_data["currency"] or "USD").upper(),

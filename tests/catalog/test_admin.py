@@ -440,3 +440,18 @@ def _upload(name, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_import_view_refuses_an_oversized_file_with_a_form_error(merch_client, settings):
+    settings.CATALOG_IMPORT_MAX_BYTES = 1024
+    url = reverse("admin:catalog_product_import")
+    big = b"handle,title,sku\n" + b"x" * 4096
+
+    response = merch_client.post(url, {"file": _upload("big.csv", big), "format": "emporium"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "The file is 4,113 bytes; the largest accepted is 1,024 bytes. "
+        "Split it into several files."
+    ]
+    assert Product.objects.count() == 0
