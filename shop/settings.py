@@ -210,6 +210,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "600/minute"),
         "user": env("API_USER_RATE", "3000/minute"),
+        # ScopedRateThrottle on POST /api/v1/auth/token, per client: slows credential stuffing.
+        "auth": env("API_AUTH_RATE", "10/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.api.serializers import ErrorSerializer
@@ -20,11 +21,15 @@ class TokenCreateApi(APIView):
     """POST {"username": e-mail, "password"} -> {"token"}: the key for `Authorization: Token …`.
 
     No session authentication here, so no CSRF token is needed to log in; wrong credentials are a
-    400 validation_error (DRF's convention for this endpoint), not a 401.
+    400 validation_error (DRF's convention for this endpoint), not a 401. Throttled per client
+    at the `auth` rate (API_AUTH_RATE), much lower than other anonymous calls: credential
+    stuffing.
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -35,6 +40,9 @@ class TokenCreateApi(APIView):
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong credentials."),
+            429: OpenApiResponse(
+                ErrorSerializer, description="Too many attempts; retry after Retry-After seconds."
+            ),
         },
         auth=[],
     )

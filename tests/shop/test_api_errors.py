@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api import views as catalog_views
@@ -190,6 +191,24 @@ def test_too_many_requests_is_429_with_retry_after(api_client, monkeypatch):
     assert set(response.json()) == {"code", "detail"}
     assert response.json()["detail"].startswith("Request was throttled.")
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_token_endpoint_is_throttled_at_the_auth_rate(api_client, customer, password, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "2/minute"})
+    wrong = {"username": customer.email, "password": "guess"}
+
+    statuses = [api_client.post(TOKEN_URL, wrong, format="json").status_code for _ in range(2)]
+    response = api_client.post(
+        TOKEN_URL, {"username": customer.email, "password": password}, format="json"
+    )
+
+    assert statuses == [400, 400]
+    assert response.status_code == 429
+    assert set(response.json()) == {"code", "detail"}
+    assert response.json()["code"] == "throttled"
+    assert response.json()["detail"].startswith("Request was throttled.")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert not Token.objects.exists()
 
 
 # --- exceptions raised by services and models -----------------------------------------------

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 REPO = settings.BASE_DIR
@@ -88,3 +89,16 @@ def test_environment_selects_postgresql_and_redis():
 
 def test_sessions_survive_a_cache_outage_because_they_live_in_the_database():
     assert settings.SESSION_ENGINE == "shop.sessions"
+
+
+@pytest.mark.parametrize(("value", "rate"), [("", "10/minute"), ("5/hour", "5/hour")])
+def test_token_endpoint_rate_comes_from_api_auth_rate(value, rate):
+    code = "from django.conf import settings as s; "
+    code += "print(s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['auth'])"
+
+    result = _run(
+        ["-c", f"import django; django.setup(); {code}"], **PRODUCTION, API_AUTH_RATE=value
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == rate
