@@ -388,8 +388,33 @@ class MediaInline(admin.TabularInline):
         return formset
 
 
+class TagsField(forms.CharField):
+    """Tags as merchandisers type them ("summer, organic"), stored as a JSON list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        tags = [tag.strip() for tag in text.split(",") if tag.strip()]
+        return list(dict.fromkeys(tags))  # drop repeats, keep the typed order
+
+
+class ProductAdminForm(forms.ModelForm):
+    tags = TagsField(
+        required=False, help_text=_("Comma-separated, e.g. summer, organic, gift idea.")
+    )
+
+    class Meta:
+        model = Product
+        fields = ["tags"]  # the admin adds the fieldsets' fields
+
+
 @admin.register(Product)
 class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
+    form = ProductAdminForm
     list_display = ["title", "handle", "brand", "status", "variant_count", "price_range"]
     list_filter = ["status", "brand", "categories"]
     list_select_related = ["brand"]

@@ -455,3 +455,14 @@ def test_import_view_refuses_an_oversized_file_with_a_form_error(merch_client, s
         "Split it into several files."
     ]
     assert Product.objects.count() == 0
+
+
+def test_product_tags_are_typed_comma_separated():
+    from catalog.admin import ProductAdminForm
+
+    product = ProductFactory(tags=["summer", "organic"])
+    form = ProductAdminForm(instance=product)
+
+    assert form["tags"].value() == "summer, organic"
+    assert 'value="summer, organic"' in str(form["tags"])
+    assert form.fields["tags"].clean(" gift idea, summer,,summer ") == ["gift idea", "summer"]
