@@ -19,6 +19,7 @@ from tests.factories.catalog import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 @pytest.fixture(autouse=True)
 def _in_stock(settings):
     settings.CATALOG_AVAILABILITY_BACKEND = "tests.catalog.fake_stock.available"
