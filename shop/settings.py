@@ -213,6 +213,9 @@ REST_FRAMEWORK = {
         # ScopedRateThrottle on POST /api/v1/auth/token, per client: slows credential stuffing.
         "auth": env("API_AUTH_RATE", "10/minute"),
     },
+    # How many proxies put an address in X-Forwarded-For. 0: throttles key on the socket peer
+    # and ignore the header, which a client could forge; set it to 1 behind one load balancer.
+    "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Emporium API",
