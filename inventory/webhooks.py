@@ -58,7 +58,7 @@ def wms_webhook(request):
         )
         try:
             payload = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             return JsonResponse(error_body("malformed_request", "Body is not JSON."), status=400)
         return JsonResponse(apply_levels_payload(payload, source="wms"))
     except ValidationError as exc:
