@@ -359,7 +359,13 @@ class VariantInline(admin.TabularInline):
         return list(form.base_fields)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("option_values", "prices")
+        # Each row reads its product's options (for the option columns): fetch them once.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product")
+            .prefetch_related("option_values", "prices", "product__options")
+        )
 
 
 class ProductTranslationInline(admin.StackedInline):
@@ -367,15 +373,49 @@ class ProductTranslationInline(admin.StackedInline):
     extra = 0
 
 
+class SharedChoicesFormSet(forms.BaseInlineFormSet):
+    """Evaluate the choices of `shared_choice_fields` once for every row of the inline.
+
+    A ModelChoiceField runs its query each time a row renders; a product with 40 images would
+    cost 40 identical queries. Validation still goes through the field's queryset.
+    """
+
+    shared_choice_fields: tuple[str, ...] = ()
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        cache = self.__dict__.setdefault("_shared_choices", {})
+        for name in self.shared_choice_fields:
+            field = form.fields[name]
+            if name not in cache:
+                cache[name] = list(field.choices)
+            field.widget.choices = cache[name]
+            inner = getattr(field.widget, "widget", None)  # the admin's related-field wrapper
+            if inner is not None:
+                inner.choices = cache[name]
+
+
+class AttributeValueFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("attribute",)
+
+
+class MediaFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("variant",)
+
+
 class ProductAttributeValueInline(admin.TabularInline):
     model = ProductAttributeValue
+    formset = AttributeValueFormSet
     extra = 0
     fields = ["attribute", "value_text", "value_number", "value_boolean"]
-    autocomplete_fields = ["attribute"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attribute")
 
 
 class MediaInline(admin.TabularInline):
     model = Media
+    formset = MediaFormSet
     extra = 0
     fields = ["image", "external_url", "alt_text", "variant", "position"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

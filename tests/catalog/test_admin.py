@@ -12,8 +12,11 @@ from catalog.models import (
     VariantPrice,
 )
 from tests.factories.catalog import (
+    AttributeFactory,
+    MediaFactory,
     OptionFactory,
     OptionValueFactory,
+    ProductAttributeValueFactory,
     ProductFactory,
     VariantFactory,
     VariantIdentifierFactory,
@@ -466,3 +469,29 @@ def test_product_tags_are_typed_comma_separated():
     assert form["tags"].value() == "summer, organic"
     assert 'value="summer, organic"' in str(form["tags"])
     assert form.fields["tags"].clean(" gift idea, summer,,summer ") == ["gift idea", "summer"]
+
+
+def test_product_change_page_query_count_does_not_grow_with_rows(merch_client):
+    product = ProductFactory()
+    size = OptionFactory(product=product, name="Size")
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    def add_rows(count):
+        for _ in range(count):
+            variant = sized_variant(product, prices={"USD": 1000, "EUR": 900})
+            MediaFactory(product=product, variant=variant)
+            ProductAttributeValueFactory(product=product, attribute=AttributeFactory())
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert merch_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add_rows(1)
+    count_queries()  # warm the caches (market, session) that the first request fills
+    few = count_queries()
+    add_rows(6)
+    many = count_queries()
+
+    assert size.values.count() == 7
+    assert many == few
