@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from inventory.api.views import apply_levels_payload
 from inventory.exceptions import InvalidSignature
-from shop.api.errors import error_body
+from shop.api.errors import error_body, exception_handler
 from shop.exceptions import DomainError
 
 SIGNATURE_HEADER = "Emporium-Signature"
@@ -42,7 +42,10 @@ def verify_signature(header: str, body: bytes, *, secret: str, tolerance: int) -
     if abs(time.time() - timestamp) > tolerance:
         raise InvalidSignature("The signature is too old.")
     expected = sign(body, secret=secret, timestamp=timestamp).split("v1=", 1)[1]
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
+    # Compare bytes: compare_digest raises TypeError on a str with non-ASCII characters, and a
+    # header is whatever the sender put there.
+    given = parts.get("v1", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(expected.encode(), given):
         raise InvalidSignature("The signature does not match.")
 
 
@@ -61,11 +64,7 @@ def wms_webhook(request):
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             return JsonResponse(error_body("malformed_request", "Body is not JSON."), status=400)
         return JsonResponse(apply_levels_payload(payload, source="wms"))
-    except ValidationError as exc:
-        return JsonResponse(
-            error_body("validation_error", "The payload is not valid.", exc.detail), status=400
-        )
-    except DomainError as exc:
-        body = error_body(exc.code, exc.detail, getattr(exc, "fields", None))
-        body.update({k: v for k, v in exc.extra.items() if k not in body})
-        return JsonResponse(body, status=exc.status_code)
+    except (ValidationError, DomainError) as exc:
+        # The API's own handler, so the webhook's errors have the API's shape exactly.
+        response = exception_handler(exc, {})
+        return JsonResponse(response.data, status=response.status_code)

@@ -225,3 +225,42 @@ def test_webhook_with_duplicate_skus_applies_nothing(settings, wms_body):
 
     assert (response.status_code, response.json()["code"]) == (400, "duplicate_sku")
     assert StockLevel.objects.get(variant__sku="TEE-RED-M").on_hand == 10
+
+
+def test_webhook_without_a_configured_secret_applies_nothing(settings, wms_body):
+    settings.WMS_WEBHOOK_SECRET = ""  # production without WMS_WEBHOOK_SECRET
+
+    response = _webhook(wms_body, secret="")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_signature")
+    assert StockLevel.objects.get(variant__sku="TEE-RED-M").on_hand == 10
+
+
+def test_webhook_with_a_non_ascii_signature_is_400_not_500(settings, wms_body):
+    settings.WMS_WEBHOOK_SECRET = SECRET
+    raw = json.dumps(wms_body).encode()
+
+    response = Client().post(
+        "/webhooks/wms",
+        raw,
+        content_type="application/json",
+        headers={"Emporium-Signature": f"t={int(time.time())},v1=\u00e9\u00e9"},
+    )
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_signature")
+    assert StockLevel.objects.get(variant__sku="TEE-RED-M").on_hand == 10
+
+
+def test_webhook_payload_errors_have_the_api_error_shape(settings, wms_body):
+    settings.WMS_WEBHOOK_SECRET = SECRET
+    del wms_body["as_of"]
+
+    response = _webhook(wms_body)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "validation_error",
+        "detail": "as_of: This field is required.",
+        "fields": {"as_of": ["This field is required."]},
+    }
+    assert StockLevel.objects.get(variant__sku="TEE-RED-M").on_hand == 10
