@@ -1,6 +1,7 @@
 """Helpers shared by the inventory services: input checks, row locks, ledger rows."""
 
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from catalog.models import Variant
-from inventory.exceptions import InvalidQuantity, UnknownSku
+from inventory.exceptions import DuplicateSku, InvalidQuantity, UnknownLocation, UnknownSku
 from inventory.models import Location, MovementKind, StockLevel, StockMovement
 
 
@@ -54,9 +55,38 @@ def resolve_variants(refs: Iterable[Variant | str]) -> dict[Variant | str, Varia
     return {ref: found[ref] if isinstance(ref, str) else ref for ref in refs}
 
 
-def check_location(location: Location) -> Location:
-    from inventory.exceptions import UnknownLocation
+Lines = Mapping[Variant | str, int] | Iterable[tuple[Variant | str, int]]
 
+
+def sum_lines(lines: Lines) -> tuple[dict[int, int], dict[int, str]]:
+    """({variant_id: total quantity}, {variant_id: sku}) of `lines`; empty lines give ({}, {}).
+
+    Each quantity and each per-variant total must be in range. Raises InvalidQuantity,
+    UnknownSku.
+    """
+    items = list(lines.items() if isinstance(lines, Mapping) else lines)
+    for _ref, qty in items:
+        check_quantity(qty)
+    variants = resolve_variants(ref for ref, _ in items)
+    totals: dict[int, int] = defaultdict(int)
+    skus: dict[int, str] = {}
+    for ref, qty in items:
+        variant = variants[ref]
+        totals[variant.pk] += qty
+        skus[variant.pk] = variant.sku
+    for variant_id, qty in totals.items():
+        check_quantity(qty, field=f"quantity of {skus[variant_id]}")
+    return dict(totals), skus
+
+
+def check_unique_skus(skus: Iterable[str]) -> None:
+    """Raise DuplicateSku if a SKU is listed twice (linear: WMS payloads run to 10,000 items)."""
+    duplicates = [sku for sku, n in Counter(skus).items() if n > 1]
+    if duplicates:
+        raise DuplicateSku(duplicates)
+
+
+def check_location(location: Location) -> Location:
     if not isinstance(location, Location) or location.pk is None:
         raise UnknownLocation(str(location))
     return location

@@ -9,7 +9,7 @@ Nobody waits for a reservation row while holding a stock row, so none of these d
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Variant
 from inventory import selectors
 from inventory.exceptions import (
     InsufficientStock,
@@ -36,16 +35,15 @@ from inventory.models import (
     StockLevel,
 )
 from inventory.services._common import (
+    Lines,
     Move,
     check_quantity,
     levels_matching,
     record_movements,
-    resolve_variants,
     skip_locked_supported,
+    sum_lines,
 )
 from inventory.services.routing import plan_allocations
-
-Lines = Mapping[Variant | str, int] | Iterable[tuple[Variant | str, int]]
 
 
 def _ttl(ttl: timedelta | int | None) -> timedelta:
@@ -63,21 +61,10 @@ def _ttl(ttl: timedelta | int | None) -> timedelta:
 
 
 def _demand(lines: Lines) -> tuple[dict[int, int], dict[int, str]]:
-    items = list(lines.items() if isinstance(lines, Mapping) else lines)
-    if not items:
+    demand, skus = sum_lines(lines)
+    if not demand:
         raise InvalidQuantity("Nothing to reserve.", fields={"lines": ["Empty."]})
-    for _ref, qty in items:
-        check_quantity(qty)
-    variants = resolve_variants(ref for ref, _ in items)
-    demand: dict[int, int] = defaultdict(int)
-    skus = {}
-    for ref, qty in items:
-        variant = variants[ref]
-        demand[variant.pk] += qty
-        skus[variant.pk] = variant.sku
-    for variant_id, qty in demand.items():
-        check_quantity(qty, field=f"quantity of {skus[variant_id]}")
-    return dict(demand), skus
+    return demand, skus
 
 
 def _lock_expired(queryset, limit: int | None = None) -> list[tuple[int, int, int, int]]:

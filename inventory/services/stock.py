@@ -13,12 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Variant
-from inventory.exceptions import (
-    DuplicateSku,
-    InvalidQuantity,
-    ReasonRequired,
-    StockBelowPromised,
-)
+from inventory.exceptions import InvalidQuantity, ReasonRequired, StockBelowPromised
 from inventory.models import (
     Location,
     MovementKind,
@@ -31,6 +26,7 @@ from inventory.services._common import (
     check_delta,
     check_location,
     check_quantity,
+    check_unique_skus,
     lock_levels,
     promised_fits,
     record_movements,
@@ -242,13 +238,11 @@ def sync_stock_levels(
     items = list(items)
     if not items:
         raise InvalidQuantity("No items.", fields={"items": ["Empty."]})
-    skus = [sku for sku, _ in items]
-    duplicates = {sku for sku in skus if skus.count(sku) > 1}
-    if duplicates:
-        raise DuplicateSku(duplicates)
+    skus = [str(sku) for sku, _ in items]
+    check_unique_skus(skus)
     for sku, on_hand in items:
         check_quantity(on_hand, field=f"on_hand of {sku}", allow_zero=True)
-    variants = resolve_variants([str(sku) for sku in skus])
+    variants = resolve_variants(skus)
     counts = {variants[str(sku)].pk: (str(sku), on_hand) for sku, on_hand in items}
     if event_id:
         _, created = ProcessedWebhook.objects.get_or_create(source=source, event_id=event_id)

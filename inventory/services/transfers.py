@@ -5,23 +5,19 @@ to the destination's in_transit_in; receiving moves them into the destination's 
 (`transfer_in`). Lock order: the transfer row, then stock rows in pk order.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-
 from django.db import transaction
 from django.db.models import F
 from django_fsm import TransitionNotAllowed
 
-from catalog.models import Variant
 from inventory.exceptions import InvalidTransfer, InvalidTransferTransition, StockBelowPromised
 from inventory.models import Location, MovementKind, StockLevel, Transfer, TransferLine
 from inventory.services._common import (
+    Lines,
     Move,
     check_location,
-    check_quantity,
     lock_levels,
     record_movements,
-    resolve_variants,
+    sum_lines,
 )
 
 
@@ -30,7 +26,7 @@ def create_transfer(
     *,
     source: Location,
     destination: Location,
-    lines: Mapping[Variant | str, int] | Iterable[tuple[Variant | str, int]],
+    lines: Lines,
     actor=None,
     note: str = "",
 ) -> Transfer:
@@ -46,17 +42,9 @@ def create_transfer(
             "A transfer needs two different locations.",
             fields={"destination": ["Same as the source."]},
         )
-    items = list(lines.items() if isinstance(lines, Mapping) else lines)
-    if not items:
+    totals, _skus = sum_lines(lines)
+    if not totals:
         raise InvalidTransfer("A transfer needs at least one line.", fields={"lines": ["Empty"]})
-    for _ref, qty in items:
-        check_quantity(qty)
-    variants = resolve_variants(ref for ref, _ in items)
-    totals: dict[int, int] = defaultdict(int)
-    for ref, qty in items:
-        totals[variants[ref].pk] += qty
-    for qty in totals.values():
-        check_quantity(qty)
     transfer = Transfer.objects.create(
         source=source,
         destination=destination,

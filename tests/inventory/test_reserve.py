@@ -48,6 +48,15 @@ def test_reserve_refuses_bad_quantities(variant, warehouse, us, qty):
     assert StockLevel.objects.get().reserved == 0
 
 
+def test_reserve_sums_repeated_lines_of_one_sku(variant, warehouse, us):
+    stock(variant, warehouse, 10)
+
+    (held,) = services.reserve(lines=[(variant, 2), ("TEE-RED-M", 3)], market=us, owner="c_1")
+
+    assert held.quantity == 5
+    assert StockLevel.objects.get().reserved == 5
+
+
 def test_reserve_refuses_unknown_sku(variant, warehouse, us):
     stock(variant, warehouse, 10)
 

@@ -2,6 +2,7 @@ import pytest
 
 from inventory import selectors, services
 from inventory.exceptions import (
+    InvalidQuantity,
     InvalidTransfer,
     InvalidTransferTransition,
     StockBelowPromised,
@@ -59,6 +60,18 @@ def test_transfer_with_unknown_sku_or_no_lines_refuses(warehouse, store):
         services.create_transfer(source=warehouse, destination=store, lines={})
 
     assert not Transfer.objects.exists()
+
+
+def test_transfer_sums_repeated_lines_and_refuses_bad_quantities(variant, warehouse, store):
+    transfer = services.create_transfer(
+        source=warehouse, destination=store, lines=[(variant, 2), ("TEE-RED-M", 3)]
+    )
+
+    assert list(transfer.lines.values_list("variant__sku", "quantity")) == [("TEE-RED-M", 5)]
+    for bad in (0, -1, 10**9):
+        with pytest.raises(InvalidQuantity):
+            services.create_transfer(source=warehouse, destination=store, lines={variant: bad})
+    assert Transfer.objects.count() == 1
 
 
 def test_shipping_reserved_units_refuses_and_moves_nothing(variant, warehouse, store, us):
