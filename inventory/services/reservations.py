@@ -45,6 +45,8 @@ from inventory.services._common import (
 )
 from inventory.services.routing import plan_allocations
 
+OWNER_MAX_LENGTH = Reservation._meta.get_field("owner").max_length
+
 
 def _ttl(ttl: timedelta | int | None) -> timedelta:
     if ttl is None:
@@ -106,11 +108,17 @@ def reserve(
     conditional UPDATE that only succeeds while enough ATP remains.
 
     Locks: the market's StockLevel rows of these variants, in pk order; then expired
-    reservation rows (SKIP LOCKED). Raises UnknownSku, InvalidQuantity, and InsufficientStock
-    with `lines=[{sku, requested, available}]` (everything rolled back).
+    reservation rows (SKIP LOCKED). Raises UnknownSku, InvalidQuantity (also for a bad
+    owner, kind or ttl), and InsufficientStock with `lines=[{sku, requested, available}]`
+    (everything rolled back).
     """
-    if not owner or not isinstance(owner, str):
-        raise InvalidQuantity("A reservation needs an owner reference.", fields={"owner": ["?"]})
+    if not isinstance(owner, str) or not 0 < len(owner) <= OWNER_MAX_LENGTH:
+        raise InvalidQuantity(
+            f"A reservation needs an owner reference of up to {OWNER_MAX_LENGTH} characters.",
+            fields={"owner": ["Missing or too long."]},
+        )
+    if kind not in ReservationKind.values:
+        raise InvalidQuantity(f"Unknown reservation kind: {kind}.", fields={"kind": [str(kind)]})
     demand, skus = _demand(lines)
     expires_at = None if kind == ReservationKind.HARD else timezone.now() + _ttl(ttl)
     status = (

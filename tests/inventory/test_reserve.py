@@ -48,6 +48,30 @@ def test_reserve_refuses_bad_quantities(variant, warehouse, us, qty):
     assert StockLevel.objects.get().reserved == 0
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"owner": ""}, "owner"),
+        ({"owner": None}, "owner"),
+        ({"owner": "cart_" + "x" * 60}, "owner"),
+        ({"kind": "firm"}, "kind"),
+        ({"ttl": 0}, "ttl"),
+        ({"ttl": timedelta(days=30)}, "ttl"),
+    ],
+)
+def test_reserve_refuses_bad_owner_kind_or_ttl_and_holds_nothing(
+    variant, warehouse, us, kwargs, field
+):
+    stock(variant, warehouse, 10)
+
+    with pytest.raises(InvalidQuantity) as exc:
+        services.reserve(lines={variant: 1}, market=us, **{"owner": "cart_1", **kwargs})
+
+    assert list(exc.value.fields) == [field]
+    assert StockLevel.objects.get().reserved == 0
+    assert not Reservation.objects.exists()
+
+
 def test_reserve_sums_repeated_lines_of_one_sku(variant, warehouse, us):
     stock(variant, warehouse, 10)
 
