@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from catalog import publishing
 from catalog.admin_import import CatalogImportExportMixin
+from catalog.identifiers import InvalidIdentifier, normalize_identifier, normalize_sku
 from catalog.importers.base import parse_price, split_list
 from catalog.models import (
     Attribute,
@@ -159,6 +160,11 @@ class VariantInlineForm(forms.ModelForm):
                 _("The SKU cannot change once saved (it is %(sku)s). Add a new variant instead."),
                 params={"sku": self.instance.sku},
             )
+        if not self.instance.pk:
+            try:
+                sku = normalize_sku(sku)
+            except InvalidIdentifier as exc:
+                raise ValidationError(str(exc)) from None
         return sku
 
     def clean(self):
@@ -290,15 +296,33 @@ class VariantFormSet(forms.BaseInlineFormSet):
 
 
 class VariantIdentifierForm(forms.ModelForm):
-    """Identifier values are normalised and check-digit validated by VariantIdentifier.clean()."""
+    """Identifier values are normalised and check-digit validated as every interface does.
+
+    The value is checked here, against the row's kind, so a problem gets one message naming
+    the identifier (the model's clean() would otherwise add a second about an empty value).
+    """
+
+    value = forms.CharField(label=_("Value"))  # length is a per-kind rule: normalize_identifier
 
     class Meta:
         model = VariantIdentifier
         fields = ["kind", "value"]
 
+    def clean_value(self):
+        kind, value = self.cleaned_data.get("kind"), self.cleaned_data["value"]
+        if not kind:
+            return value
+        try:
+            return normalize_identifier(kind, value)
+        except InvalidIdentifier as exc:
+            raise ValidationError(f"{kind.upper()}: {exc}") from None
+
     def _post_clean(self):
+        own = list(self.errors.get("value", []))
         super()._post_clean()
-        if "value" in self.errors:
+        if own:
+            self.errors["value"] = self.error_class(own)
+        elif "value" in self.errors:
             kind = self.cleaned_data.get("kind", "")
             self.errors["value"] = self.error_class(
                 [f"{kind.upper()}: {message}" for message in self.errors["value"]]

@@ -51,6 +51,27 @@ def normalize_identifier(kind: str, value: str) -> str:
         raise InvalidIdentifier(f"'{raw}' has a wrong check digit for a {kind.upper()}.") from None
 
 
+SKU_MAX_LENGTH = 64  # Variant.sku
+
+
+def normalize_sku(value: str) -> str:
+    """Return the SKU as stored (surrounding spaces removed); raise InvalidIdentifier.
+
+    A SKU is opaque, but it is part of API URLs (/products/{handle}/variants/{sku}) and of
+    spreadsheets, so every interface refuses the same few characters.
+    """
+    sku = (value or "").strip()
+    if not sku:
+        raise InvalidIdentifier("A SKU is required.")
+    if len(sku) > SKU_MAX_LENGTH:
+        raise InvalidIdentifier(f"A SKU is at most {SKU_MAX_LENGTH} characters.")
+    if "/" in sku or not sku.isprintable():
+        raise InvalidIdentifier(
+            "A SKU cannot contain '/' or control characters (it is part of URLs)."
+        )
+    return sku
+
+
 def classify_barcode(value: str) -> tuple[str, str]:
     """Guess the kind of a free-text barcode (Shopify's `Variant Barcode`).
 

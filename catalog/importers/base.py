@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from catalog.identifiers import InvalidIdentifier, normalize_sku
 from shop.money import is_known_currency, parse_decimal_amount
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -276,6 +277,29 @@ def parse_int(text: str) -> int:
     if number is None or not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"'{text}' is not a whole number.")
     return int(number)
+
+
+def claim_sku(
+    result: ImportResult, line: int, column: str, sku: str, seen: dict[str, int], *, missing: str
+) -> bool:
+    """Check one row's SKU as every interface does and against the file's earlier rows.
+
+    Records the row error and returns False when the SKU is missing (`missing` says why it is
+    needed), malformed or already on another row; else remembers it in `seen`.
+    """
+    if not sku:
+        result.error(line, column, missing)
+        return False
+    try:
+        normalize_sku(sku)
+    except InvalidIdentifier as exc:
+        result.error(line, column, str(exc))
+        return False
+    if sku in seen:
+        result.error(line, column, f"SKU {sku} is also on row {seen[sku]}.")
+        return False
+    seen[sku] = line
+    return True
 
 
 def split_list(text: str, sep: str = ",") -> list[str]:

@@ -15,6 +15,7 @@ from catalog.importers.base import (
     ProductSpec,
     Table,
     VariantSpec,
+    claim_sku,
     missing_columns,
     parse_grams,
     parse_price,
@@ -84,13 +85,10 @@ def parse(table: Table, result: ImportResult, **_options) -> list[ProductSpec]:
         else:
             _check_repeated_product_cells(spec, line, row, result)
         spec.lines.append(line)
-        if not sku:
-            result.error(line, "sku", "A SKU is required on every row.")
+        if not claim_sku(
+            result, line, "sku", sku, seen_skus, missing="A SKU is required on every row."
+        ):
             continue
-        if sku in seen_skus:
-            result.error(line, "sku", f"SKU {sku} is also on row {seen_skus[sku]}.")
-            continue
-        seen_skus[sku] = line
         variant = _variant_spec(line, sku, row, spec, currencies, result)
         if variant:
             variant.position = len(spec.variants)

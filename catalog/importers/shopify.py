@@ -20,6 +20,7 @@ from catalog.importers.base import (
     ProductSpec,
     Table,
     VariantSpec,
+    claim_sku,
     missing_columns,
     parse_grams,
     parse_int,
@@ -64,13 +65,9 @@ def parse(
         if not any(row[name] for name in VARIANT_CELLS):
             continue  # an image-only (or empty) continuation row
         sku = row["Variant SKU"]
-        if not sku:
-            result.error(line, "Variant SKU", "Emporium needs a SKU for every variant.")
+        missing = "Emporium needs a SKU for every variant."
+        if not claim_sku(result, line, "Variant SKU", sku, seen_skus, missing=missing):
             continue
-        if sku in seen_skus:
-            result.error(line, "Variant SKU", f"SKU {sku} is also on row {seen_skus[sku]}.")
-            continue
-        seen_skus[sku] = line
         variant = _variant(line, sku, row, spec, currency, strict, result)
         variant.position = len(spec.variants)
         spec.variants.append(variant)

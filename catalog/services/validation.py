@@ -14,7 +14,12 @@ them); callers outside catalog.services use the services it re-exports.
 
 from __future__ import annotations
 
-from catalog.identifiers import InvalidIdentifier, normalize_identifier
+from catalog.identifiers import (
+    SKU_MAX_LENGTH,
+    InvalidIdentifier,
+    normalize_identifier,
+    normalize_sku,
+)
 from catalog.models import (
     Category,
     Product,
@@ -302,11 +307,14 @@ def clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | N
 
 
 def _clean_sku(errors, path, value) -> str | None:
-    sku = _text(errors, path, value, max_length=64, blank=False)
-    if sku is not None and ("/" in sku or not sku.isprintable()):
-        errors.add(path, "A SKU cannot contain '/' or control characters (it is part of URLs).")
+    sku = _text(errors, path, value, max_length=SKU_MAX_LENGTH, blank=False)
+    if sku is None:
         return None
-    return sku
+    try:
+        return normalize_sku(sku)
+    except InvalidIdentifier as exc:
+        errors.add(path, str(exc))
+        return None
 
 
 def _clean_option_values(errors, path, value, options: dict, *, sku) -> dict[str, str]:
