@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import FileExtensionValidator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,7 +34,10 @@ CONTENT_TYPES = {
 
 
 class CatalogImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"))
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+    )
     format = forms.ChoiceField(
         choices=[("emporium", _("Emporium export")), ("shopify", _("Shopify product CSV"))]
     )

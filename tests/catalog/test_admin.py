@@ -495,3 +495,106 @@ def test_product_change_page_query_count_does_not_grow_with_rows(merch_client):
 
     assert size.values.count() == 7
     assert many == few
+
+
+@pytest.mark.parametrize("name", ["catalog.html", "catalog.csv.exe", "catalog"])
+def test_import_view_refuses_a_file_that_is_not_csv_or_xlsx(merch_client, name):
+    url = reverse("admin:catalog_product_import")
+    csv = b"handle,title,sku,price_USD\nmug,Mug,MUG-1,9.50\n"
+
+    response = merch_client.post(url, {"file": _upload(name, csv), "format": "emporium"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"][0].startswith("File extension")
+    assert "result" not in response.context
+    assert Product.objects.count() == 0
+
+
+@pytest.fixture
+def catalog_rows(tee):
+    from tests.factories.catalog import AttributeFactory, BrandFactory, CategoryFactory
+
+    BrandFactory(name="Acme")
+    CategoryFactory(slug="apparel", name="Apparel")
+    AttributeFactory(code="material", name="Material")
+    return tee
+
+
+def _admin_pages(product):
+    variant = product.variants.first()
+    return [
+        reverse("admin:index"),
+        reverse("admin:app_list", args=["catalog"]),
+        CHANGELIST,
+        ADD,
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        reverse("admin:catalog_product_history", args=[product.pk]),
+        reverse("admin:catalog_product_import"),
+        reverse("admin:catalog_variant_changelist"),
+        reverse("admin:catalog_variant_change", args=[variant.pk]),
+        reverse("admin:catalog_brand_changelist"),
+        reverse("admin:catalog_brand_add"),
+        reverse("admin:catalog_category_changelist"),
+        reverse("admin:catalog_category_add"),
+        reverse("admin:catalog_attribute_changelist"),
+        reverse("admin:catalog_attribute_add"),
+    ]
+
+
+def test_every_catalog_admin_page_renders_for_a_merchandiser(merch_client, catalog_rows):
+    for url in _admin_pages(catalog_rows):
+        response = merch_client.get(url)
+
+        assert response.status_code == 200, url
+
+
+def test_catalog_admin_pages_refuse_staff_without_the_merchandiser_group(client, catalog_rows):
+    client.force_login(StaffFactory(email="nobody@example.com"))
+    pages = _admin_pages(catalog_rows)[2:]  # the index and app list are the staff's own
+
+    statuses = {url: client.get(url).status_code for url in pages}
+    export = client.get(reverse("admin:catalog_product_export", args=["csv"]))
+    import_post = client.post(
+        reverse("admin:catalog_product_import"),
+        {"file": _upload("m.csv", b"handle,title,sku\nmug,Mug,MUG-1\n"), "format": "emporium"},
+    )
+
+    assert set(statuses.values()) == {403}, statuses
+    assert (export.status_code, import_post.status_code) == (403, 403)
+    assert Product.objects.count() == 1
+
+
+def test_catalog_admin_import_is_refused_to_view_only_staff(client, operations_user):
+    client.force_login(operations_user)
+
+    page = client.get(reverse("admin:catalog_product_import"))
+    export = client.get(reverse("admin:catalog_product_export", args=["csv"]))
+
+    assert (page.status_code, export.status_code) == (403, 200)
+
+
+def test_anonymous_admin_request_goes_to_the_login_page(client):
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=")
+
+
+def test_variant_page_ignores_a_forged_sku(merch_client, tee):
+    variant = tee.variants.get(sku="TEE-R")
+    data = {
+        "sku": "TEE-FORGED",
+        "title": "",
+        "weight_grams": "250",
+        "status": "active",
+        "position": "0",
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
+        "identifiers-TOTAL_FORMS": "0",
+        "identifiers-INITIAL_FORMS": "0",
+    }
+
+    response = merch_client.post(reverse("admin:catalog_variant_change", args=[variant.pk]), data)
+
+    assert response.status_code == 302
+    assert sorted(Variant.objects.values_list("sku", flat=True)) == ["TEE-B", "TEE-R"]
