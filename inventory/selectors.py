@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from inventory.exceptions import UnknownLocation
 from inventory.models import (
     ATP_EXPRESSION,
     Location,
@@ -148,12 +149,20 @@ def get_default_location() -> Location | None:
 
 def get_location(*, code: str) -> Location:
     """The active location with `code`. Raises UnknownLocation."""
-    from inventory.exceptions import UnknownLocation
-
     location = Location.objects.active().filter(code=code).first() if code else None
     if location is None:
         raise UnknownLocation(str(code))
     return location
+
+
+def list_locations(*, codes) -> list[Location]:
+    """The active locations with these codes, in one query. Raises UnknownLocation (all misses)."""
+    codes = list(dict.fromkeys(codes))
+    found = {loc.code: loc for loc in Location.objects.active().filter(code__in=codes)}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise UnknownLocation(", ".join(missing))
+    return [found[code] for code in codes]
 
 
 def list_ledger_mismatches() -> list[dict]:

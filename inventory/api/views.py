@@ -58,7 +58,7 @@ class InventoryAtpApi(APIView):
         sku = query.validated_data["sku"]
         variant = resolve_variants([sku])[sku]
         codes = query.validated_data.get("location")
-        locations = [selectors.get_location(code=c) for c in codes] if codes else None
+        locations = selectors.list_locations(codes=codes) if codes else None
         total, levels = selectors.get_atp(variant=variant, locations=locations)
         return Response(AtpSerializer({"sku": sku, "atp": total, "locations": levels}).data)
 

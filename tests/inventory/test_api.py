@@ -2,14 +2,17 @@ import json
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from inventory import selectors
 from inventory.models import StockLevel, StockMovement
 from inventory.webhooks import sign
 from tests.factories.catalog import VariantFactory
-from tests.factories.inventory import stock
+from tests.factories.inventory import LocationFactory, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,36 @@ def test_atp_needs_staff(api_client, customer, stocked):
     assert api_client.get("/api/v1/inventory/atp", {"sku": "TEE-RED-M"}).status_code == 401
     api_client.force_authenticate(customer)
     assert api_client.get("/api/v1/inventory/atp", {"sku": "TEE-RED-M"}).status_code == 403
+
+
+WRITES = [
+    ("post", "/api/v1/inventory/adjustments"),
+    ("put", "/api/v1/inventory/levels"),
+]
+WRITE_BODY = {
+    "sku": "TEE-RED-M",
+    "location": "us-east",
+    "delta": 1,
+    "reason": "x",
+    "as_of": "2030-01-01T00:00:00Z",
+    "items": [{"sku": "TEE-RED-M", "on_hand": 1}],
+}
+
+
+@pytest.mark.parametrize(("method", "url"), WRITES)
+def test_stock_writes_need_operations(
+    api_client, customer, merchandiser_api, stocked, method, url
+):
+    anonymous = getattr(api_client, method)(url, WRITE_BODY, format="json")
+    api_client.force_authenticate(customer)
+    as_customer = getattr(api_client, method)(url, WRITE_BODY, format="json")
+    as_merchandiser = getattr(merchandiser_api, method)(url, WRITE_BODY, format="json")
+
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated")
+    assert (as_customer.status_code, as_customer.json()["code"]) == (403, "permission_denied")
+    assert as_merchandiser.status_code == 403
+    assert StockLevel.objects.get().on_hand == 10
+    assert StockMovement.objects.count() == 1
 
 
 def test_operations_adjusts_stock(ops_api, stocked):
@@ -264,3 +297,50 @@ def test_webhook_payload_errors_have_the_api_error_shape(settings, wms_body):
         "fields": {"as_of": ["This field is required."]},
     }
     assert StockLevel.objects.get(variant__sku="TEE-RED-M").on_hand == 10
+
+
+def _stock_everywhere(variant, n):
+    for i in range(n):
+        stock(variant, LocationFactory(code=f"dc-{i}"), 5 + i)
+
+
+def test_atp_reads_take_the_same_few_queries_for_any_number_of_locations(
+    merchandiser_api, variant, us, django_assert_num_queries
+):
+    _stock_everywhere(variant, 6)
+    merchandiser_api.get("/api/v1/inventory/atp", {"sku": "TEE-RED-M"})  # permission cache
+
+    with django_assert_num_queries(2):  # the variant, the levels with their locations
+        total = merchandiser_api.get("/api/v1/inventory/atp", {"sku": "TEE-RED-M"})
+    with django_assert_num_queries(3):  # + every named location at once
+        some = merchandiser_api.get(
+            "/api/v1/inventory/atp", {"sku": "TEE-RED-M", "location": ["dc-0", "dc-3", "dc-5"]}
+        )
+
+    assert total.json()["atp"] == sum(range(5, 11)) and len(total.json()["locations"]) == 6
+    assert (some.json()["atp"], [loc["location"] for loc in some.json()["locations"]]) == (
+        5 + 8 + 10,
+        ["dc-0", "dc-3", "dc-5"],
+    )
+
+
+def test_levels_put_takes_the_same_queries_for_3_or_30_skus(ops_api, warehouse):
+    skus = [VariantFactory(sku=f"BULK-{i}").sku for i in range(30)]
+
+    def put(n, on_hand):
+        body = {
+            "location": "us-east",
+            "as_of": timezone.now().isoformat(),
+            "items": [{"sku": sku, "on_hand": on_hand} for sku in skus[:n]],
+        }
+        with CaptureQueriesContext(connection) as queries:
+            response = ops_api.put("/api/v1/inventory/levels", body, format="json")
+        assert response.status_code == 200 and len(response.json()["applied"]) == n
+        return len(queries)
+
+    put(30, 1)  # rows created, permissions cached
+    few, many = put(3, 2), put(30, 3)
+
+    assert few == many <= 12
+    assert set(StockLevel.objects.values_list("on_hand", flat=True)) == {3}
+    assert selectors.list_ledger_mismatches() == []
