@@ -175,11 +175,17 @@ def _apply_counts(
         level.location = location
         if target + level.in_transit_in < level.reserved + level.in_transit_out:
             raise _below_promised(level, sku, target - level.on_hand)
-        StockLevel.objects.filter(pk=level.pk).update(
-            on_hand=target, synced_at=stamp, source=source[:60]
-        )
         moves.append(Move(level, MovementKind.SYNC, target - level.on_hand, target))
         result.applied.append(sku)
+    # The rows are locked, so writing the counted values (not F() arithmetic) is safe; one
+    # statement per batch instead of one per SKU, as a WMS snapshot can hold 10,000 of them.
+    for move in moves:
+        move.level.on_hand = move.on_hand_after
+        move.level.synced_at = stamp
+        move.level.source = source[:60]
+    StockLevel.objects.bulk_update(
+        [move.level for move in moves], ["on_hand", "synced_at", "source"], batch_size=500
+    )
     result.movements = record_movements(
         moves, actor=actor, reason=f"count from {source}", reference=reference
     )
