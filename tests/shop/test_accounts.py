@@ -125,3 +125,76 @@ def test_register_customer_validates_the_email_and_password():
     assert list(bad_email.value.fields) == ["email"]
     assert list(bad_password.value.fields) == ["password"]
     assert not User.objects.exists()
+
+
+OFF_SITE = [
+    "https://evil.example.com/",
+    "//evil.example.com/",
+    "/\\evil.example.com/",
+    "https:/evil.example.com",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("next_url", OFF_SITE)
+def test_signup_never_redirects_off_site(client, next_url):
+    response = client.post(
+        f"/accounts/signup/?next={next_url}",
+        {"email": "new@example.com", "password": STRONG, "password_confirm": STRONG},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+
+
+def test_signup_follows_a_local_next(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "password": STRONG,
+            "password_confirm": STRONG,
+            "next": "/p/mug/?sku=MUG-1",
+        },
+    )
+
+    assert response["Location"] == "/p/mug/?sku=MUG-1"
+
+
+@pytest.mark.parametrize("next_url", OFF_SITE)
+def test_login_never_redirects_off_site(client, customer, password, next_url):
+    page = client.get("/accounts/login/", {"next": next_url})
+    response = client.post(
+        "/accounts/login/",
+        {"username": "customer@example.com", "password": password, "next": next_url},
+    )
+
+    assert page.context["next"] == ""  # the form's hidden `next` input is left out
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+
+
+def test_login_follows_a_local_next(client, customer, password):
+    response = client.post(
+        "/accounts/login/",
+        {"username": "customer@example.com", "password": password, "next": "/c/apparel/"},
+    )
+
+    assert response["Location"] == "/c/apparel/"
+
+
+def test_login_and_signup_forms_need_a_csrf_token(customer, password):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+
+    login = client.post(
+        "/accounts/login/", {"username": "customer@example.com", "password": password}
+    )
+    signup = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password": STRONG, "password_confirm": STRONG},
+    )
+
+    assert (login.status_code, signup.status_code) == (403, 403)
+    assert User.objects.count() == 1
