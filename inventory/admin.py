@@ -269,13 +269,8 @@ class StockMovementAdmin(admin.ModelAdmin):
     search_fields = ["variant__sku", "reference", "reason"]
     date_hierarchy = "created_at"
 
-    def get_search_results(self, request, queryset, search_term):
-        sku = request.GET.get("variant__sku")
-        if sku:
-            queryset = queryset.filter(variant__sku=sku)
-        return super().get_search_results(request, queryset, search_term)
-
     def lookup_allowed(self, lookup, value, request=None):
+        # The "Ledger" link of a stock row filters by SKU, which no list filter offers.
         return lookup == "variant__sku" or super().lookup_allowed(lookup, value, request)
 
     def has_add_permission(self, request):

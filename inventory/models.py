@@ -11,6 +11,7 @@ from functools import partial
 import django_fsm as fsm
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -369,7 +370,7 @@ class Transfer(fsm.FSMModelMixin, TimeStampedModel):
 class TransferLine(models.Model):
     transfer = models.ForeignKey(Transfer, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.PROTECT)
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
 
     class Meta:
         ordering = ["pk"]

@@ -1,9 +1,12 @@
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory import services
 from inventory.models import Reservation, StockLevel, StockMovement, Transfer, TransferStatus
+from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +148,72 @@ def test_csv_import_dry_run_then_confirm_sets_counts(ops_client, stocked):
     assert done.status_code == 302
     assert StockLevel.objects.get().on_hand == 25
     assert StockMovement.objects.latest("pk").kind == "sync"
+
+
+CHANGELISTS = ["location", "stocklevel", "reservation", "stockmovement", "transfer"]
+
+
+def _more_rows(n, us):
+    """n more SKUs, each stocked at a new location, held, and sent on a transfer."""
+    for i in range(n):
+        variant = VariantFactory(sku=f"ROW-{n}-{i}")
+        here, there = LocationFactory(code=f"here-{n}-{i}"), LocationFactory(code=f"there-{n}-{i}")
+        stock(variant, here, 5)
+        services.reserve(lines={variant: 1}, market=us, owner=f"cart_{n}_{i}")
+        services.set_stock_count(variant=variant, location=there, on_hand=2, source="wms")
+        services.create_transfer(source=here, destination=there, lines={variant: 1})
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_changelists_take_the_same_queries_for_more_rows(ops_client, stocked, us, model):
+    url = reverse(f"admin:inventory_{model}_changelist")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert ops_client.get(url).status_code == 200
+        return len(queries)
+
+    count()  # sessions, permissions and content types cached
+    _more_rows(1, us)
+    few = count()
+    _more_rows(6, us)
+
+    assert count() == few
+
+
+def test_ledger_link_shows_only_that_sku_at_that_location(ops_client, stocked, warehouse):
+    other = LocationFactory(code="us-west")
+    stock(stocked, other, 4)
+    stock(VariantFactory(sku="TEE-BLUE-M"), warehouse, 3)
+    url = reverse("admin:inventory_stockmovement_changelist")
+
+    response = ops_client.get(
+        url, {"variant__sku": "TEE-RED-M", "location__code__exact": "us-east"}
+    )
+
+    rows = response.context["cl"].result_list
+    assert [(m.variant.sku, m.location.code, m.delta) for m in rows] == [
+        ("TEE-RED-M", "us-east", 10)
+    ]
+
+
+def test_transfer_line_of_zero_units_is_a_form_error(ops_client, variant, warehouse):
+    store = LocationFactory(code="store")
+
+    response = ops_client.post(
+        reverse("admin:inventory_transfer_add"),
+        {
+            "source": warehouse.pk,
+            "destination": store.pk,
+            "note": "",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-variant": variant.pk,
+            "lines-0-quantity": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    (errors,) = response.context["inline_admin_formsets"][0].formset.errors
+    assert errors == {"quantity": ["Ensure this value is greater than or equal to 1."]}
+    assert not Transfer.objects.exists()
