@@ -361,3 +361,47 @@ def test_import_command_refuses_a_50_mb_file_without_reading_it(db, tmp_path):
         call_command("import_catalog", str(path))
 
     assert catalog_state() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "messages"),
+    [
+        (
+            'handle,title,sku\ntee,"Tee,TEE-9\n',
+            ["The CSV is malformed: unexpected end of data."],
+        ),
+        (
+            "handle,title,sku\ntee,Tee,TEE-9,surprise\n",
+            ["Row 2 has 4 cells but the header names only 3."],
+        ),
+        ("handle,sku,sku\ntee,TEE-9,TEE-9\n", ["Columns appear more than once: sku."]),
+        (
+            "handle,sku,price_USD,compare_at_USD\ntee,TEE-9,abc,\n",
+            ["Row 2: error: price_USD: 'abc' is not a number"],
+        ),
+        (
+            "handle,sku,price_USD,compare_at_USD\ntee,TEE-9,,5.00\n",
+            ["Row 2: error: compare_at_USD: A compare-at price needs a price_USD."],
+        ),
+    ],
+)
+def test_import_malformed_file_or_cells_change_nothing(catalog, text, messages):
+    before = catalog_state()
+
+    result = run(text)
+
+    assert result.messages() == messages
+    assert catalog_state() == before
+
+
+def test_import_refuses_a_new_sku_with_the_options_of_an_existing_variant(catalog):
+    before = catalog_state()
+    text = (
+        "handle,option1_name,option1_value,option2_name,option2_value,sku,price_USD\n"
+        "tee,Color,Red,Size,S,TEE-R-S-2,19.99\n"
+    )
+
+    result = run(text)
+
+    assert result.messages() == ["Row 2: error: options: SKU TEE-R-S already has options Red / S."]
+    assert catalog_state() == before
