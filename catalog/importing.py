@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.text import slugify
 from import_export.formats.base_formats import CSV, XLSX
 
 from catalog.importers import FORMATS
@@ -42,6 +41,7 @@ from catalog.models import (
     option_key_for,
 )
 from catalog.resources import CatalogResource
+from catalog.services.brands import get_or_create_brand
 from shop.money import is_known_currency
 
 logger = logging.getLogger(__name__)
@@ -233,11 +233,7 @@ class _Writer:
     def _brand(self, name: str) -> Brand:
         brand = self.brands.get(name.lower())
         if brand is None:
-            slug, n = slugify(name)[:130] or "brand", 2
-            base = slug
-            while Brand.objects.filter(slug=slug).exists():
-                slug, n = f"{base}-{n}", n + 1
-            brand = self.brands[name.lower()] = Brand.objects.create(name=name, slug=slug)
+            brand = self.brands[name.lower()] = get_or_create_brand(name)
         return brand
 
     def _categories(self, product: Product, spec: ProductSpec) -> bool:

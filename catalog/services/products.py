@@ -12,11 +12,9 @@ from typing import Any
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from catalog import publishing
 from catalog.models import (
-    Brand,
     Option,
     OptionValue,
     Product,
@@ -28,6 +26,7 @@ from catalog.models import (
     option_key_for,
     unique_handle,
 )
+from catalog.services.brands import get_or_create_brand
 from catalog.services.validation import (
     Errors,
     check_catalog,
@@ -59,7 +58,7 @@ def create_product(*, data: Any, actor=None) -> Product:
     categories = clean.pop("categories", [])
     clean.setdefault("status", ProductStatus.DRAFT)
     clean["handle"] = clean.get("handle") or unique_handle(clean["title"])
-    clean["brand"] = _get_or_create_brand(clean.get("brand"))
+    clean["brand"] = get_or_create_brand(clean.get("brand"))
     if clean["status"] == ProductStatus.ACTIVE:
         clean["published_at"] = timezone.now()
     with _unique_or_conflict():
@@ -88,7 +87,7 @@ def update_product(*, product: Product, data: Any, actor=None) -> Product:
     categories = clean.pop("categories", None)
     status = clean.pop("status", product.status)
     if "brand" in clean:
-        clean["brand"] = _get_or_create_brand(clean["brand"])
+        clean["brand"] = get_or_create_brand(clean["brand"])
     changed = [field for field, value in clean.items() if getattr(product, field) != value]
     for field in changed:
         setattr(product, field, clean[field])
@@ -209,21 +208,6 @@ def _change_status(product: Product, status: str, *, actor) -> list[str]:
         product.save(update_fields=["status", "updated_at"])
     product.refresh_from_db(fields=["status", "published_at", "updated_at"])
     return ["status"] + (["published_at"] if product.published_at != published_at else [])
-
-
-def _get_or_create_brand(name: str | None) -> Brand | None:
-    """The brand called `name` or with that slug; created when missing, like Shopify's Vendor."""
-    if not name:
-        return None
-    brand = Brand.objects.filter(name__iexact=name).first()
-    brand = brand or Brand.objects.filter(slug=name).first()
-    if brand is not None:
-        return brand
-    base = slugify(name)[:130] or "brand"
-    slug, n = base, 2
-    while Brand.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return Brand.objects.create(name=name, slug=slug)
 
 
 def _create_options(product: Product, options: dict[str, list[str]]) -> dict:
