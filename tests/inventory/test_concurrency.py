@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory import selectors, services
-from inventory.exceptions import InsufficientStock
+from inventory.exceptions import InsufficientStock, StockBelowPromised
 from inventory.models import Reservation, ReservationStatus, StockLevel
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 THREADS = 40  # each its own connection; PostgreSQL allows 100 and others share it
 
 
-def race(attempts, action, threads=THREADS):
+def race(attempts, action, threads=THREADS, refusals=(InsufficientStock,)):
     """Run `action(i)` for every attempt, spread over threads released together.
 
-    Returns (successes, shortfalls, errors); errors would include deadlocks.
+    Returns (successes, refusals, errors); errors would include deadlocks.
     """
     chunks = [attempts[i::threads] for i in range(threads)]
     barrier = threading.Barrier(threads)
@@ -35,7 +35,7 @@ def race(attempts, action, threads=THREADS):
             for attempt in chunk:
                 try:
                     ok.append((attempt, action(attempt)))
-                except InsufficientStock:
+                except refusals:
                     short.append(attempt)
                 except Exception as exc:  # noqa: BLE001 - any other error fails the test
                     errors.append(repr(exc))
@@ -93,6 +93,10 @@ def test_overlapping_multi_line_reservations_never_deadlock_or_oversell():
     for i in range(200):
         lines = rng.sample(variants, rng.randint(2, 4))  # SKUs overlap, in different orders
         orders.append((i, [(v, rng.randint(1, 2)) for v in lines]))
+    first, second = variants[0], variants[1]
+    positions = [[v for v, _ in lines] for _i, lines in orders]
+    assert any(p.index(first) < p.index(second) for p in positions if {first, second} <= set(p))
+    assert any(p.index(first) > p.index(second) for p in positions if {first, second} <= set(p))
 
     ok, short, errors = race(
         orders,
@@ -108,9 +112,14 @@ def test_overlapping_multi_line_reservations_never_deadlock_or_oversell():
         assert held == {v.pk: q for v, q in lines}
     losers = [f"cart_{i}" for i, _ in short]
     assert not Reservation.objects.filter(owner__in=losers).exists()  # all-or-nothing
+    won = {v.pk: 0 for v in variants}
+    for (_i, lines), _reservations in ok:
+        for v, q in lines:
+            won[v.pk] += q
     for v in variants:
-        total = StockLevel.objects.filter(variant=v).aggregate(s=Sum("reserved"))["s"]
-        assert total <= 20
+        levels = StockLevel.objects.filter(variant=v)
+        assert levels.aggregate(s=Sum("reserved"))["s"] == won[v.pk] <= 20
+        assert sorted(levels.values_list("on_hand", flat=True)) == [8, 12]
     assert_reserved_matches_holds()
 
 
@@ -161,3 +170,30 @@ def test_concurrent_release_of_the_same_hold_gives_units_back_once():
     assert errors == []
     assert sorted(units for _i, units in ok) == [0] * 19 + [4]
     assert StockLevel.objects.get().reserved == 0
+
+
+def test_write_offs_racing_reservations_never_take_promised_units():
+    us = market("US")
+    variant = VariantFactory(sku="RACE-1")
+    warehouse = LocationFactory(code="us-east")
+    stock(variant, warehouse, 30)
+
+    def act(attempt):
+        if attempt % 2:
+            return services.write_off_stock(
+                variant=variant, location=warehouse, quantity=1, reason="damaged"
+            )
+        return services.reserve(lines={variant: 1}, market=us, owner=f"cart_{attempt}")
+
+    ok, refused, errors = race(
+        list(range(80)), act, refusals=(InsufficientStock, StockBelowPromised)
+    )
+
+    assert errors == []
+    held = len([1 for attempt, _ in ok if attempt % 2 == 0])
+    written_off = len([1 for attempt, _ in ok if attempt % 2])
+    assert held + written_off == 30 and len(refused) == 50
+    level = StockLevel.objects.get()
+    assert (level.on_hand, level.reserved) == (30 - written_off, held)
+    assert selectors.list_ledger_mismatches() == []
+    assert_reserved_matches_holds()
