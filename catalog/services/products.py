@@ -200,9 +200,9 @@ def _change_status(product: Product, status: str, *, actor) -> list[str]:
     """
     published_at = product.published_at
     if status == ProductStatus.ACTIVE:
-        publishing.publish_products(products=[product], actor=actor)
+        publishing.publish_products(products=[product], actor=actor, audit=False)
     elif status == ProductStatus.ARCHIVED:
-        publishing.archive_products(products=[product], actor=actor)
+        publishing.archive_products(products=[product], actor=actor, audit=False)
     else:
         product.status = status
         product.save(update_fields=["status", "updated_at"])

@@ -504,10 +504,26 @@ def test_update_product_changes_status_through_publishing(
 
     result = services.update_product(product=product, data={"status": status}, actor=merchandiser)
 
-    assert calls == [{"products": [result], "actor": merchandiser}]
+    assert calls == [{"products": [result], "actor": merchandiser, "audit": False}]
+    assert LogEntry.objects.count() == 1  # update_product's own row, not a second one
     product.refresh_from_db()
     assert (product.status, result.status) == (status, status)
     assert result.published_at == product.published_at
+
+
+def test_publish_and_archive_record_who_did_it_once_per_changed_product(merchandiser):
+    draft, live = ProductFactory(status="draft"), ProductFactory(status="active")
+
+    published = publishing.publish_products(products=[draft, live], actor=merchandiser)
+    archived = publishing.archive_products(products=[draft], actor=merchandiser)
+
+    assert (published, archived) == (1, 1)
+    assert list(
+        LogEntry.objects.order_by("pk").values_list("user__email", "object_id", "change_message")
+    ) == [
+        ("merch@example.com", str(draft.pk), "Published."),
+        ("merch@example.com", str(draft.pk), "Archived."),
+    ]
 
 
 def test_update_product_archive_keeps_published_at_and_republish_keeps_it_too(merchandiser):
