@@ -96,8 +96,12 @@ def _is_catalog_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("catalog.view_product"))
 
 
-def _detail_response(request, handle: str, market: Market, **kwargs) -> Response:
-    if _is_catalog_staff(request.user):
+def _detail_response(
+    request, handle: str, market: Market, *, written: bool = False, **kwargs
+) -> Response:
+    # After a write, show what was written (a draft, inactive variants) even to a writer who
+    # lacks the view permission: a 201 must never be followed by "no such product".
+    if written or _is_catalog_staff(request.user):
         product = selectors.get_product_for_staff(handle=handle, market=market)
     else:
         product = selectors.get_storefront_product(handle=handle, market=market)
@@ -159,7 +163,7 @@ class ProductCreateApi(CatalogApi):
     def post(self, request):
         market = _market(request)
         product = services.create_product(data=request.data, actor=request.user)
-        response = _detail_response(request, product.handle, market, status=201)
+        response = _detail_response(request, product.handle, market, written=True, status=201)
         response["Location"] = f"/api/v1/products/{product.handle}"
         return response
 
@@ -191,7 +195,7 @@ class ProductUpdateApi(CatalogApi):
         market = _market(request)
         product = selectors.get_product(handle=handle)
         product = services.update_product(product=product, data=request.data, actor=request.user)
-        return _detail_response(request, product.handle, market)
+        return _detail_response(request, product.handle, market, written=True)
 
 
 class VariantCreateApi(CatalogApi):

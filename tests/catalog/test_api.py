@@ -459,6 +459,24 @@ def test_product_create_as_draft_is_readable_by_its_author_only(merchandiser_api
     assert api_client.get("/api/v1/products/rain-jacket").status_code == 404
 
 
+def test_product_create_of_a_draft_answers_a_writer_without_the_view_permission(api_client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories.shop import StaffFactory
+
+    writer = StaffFactory(email="writer@example.com")
+    writer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="catalog", codename="add_product")
+    )
+    api_client.force_authenticate(writer)
+
+    response = api_client.post("/api/v1/products", _write_body(status="draft"), format="json")
+
+    assert response.status_code == 201
+    assert (response.json()["handle"], response.json()["status"]) == ("rain-jacket", "draft")
+    assert api_client.get("/api/v1/products/rain-jacket").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("mutate", "fields"),
     [
