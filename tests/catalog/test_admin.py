@@ -461,7 +461,7 @@ def test_import_view_refuses_an_oversized_file_with_a_form_error(merch_client, s
 
 
 def test_product_tags_are_typed_comma_separated():
-    from catalog.admin import ProductAdminForm
+    from catalog.admin_forms import ProductAdminForm
 
     product = ProductFactory(tags=["summer", "organic"])
     form = ProductAdminForm(instance=product)

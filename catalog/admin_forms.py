@@ -1,0 +1,368 @@
+"""Forms and formsets of the catalog admin: the product page's option, variant, identifier,
+image and attribute rows, and the product form itself.
+
+They check what a merchandiser types with the same rules as the spreadsheet import and the API
+(catalog.identifiers for SKUs and identifiers, catalog.importers.base for prices).
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from catalog.identifiers import InvalidIdentifier, normalize_identifier, normalize_sku
+from catalog.importers.base import parse_price, split_list
+from catalog.models import (
+    Option,
+    OptionValue,
+    Product,
+    Variant,
+    VariantIdentifier,
+    VariantPrice,
+    option_key_for,
+)
+from shop.models import Market
+from shop.money import format_decimal_amount
+
+
+def inline_currencies() -> list[str]:
+    """Currencies with a price column on the variant inline: the active markets'."""
+    currencies = Market.objects.filter(is_active=True).values_list("currency", flat=True)
+    return list(dict.fromkeys(currencies)) or ["USD", "CAD", "EUR"]
+
+
+class OptionForm(forms.ModelForm):
+    values = forms.CharField(
+        label=_("Values"),
+        help_text=_("In display order, separated by commas: S, M, L"),
+        widget=forms.TextInput(attrs={"size": 50}),
+    )
+
+    class Meta:
+        model = Option
+        fields = ["name", "values"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["values"] = ", ".join(v.value for v in self.instance.values.all())
+
+    def clean_values(self) -> list[str]:
+        values = split_list(self.cleaned_data["values"])
+        seen = set()
+        for value in values:
+            if value.lower() in seen:
+                raise ValidationError(_("'%(value)s' is listed twice."), params={"value": value})
+            if len(value) > 100:
+                raise ValidationError(_("A value is at most 100 characters."))
+            seen.add(value.lower())
+        if not values:
+            raise ValidationError(_("Give at least one value."))
+        return values
+
+    def save(self, commit=True):
+        option = super().save(commit=commit)
+        if commit:
+            self._save_values(option)
+        return option
+
+    def _save_values(self, option: Option) -> None:
+        wanted = self.cleaned_data["values"]
+        current = {v.value.lower(): v for v in option.values.all()}
+        keep = {w.lower() for w in wanted}
+        # Removing a value also unlinks it from variants; the variant formset already refused
+        # the submit if a variant still used it.
+        option.values.exclude(pk__in=[v.pk for k, v in current.items() if k in keep]).delete()
+        for position, value in enumerate(wanted):
+            existing = current.get(value.lower())
+            if existing is None:
+                OptionValue.objects.create(option=option, value=value, position=position)
+            elif (existing.value, existing.position) != (value, position):
+                existing.value, existing.position = value, position
+                existing.save(update_fields=["value", "position"])
+
+
+class OptionFormSet(forms.BaseInlineFormSet):
+    def kept_forms(self) -> list[OptionForm]:
+        return [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("name") and not form.cleaned_data.get("DELETE")
+        ]
+
+    def kept_options(self) -> list[tuple[str, list[str]]]:
+        return [(f.cleaned_data["name"], f.cleaned_data["values"]) for f in self.kept_forms()]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        names = set()
+        for form in self.kept_forms():
+            name = form.cleaned_data["name"].strip().lower()
+            if name in names:
+                form.add_error("name", _("Another option has this name."))
+            names.add(name)
+
+    def save(self, commit=True):
+        saved = super().save(commit=commit)
+        if commit:
+            # Option order is row order: variants' "option 1..3" columns follow it.
+            for position, form in enumerate(self.kept_forms()):
+                if form.instance.pk and form.instance.position != position:
+                    Option.objects.filter(pk=form.instance.pk).update(position=position)
+        return saved
+
+
+class VariantInlineForm(forms.ModelForm):
+    """A variant row: SKU, one value per option, weight, status and a price per currency."""
+
+    currencies: tuple[str, ...] = ()
+
+    class Meta:
+        model = Variant
+        fields = ["sku", "weight_grams", "status", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        variant = self.instance
+        if variant.pk:
+            # SKU is identity: shown, never editable (clean_sku refuses a forged change).
+            self.fields["sku"].widget.attrs.update(readonly=True, tabindex="-1")
+            values = {ov.option_id: ov.value for ov in variant.option_values.all()}
+            options = list(variant.product.options.all())
+            for n, option in enumerate(options[:3], start=1):
+                self.initial[f"option{n}"] = values.get(option.pk, "")
+            prices = {p.currency: p.amount_cents for p in variant.prices.all()}
+            for currency in self.currencies:
+                if currency in prices:
+                    amount = format_decimal_amount(prices[currency], currency)
+                    self.initial[f"price_{currency}"] = amount
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        if self.instance.pk and sku != self.instance.sku:
+            raise ValidationError(
+                _("The SKU cannot change once saved (it is %(sku)s). Add a new variant instead."),
+                params={"sku": self.instance.sku},
+            )
+        if not self.instance.pk:
+            try:
+                sku = normalize_sku(sku)
+            except InvalidIdentifier as exc:
+                raise ValidationError(str(exc)) from None
+        return sku
+
+    def clean(self):
+        cleaned = super().clean()
+        self.prices = {}
+        for currency in self.currencies:
+            text = (cleaned.get(f"price_{currency}") or "").strip()
+            try:
+                self.prices[currency] = parse_price(text, currency) if text else None
+            except ValueError as exc:
+                self.add_error(f"price_{currency}", str(exc))
+        return cleaned
+
+    def save(self, commit=True):
+        variant = super().save(commit=False)
+        if not commit:
+            return variant
+        options = list(variant.product.options.prefetch_related("values"))
+        chosen = getattr(self, "chosen_values", [])
+        values = []
+        for option, wanted in zip(options, chosen, strict=False):
+            values += [v for v in option.values.all() if v.value.lower() == wanted.lower()]
+        variant.option_key = option_key_for(v.pk for v in values)
+        variant.save()
+        variant.option_values.set(values)
+        self._save_prices(variant)
+        return variant
+
+    def _save_prices(self, variant: Variant) -> None:
+        for currency, cents in self.prices.items():
+            if cents is None:
+                variant.prices.filter(currency=currency).delete()
+            else:
+                VariantPrice.objects.update_or_create(
+                    variant=variant, currency=currency, defaults={"amount_cents": cents}
+                )
+
+
+def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
+    """A VariantInlineForm class with option columns named after the product's options."""
+    attrs: dict = {"currencies": tuple(currencies)}
+    for n in range(1, 4):
+        label = option_names[n - 1] if n <= len(option_names) else _("Option %(n)d") % {"n": n}
+        attrs[f"option{n}"] = forms.CharField(
+            label=label, required=False, widget=forms.TextInput(attrs={"size": 8})
+        )
+    for currency in currencies:
+        attrs[f"price_{currency}"] = forms.CharField(
+            label=_("Price %(currency)s") % {"currency": currency},
+            required=False,
+            widget=forms.TextInput(attrs={"size": 7, "inputmode": "decimal"}),
+        )
+    return type("VariantInlineForm", (VariantInlineForm,), attrs)
+
+
+class VariantFormSet(forms.BaseInlineFormSet):
+    """Each variant picks exactly one value per option; no two variants share a combination."""
+
+    option_formset: OptionFormSet | None = None
+
+    def options(self) -> list[tuple[str, list[str]]] | None:
+        if self.option_formset is not None:
+            if not self.option_formset.is_valid():
+                return None  # the option rows show their own errors first
+            return self.option_formset.kept_options()
+        product = self.instance
+        if not product.pk:
+            return []
+        return [(o.name, [v.value for v in o.values.all()]) for o in product.options.all()]
+
+    def clean(self):
+        super().clean()
+        options = self.options()
+        if options is None:
+            return
+        seen: dict[tuple[str, ...], int] = {}
+        for index, form in enumerate(self.forms):
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            if not form.instance.pk and not form.has_changed():
+                continue
+            chosen = self._choose(form, options)
+            if chosen is None:
+                continue
+            combo = tuple(v.lower() for v in chosen)
+            if combo in seen:
+                label = " / ".join(chosen) or _("no options")
+                form.add_error(
+                    None,
+                    _("Variant %(n)d already has these options (%(label)s).")
+                    % {"n": seen[combo] + 1, "label": label},
+                )
+            seen.setdefault(combo, index)
+
+    def _choose(self, form, options) -> list[str] | None:
+        chosen, ok = [], True
+        for n in range(1, 4):
+            typed = (form.cleaned_data.get(f"option{n}") or "").strip()
+            if n > len(options):
+                if typed:
+                    form.add_error(f"option{n}", _("The product has no option %(n)d.") % {"n": n})
+                    ok = False
+                continue
+            name, values = options[n - 1]
+            match = next((v for v in values if v.lower() == typed.lower()), None)
+            if not typed:
+                form.add_error(f"option{n}", _("Choose a %(name)s.") % {"name": name})
+                ok = False
+            elif match is None:
+                form.add_error(
+                    f"option{n}",
+                    _("'%(typed)s' is not a %(name)s (%(values)s).")
+                    % {"typed": typed, "name": name, "values": ", ".join(values)},
+                )
+                ok = False
+            else:
+                chosen.append(match)
+        form.chosen_values = chosen
+        return chosen if ok else None
+
+    def save(self, commit=True):
+        if commit:
+            # Two variants may swap combinations in one submit; free their keys first so the
+            # unique (product, option_key) constraint never sees a transient duplicate.
+            changed = [f.instance.pk for f in self.forms if f.instance.pk and f.has_changed()]
+            for pk in changed:
+                Variant.objects.filter(pk=pk).update(option_key=f"~{pk}")
+        return super().save(commit=commit)
+
+
+class VariantIdentifierForm(forms.ModelForm):
+    """Identifier values are normalised and check-digit validated as every interface does.
+
+    The value is checked here, against the row's kind, so a problem gets one message naming
+    the identifier (the model's clean() would otherwise add a second about an empty value).
+    """
+
+    value = forms.CharField(label=_("Value"))  # length is a per-kind rule: normalize_identifier
+
+    class Meta:
+        model = VariantIdentifier
+        fields = ["kind", "value"]
+
+    def clean_value(self):
+        kind, value = self.cleaned_data.get("kind"), self.cleaned_data["value"]
+        if not kind:
+            return value
+        try:
+            return normalize_identifier(kind, value)
+        except InvalidIdentifier as exc:
+            raise ValidationError(f"{kind.upper()}: {exc}") from None
+
+    def _post_clean(self):
+        own = list(self.errors.get("value", []))
+        super()._post_clean()
+        if own:
+            self.errors["value"] = self.error_class(own)
+        elif "value" in self.errors:
+            kind = self.cleaned_data.get("kind", "")
+            self.errors["value"] = self.error_class(
+                [f"{kind.upper()}: {message}" for message in self.errors["value"]]
+            )
+
+
+class SharedChoicesFormSet(forms.BaseInlineFormSet):
+    """Evaluate the choices of `shared_choice_fields` once for every row of the inline.
+
+    A ModelChoiceField runs its query each time a row renders; a product with 40 images would
+    cost 40 identical queries. Validation still goes through the field's queryset.
+    """
+
+    shared_choice_fields: tuple[str, ...] = ()
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        cache = self.__dict__.setdefault("_shared_choices", {})
+        for name in self.shared_choice_fields:
+            field = form.fields[name]
+            if name not in cache:
+                cache[name] = list(field.choices)
+            field.widget.choices = cache[name]
+            inner = getattr(field.widget, "widget", None)  # the admin's related-field wrapper
+            if inner is not None:
+                inner.choices = cache[name]
+
+
+class AttributeValueFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("attribute",)
+
+
+class MediaFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("variant",)
+
+
+class TagsField(forms.CharField):
+    """Tags as merchandisers type them ("summer, organic"), stored as a JSON list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        tags = [tag.strip() for tag in text.split(",") if tag.strip()]
+        return list(dict.fromkeys(tags))  # drop repeats, keep the typed order
+
+
+class ProductAdminForm(forms.ModelForm):
+    tags = TagsField(
+        required=False, help_text=_("Comma-separated, e.g. summer, organic, gift idea.")
+    )
+
+    class Meta:
+        model = Product
+        fields = ["tags"]  # the admin adds the fieldsets' fields
