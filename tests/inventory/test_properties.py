@@ -1,16 +1,31 @@
-"""Random sequences of stock operations never break the inventory invariants."""
+"""Random sequences of stock operations never break the inventory invariants.
+
+After every step: on_hand equals the sum of the ledger, the counters equal what the
+reservations and in-transit transfers say, the CHECK invariants hold, and a refused
+operation changed nothing.
+"""
 
 import itertools
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inventory import selectors, services
-from inventory.models import Reservation, ReservationStatus, StockLevel, StockMovement
+from inventory.models import (
+    HOLDING_STATUSES,
+    Reservation,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 from shop.exceptions import DomainError
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market
@@ -34,6 +49,8 @@ ops = st.one_of(
     st.tuples(st.just("adjust"), st.integers(0, 1), st.integers(0, 1), st.integers(-6, 8)),
     st.tuples(st.just("sync"), st.integers(0, 1), st.integers(0, 1), st.integers(0, 12)),
     st.tuples(st.just("expire")),
+    st.tuples(st.just("transfer"), st.integers(0, 1), st.integers(0, 1), st.integers(1, 4)),
+    st.tuples(st.just("receive")),
 )
 
 
@@ -64,34 +81,79 @@ def _apply(op, variants, locations, us):
         )
     elif name == "expire":
         services.expire_reservations(now=timezone.now() + timedelta(minutes=5))
+    elif name == "transfer":  # ship at once: inbound units count in the destination's ATP
+        _, v, src, qty = op
+        with transaction.atomic():
+            transfer = services.create_transfer(
+                source=locations[src], destination=locations[1 - src], lines={variants[v]: qty}
+            )
+            services.ship_transfer(transfer=transfer)
+    elif name == "receive":
+        oldest = (
+            Transfer.objects.filter(status=TransferStatus.IN_TRANSIT, lines__variant__in=variants)
+            .order_by("pk")
+            .first()
+        )
+        if oldest is not None:
+            services.receive_transfer(transfer=oldest)
 
 
 def _state(variants):
-    return list(
-        StockLevel.objects.filter(variant__in=variants)
-        .order_by("pk")
-        .values_list("on_hand", "reserved", "in_transit_out", "in_transit_in")
-    ), StockMovement.objects.filter(variant__in=variants).count()
+    return (
+        list(
+            StockLevel.objects.filter(variant__in=variants)
+            .order_by("pk")
+            .values_list("on_hand", "reserved", "in_transit_out", "in_transit_in")
+        ),
+        StockMovement.objects.filter(variant__in=variants).count(),
+        list(
+            Reservation.objects.filter(variant__in=variants)
+            .order_by("pk")
+            .values_list("status", "quantity", "expires_at", "owner")
+        ),
+        list(
+            Transfer.objects.filter(lines__variant__in=variants)
+            .order_by("pk")
+            .values_list("status", flat=True)
+        ),
+    )
+
+
+def _sums(queryset, value, *key):
+    """{key: sum(value)} in one grouped query."""
+    rows = queryset.values_list(*key).annotate(s=Sum(value)).values_list(*key, "s").order_by()
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 def _check_invariants(variants, us):
-    for level in StockLevel.objects.filter(variant__in=variants):
-        holds = Reservation.objects.filter(variant=level.variant, location=level.location)
-        held = holds.filter(
-            status__in=[ReservationStatus.ACTIVE, ReservationStatus.COMMITTED]
-        ).aggregate(s=Sum("quantity"))["s"]
-        picking = holds.filter(status=ReservationStatus.PICKING).aggregate(s=Sum("quantity"))["s"]
-        ledger = StockMovement.objects.filter(
-            variant=level.variant, location=level.location
-        ).aggregate(s=Sum("delta"))["s"]
-        assert level.on_hand >= 0
-        assert level.reserved == (held or 0)
-        assert level.in_transit_out == (picking or 0)
+    key = ("variant_id", "location_id")
+    holds = Reservation.objects.filter(variant__in=variants)
+    held = _sums(holds.filter(status__in=HOLDING_STATUSES), "quantity", *key)
+    picking = _sums(holds.filter(status=ReservationStatus.PICKING), "quantity", *key)
+    ledger = _sums(StockMovement.objects.filter(variant__in=variants), "delta", *key)
+    inbound = _sums(
+        TransferLine.objects.filter(
+            variant__in=variants, transfer__status=TransferStatus.IN_TRANSIT
+        ),
+        "quantity",
+        "variant_id",
+        "transfer__destination_id",
+    )
+    levels = list(StockLevel.objects.filter(variant__in=variants))
+    for level in levels:
+        at = (level.variant_id, level.location_id)
+        assert min(level.on_hand, level.reserved, level.in_transit_out, level.in_transit_in) >= 0
+        assert level.reserved == held.get(at, 0)
+        assert level.in_transit_out == picking.get(at, 0)
+        assert level.in_transit_in == inbound.get(at, 0)
         assert level.reserved + level.in_transit_out <= level.on_hand + level.in_transit_in
-        assert level.on_hand == (ledger or 0)
+        assert level.on_hand == ledger.get(at, 0)
+    assert {at for at in ledger if ledger[at]} <= {
+        (lv.variant_id, lv.location_id) for lv in levels
+    }
     available = selectors.available_quantities(variant_ids=[v.pk for v in variants], market=us)
     for v in variants:
-        expected = sum(max(0, lvl.atp) for lvl in StockLevel.objects.filter(variant=v))
+        expected = sum(max(0, lvl.atp) for lvl in levels if lvl.variant_id == v.pk)
         assert available[v.pk] == expected >= 0
 
 
