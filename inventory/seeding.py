@@ -34,7 +34,11 @@ LOCATIONS = [
     ("us-refurb", "Refurbishment centre", LocationKind.REFURBISHMENT, "US", [], 90,
      {}, "8 Repair Row, Columbus, OH 43219"),
 ]  # fmt: skip
-ROUTING = {"US": RoutingStrategy.CLOSEST, "CA": RoutingStrategy.FEWEST_SPLITS, "EU": "lowest_cost"}
+ROUTING = {
+    "US": RoutingStrategy.CLOSEST,
+    "CA": RoutingStrategy.FEWEST_SPLITS,
+    "EU": RoutingStrategy.LOWEST_COST,
+}
 
 
 def _seed_locations() -> list[Location]:

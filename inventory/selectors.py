@@ -102,7 +102,7 @@ class Policy:
         return self.mode == ReservationPolicyMode.AT_ADD_TO_CART
 
 
-def get_reservation_policy(variant, market=None) -> Policy:
+def get_reservation_policy(*, variant, market=None) -> Policy:
     """When to reserve `variant` in `market`: the most specific ReservationPolicy row.
 
     Variant beats product, market-specific beats any-market; none: `at_checkout`.
@@ -128,7 +128,7 @@ def get_reservation_policy(variant, market=None) -> Policy:
     return Policy(best.mode, best.ttl_seconds or default_ttl)
 
 
-def get_routing_strategy(market) -> str:
+def get_routing_strategy(*, market) -> str:
     """The market's routing strategy, else INVENTORY_DEFAULT_ROUTING."""
     if _market_pk(market) is not None:
         row = MarketRouting.objects.filter(market_id=market.pk).first()

@@ -146,7 +146,7 @@ def reserve(
         demand=demand,
         atp={(lvl.variant_id, lvl.location_id): lvl.atp for lvl in levels},
         locations=locations,
-        strategy=selectors.get_routing_strategy(market),
+        strategy=selectors.get_routing_strategy(market=market),
         market=market,
     )
     if plan.short:

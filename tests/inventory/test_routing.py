@@ -87,10 +87,10 @@ def test_fewest_splits_takes_the_biggest_piles_first():
 
 
 def test_reservation_policy_most_specific_row_wins(variant, us):
-    assert selectors.get_reservation_policy(variant, us).mode == "at_checkout"
+    assert selectors.get_reservation_policy(variant=variant, market=us).mode == "at_checkout"
 
     ReservationPolicy.objects.create(product=variant.product, mode="at_add_to_cart")
-    policy = selectors.get_reservation_policy(variant, us)
+    policy = selectors.get_reservation_policy(variant=variant, market=us)
     assert (policy.mode, policy.ttl_seconds, policy.reserves_at_add_to_cart) == (
         "at_add_to_cart",
         600,
@@ -98,8 +98,9 @@ def test_reservation_policy_most_specific_row_wins(variant, us):
     )
 
     ReservationPolicy.objects.create(variant=variant, market=us, mode="at_checkout")
-    assert selectors.get_reservation_policy(variant, us).mode == "at_checkout"
-    assert selectors.get_reservation_policy(variant, market("EU")).mode == "at_add_to_cart"
+    assert selectors.get_reservation_policy(variant=variant, market=us).mode == "at_checkout"
+    eu_policy = selectors.get_reservation_policy(variant=variant, market=market("EU"))
+    assert eu_policy.mode == "at_add_to_cart"
 
 
 def test_default_location_is_the_first_active_by_priority(settings):
