@@ -15,12 +15,31 @@ from inventory.models import Location, StockLevel
 from shop.exceptions import DomainError
 
 
+class NamedForeignKeyWidget(ForeignKeyWidget):
+    """A lookup whose error names the value that matched nothing ("No SKU 'X'."), instead of
+    Django's bare "matching query does not exist"."""
+
+    def __init__(self, model, field, *, label: str):
+        super().__init__(model, field)
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"No {self.label} '{value}' exists.") from None
+
+
 class StockLevelResource(resources.ModelResource):
     sku = fields.Field(
-        attribute="variant", column_name="sku", widget=ForeignKeyWidget(Variant, "sku")
+        attribute="variant",
+        column_name="sku",
+        widget=NamedForeignKeyWidget(Variant, "sku", label="SKU"),
     )
     location = fields.Field(
-        attribute="location", column_name="location", widget=ForeignKeyWidget(Location, "code")
+        attribute="location",
+        column_name="location",
+        widget=NamedForeignKeyWidget(Location, "code", label="location"),
     )
     on_hand = fields.Field(attribute="on_hand", column_name="on_hand", widget=IntegerWidget())
 

@@ -187,12 +187,6 @@ def test_reservations_list_shows_time_left_and_releases(page, live_server, login
 BAD_COUNTS = "sku,location,on_hand\nE2E-MUG,us-east,12\nNO-SUCH-SKU,us-east,5\nE2E-MUG,mars,1\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Stock import preview reports an unknown SKU/location as Django's bare "
-    "'Variant/Location matching query does not exist.' without naming the value "
-    "(inventory/resources.py ForeignKeyWidget); issue 3 asks for a clear error",
-)
 def test_stock_csv_import_names_the_unknown_sku_and_location(
     page, live_server, login, operations_user, tmp_path
 ):

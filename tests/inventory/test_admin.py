@@ -150,6 +150,24 @@ def test_csv_import_dry_run_then_confirm_sets_counts(ops_client, stocked):
     assert StockMovement.objects.latest("pk").kind == "sync"
 
 
+def test_csv_import_names_unknown_skus_and_locations_and_writes_nothing(ops_client, stocked):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = b"sku,location,on_hand\nTEE-RED-M,us-east,25\nNOPE-1,us-east,5\nTEE-RED-M,mars,1\n"
+    upload = SimpleUploadedFile("stock.csv", csv, content_type="text/csv")
+
+    preview = ops_client.post(
+        reverse("admin:inventory_stocklevel_import"),
+        {"import_file": upload, "format": "0", "resource": "0"},
+    )
+
+    body = preview.content.decode()
+    assert "No SKU &#x27;NOPE-1&#x27; exists." in body
+    assert "No location &#x27;mars&#x27; exists." in body
+    assert "confirm_form" not in preview.context
+    assert StockLevel.objects.get().on_hand == 10
+
+
 CHANGELISTS = ["location", "stocklevel", "reservation", "stockmovement", "transfer"]
 
 
