@@ -85,9 +85,16 @@ def adjust_stock(
     if level is None:
         level = StockLevel(variant=variant, location=location)
         raise _below_promised(level, variant.sku, delta)
+    # Reservations may count on inbound transfer units, but a reduction may not: every unit
+    # held or being picked must stay physically here (API.md: on_hand never below reserved).
+    fits = (
+        promised_fits(delta)
+        if delta > 0
+        else Q(on_hand__gte=F("reserved") + F("in_transit_out") - delta)
+    )
     updated = (
         StockLevel.objects.filter(pk=level.pk, on_hand__gte=-delta)
-        .filter(promised_fits(delta))
+        .filter(fits)
         .update(on_hand=F("on_hand") + delta)
     )
     if not updated:

@@ -19,7 +19,7 @@ from inventory.exceptions import (
 )
 from inventory.models import Location, StockLevel, StockMovement
 from tests.factories.catalog import VariantFactory
-from tests.factories.inventory import stock
+from tests.factories.inventory import LocationFactory, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,26 @@ def test_adjustment_below_reserved_refuses_and_changes_nothing(variant, warehous
     assert exc.value.status_code == 409 and exc.value.extra["reserved"] == 4
     assert snapshot() == before
     services.adjust_stock(variant=variant, location=warehouse, delta=-1, reason="count")
+
+
+def test_reduction_below_reserved_is_refused_even_when_inbound_units_cover_the_holds(
+    variant, warehouse, us
+):
+    elsewhere = LocationFactory(code="eu-west", markets=[])
+    stock(variant, warehouse, 2)
+    stock(variant, elsewhere, 5)
+    transfer = services.create_transfer(
+        source=elsewhere, destination=warehouse, lines={variant: 5}
+    )
+    services.ship_transfer(transfer=transfer)
+    services.reserve(lines={variant: 4}, market=us, owner="cart_1")  # 2 here + 5 inbound
+    before = snapshot()
+
+    with pytest.raises(StockBelowPromised):
+        services.adjust_stock(variant=variant, location=warehouse, delta=-1, reason="damaged")
+
+    assert snapshot() == before
+    services.adjust_stock(variant=variant, location=warehouse, delta=3, reason="found")
 
 
 @pytest.mark.parametrize(
