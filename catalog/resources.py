@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from import_export import fields, resources
 
 from catalog.identifiers import KINDS
+from catalog.importers.base import escape_formula
 from catalog.importers.emporium import LIST_SEPARATOR, MAX_OPTIONS, price_columns
 from catalog.models import Option, Variant, VariantPrice
 from shop.models import Market
@@ -64,6 +65,10 @@ class CatalogResource(resources.ModelResource):
             "variant_status",
             *KINDS,
         )
+
+    def export_field(self, field, instance, **kwargs):
+        # Merchant text like "=HYPERLINK(...)" must not run when the file is opened.
+        return escape_formula(super().export_field(field, instance, **kwargs))
 
     def __init__(self, currencies: list[str] | None = None, **kwargs):
         super().__init__(**kwargs)

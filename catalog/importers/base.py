@@ -147,6 +147,26 @@ class ImportResult:
 # --- Reading the file -------------------------------------------------------------------------
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV/formula
+# injection). Exports put an apostrophe in front; imports take it off again, so the round trip
+# still changes nothing.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """`value` made safe to open in a spreadsheet: text that would run as a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(text: str) -> str:
+    """Undo escape_formula on a cell read back from a file."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def check_file_size(size: int) -> None:
     """Raise ImportFileError when a file of `size` bytes is over CATALOG_IMPORT_MAX_BYTES."""
     limit = settings.CATALOG_IMPORT_MAX_BYTES
@@ -180,7 +200,10 @@ def read_table(data: bytes, filename: str = "") -> Table:
             raise ImportFileError(
                 f"Row {line} has {len(cells)} cells but the header names only {len(headers)}."
             )
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(headers)}
+        values = {
+            h: unescape_formula(cells[i].strip() if i < len(cells) else "")
+            for i, h in enumerate(headers)
+        }
         if any(values.values()):
             rows.append((line, values))
     if not rows:

@@ -109,6 +109,28 @@ def test_export_then_import_changes_nothing(catalog, file_format):
     assert catalog_state() == before
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_export_quotes_formula_text_and_import_reads_it_back_unchanged(catalog, file_format):
+    catalog.title = '=HYPERLINK("http://evil.example","Tee")'
+    catalog.description = "- soft cotton\n- pre-washed"
+    catalog.save()
+    before = catalog_state()
+
+    data = export_catalog(file_format=file_format)
+    result = run(data, name=f"catalog.{file_format}")
+
+    if file_format == "csv":
+        text = data.decode()
+        assert "'=HYPERLINK(" in text and "'- soft cotton" in text
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        titles = [row[1].value for row in sheet.iter_rows(min_row=2)]
+        assert '\'=HYPERLINK("http://evil.example","Tee")' in titles
+        assert all(row[1].data_type == "s" for row in sheet.iter_rows(min_row=2))
+    assert result.messages() == []
+    assert catalog_state() == before
+
+
 def test_import_creates_products_options_variants_prices_and_identifiers(db):
     text = (
         f"{HEADER}\n"
