@@ -4,16 +4,25 @@ Django's cached_db backend tolerates a cache error when reading and saving, but 
 refills the cache after a miss, checks a new key (`exists`) or logs out (`delete`). During an
 outage we skip the cache there too: the database is the truth, so nobody is logged out or
 locked out.
+
+A logout during an outage deletes the database row but cannot delete the cached copy; a stolen
+cookie would work again once Redis is back, until that copy expires. Cached copies therefore
+live at most SESSION_CACHE_MAX_SECONDS (10 minutes): a database read per session per 10
+minutes buys a short window.
 """
 
 import logging
 
+from django.conf import settings
 from django.contrib.sessions.backends import cached_db
 
 logger = logging.getLogger("django.contrib.sessions")
 
 
 class SessionStore(cached_db.SessionStore):
+    def _cache_seconds(self, expiry=None) -> int:
+        return min(self.get_expiry_age(expiry=expiry), settings.SESSION_CACHE_MAX_SECONDS)
+
     def load(self):
         try:
             data = self._cache.get(self.cache_key)
@@ -26,10 +35,17 @@ class SessionStore(cached_db.SessionStore):
             return {}
         data = self.decode(row.session_data)
         try:
-            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+            self._cache.set(self.cache_key, data, self._cache_seconds(expiry=row.expire_date))
         except Exception:  # noqa: BLE001
             logger.warning("session cache unavailable; served from the database", exc_info=True)
         return data
+
+    def save(self, must_create=False):
+        cached_db.DBStore.save(self, must_create)
+        try:
+            self._cache.set(self.cache_key, self._session, self._cache_seconds())
+        except Exception:  # noqa: BLE001
+            logger.warning("session cache unavailable; saved to the database", exc_info=True)
 
     def exists(self, session_key):
         try:
@@ -43,8 +59,8 @@ class SessionStore(cached_db.SessionStore):
         try:
             super().delete(session_key)
         except Exception:  # noqa: BLE001
-            # The row is gone from the database (done first); a stale cache entry can't outlive
-            # its expiry, and it is unreachable without the session key, which the user lost.
+            # The row is gone from the database (done first); the cached copy lives at most
+            # SESSION_CACHE_MAX_SECONDS (see the module docstring).
             logger.warning(
                 "session cache unavailable; deleted from the database only", exc_info=True
             )

@@ -149,6 +149,7 @@ CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
 
 # A cache outage must never log everyone out: sessions live in the database, cache in front.
 SESSION_ENGINE = "shop.sessions"
+SESSION_CACHE_MAX_SECONDS = 600  # how long Redis may serve a session without the database
 
 AUTH_USER_MODEL = "shop.User"
 LOGIN_URL = "/accounts/login/"

@@ -47,3 +47,14 @@ def test_storefront_home_renders_when_the_cache_is_down(client, break_cache):
     response = client.get("/")
 
     assert response.status_code == 200
+
+
+def test_cached_sessions_expire_from_redis_within_ten_minutes(client, merchandiser, settings):
+    from django.core.cache import cache
+
+    client.force_login(merchandiser)
+    key = cache.make_key("django.contrib.sessions.cached_db" + client.session.session_key)
+
+    seconds_left = cache._cache.get_client(key).ttl(key)  # Redis TTL of the cached session
+
+    assert 0 < seconds_left <= settings.SESSION_CACHE_MAX_SECONDS
