@@ -6,26 +6,14 @@ ValidationFailed, nothing written); then the rows are written in one transaction
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.db import IntegrityError, transaction
+from django.contrib.admin.models import ADDITION, CHANGE
+from django.db import transaction
 from django.utils import timezone
 
 from catalog import publishing
-from catalog.models import (
-    Option,
-    OptionValue,
-    Product,
-    ProductStatus,
-    Variant,
-    VariantIdentifier,
-    VariantPrice,
-    VariantStatus,
-    option_key_for,
-    unique_handle,
-)
+from catalog.models import Option, OptionValue, Product, ProductStatus, Variant, unique_handle
 from catalog.services.brands import get_or_create_brand
 from catalog.services.validation import (
     Errors,
@@ -36,9 +24,13 @@ from catalog.services.validation import (
     clean_variant,
     clean_variant_list,
 )
-from shop.exceptions import Conflict
-
-logger = logging.getLogger(__name__)
+from catalog.services.writing import (
+    audit,
+    option_lookup,
+    options_of,
+    unique_or_conflict,
+    write_variant,
+)
 
 
 @transaction.atomic
@@ -61,13 +53,13 @@ def create_product(*, data: Any, actor=None) -> Product:
     clean["brand"] = get_or_create_brand(clean.get("brand"))
     if clean["status"] == ProductStatus.ACTIVE:
         clean["published_at"] = timezone.now()
-    with _unique_or_conflict():
+    with unique_or_conflict():
         product = Product.objects.create(**clean)
         product.categories.set(categories)
         lookup = _create_options(product, options)
         for position, variant in enumerate(variants):
-            _create_variant_rows(product, variant, lookup, position=position)
-    _audit(actor, product, ADDITION, f"Created with {len(variants)} variant(s) via the API.")
+            write_variant(product, {**variant, "position": position}, lookup)
+    audit(actor, product, ADDITION, f"Created with {len(variants)} variant(s) via the API.")
     return product
 
 
@@ -91,7 +83,7 @@ def update_product(*, product: Product, data: Any, actor=None) -> Product:
     changed = [field for field, value in clean.items() if getattr(product, field) != value]
     for field in changed:
         setattr(product, field, clean[field])
-    with _unique_or_conflict():
+    with unique_or_conflict():
         if changed:
             product.save(update_fields=[*changed, "updated_at"])
         if categories is not None and set(categories) != set(product.categories.all()):
@@ -100,7 +92,7 @@ def update_product(*, product: Product, data: Any, actor=None) -> Product:
     if status != product.status:
         changed += _change_status(product, status, actor=actor)
     if changed:
-        _audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
+        audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
     return product
 
 
@@ -112,17 +104,17 @@ def create_variant(*, product: Product, data: Any, actor=None) -> Variant:
     Raises ValidationFailed (nothing written), Conflict on a concurrent duplicate SKU.
     """
     product = Product.objects.select_for_update().get(pk=product.pk)
-    lookup = _option_lookup(product)
+    lookup = option_lookup(product)
     errors = Errors()
-    clean = clean_variant(data, errors, (), options=_options_of(lookup), partial=False)
+    clean = clean_variant(data, errors, (), options=options_of(lookup), partial=False)
     if clean is not None:
         check_catalog(errors, [((), clean)])
         check_combination(errors, (), clean, product=product, lookup=lookup, exclude=None)
     errors.raise_if_any()
     position = max(product.variants.values_list("position", flat=True), default=-1) + 1
-    with _unique_or_conflict():
-        variant = _create_variant_rows(product, clean, lookup, position=position)
-    _audit(actor, product, CHANGE, f"Added variant {variant.sku} via the API.")
+    with unique_or_conflict():
+        variant, _ = write_variant(product, {**clean, "position": position}, lookup)
+    audit(actor, product, CHANGE, f"Added variant {variant.sku} via the API.")
     return variant
 
 
@@ -136,60 +128,24 @@ def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
     """
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
-    lookup = _option_lookup(product)
+    lookup = option_lookup(product)
     errors = Errors()
     clean = clean_variant(
-        data, errors, (), options=_options_of(lookup), partial=True, sku=variant.sku
+        data, errors, (), options=options_of(lookup), partial=True, sku=variant.sku
     )
     if clean is not None:
         check_catalog(errors, [((), clean)], exclude=variant)
         if "option_values" in clean:
             check_combination(errors, (), clean, product=product, lookup=lookup, exclude=variant)
     errors.raise_if_any()
-    changed = [f for f in ("title", "weight_grams", "status") if f in clean]
-    for field in changed:
-        setattr(variant, field, clean[field])
-    with _unique_or_conflict():
-        if "option_values" in clean:
-            values = [lookup[item] for item in clean["option_values"].items()]
-            variant.option_key = option_key_for(ov.pk for ov in values)
-            variant.option_values.set(values)
-            changed.append("option_key")
-        if changed:
-            variant.save(update_fields=[*changed, "updated_at"])
-        for field, create in (("prices", _create_prices), ("identifiers", _create_identifiers)):
-            if field in clean:
-                getattr(variant, field).all().delete()
-                create(variant, clean[field])
-                changed.append(field)
+    with unique_or_conflict():
+        variant, changed = write_variant(product, clean, lookup, variant=variant)
     if changed:
-        _audit(actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}.")
+        audit(actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}.")
     return variant
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-
-class _unique_or_conflict:
-    """Turn a unique-constraint race (a concurrent writer took the SKU first) into a 409.
-
-    The block runs in a savepoint so the surrounding transaction can still roll back cleanly.
-    """
-
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-
-    def __exit__(self, exc_type, exc, tb):
-        self._atomic.__exit__(exc_type, exc, tb)
-        if exc_type is not None and issubclass(exc_type, IntegrityError):
-            logger.info("catalog write lost a race: %s", exc)
-            raise Conflict(
-                "A concurrent change took one of these values (handle, SKU or identifier); "
-                "reload and try again.",
-                code="catalog_conflict",
-            ) from exc
-        return False
 
 
 def _change_status(product: Product, status: str, *, actor) -> list[str]:
@@ -219,65 +175,3 @@ def _create_options(product: Product, options: dict[str, list[str]]) -> dict:
                 option=option, value=value, position=i
             )
     return lookup
-
-
-def _options_of(lookup: dict[tuple[str, str], OptionValue]) -> dict[str, list[str]]:
-    options: dict[str, list[str]] = {}
-    for name, value in lookup:
-        options.setdefault(name, []).append(value)
-    return options
-
-
-def _option_lookup(product: Product) -> dict[tuple[str, str], OptionValue]:
-    """{(option name, value): OptionValue} of the product, options and values in order."""
-    values = OptionValue.objects.filter(option__product=product).select_related("option")
-    return {(ov.option.name, ov.value): ov for ov in values}
-
-
-def _create_variant_rows(product: Product, clean: dict, lookup: dict, *, position: int) -> Variant:
-    values = [lookup[item] for item in clean["option_values"].items()]
-    variant = Variant.objects.create(
-        product=product,
-        sku=clean["sku"],
-        title=clean.get("title") or " / ".join(ov.value for ov in values),
-        option_key=option_key_for(ov.pk for ov in values),
-        weight_grams=clean.get("weight_grams"),
-        status=clean.get("status", VariantStatus.ACTIVE),
-        position=position,
-    )
-    if values:
-        variant.option_values.set(values)
-    _create_prices(variant, clean["prices"])
-    _create_identifiers(variant, clean["identifiers"])
-    return variant
-
-
-def _create_prices(variant: Variant, prices: list[dict]) -> None:
-    VariantPrice.objects.bulk_create(
-        VariantPrice(
-            variant=variant,
-            currency=p["currency"],
-            amount_cents=p["amount"],
-            compare_at_cents=p.get("compare_at_amount"),
-        )
-        for p in prices
-    )
-
-
-def _create_identifiers(variant: Variant, identifiers: list[dict]) -> None:
-    VariantIdentifier.objects.bulk_create(
-        VariantIdentifier(variant=variant, kind=i["kind"], value=i["value"]) for i in identifiers
-    )
-
-
-def _audit(actor, product: Product, flag: int, message: str) -> None:
-    """One admin history row saying who changed the product (shown on its admin page)."""
-    if actor is None or not getattr(actor, "pk", None):
-        return
-    LogEntry.objects.log_actions(
-        user_id=actor.pk,
-        queryset=[product],
-        action_flag=flag,
-        change_message=message,
-        single_object=True,
-    )

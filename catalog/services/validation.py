@@ -275,7 +275,7 @@ def clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | N
     if partial and "sku" in data and data["sku"] != sku:
         errors.add((*path, "sku"), f"The SKU cannot change once saved (it is {sku!r}).", sku=sku)
     elif not partial:
-        sku = _clean_sku(errors, (*path, "sku"), data.get("sku"))
+        sku = clean_sku(errors, (*path, "sku"), data.get("sku"))
     _unknown_keys(errors, path, data, VARIANT_KEYS, sku=sku)
     clean: dict = {"sku": sku}
     if "title" in data:
@@ -294,19 +294,19 @@ def clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | N
     elif "weight_grams" in data:
         clean["weight_grams"] = None
     if not partial or "option_values" in data:
-        clean["option_values"] = _clean_option_values(
+        clean["option_values"] = clean_option_values(
             errors, (*path, "option_values"), data.get("option_values"), options, sku=sku
         )
     if not partial or "prices" in data:
         clean["prices"] = _clean_prices(errors, (*path, "prices"), data.get("prices"), sku=sku)
     if not partial or "identifiers" in data:
-        clean["identifiers"] = _clean_identifiers(
+        clean["identifiers"] = clean_identifiers(
             errors, (*path, "identifiers"), data.get("identifiers", []), sku=sku
         )
     return clean if sku else None
 
 
-def _clean_sku(errors, path, value) -> str | None:
+def clean_sku(errors, path, value) -> str | None:
     sku = _text(errors, path, value, max_length=SKU_MAX_LENGTH, blank=False)
     if sku is None:
         return None
@@ -317,7 +317,7 @@ def _clean_sku(errors, path, value) -> str | None:
         return None
 
 
-def _clean_option_values(errors, path, value, options: dict, *, sku) -> dict[str, str]:
+def clean_option_values(errors, path, value, options: dict, *, sku) -> dict[str, str]:
     """{option name: value} covering every option of the product, in the options' order."""
     if value is None:
         value = {}
@@ -345,42 +345,47 @@ def _clean_prices(errors, path, value, *, sku) -> list[dict]:
         return []
     prices, currencies = [], set()
     for i, item in enumerate(value):
-        if not isinstance(item, dict):
-            errors.add((*path, i, "non_field_errors"), "Expected {amount, currency}.", sku=sku)
-            continue
-        keys = frozenset({"amount", "currency", "compare_at_amount"})
-        _unknown_keys(errors, (*path, i), item, keys, sku=sku)
-        price, ok = {}, True
-        for field in ("amount", "compare_at_amount"):
-            amount = item.get(field)
-            if amount is None and field == "compare_at_amount":
+        price = clean_price(errors, (*path, i), item, sku=sku)
+        currency = item.get("currency") if isinstance(item, dict) else None
+        if isinstance(currency, str) and is_known_currency(currency):
+            if currency in currencies:
+                errors.add((*path, i, "currency"), f"{currency} is priced twice.", sku=sku)
                 continue
-            if not _is_int(amount) or not 0 <= amount <= MAX_AMOUNT:
-                errors.add(
-                    (*path, i, field),
-                    f"{amount!r} is not a whole, non-negative number of minor units "
-                    "(send 1999 for 19.99).",
-                    sku=sku,
-                )
-                ok = False
-            price[field] = amount
-        currency = item.get("currency")
-        if not isinstance(currency, str) or not is_known_currency(currency):
-            errors.add(
-                (*path, i, "currency"), f"{currency!r} is not an ISO 4217 currency code.", sku=sku
-            )
-            ok = False
-        elif currency in currencies:
-            errors.add((*path, i, "currency"), f"{currency} is priced twice.", sku=sku)
-            ok = False
-        else:
             currencies.add(currency)
-        if ok:
-            prices.append({**price, "currency": currency})
+        if price is not None:
+            prices.append(price)
     return prices
 
 
-def _clean_identifiers(errors, path, value, *, sku) -> list[dict]:
+def clean_price(errors, path, item, *, sku) -> dict | None:
+    """One `{amount, currency, compare_at_amount?}` price, or None after recording why not."""
+    if not isinstance(item, dict):
+        errors.add((*path, "non_field_errors"), "Expected {amount, currency}.", sku=sku)
+        return None
+    keys = frozenset({"amount", "currency", "compare_at_amount"})
+    _unknown_keys(errors, path, item, keys, sku=sku)
+    price, ok = {}, True
+    for field in ("amount", "compare_at_amount"):
+        amount = item.get(field)
+        if amount is None and field == "compare_at_amount":
+            continue
+        if not _is_int(amount) or not 0 <= amount <= MAX_AMOUNT:
+            errors.add(
+                (*path, field),
+                f"{amount!r} is not a whole, non-negative number of minor units "
+                "(send 1999 for 19.99).",
+                sku=sku,
+            )
+            ok = False
+        price[field] = amount
+    currency = item.get("currency")
+    if not isinstance(currency, str) or not is_known_currency(currency):
+        errors.add((*path, "currency"), f"{currency!r} is not an ISO 4217 currency code.", sku=sku)
+        return None
+    return {**price, "currency": currency} if ok else None
+
+
+def clean_identifiers(errors, path, value, *, sku) -> list[dict]:
     if not isinstance(value, list):
         errors.add(path, "Expected a list of {kind, value}.", sku=sku)
         return []
