@@ -3,6 +3,10 @@
 A product, its options (with values typed as "S, M, L"), its variants (option values, weight and
 a price per market currency), translations, attribute values and media are all edited on the
 product page; a variant's full price list and identifiers are on its own page.
+
+Options, variants, prices and identifiers are saved through catalog.services (the forms only
+check what was typed); when a service refuses, the submit rolls back and the page shows its
+errors on the rows they name.
 """
 
 from django.conf import settings
@@ -12,13 +16,16 @@ from django.db.models import CharField, Count, Max, Min, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import publishing
+from catalog import publishing, services
 from catalog.admin_forms import (
     AttributeValueFormSet,
     MediaFormSet,
     OptionForm,
     OptionFormSet,
     ProductAdminForm,
+    Refusal,
+    RefusalFormSet,
+    VariantAdminForm,
     VariantFormSet,
     VariantIdentifierForm,
     inline_currencies,
@@ -38,8 +45,76 @@ from catalog.models import (
     VariantIdentifier,
     VariantPrice,
 )
+from shop.exceptions import DomainError
 from shop.models import Market
 from shop.money import Money
+
+
+class ServiceRefused(Exception):
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+class ServiceSaveMixin:
+    """A change form whose save_model/save_related call catalog.services.
+
+    A refusal raises ServiceRefused out of Django's transaction (rolling the submit back); the
+    same POST is then validated again with the service's errors on the forms they name
+    (admin_forms.RefusalFormMixin, RefusalFormSet), so the page shows them beside the input.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            request.catalog_refusal = refused.refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "catalog_refusal", None)
+        return type(form.__name__, (form,), {"refusal": refusal}) if refusal else form
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        for formset in formsets:
+            formset.refusal = getattr(request, "catalog_refusal", {})
+        return formsets, inline_instances
+
+    @staticmethod
+    def call_service(service, locate, **kwargs):
+        """Call `service`; turn a DomainError into ServiceRefused, placing each message on the
+        (form prefix, field) that `locate(path)` names for its path in ValidationFailed.fields."""
+        try:
+            return service(**kwargs)
+        except DomainError as exc:
+            refusal: Refusal = {}
+            for path, message in _leaves(getattr(exc, "fields", None) or {"": [str(exc)]}):
+                prefix, field = locate(path) if path and path[0] else ("", None)
+                refusal.setdefault(prefix, []).append((field, message))
+            raise ServiceRefused(refusal) from exc
+
+
+def _leaves(tree, path=()):
+    """(path, message) of each message in a ValidationFailed.fields tree."""
+    if isinstance(tree, dict):
+        for key, subtree in tree.items():
+            yield from _leaves(subtree, (*path, key))
+    else:
+        for message in tree:
+            yield path, message
+
+
+def _row(forms: list, path: tuple, at: int):
+    """The form of row path[at] (an index as text), or None."""
+    index = path[at] if len(path) > at else ""
+    return forms[int(index)] if index.isdigit() and int(index) < len(forms) else None
+
+
+def _changes(formset, new, changed, deleted) -> None:
+    """What Django's change message reads from a saved formset."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = new, changed, deleted
 
 
 @admin.register(Brand)
@@ -136,7 +211,7 @@ class MediaInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
+class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ["title", "handle", "brand", "status", "variant_count", "price_range"]
     list_filter = ["status", "brand", "categories"]
@@ -202,6 +277,75 @@ class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
                 formset.option_formset = options
         return formsets, inline_instances
 
+    def save_related(self, request, form, formsets, change):
+        form.save_m2m()
+        options = next((f for f in formsets if isinstance(f, OptionFormSet)), None)
+        variants = next((f for f in formsets if isinstance(f, VariantFormSet)), None)
+        if options is not None or variants is not None:
+            self._save_options_and_variants(request, form.instance, options, variants)
+        for formset in formsets:
+            if formset is not options and formset is not variants:
+                self.save_formset(request, form, formset, change=change)
+
+    def _save_options_and_variants(self, request, product, options, variants) -> None:
+        """Options and variant rows in one call of services.save_product_variants."""
+        option_forms = options.kept_forms() if options is not None else []
+        option_inputs = [
+            services.OptionInput(
+                name=f.cleaned_data["name"],
+                values=f.cleaned_data["values"],
+                option=f.instance if f.instance.pk else None,
+            )
+            for f in option_forms
+        ]
+        if options is not None:
+            names = [o.name for o in option_inputs]
+        else:
+            names = list(product.options.values_list("name", flat=True))
+        deleted = variants.deleted_forms if variants is not None else []
+        removed = [f.instance for f in deleted if f.instance.pk]
+        rows = [
+            f
+            for f in (variants.forms if variants is not None else [])
+            if f not in deleted and f.has_changed() and f.cleaned_data
+        ]
+        inputs = [_variant_input(f, names) for f in rows]
+
+        def locate(path):
+            if path[0] == "options" and options is not None:
+                form = _row(option_forms, path, 1)
+                field = path[2] if len(path) > 2 else None
+                return (form.prefix, field) if form else (options.prefix, None)
+            form = _row(rows, path, 1) if path[0] == "variants" else None
+            if form is None:
+                on_formset = variants is not None and path[0] == "variants"
+                return (variants.prefix, None) if on_formset else ("", None)
+            key, sub = path[2] if len(path) > 2 else "", path[3] if len(path) > 3 else ""
+            if key == "option_values" and sub in names:
+                return form.prefix, f"option{names.index(sub) + 1}"
+            return form.prefix, f"price_{sub}" if key == "prices" else key
+
+        written = self.call_service(
+            services.save_product_variants,
+            locate,
+            product=product,
+            options=option_inputs if options is not None else None,
+            variants=inputs,
+            removed=removed,
+            actor=request.user,
+            audit=False,  # Django's history row for this submit says what changed
+        )
+        if options is not None:
+            deleted = [f.instance for f in options.deleted_forms if f.instance.pk]
+            new = [f.instance for f in option_forms if not f.instance.pk]
+            changed = [(f.instance, f.changed_data) for f in option_forms if f.instance.pk]
+            _changes(options, new, [c for c in changed if c[1]], deleted)
+        if variants is not None:
+            done = list(zip(rows, written, strict=True))
+            new = [v for f, v in done if not f.instance.pk]
+            changed = [(v, f.changed_data) for f, v in done if f.instance.pk]
+            _changes(variants, new, changed, removed)
+
     @admin.action(description=_("Publish selected products"), permissions=["change"])
     def publish_selected(self, request, queryset):
         count = publishing.publish_products(products=queryset, actor=request.user)
@@ -223,6 +367,7 @@ class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
 
 class VariantPriceInline(admin.TabularInline):
     model = VariantPrice
+    formset = RefusalFormSet
     extra = 1
     fields = ["currency", "amount_cents", "compare_at_cents"]
 
@@ -230,14 +375,16 @@ class VariantPriceInline(admin.TabularInline):
 class VariantIdentifierInline(admin.TabularInline):
     model = VariantIdentifier
     form = VariantIdentifierForm
+    formset = RefusalFormSet
     extra = 1
     fields = ["kind", "value"]
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ServiceSaveMixin, admin.ModelAdmin):
     """A variant's own page: every price and identifier. Variants are added on the product."""
 
+    form = VariantAdminForm
     list_display = ["sku", "product", "options", "status", "weight_grams"]
     list_filter = ["status"]
     list_select_related = ["product"]
@@ -255,3 +402,110 @@ class VariantAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        self.call_service(
+            services.update_variant_details,
+            lambda path: ("", path[0]),
+            variant=obj,
+            title=data.get("title", obj.title),
+            weight_grams=data.get("weight_grams"),
+            status=data.get("status", obj.status),
+            position=data.get("position", obj.position),
+            actor=request.user,
+            audit=False,  # Django's history row for this submit says what changed
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is VariantPrice:
+            self._save_prices(request, form.instance, formset)
+        elif formset.model is VariantIdentifier:
+            self._save_identifiers(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def _save_prices(self, request, variant, formset) -> None:
+        """The rows added, changed or deleted, as services.set_variant_prices by currency."""
+        prices, forms, deleted = {}, {}, []
+        for f in formset.forms:
+            old = f.initial.get("currency") if f.instance.pk else None
+            if f in formset.deleted_forms:
+                if old:
+                    prices.setdefault(old, None)
+                    deleted.append(f.instance)
+            elif f.has_changed() and f.cleaned_data:
+                new = f.cleaned_data["currency"]
+                if old and old != new:
+                    prices.setdefault(old, None)
+                prices[new] = (f.cleaned_data["amount_cents"], f.cleaned_data["compare_at_cents"])
+                forms[new] = f
+        fields = {"amount": "amount_cents", "compare_at_amount": "compare_at_cents"}
+
+        def locate(path):
+            form = forms.get(path[1]) if len(path) > 1 else None
+            if form is None:
+                return formset.prefix, None
+            return form.prefix, fields.get(path[2], path[2]) if len(path) > 2 else None
+
+        self.call_service(
+            services.set_variant_prices,
+            locate,
+            variant=variant,
+            prices=prices,
+            actor=request.user,
+            audit=False,
+        )
+        saved = list(forms.values())
+        new = [f.instance for f in saved if not f.instance.pk]
+        changed = [(f.instance, f.changed_data) for f in saved if f.instance.pk]
+        _changes(formset, new, changed, deleted)
+
+    def _save_identifiers(self, request, variant, formset) -> None:
+        """The rows added, changed or deleted, as services.change_variant_identifiers."""
+        add, remove, forms, deleted = [], [], [], []
+        for f in formset.forms:
+            old = (f.initial.get("kind"), f.initial.get("value")) if f.instance.pk else None
+            if f in formset.deleted_forms:
+                if old:
+                    remove.append(old)
+                    deleted.append(f.instance)
+            elif f.has_changed() and f.cleaned_data:
+                if old:
+                    remove.append(old)
+                add.append((f.cleaned_data["kind"], f.cleaned_data["value"]))
+                forms.append(f)
+
+        def locate(path):
+            form = _row(forms, path, 1)
+            if form is None:
+                return formset.prefix, None
+            return form.prefix, path[2] if len(path) > 2 else None
+
+        self.call_service(
+            services.change_variant_identifiers,
+            locate,
+            variant=variant,
+            add=add,
+            remove=remove,
+            actor=request.user,
+            audit=False,
+        )
+        new = [f.instance for f in forms if not f.instance.pk]
+        changed = [(f.instance, f.changed_data) for f in forms if f.instance.pk]
+        _changes(formset, new, changed, deleted)
+
+
+def _variant_input(form, names: list[str]) -> services.VariantInput:
+    """A variant row of the product page as the service takes it."""
+    data, existing = form.cleaned_data, form.instance.pk is not None
+    prices = {c: cents for c, cents in form.prices.items() if existing or cents is not None}
+    return services.VariantInput(
+        sku=data["sku"],
+        option_values=dict(zip(names, getattr(form, "chosen_values", []), strict=False)),
+        weight_grams=data.get("weight_grams"),
+        status=data.get("status"),
+        position=data.get("position") or 0,
+        prices=prices,
+        variant=form.instance if existing else None,
+    )

@@ -1,25 +1,18 @@
 """Forms and formsets of the catalog admin: the product page's option, variant, identifier,
 image and attribute rows, and the product form itself.
 
-They check what a merchandiser types with the same rules as the spreadsheet import and the API
-(catalog.identifiers for SKUs and identifiers, catalog.importers.base for prices).
+They check the shape of what a merchandiser types (prices as decimals, option values typed as
+text, the submit's own rows) and write nothing: catalog.admin saves through catalog.services,
+which apply the catalog's rules, and puts a refusal back on the rows it names (`refusal`).
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from catalog.identifiers import InvalidIdentifier, normalize_identifier, normalize_sku
+from catalog.identifiers import InvalidIdentifier, normalize_identifier
 from catalog.importers.base import parse_price, split_list
-from catalog.models import (
-    Option,
-    OptionValue,
-    Product,
-    Variant,
-    VariantIdentifier,
-    VariantPrice,
-    option_key_for,
-)
+from catalog.models import Option, Product, Variant, VariantIdentifier
 from shop.models import Market
 from shop.money import format_decimal_amount
 
@@ -28,6 +21,37 @@ def inline_currencies() -> list[str]:
     """Currencies with a price column on the variant inline: the active markets'."""
     currencies = Market.objects.filter(is_active=True).values_list("currency", flat=True)
     return list(dict.fromkeys(currencies)) or ["USD", "CAD", "EUR"]
+
+
+Refusal = dict[str, list[tuple[str | None, str]]]  # {form prefix: [(field or None, message)]}
+
+
+class RefusalFormMixin:
+    """Shows the errors a service raised for the last submit of this form (the main form's
+    prefix is ""); catalog.admin validates the same POST again with them set."""
+
+    refusal: Refusal = {}
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, message in self.refusal.get(self.prefix or "", []):
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class RefusalFormSet(forms.BaseInlineFormSet):
+    """An inline formset whose rows (by prefix) or itself show a service's errors."""
+
+    refusal: Refusal = {}
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            for field, message in self.refusal.get(form.prefix, []):
+                form.add_error(field if field in form.fields else None, message)
+        own = [message for _, message in self.refusal.get(self.prefix, [])]
+        if own:
+            raise ValidationError(own)
 
 
 class OptionForm(forms.ModelForm):
@@ -52,36 +76,13 @@ class OptionForm(forms.ModelForm):
         for value in values:
             if value.lower() in seen:
                 raise ValidationError(_("'%(value)s' is listed twice."), params={"value": value})
-            if len(value) > 100:
-                raise ValidationError(_("A value is at most 100 characters."))
             seen.add(value.lower())
         if not values:
             raise ValidationError(_("Give at least one value."))
         return values
 
-    def save(self, commit=True):
-        option = super().save(commit=commit)
-        if commit:
-            self._save_values(option)
-        return option
 
-    def _save_values(self, option: Option) -> None:
-        wanted = self.cleaned_data["values"]
-        current = {v.value.lower(): v for v in option.values.all()}
-        keep = {w.lower() for w in wanted}
-        # Removing a value also unlinks it from variants; the variant formset already refused
-        # the submit if a variant still used it.
-        option.values.exclude(pk__in=[v.pk for k, v in current.items() if k in keep]).delete()
-        for position, value in enumerate(wanted):
-            existing = current.get(value.lower())
-            if existing is None:
-                OptionValue.objects.create(option=option, value=value, position=position)
-            elif (existing.value, existing.position) != (value, position):
-                existing.value, existing.position = value, position
-                existing.save(update_fields=["value", "position"])
-
-
-class OptionFormSet(forms.BaseInlineFormSet):
+class OptionFormSet(RefusalFormSet):
     def kept_forms(self) -> list[OptionForm]:
         return [
             form
@@ -91,26 +92,6 @@ class OptionFormSet(forms.BaseInlineFormSet):
 
     def kept_options(self) -> list[tuple[str, list[str]]]:
         return [(f.cleaned_data["name"], f.cleaned_data["values"]) for f in self.kept_forms()]
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        names = set()
-        for form in self.kept_forms():
-            name = form.cleaned_data["name"].strip().lower()
-            if name in names:
-                form.add_error("name", _("Another option has this name."))
-            names.add(name)
-
-    def save(self, commit=True):
-        saved = super().save(commit=commit)
-        if commit:
-            # Option order is row order: variants' "option 1..3" columns follow it.
-            for position, form in enumerate(self.kept_forms()):
-                if form.instance.pk and form.instance.position != position:
-                    Option.objects.filter(pk=form.instance.pk).update(position=position)
-        return saved
 
 
 class VariantInlineForm(forms.ModelForm):
@@ -145,11 +126,6 @@ class VariantInlineForm(forms.ModelForm):
                 _("The SKU cannot change once saved (it is %(sku)s). Add a new variant instead."),
                 params={"sku": self.instance.sku},
             )
-        if not self.instance.pk:
-            try:
-                sku = normalize_sku(sku)
-            except InvalidIdentifier as exc:
-                raise ValidationError(str(exc)) from None
         return sku
 
     def clean(self):
@@ -162,30 +138,6 @@ class VariantInlineForm(forms.ModelForm):
             except ValueError as exc:
                 self.add_error(f"price_{currency}", str(exc))
         return cleaned
-
-    def save(self, commit=True):
-        variant = super().save(commit=False)
-        if not commit:
-            return variant
-        options = list(variant.product.options.prefetch_related("values"))
-        chosen = getattr(self, "chosen_values", [])
-        values = []
-        for option, wanted in zip(options, chosen, strict=False):
-            values += [v for v in option.values.all() if v.value.lower() == wanted.lower()]
-        variant.option_key = option_key_for(v.pk for v in values)
-        variant.save()
-        variant.option_values.set(values)
-        self._save_prices(variant)
-        return variant
-
-    def _save_prices(self, variant: Variant) -> None:
-        for currency, cents in self.prices.items():
-            if cents is None:
-                variant.prices.filter(currency=currency).delete()
-            else:
-                VariantPrice.objects.update_or_create(
-                    variant=variant, currency=currency, defaults={"amount_cents": cents}
-                )
 
 
 def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
@@ -205,7 +157,7 @@ def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
     return type("VariantInlineForm", (VariantInlineForm,), attrs)
 
 
-class VariantFormSet(forms.BaseInlineFormSet):
+class VariantFormSet(RefusalFormSet):
     """Each variant picks exactly one value per option; no two variants share a combination."""
 
     option_formset: OptionFormSet | None = None
@@ -269,15 +221,6 @@ class VariantFormSet(forms.BaseInlineFormSet):
                 chosen.append(match)
         form.chosen_values = chosen
         return chosen if ok else None
-
-    def save(self, commit=True):
-        if commit:
-            # Two variants may swap combinations in one submit; free their keys first so the
-            # unique (product, option_key) constraint never sees a transient duplicate.
-            changed = [f.instance.pk for f in self.forms if f.instance.pk and f.has_changed()]
-            for pk in changed:
-                Variant.objects.filter(pk=pk).update(option_key=f"~{pk}")
-        return super().save(commit=commit)
 
 
 class VariantIdentifierForm(forms.ModelForm):
@@ -358,7 +301,7 @@ class TagsField(forms.CharField):
         return list(dict.fromkeys(tags))  # drop repeats, keep the typed order
 
 
-class ProductAdminForm(forms.ModelForm):
+class ProductAdminForm(RefusalFormMixin, forms.ModelForm):
     tags = TagsField(
         required=False, help_text=_("Comma-separated, e.g. summer, organic, gift idea.")
     )
@@ -366,3 +309,9 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["tags"]  # the admin adds the fieldsets' fields
+
+
+class VariantAdminForm(RefusalFormMixin, forms.ModelForm):
+    class Meta:
+        model = Variant
+        fields = ["title", "weight_grams", "status", "position"]
