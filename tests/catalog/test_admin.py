@@ -598,3 +598,56 @@ def test_variant_page_ignores_a_forged_sku(merch_client, tee):
 
     assert response.status_code == 302
     assert sorted(Variant.objects.values_list("sku", flat=True)) == ["TEE-B", "TEE-R"]
+
+
+def test_product_add_shows_a_service_refusal_on_its_row_and_writes_nothing(merch_client):
+    too_big = "999999999999999999"  # parses, but is more cents than the catalog stores
+    data = product_post(
+        options=[option_row("Color", "Red")], variants=[variant_row("A-1", "Red", usd=too_big)]
+    )
+
+    response = merch_client.post(ADD, data)
+
+    assert response.status_code == 200
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Variant)
+    assert formset.formset.forms[0].errors["price_USD"] == [
+        "99999999999999999900 is not a whole, non-negative number of minor units "
+        "(send 1999 for 19.99)."
+    ]
+    assert (Product.objects.count(), Variant.objects.count(), Option.objects.count()) == (0, 0, 0)
+
+
+def test_variant_page_saves_prices_and_identifiers_through_the_services(merch_client, tee):
+    variant = tee.variants.get(sku="TEE-R")
+    usd = variant.prices.get()
+    data = {
+        "title": "Red tee",
+        "weight_grams": "300",
+        "status": "active",
+        "position": "1",
+        "prices-TOTAL_FORMS": "2",
+        "prices-INITIAL_FORMS": "1",
+        "prices-0-id": str(usd.pk),
+        "prices-0-variant": str(variant.pk),
+        "prices-0-currency": "USD",
+        "prices-0-amount_cents": "900",
+        "prices-0-compare_at_cents": "1000",
+        "prices-1-currency": "EUR",
+        "prices-1-amount_cents": "800",
+        "prices-1-compare_at_cents": "",
+        "identifiers-TOTAL_FORMS": "1",
+        "identifiers-INITIAL_FORMS": "0",
+        "identifiers-0-kind": "ean",
+        "identifiers-0-value": "4006-3813-33931",
+    }
+
+    response = merch_client.post(reverse("admin:catalog_variant_change", args=[variant.pk]), data)
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.title, variant.weight_grams, variant.position) == ("Red tee", 300, 1)
+    assert sorted(variant.prices.values_list("currency", "amount_cents", "compare_at_cents")) == [
+        ("EUR", 800, None),
+        ("USD", 900, 1000),
+    ]
+    assert list(variant.identifiers.values_list("kind", "value")) == [("ean", "4006381333931")]
