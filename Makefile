@@ -48,10 +48,12 @@ check-migrations: venv
 	$(EMBEDDED) $(PY) manage.py makemigrations --check --dry-run
 
 test: lint check-migrations
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	@# .ci/prepare installs/starts Chromium, PostgreSQL and Redis where missing and prints the DB URL.
+	db_url=$$(TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) bash .ci/prepare) && \
+	DATABASE_URL=$$db_url REDIS_URL=$(TEST_REDIS_URL) \
 		EMPORIUM_ENV=production SECRET_KEY=test-only-deploy-check-not-a-secret-0123456789abcdefghijklmnop ALLOWED_HOSTS=shop.example.com \
-		$(PY) manage.py check --deploy --fail-level WARNING
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+		$(PY) manage.py check --deploy --fail-level WARNING && \
+	DATABASE_URL=$$db_url REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 e2e: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
