@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 from import_export.formats.base_formats import CSV, XLSX
 
+from catalog import ports
 from catalog.import_writer import Writer
 from catalog.importers import FORMATS
 from catalog.importers.base import (
@@ -47,9 +46,9 @@ def import_catalog(
 
     `format` is "emporium" (our export's columns) or "shopify"; `currency` is the currency of
     Shopify's decimal prices; `strict` turns barcode warnings into errors. Takes no locks beyond
-    the rows it writes. Stock counts found in the file are handed to
-    settings.CATALOG_STOCK_COUNT_HANDLER after commit when one is configured; otherwise they
-    stay in `result.inventory`.
+    the rows it writes. Stock counts found in the file are handed to the registered
+    stock-count writer (catalog.ports) after commit when there is one; otherwise they stay in
+    `result.inventory`.
     """
     result = ImportResult(format=format, dry_run=dry_run)
     if format not in FORMATS:
@@ -98,12 +97,11 @@ def export_catalog(*, file_format: str = "csv", products=None) -> bytes:
 
 
 def _hand_over_stock_counts(result: ImportResult, actor) -> None:
-    # The catalog never imports inventory (dependencies point one way): inventory plugs in a
-    # callable `handler(*, counts: dict[sku, int], actor)` through settings instead; it returns
-    # None when it had nowhere to put them (no stock location yet).
-    path = getattr(settings, "CATALOG_STOCK_COUNT_HANDLER", "")
-    if path and result.inventory:
-        applied = import_string(path)(counts=dict(result.inventory), actor=actor)
+    # The catalog never imports inventory (dependencies point one way): inventory registers a
+    # writer on catalog.ports instead; it returns None when it had nowhere to put them.
+    writer = ports.stock_counts()
+    if writer is not None and result.inventory:
+        applied = writer(counts=dict(result.inventory), actor=actor)
         result.stock_counts_applied = applied is not None
 
 

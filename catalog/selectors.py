@@ -1,15 +1,14 @@
 """Catalog reads shaped for the storefront and the public API.
 
 Everything a customer sees goes through here: only active products and active variants, prices
-in the market's currency, copy in the market's locale, availability from the plugged-in stock
-backend (settings.CATALOG_AVAILABILITY_BACKEND; the catalog never imports inventory).
+in the market's currency, copy in the market's locale, availability from the registered
+availability reader (catalog/ports.py; the catalog never imports inventory).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Exists,
@@ -24,8 +23,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import Http404
-from django.utils.module_loading import import_string
 
+from catalog import ports
 from catalog.models import (
     Attribute,
     Category,
@@ -238,11 +237,10 @@ def get_variant_prices(*, variant_ids, currency: str) -> dict[int, VariantPrice]
 def get_available_quantities(*, variant_ids, market: Market) -> dict[int, int] | None:
     """{variant_id: units a customer can buy in `market`}, or None when no stock backend is
     plugged in (the catalog alone knows nothing of stock: show no availability claim)."""
-    backend_path = settings.CATALOG_AVAILABILITY_BACKEND
-    if not backend_path:
+    reader = ports.availability()
+    if reader is None:
         return None
-    backend = import_string(backend_path)
-    quantities = backend(variant_ids=list(variant_ids), market=market)
+    quantities = reader(variant_ids=list(variant_ids), market=market)
     return {vid: max(0, int(quantities.get(vid, 0))) for vid in variant_ids}
 
 
@@ -312,7 +310,7 @@ def list_product_cards(*, products, market: Market) -> list[ProductCard]:
     )
     in_stock = (
         get_in_stock_product_ids(product_ids=[p.pk for p in products], market=market)
-        if products and settings.CATALOG_AVAILABILITY_BACKEND
+        if products and ports.availability() is not None
         else None
     )
     cards = []

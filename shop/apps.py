@@ -8,8 +8,11 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from shop import ports
         from shop.models import Market
+        from shop.seeding import seed_demo_users
 
+        ports.register_demo_seeder("users", seed_demo_users, order=10)
         post_migrate.connect(_refresh_roles, sender=self, dispatch_uid="shop.refresh_roles")
         post_migrate.connect(_ensure_markets, sender=self, dispatch_uid="shop.ensure_markets")
         # Cache invalidation only: an edited market shows up on the next request.

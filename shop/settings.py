@@ -235,20 +235,9 @@ SPECTACULAR_SETTINGS = {
 # --- Storefront ---
 DEFAULT_MARKET = "US"
 MARKET_COOKIE = "market"
-# Where the storefront and API learn how many units a customer can buy. The catalog does not
-# import inventory (dependencies point one way): inventory plugs in its ATP reader here.
-CATALOG_AVAILABILITY_BACKEND = env(
-    "CATALOG_AVAILABILITY_BACKEND", "inventory.selectors.available_quantities"
-)
 LOW_STOCK_THRESHOLD = 5
-# `seed_demo` runs these in order (dotted paths: each app seeds its own models).
-DEMO_SEEDERS = [
-    "shop.seeding.seed_demo_users",
-    "catalog.seeding.seed_demo_catalog",
-    "inventory.seeding.seed_inventory",
-]
-# Stock counts found in a catalog import (Shopify's Variant Inventory Qty) go to inventory.
-CATALOG_STOCK_COUNT_HANDLER = "inventory.services.stock.apply_catalog_import_counts"
+# Cross-app plug-ins (stock availability, an import's stock counts, demo seeders) are typed
+# ports registered in each app's AppConfig.ready(): see catalog/ports.py and shop/ports.py.
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""A stand-in stock backend for storefront tests (settings.CATALOG_AVAILABILITY_BACKEND).
+"""A stand-in availability reader for storefront tests (`catalog.ports.override`).
 
 Tests set `QUANTITIES[variant.pk] = n`; unlisted variants have `DEFAULT` units. Plain module
 state, so a live_server thread sees what the test body set.

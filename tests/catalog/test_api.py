@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from catalog import ports
 from catalog.models import (
     Option,
     OptionValue,
@@ -34,16 +35,17 @@ def fake_availability(*, variant_ids, market):
 
 
 @pytest.fixture(autouse=True)
-def no_stock_backend(settings):
+def no_stock_backend():
     """Without a backend the API makes no availability claim (null); `stock` plugs one in."""
-    settings.CATALOG_AVAILABILITY_BACKEND = ""
+    with ports.override(availability=None):
+        yield
 
 
 @pytest.fixture
-def stock(settings):
-    settings.CATALOG_AVAILABILITY_BACKEND = "tests.catalog.test_api.fake_availability"
+def stock(no_stock_backend):
     STOCK.clear()
-    yield STOCK
+    with ports.override(availability=fake_availability):
+        yield STOCK
     STOCK.clear()
 
 

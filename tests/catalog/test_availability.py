@@ -1,13 +1,15 @@
-"""The availability wiring: the catalog reads stock through settings, inventory answers.
+"""The availability wiring: the catalog reads stock through its port, inventory answers.
 
-The catalog never imports inventory; the project settings plug inventory's ATP reader in.
+The catalog never imports inventory; inventory registers its ATP reader in its AppConfig.ready().
 These tests use the real backend end to end (other catalog tests use a stand-in).
 """
 
 import pytest
-from django.conf import settings
 
-from catalog import selectors
+from catalog import ports, selectors
+from inventory.selectors import available_quantities
+from inventory.services.stock import apply_catalog_import_counts
+from shop import ports as shop_ports
 from shop import selectors as shop_selectors
 from tests.factories.catalog import ProductFactory, VariantFactory
 from tests.factories.inventory import LocationFactory, stock
@@ -23,7 +25,24 @@ def mug():
 
 
 def test_the_project_plugs_inventorys_atp_reader_in():
-    assert settings.CATALOG_AVAILABILITY_BACKEND == "inventory.selectors.available_quantities"
+    assert ports.availability() is available_quantities
+
+
+def test_inventory_registers_its_stock_count_writer_and_each_app_its_demo_seeder():
+    assert ports.stock_counts() is apply_catalog_import_counts
+    assert [s.name for s in shop_ports.demo_seeders()] == ["users", "catalog", "inventory"]
+
+
+def test_override_swaps_a_port_for_a_block_and_restores_it(mug):
+    us = shop_selectors.get_market("US")
+
+    with ports.override(availability=lambda *, variant_ids, market: {mug.pk: -4}):
+        assert selectors.get_available_quantities(variant_ids=[mug.pk], market=us) == {mug.pk: 0}
+        with ports.override(availability=None):
+            assert selectors.get_available_quantities(variant_ids=[mug.pk], market=us) is None
+
+    assert ports.availability() is available_quantities
+    assert ports.stock_counts() is apply_catalog_import_counts
 
 
 def test_available_quantities_come_from_the_markets_locations(mug):

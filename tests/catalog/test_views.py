@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from catalog import ports
 from catalog.models import Attribute, ProductStatus, VariantPrice, option_key_for
 from tests.catalog import fake_stock
 from tests.factories.catalog import (
@@ -25,8 +26,8 @@ from tests.factories.catalog import (
 
 pytestmark = pytest.mark.django_db
 
-FAKE_STOCK = "tests.catalog.fake_stock.available"
-NO_STOCK_BACKEND = override_settings(CATALOG_AVAILABILITY_BACKEND="")
+FAKE_STOCK = fake_stock.available
+NO_STOCK_BACKEND = ports.override(availability=None)
 
 
 @pytest.fixture(autouse=True)
@@ -205,7 +206,7 @@ def test_listing_query_count_does_not_grow_with_the_products(client, apparel, dj
             ProductAttributeValueFactory(product=product, attribute=material)
 
     add_products(5)
-    with override_settings(CATALOG_AVAILABILITY_BACKEND=FAKE_STOCK):
+    with ports.override(availability=FAKE_STOCK):
         client.get("/c/apparel/")  # warm the market cache
         with CaptureQueriesContext(connection) as few:
             assert client.get("/c/apparel/").status_code == 200
@@ -400,7 +401,8 @@ def test_merchant_html_is_escaped_everywhere(client):
     assert "<u>Material</u>" not in pages[1]
 
 
-@override_settings(CATALOG_AVAILABILITY_BACKEND=FAKE_STOCK, LOW_STOCK_THRESHOLD=5)
+@ports.override(availability=FAKE_STOCK)
+@override_settings(LOW_STOCK_THRESHOLD=5)
 @pytest.mark.parametrize(
     ("quantity", "message", "disabled"),
     [(50, "In stock", False), (5, "Only 5 left", False), (0, "Out of stock", True)],
@@ -416,7 +418,7 @@ def test_product_page_availability_messages(client, _stock, quantity, message, d
     assert ("disabled" in button) is disabled
 
 
-@override_settings(CATALOG_AVAILABILITY_BACKEND=FAKE_STOCK)
+@ports.override(availability=FAKE_STOCK)
 def test_product_page_preselects_a_variant_in_stock(client, _stock):
     product, variants = _option_product()
     _stock[variants[("Red", "S")].pk] = 0
@@ -479,7 +481,7 @@ def test_product_page_query_count_does_not_grow_with_the_variants(client, django
 
     make("small", 2)
     make("large", 15)
-    with override_settings(CATALOG_AVAILABILITY_BACKEND=FAKE_STOCK):
+    with ports.override(availability=FAKE_STOCK):
         client.get("/p/small/")  # warm the market cache
         with CaptureQueriesContext(connection) as few:
             assert client.get("/p/small/").status_code == 200

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from catalog import ports
 from catalog.models import VariantPrice
 from tests.catalog import fake_stock
 from tests.factories.catalog import (
@@ -21,10 +22,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _in_stock(settings):
-    settings.CATALOG_AVAILABILITY_BACKEND = "tests.catalog.fake_stock.available"
+def _in_stock():
     fake_stock.QUANTITIES.clear()
-    yield fake_stock.QUANTITIES
+    with ports.override(availability=fake_stock.available):
+        yield fake_stock.QUANTITIES
     fake_stock.QUANTITIES.clear()
 
 

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Stock counts for {len(result.inventory)} SKUs were in the file; they are "
                     "not applied (no stock location exists yet, or no "
-                    "CATALOG_STOCK_COUNT_HANDLER is configured)."
+                    "stock app is installed)."
                 )
         prefix = "Dry run" if options["dry_run"] else "Imported"
         if result.has_errors:

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 
-from shop.seeding import DEMO_PASSWORD
+from shop import ports
+from shop.seeding import DEMO_PASSWORD, seed_demo_users
 
 
 class Command(BaseCommand):
@@ -14,13 +14,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION and not options["force"]:
             raise CommandError("seed_demo creates well-known demo logins; refusing in production.")
-        # Each app seeds its own data; the list lives in settings so `shop`, which sits under
-        # every other app, never imports them.
-        for path in settings.DEMO_SEEDERS:
-            result = import_string(path)()
-            self.stdout.write(f"{path}: {self._describe(result)}")
+        # Each app seeds its own data and registers its seeder in its AppConfig.ready()
+        # (shop/ports.py), so `shop`, which sits under every other app, never imports them.
+        for seeder in ports.demo_seeders():
+            result = seeder.seed()
+            self.stdout.write(f"{seeder.name}: {self._describe(result)}")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {DEMO_PASSWORD}):"))
-        for email, role in import_string("shop.seeding.seed_demo_users")():
+        for email, role in seed_demo_users():
             self.stdout.write(f"  {email:<24} {role}")
 
     @staticmethod
