@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium python benchmarks/inventory_bench.py
 
 Creates a throwaway database `<name>_bench_<pid>` on the same server, migrates it, seeds one
-location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve`
+location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve_stock`
 (1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads, each with
 its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Prints the median
 reservations/s of a few runs and the p50/p99 latency of `available_quantities` (1 SKU, as a
@@ -83,10 +83,11 @@ def _throughput(workers: int, pick, us, seconds: float) -> float:
     def worker(n: int) -> None:
         rng = random.Random(n)
         try:
-            services.reserve(lines={pick(rng): 1}, market=us, owner="warmup")  # connect first
+            # Connect first, so the timed loop measures reservations only.
+            services.reserve_stock(lines={pick(rng): 1}, market=us, owner="warmup")
             barrier.wait()
             while not stop.is_set():
-                services.reserve(lines={pick(rng): 1}, market=us, owner=f"bench_{n}")
+                services.reserve_stock(lines={pick(rng): 1}, market=us, owner=f"bench_{n}")
                 counts[n] += 1
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(repr(exc))

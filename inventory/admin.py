@@ -247,7 +247,7 @@ class ReservationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Release selected reservations"), permissions=["change"])
     def release_selected(self, request, queryset):
-        units = sum(services.release(reservation=r) for r in queryset)
+        units = sum(services.release_stock(reservation=r) for r in queryset)
         self.message_user(request, _("Released %(n)d unit(s).") % {"n": units})
 
 

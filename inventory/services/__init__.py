@@ -1,13 +1,16 @@
-"""Every write to stock goes through these services (see each module's lock notes)."""
+"""Every write to stock goes through these services (see each module's lock notes).
+
+One name per operation, the descriptive one (STYLE.md section 2): a bare `commit` or
+`extend` reads like a transaction word, so there are no short aliases.
+"""
 
 from inventory.services.reservations import (
-    commit,
-    consume,
+    commit_reservations,
+    consume_reservation,
     expire_reservations,
-    extend,
-    reassign,
-    release,
-    reserve,
+    extend_reservations,
+    reassign_reservations,
+    release_stock,
     reserve_stock,
     start_picking,
 )
@@ -28,26 +31,19 @@ from inventory.services.transfers import (
     ship_transfer,
 )
 
-# Names the style guide uses for the same operations.
-release_stock = release
-commit_reservations = commit
-
 __all__ = [
     "CountResult",
     "adjust_stock",
     "cancel_transfer",
-    "commit",
     "commit_reservations",
-    "consume",
+    "consume_reservation",
     "create_transfer",
     "expire_reservations",
-    "extend",
-    "reassign",
+    "extend_reservations",
+    "reassign_reservations",
     "receive_stock",
     "receive_transfer",
-    "release",
     "release_stock",
-    "reserve",
     "reserve_stock",
     "restock_return",
     "set_safety_stock",

@@ -1,7 +1,8 @@
-"""Reservations: reserve (all-or-nothing), commit, pick, consume, release, extend, expire.
+"""Reservations: reserve_stock (all-or-nothing), commit_reservations, start_picking,
+consume_reservation, release_stock, extend_reservations, reassign_reservations, expire.
 
 Lock order, everywhere:
-- `reserve` locks the StockLevel rows it may touch in pk order, then takes expired
+- `reserve_stock` locks the StockLevel rows it may touch in pk order, then takes expired
   reservation rows with SKIP LOCKED (it never waits on a reservation row);
 - services handed reservations lock those rows first (pk order), then stock rows (pk order);
 - the expiry sweep takes reservation rows with SKIP LOCKED, then stock rows in pk order.
@@ -92,7 +93,7 @@ def _give_back(rows, *, status: str, now) -> int:
 
 
 @transaction.atomic
-def reserve(
+def reserve_stock(
     *,
     lines: Lines,
     market,
@@ -185,9 +186,6 @@ def _shortfall(available: Mapping[int, int], demand, skus) -> list[dict]:
     ]
 
 
-reserve_stock = reserve
-
-
 def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[Reservation]:
     if reservations is None and not owner:
         raise ReservationNotActive("Say which reservations.")
@@ -205,7 +203,7 @@ def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[R
 
 
 @transaction.atomic
-def commit(*, reservation: Reservation | None = None, owner: str | None = None):
+def commit_reservations(*, reservation: Reservation | None = None, owner: str | None = None):
     """Make soft holds hard (payment authorized): no TTL any more. Idempotent.
 
     Locks the reservation rows. Raises ReservationNotActive if a hold was already
@@ -227,7 +225,7 @@ def commit(*, reservation: Reservation | None = None, owner: str | None = None):
 
 
 @transaction.atomic
-def release(*, reservation: Reservation | None = None, owner: str | None = None) -> int:
+def release_stock(*, reservation: Reservation | None = None, owner: str | None = None) -> int:
     """Give held units back (cancel, decline, cart emptied). Idempotent: returns units freed.
 
     Locks reservation rows (pk order), then stock rows (pk order). Consumed, released and
@@ -272,7 +270,7 @@ def _update_many(changes: Mapping[str, Mapping[tuple[int, int], int]]) -> None:
 
 
 @transaction.atomic
-def extend(
+def extend_reservations(
     *, reservation: Reservation | None = None, owner: str | None = None, ttl=None
 ) -> list[Reservation]:
     """Push back the expiry of ACTIVE soft holds to now + ttl. Locks the reservation rows.
@@ -315,7 +313,7 @@ def start_picking(*, reservation: Reservation) -> Reservation:
 
 
 @transaction.atomic
-def consume(
+def consume_reservation(
     *, reservation: Reservation, quantity: int | None = None, actor=None, reference: str = ""
 ) -> Reservation:
     """Ship `quantity` (default: all) units of a reservation: on_hand and the hold go down.
@@ -362,7 +360,7 @@ def consume(
 
 
 @transaction.atomic
-def reassign(*, owner: str, new_owner: str) -> int:
+def reassign_reservations(*, owner: str, new_owner: str) -> int:
     """Hand a cart's open holds to its order (cart_… -> ord_…). Locks the reservation rows."""
     rows = [r.pk for r in _lock_reservations(owner=owner) if r.status in OPEN_STATUSES]
     return Reservation.objects.filter(pk__in=rows).update(

@@ -154,11 +154,11 @@ def test_stock_csv_import_previews_then_confirms(
 def test_reservations_list_shows_time_left_and_releases(page, live_server, login, operations_user):
     variant = VariantFactory(sku="E2E-LAMP")
     stock(variant, LocationFactory(code="us-east"), 5)
-    services.reserve(lines={"E2E-LAMP": 2}, market=market("US"), owner="cart_e2e", ttl=900)
-    released = services.reserve(
+    services.reserve_stock(lines={"E2E-LAMP": 2}, market=market("US"), owner="cart_e2e", ttl=900)
+    released = services.reserve_stock(
         lines={"E2E-LAMP": 1}, market=market("US"), owner="cart_gone", ttl=900
     )[0]
-    services.release(reservation=released)
+    services.release_stock(reservation=released)
     login(operations_user)
 
     page.goto(f"{live_server.url}/admin/inventory/reservation/")

@@ -148,11 +148,11 @@ def test_product_page_availability_comes_from_real_stock(page, live_server, sett
     # M: 4 + 3 on hand, 2 held for a cart, 1 kept as safety stock -> 4 left (threshold 5).
     stock(variants["M"], east, 4)
     stock(variants["M"], west, 3, safety_stock=1)
-    services.reserve(lines={"JKT-M": 2}, market=market("US"), owner="cart_e2e", ttl=600)
+    services.reserve_stock(lines={"JKT-M": 2}, market=market("US"), owner="cart_e2e", ttl=600)
     # L: plenty in Canada only; the single US unit is held.
     stock(variants["L"], toronto, 50)
     stock(variants["L"], west, 1)
-    services.reserve(lines={"JKT-L": 1}, market=market("US"), owner="cart_other", ttl=600)
+    services.reserve_stock(lines={"JKT-L": 1}, market=market("US"), owner="cart_other", ttl=600)
 
     page.goto(f"{live_server.url}/p/field-jacket/")
     availability = page.locator("[data-availability]")
@@ -174,7 +174,7 @@ def test_product_page_availability_comes_from_real_stock(page, live_server, sett
     expect(add).to_be_disabled()
 
     # The hold is released: the unit is sellable again.
-    services.release(owner="cart_other")
+    services.release_stock(owner="cart_other")
     page.reload()
     expect(availability).to_have_text("Only 1 left")
     expect(add).to_be_enabled()

@@ -22,7 +22,7 @@ def ops_client(operations_user):
 @pytest.fixture
 def stocked(variant, warehouse, us):
     stock(variant, warehouse, 10)
-    services.reserve(lines={variant: 2}, market=us, owner="cart_1")
+    services.reserve_stock(lines={variant: 2}, market=us, owner="cart_1")
     return variant
 
 
@@ -177,7 +177,7 @@ def _more_rows(n, us):
         variant = VariantFactory(sku=f"ROW-{n}-{i}")
         here, there = LocationFactory(code=f"here-{n}-{i}"), LocationFactory(code=f"there-{n}-{i}")
         stock(variant, here, 5)
-        services.reserve(lines={variant: 1}, market=us, owner=f"cart_{n}_{i}")
+        services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_{n}_{i}")
         services.set_stock_count(variant=variant, location=there, on_hand=2, source="wms")
         services.create_transfer(source=here, destination=there, lines={variant: 1})
 

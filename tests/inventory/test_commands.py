@@ -23,8 +23,8 @@ def _expire(*owners):
 
 def test_expire_reservations_command_releases_only_expired(variant, warehouse, us, capsys):
     stock(variant, warehouse, 5)
-    services.reserve(lines={variant: 1}, market=us, owner="cart_old", ttl=60)
-    services.reserve(lines={variant: 1}, market=us, owner="cart_new", ttl=600)
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_old", ttl=60)
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_new", ttl=600)
     _expire("cart_old")
 
     call_command("expire_reservations", "--batch-size", "1")
@@ -40,7 +40,7 @@ def test_expire_reservations_command_releases_only_expired(variant, warehouse, u
 def test_beat_task_expires_in_batches(variant, warehouse, us):
     stock(variant, warehouse, 5)
     for i in range(3):
-        services.reserve(lines={variant: 1}, market=us, owner=f"cart_{i}", ttl=60)
+        services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_{i}", ttl=60)
     _expire("cart_0", "cart_1", "cart_2")
 
     assert tasks.expire_reservations.delay(batch_size=2).get() == 3

@@ -69,7 +69,7 @@ def test_200_buyers_for_50_units_exactly_50_win():
 
     ok, short, errors = race(
         list(range(200)),
-        lambda i: services.reserve(lines={variant: 1}, market=us, owner=f"cart_{i}"),
+        lambda i: services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_{i}"),
     )
 
     assert errors == []
@@ -100,7 +100,7 @@ def test_overlapping_multi_line_reservations_never_deadlock_or_oversell():
 
     ok, short, errors = race(
         orders,
-        lambda order: services.reserve(lines=order[1], market=us, owner=f"cart_{order[0]}"),
+        lambda order: services.reserve_stock(lines=order[1], market=us, owner=f"cart_{order[0]}"),
     )
 
     assert errors == []
@@ -129,7 +129,7 @@ def test_sweep_releases_exactly_the_expired_while_buyers_reserve():
     warehouse = LocationFactory(code="us-east")
     stock(variant, warehouse, 100)
     holds = [
-        services.reserve(lines={variant: 1}, market=us, owner=f"cart_old_{i}", ttl=600)[0]
+        services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_old_{i}", ttl=600)[0]
         for i in range(100)
     ]
     expired_ids = [h.pk for h in holds[:60]]
@@ -142,7 +142,7 @@ def test_sweep_releases_exactly_the_expired_while_buyers_reserve():
         if attempt < 0:  # sweepers: small batches, so several race for the same rows
             released.append(services.expire_reservations(batch_size=5))
             return None
-        return services.reserve(lines={variant: 1}, market=us, owner=f"cart_new_{attempt}")
+        return services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_new_{attempt}")
 
     ok, short, errors = race([-1, -2] + list(range(50)), act, threads=12)
 
@@ -163,9 +163,9 @@ def test_concurrent_release_of_the_same_hold_gives_units_back_once():
     variant = VariantFactory(sku="REL-1")
     warehouse = LocationFactory(code="us-east")
     stock(variant, warehouse, 10)
-    services.reserve(lines={variant: 4}, market=us, owner="ord_1")
+    services.reserve_stock(lines={variant: 4}, market=us, owner="ord_1")
 
-    ok, short, errors = race(list(range(20)), lambda i: services.release(owner="ord_1"), 10)
+    ok, short, errors = race(list(range(20)), lambda i: services.release_stock(owner="ord_1"), 10)
 
     assert errors == []
     assert sorted(units for _i, units in ok) == [0] * 19 + [4]
@@ -183,7 +183,7 @@ def test_write_offs_racing_reservations_never_take_promised_units():
             return services.write_off_stock(
                 variant=variant, location=warehouse, quantity=1, reason="damaged"
             )
-        return services.reserve(lines={variant: 1}, market=us, owner=f"cart_{attempt}")
+        return services.reserve_stock(lines={variant: 1}, market=us, owner=f"cart_{attempt}")
 
     ok, refused, errors = race(
         list(range(80)), act, refusals=(InsufficientStock, StockBelowPromised)

@@ -54,19 +54,26 @@ ops = st.one_of(
 )
 
 
+OWNER_OPERATIONS = {
+    "commit": services.commit_reservations,
+    "release": services.release_stock,
+    "extend": services.extend_reservations,
+}
+
+
 def _apply(op, variants, locations, us):
     name = op[0]
     if name == "reserve":
         _, v, qty, owner = op
-        services.reserve(lines={variants[v]: qty}, market=us, owner=owner, ttl=60)
-    elif name in ("commit", "release", "extend"):
-        getattr(services, name)(owner=op[1])
+        services.reserve_stock(lines={variants[v]: qty}, market=us, owner=owner, ttl=60)
+    elif name in OWNER_OPERATIONS:
+        OWNER_OPERATIONS[name](owner=op[1])
     elif name in ("consume", "pick"):
         held = Reservation.objects.open().filter(owner=op[1], variant__in=variants).first()
         if held is None:
             return
         if name == "consume":
-            services.consume(reservation=held)
+            services.consume_reservation(reservation=held)
         else:
             services.start_picking(reservation=held)
     elif name == "adjust":

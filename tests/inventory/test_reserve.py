@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_reserve_holds_units_and_lowers_atp(variant, warehouse, us):
     stock(variant, warehouse, 10)
 
-    (held,) = services.reserve(lines={variant: 3}, market=us, owner="cart_1", ttl=600)
+    (held,) = services.reserve_stock(lines={variant: 3}, market=us, owner="cart_1", ttl=600)
 
     assert (held.quantity, held.status, held.location_id) == (3, "active", warehouse.pk)
     assert held.expires_at > timezone.now() + timedelta(seconds=590)
@@ -30,7 +30,7 @@ def test_reserve_multi_line_short_reserves_nothing(variant, warehouse, us):
     stock(other, warehouse, 1)
 
     with pytest.raises(InsufficientStock) as exc:
-        services.reserve(lines={variant: 2, "TEE-BLUE-M": 2}, market=us, owner="cart_1")
+        services.reserve_stock(lines={variant: 2, "TEE-BLUE-M": 2}, market=us, owner="cart_1")
 
     assert exc.value.lines == [{"sku": "TEE-BLUE-M", "requested": 2, "available": 1}]
     assert exc.value.status_code == 409 and exc.value.code == "insufficient_stock"
@@ -43,7 +43,7 @@ def test_reserve_refuses_bad_quantities(variant, warehouse, us, qty):
     stock(variant, warehouse, 10)
 
     with pytest.raises(InvalidQuantity):
-        services.reserve(lines={variant: qty}, market=us, owner="cart_1")
+        services.reserve_stock(lines={variant: qty}, market=us, owner="cart_1")
 
     assert StockLevel.objects.get().reserved == 0
 
@@ -65,7 +65,7 @@ def test_reserve_refuses_bad_owner_kind_or_ttl_and_holds_nothing(
     stock(variant, warehouse, 10)
 
     with pytest.raises(InvalidQuantity) as exc:
-        services.reserve(lines={variant: 1}, market=us, **{"owner": "cart_1", **kwargs})
+        services.reserve_stock(lines={variant: 1}, market=us, **{"owner": "cart_1", **kwargs})
 
     assert list(exc.value.fields) == [field]
     assert StockLevel.objects.get().reserved == 0
@@ -75,7 +75,9 @@ def test_reserve_refuses_bad_owner_kind_or_ttl_and_holds_nothing(
 def test_reserve_sums_repeated_lines_of_one_sku(variant, warehouse, us):
     stock(variant, warehouse, 10)
 
-    (held,) = services.reserve(lines=[(variant, 2), ("TEE-RED-M", 3)], market=us, owner="c_1")
+    (held,) = services.reserve_stock(
+        lines=[(variant, 2), ("TEE-RED-M", 3)], market=us, owner="c_1"
+    )
 
     assert held.quantity == 5
     assert StockLevel.objects.get().reserved == 5
@@ -85,7 +87,7 @@ def test_reserve_refuses_unknown_sku(variant, warehouse, us):
     stock(variant, warehouse, 10)
 
     with pytest.raises(UnknownSku) as exc:
-        services.reserve(lines={variant: 1, "NOPE": 1}, market=us, owner="cart_1")
+        services.reserve_stock(lines={variant: 1, "NOPE": 1}, market=us, owner="cart_1")
 
     assert exc.value.extra["skus"] == ["NOPE"]
     assert StockLevel.objects.get().reserved == 0
@@ -93,10 +95,10 @@ def test_reserve_refuses_unknown_sku(variant, warehouse, us):
 
 def test_reserve_releases_expired_holds_before_the_beat(variant, warehouse, us):
     stock(variant, warehouse, 2)
-    old = services.reserve(lines={variant: 2}, market=us, owner="cart_old", ttl=60)
+    old = services.reserve_stock(lines={variant: 2}, market=us, owner="cart_old", ttl=60)
     Reservation.objects.filter(pk=old[0].pk).update(expires_at=timezone.now() - timedelta(1))
 
-    (held,) = services.reserve(lines={variant: 2}, market=us, owner="cart_new")
+    (held,) = services.reserve_stock(lines={variant: 2}, market=us, owner="cart_new")
 
     assert Reservation.objects.get(pk=old[0].pk).status == ReservationStatus.EXPIRED
     assert held.status == ReservationStatus.ACTIVE
@@ -108,8 +110,8 @@ def test_reserve_splits_only_when_no_single_location_fills(variant, warehouse, u
     stock(variant, warehouse, 3)
     stock(variant, second, 5)
 
-    (one,) = services.reserve(lines={variant: 4}, market=us, owner="cart_1")
-    split = services.reserve(lines={variant: 4}, market=us, owner="cart_2")
+    (one,) = services.reserve_stock(lines={variant: 4}, market=us, owner="cart_1")
+    split = services.reserve_stock(lines={variant: 4}, market=us, owner="cart_2")
 
     assert (one.location_id, one.quantity) == (second.pk, 4)
     assert sorted((r.location_id, r.quantity) for r in split) == [
@@ -124,7 +126,7 @@ def test_reserve_ignores_locations_outside_the_market(variant, warehouse, us):
     stock(variant, eu_only, 50)
 
     with pytest.raises(InsufficientStock) as exc:
-        services.reserve(lines={variant: 1}, market=us, owner="cart_1")
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
 
     assert exc.value.lines == [{"sku": "TEE-RED-M", "requested": 1, "available": 0}]
 
@@ -133,7 +135,7 @@ def test_safety_stock_is_not_sold(variant, warehouse, us):
     stock(variant, warehouse, 5, safety_stock=4)
 
     with pytest.raises(InsufficientStock):
-        services.reserve(lines={variant: 2}, market=us, owner="cart_1")
-    services.reserve(lines={variant: 1}, market=us, owner="cart_1")
+        services.reserve_stock(lines={variant: 2}, market=us, owner="cart_1")
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
 
     assert selectors.available_quantities(variant_ids=[variant.pk], market=us)[variant.pk] == 0

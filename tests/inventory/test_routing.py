@@ -28,7 +28,7 @@ def sites(ca):
 
 def route(strategy, ca, variants_qty):
     MarketRouting.objects.update_or_create(market=ca, defaults={"strategy": strategy})
-    reservations = services.reserve(lines=variants_qty, market=ca, owner=f"cart_{strategy}")
+    reservations = services.reserve_stock(lines=variants_qty, market=ca, owner=f"cart_{strategy}")
     return sorted((r.variant.sku, r.location.code, r.quantity) for r in reservations)
 
 

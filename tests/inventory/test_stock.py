@@ -47,7 +47,7 @@ def test_adjustment_writes_a_ledger_entry_with_actor_and_reason(
 
 def test_adjustment_below_reserved_refuses_and_changes_nothing(variant, warehouse, us):
     stock(variant, warehouse, 5)
-    services.reserve(lines={variant: 4}, market=us, owner="cart_1")
+    services.reserve_stock(lines={variant: 4}, market=us, owner="cart_1")
     before = snapshot()
 
     with pytest.raises(StockBelowPromised) as exc:
@@ -68,7 +68,7 @@ def test_reduction_below_reserved_is_refused_even_when_inbound_units_cover_the_h
         source=elsewhere, destination=warehouse, lines={variant: 5}
     )
     services.ship_transfer(transfer=transfer)
-    services.reserve(lines={variant: 4}, market=us, owner="cart_1")  # 2 here + 5 inbound
+    services.reserve_stock(lines={variant: 4}, market=us, owner="cart_1")  # 2 here + 5 inbound
     before = snapshot()
 
     with pytest.raises(StockBelowPromised):
@@ -181,7 +181,7 @@ def test_bad_sync_payload_changes_nothing(variant, warehouse, items, error):
 def test_sync_below_reserved_refuses_the_whole_snapshot(variant, warehouse, us):
     other = VariantFactory(sku="TEE-BLUE-M")
     stock(variant, warehouse, 5)
-    services.reserve(lines={variant: 3}, market=us, owner="cart_1")
+    services.reserve_stock(lines={variant: 3}, market=us, owner="cart_1")
     before = snapshot()
 
     with pytest.raises(StockBelowPromised):

@@ -76,7 +76,7 @@ def test_transfer_sums_repeated_lines_and_refuses_bad_quantities(variant, wareho
 
 def test_shipping_reserved_units_refuses_and_moves_nothing(variant, warehouse, store, us):
     stock(variant, warehouse, 5)
-    services.reserve(lines={variant: 3}, market=us, owner="cart_1")
+    services.reserve_stock(lines={variant: 3}, market=us, owner="cart_1")
     transfer = services.create_transfer(source=warehouse, destination=store, lines={variant: 3})
 
     with pytest.raises(StockBelowPromised):
