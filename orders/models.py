@@ -1,1 +1,0 @@
-"""Models of the orders app (filled in by its issue)."""
