@@ -1,0 +1,113 @@
+"""The orders app's refusals. Every interface turns them into its own error shape (API.md)."""
+
+from shop.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+
+
+class CartNotFound(NotFound):
+    """No such cart."""
+
+    code = "cart_not_found"
+
+
+class CartLineNotFound(NotFound):
+    """No such line in this cart."""
+
+    code = "cart_line_not_found"
+
+
+class CartNotOpen(Conflict):
+    """The cart has already become an order (or was abandoned)."""
+
+    code = "cart_not_open"
+
+    def __init__(self, detail: str = "", *, order_id: str | None = None):
+        super().__init__(detail or "This cart has already been checked out.", order_id=order_id)
+        self.order_id = order_id
+
+
+class EmptyCart(ValidationFailed):
+    code = "cart_empty"
+
+    def __init__(self):
+        super().__init__("The cart is empty.", fields={"lines": ["Add something first."]})
+
+
+class InvalidCartQuantity(ValidationFailed):
+    code = "invalid_quantity"
+
+
+class VariantUnavailable(ValidationFailed):
+    """The product is unknown, not for sale, or has no price in this market."""
+
+    code = "variant_unavailable"
+
+    def __init__(self, detail: str, *, skus: list[str]):
+        super().__init__(detail, fields={"sku": skus}, skus=skus)
+        self.skus = skus
+
+
+class PriceChanged(DomainError):
+    """Prices changed since the items were added: the buyer must see them before paying."""
+
+    code = "price_changed"
+    status_code = 409
+
+    def __init__(self, changes):
+        self.changes = list(changes)
+        lines = "; ".join(change.message for change in self.changes)
+        super().__init__(
+            f"Prices changed since you added these items: {lines}.",
+            changes=[change.as_dict() for change in self.changes],
+        )
+
+
+class InvalidAddress(ValidationFailed):
+    code = "invalid_address"
+
+
+class InvalidEmail(ValidationFailed):
+    code = "invalid_email"
+
+
+class InvalidShippingMethod(ValidationFailed):
+    code = "invalid_shipping_method"
+
+
+class CheckoutIncomplete(ValidationFailed):
+    """Something the order needs is missing (e-mail, address, shipping method)."""
+
+    code = "checkout_incomplete"
+
+
+class InvalidOrderTransition(Conflict):
+    """The order cannot do that in its current state."""
+
+    code = "invalid_transition"
+
+    def __init__(self, *, order, action: str, detail: str = ""):
+        super().__init__(
+            detail
+            or f"Order {order.reference} cannot {action.replace('_', ' ')} while "
+            f"{order.status.replace('_', ' ')} (payment {order.payment_status}).",
+            order_id=order.public_id,
+            action=action,
+            status=order.status,
+            payment_status=order.payment_status,
+        )
+
+
+class UnknownOrderEvent(ValidationFailed):
+    code = "unknown_event_type"
+
+
+class PaymentFailed(DomainError):
+    """The payment gateway refused or could not be reached."""
+
+    code = "payment_failed"
+    status_code = 502
+
+
+class EventIdConflict(Conflict):
+    """This event id was already used for a different event on this order."""
+
+    code = "event_id_reused"

@@ -1,0 +1,116 @@
+"""The table-driven shipping provider: ShippingRate rows by zone, currency, weight and value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from orders.providers.shipping.base import ShippingOption, ShippingRequest
+
+
+@dataclass(frozen=True)
+class RateRow:
+    method_code: str
+    method_name: str
+    method_position: int
+    zone_countries: tuple[str, ...]
+    zone_regions: tuple[str, ...]
+    currency: str
+    price_cents: int
+    min_weight_grams: int = 0
+    max_weight_grams: int | None = None
+    min_order_cents: int = 0
+    max_order_cents: int | None = None
+    free_over_cents: int | None = None
+    description: str = ""
+    min_days: int | None = None
+    max_days: int | None = None
+
+    def zone_specificity(self, country: str, region: str) -> int | None:
+        if country not in self.zone_countries:
+            return None
+        if not self.zone_regions:
+            return 1
+        return 2 if f"{country}-{region}" in self.zone_regions else None
+
+    def fits(self, request: ShippingRequest) -> bool:
+        weight, value = request.weight_grams, request.goods_cents
+        return (
+            self.currency == request.currency
+            and self.min_weight_grams <= weight
+            and (self.max_weight_grams is None or weight < self.max_weight_grams)
+            and self.min_order_cents <= value
+            and (self.max_order_cents is None or value < self.max_order_cents)
+        )
+
+    def price_for(self, request: ShippingRequest) -> int:
+        if self.free_over_cents is not None and request.goods_cents >= self.free_over_cents:
+            return 0
+        return self.price_cents
+
+
+def load_rate_rows() -> list[RateRow]:
+    """Every active rate of an active method, in one query."""
+    from orders.models import ShippingRate
+
+    rates = ShippingRate.objects.filter(is_active=True, method__is_active=True).select_related(
+        "method", "zone"
+    )
+    return [
+        RateRow(
+            method_code=r.method.code,
+            method_name=r.method.name,
+            method_position=r.method.position,
+            zone_countries=tuple(r.zone.countries),
+            zone_regions=tuple(r.zone.regions),
+            currency=r.currency,
+            price_cents=r.price_cents,
+            min_weight_grams=r.min_weight_grams,
+            max_weight_grams=r.max_weight_grams,
+            min_order_cents=r.min_order_cents,
+            max_order_cents=r.max_order_cents,
+            free_over_cents=r.free_over_cents,
+            description=r.method.description,
+            min_days=r.method.min_days,
+            max_days=r.method.max_days,
+        )
+        for r in rates
+    ]
+
+
+class TableShippingProvider:
+    """Pass `rows` (tests) or leave it out to read the ShippingRate table on each call.
+
+    Per method, only rates of the most specific matching zone count (a region zone such as
+    Alaska/Hawaii beats the country zone); among its bands that fit, the cheapest wins.
+    """
+
+    name = "table"
+
+    def __init__(self, rows: Iterable[RateRow] | None = None):
+        self._rows = list(rows) if rows is not None else None
+
+    def rates(self, request: ShippingRequest) -> list[ShippingOption]:
+        rows = self._rows if self._rows is not None else load_rate_rows()
+        best: dict[str, tuple[int, int, RateRow]] = {}
+        for row in rows:
+            specificity = row.zone_specificity(request.country, request.region)
+            if specificity is None or not row.fits(request):
+                continue
+            price = row.price_for(request)
+            current = best.get(row.method_code)
+            if current is None or (specificity, -price) > (current[0], -current[1]):
+                best[row.method_code] = (specificity, price, row)
+        chosen = sorted(best.values(), key=lambda t: (t[2].method_position, t[2].method_code))
+        return [
+            ShippingOption(
+                code=row.method_code,
+                name=row.method_name,
+                price_cents=price,
+                currency=row.currency,
+                description=row.description,
+                min_days=row.min_days,
+                max_days=row.max_days,
+            )
+            for _, price, row in chosen
+        ]
