@@ -17,11 +17,13 @@ from shop.currencies import (  # noqa: F401 - re-exported
     minor_unit_exponent,
 )
 from shop.money_locale import (  # noqa: F401 - re-exported
+    MACHINE_LOCALE,
     MAX_MINOR_UNITS,
     AmountInputError,
     format_amount_input,
     format_decimal_amount,
     format_money,
+    is_known_locale,
     parse_decimal_amount,
     parse_money_input,
 )

@@ -53,6 +53,15 @@ def _locale(name: str) -> Locale:
         raise ValueError(f"{name!r} is not a known locale") from None
 
 
+def is_known_locale(name: str) -> bool:
+    """Whether Babel (CLDR) knows `name` ("de", "de_DE", "en-US")."""
+    try:
+        _locale(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_currency(currency: str) -> int:
     if not is_known_currency(currency):
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
@@ -169,7 +178,11 @@ def parse_money_input(text: str, *, currency: str, locale: str) -> int:
     swapped = None
     if {decimal_mark, group_mark} <= {".", ","}:
         swapped = _read(_swapped(body, decimal_mark, group_mark), babel_locale)
-    alternative = None if swapped is None else _to_minor_units(swapped, exponent)
+    alternative = None
+    if swapped is not None and -swapped.as_tuple().exponent <= exponent:
+        # Only a reading with at most the currency's decimals is one a person meant: "5,000"
+        # in en_US is not 5.000 dollars, while "1,000" KWD could be 1.000 dinars.
+        alternative = _to_minor_units(swapped, exponent)
 
     if value is None:
         if swapped is not None and alternative is None:
@@ -218,13 +231,27 @@ def format_money(cents: int, currency: str, locale: str) -> str:
     """Minor units as customers read them: 2650 EUR in de_DE is "26,50 €"."""
     exponent = _check_currency(currency)
     babel_locale = _locale(locale)
-    return format_currency(
+    text = format_currency(
         Decimal(cents).scaleb(-exponent),
         currency,
         format=_currency_pattern(babel_locale, exponent),
         locale=babel_locale,
         currency_digits=False,
     )
+    return _space_letter_symbol(text, get_currency_symbol(currency, babel_locale))
+
+
+def _space_letter_symbol(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: "KWD 1.234", not "KWD1.234"."""
+    at = text.find(symbol)
+    if at < 0:
+        return text
+    end = at + len(symbol)
+    if symbol[-1].isalpha() and text[end : end + 1].isdigit():
+        return f"{text[:end]}\xa0{text[end:]}"
+    if symbol[0].isalpha() and at and text[at - 1].isdigit():
+        return f"{text[:at]}\xa0{text[at:]}"
+    return text
 
 
 def format_amount_input(cents: int, currency: str, locale: str) -> str:
