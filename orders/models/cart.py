@@ -15,6 +15,10 @@ def new_cart_id() -> str:
     return new_public_id("cart")
 
 
+def new_cart_line_id() -> str:
+    return new_public_id("cli")
+
+
 class CartStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CONVERTED = "converted", _("Converted to an order")
@@ -84,6 +88,9 @@ class Cart(TimeStampedModel):
 class CartLine(TimeStampedModel):
     """One variant in a cart. `unit_price_cents` is the price the buyer saw when adding it."""
 
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_cart_line_id, editable=False
+    )
     cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()

@@ -19,6 +19,10 @@ def new_order_id() -> str:
     return new_public_id("ord")
 
 
+def new_order_line_id() -> str:
+    return new_public_id("oli")
+
+
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
@@ -118,6 +122,7 @@ class Order(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     tax_reference = models.CharField(max_length=120, blank=True)
     payment_gateway = models.CharField(max_length=40, blank=True)
     payment_attempts = models.PositiveSmallIntegerField(default=0)
+    payment_attempted_at = models.DateTimeField(null=True, blank=True)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     payment_due_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Cancelled if still unpaid after this")
@@ -318,6 +323,9 @@ class OrderLine(models.Model):
     include it); `subtotal_cents`, `discount_cents` are net of included tax, like the order's.
     """
 
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_order_line_id, editable=False
+    )
     order = models.ForeignKey(Order, related_name="lines", on_delete=models.PROTECT)
     variant = models.ForeignKey("catalog.Variant", related_name="+", on_delete=models.PROTECT)
     sku = models.CharField(max_length=64)
