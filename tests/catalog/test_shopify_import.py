@@ -1,24 +1,18 @@
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from catalog.importing import import_catalog
 from catalog.models import Media, Product, ProductStatus, Variant, VariantIdentifier, VariantPrice
+from tests.fixtures import shared_fixture
 
 pytestmark = pytest.mark.django_db
 
-FIXTURE = (
-    Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "shopify" / "product_template.csv"
-)
+FIXTURE = shared_fixture("shopify/product_template.csv")
 VALID_BARCODES = [("SRT_COT_233", "upc", "777979207524"), ("SRT_COT_333", "upc", "845853890770")]
 
 
 @pytest.fixture
 def template_bytes():
-    if not FIXTURE.exists():
-        pytest.skip(f"{FIXTURE} is missing")
     return FIXTURE.read_bytes()
 
 

@@ -1,26 +1,20 @@
 """Shopify's Variant Inventory Qty lands in stock at the default location, through the ledger."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from catalog.importing import import_catalog
 from inventory.models import StockLevel, StockMovement
 from inventory.selectors import list_ledger_mismatches
 from tests.factories.inventory import LocationFactory
+from tests.fixtures import shared_fixture
 
 pytestmark = pytest.mark.django_db
 
-FIXTURE = (
-    Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "shopify" / "product_template.csv"
-)
+FIXTURE = shared_fixture("shopify/product_template.csv")
 
 
 @pytest.fixture
 def template_bytes():
-    if not FIXTURE.exists():
-        pytest.skip(f"{FIXTURE} is missing")
     return FIXTURE.read_bytes()
 
 
