@@ -6,7 +6,6 @@ Counters are read-only here: every change goes through `inventory.services`.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from inventory import selectors, services
+from inventory.admin_transfers import TransferAdmin  # noqa: F401 - registers it
 from inventory.models import (
     Location,
     MarketRouting,
@@ -24,9 +24,6 @@ from inventory.models import (
     ReservationStatus,
     StockLevel,
     StockMovement,
-    Transfer,
-    TransferLine,
-    TransferStatus,
 )
 from inventory.resources import StockLevelResource
 from shop.exceptions import DomainError
@@ -281,81 +278,6 @@ class StockMovementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class TransferLineInline(admin.TabularInline):
-    model = TransferLine
-    extra = 1
-    raw_id_fields = ["variant"]
-
-    def _editable(self, obj):
-        return obj is None or obj.status == TransferStatus.DRAFT
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
-
-
-@admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
-    list_display = [
-        "public_id",
-        "source",
-        "destination",
-        "status",
-        "units",
-        "shipped_at",
-        "received_at",
-    ]
-    list_select_related = ["source", "destination"]
-    list_filter = ["status", "source", "destination"]
-    search_fields = ["public_id", "note"]
-    inlines = [TransferLineInline]
-    readonly_fields = ["public_id", "status", "created_by", "shipped_at", "received_at"]
-    actions = ["ship_selected", "receive_selected", "cancel_selected"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != TransferStatus.DRAFT:
-            return [*self.readonly_fields, "source", "destination"]
-        return self.readonly_fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(total_units=Sum("lines__quantity"))
-
-    @admin.display(description=_("Units"), ordering="total_units")
-    def units(self, obj):
-        return obj.total_units or 0
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def _run(self, request, queryset, service, done):
-        for transfer in queryset:
-            try:
-                service(transfer=transfer, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, f"{transfer}: {exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"{transfer}: {done}", messages.SUCCESS)
-
-    @admin.action(description=_("Ship selected transfers"), permissions=["change"])
-    def ship_selected(self, request, queryset):
-        self._run(request, queryset, services.ship_transfer, _("shipped"))
-
-    @admin.action(description=_("Receive selected transfers"), permissions=["change"])
-    def receive_selected(self, request, queryset):
-        self._run(request, queryset, services.receive_transfer, _("received"))
-
-    @admin.action(description=_("Cancel selected draft transfers"), permissions=["change"])
-    def cancel_selected(self, request, queryset):
-        self._run(request, queryset, services.cancel_transfer, _("cancelled"))
 
 
 @admin.register(ReservationPolicy)

@@ -29,6 +29,7 @@ from inventory.services.transfers import (
     create_transfer,
     receive_transfer,
     ship_transfer,
+    update_transfer,
 )
 
 __all__ = [
@@ -51,5 +52,6 @@ __all__ = [
     "ship_transfer",
     "start_picking",
     "sync_stock_levels",
+    "update_transfer",
     "write_off_stock",
 ]

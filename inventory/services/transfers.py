@@ -5,20 +5,86 @@ to the destination's in_transit_in; receiving moves them into the destination's 
 (`transfer_in`). Lock order: the transfer row, then stock rows in pk order.
 """
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.db.models import F
 from django_fsm import TransitionNotAllowed
 
-from inventory.exceptions import InvalidTransfer, InvalidTransferTransition, StockBelowPromised
-from inventory.models import Location, MovementKind, StockLevel, Transfer, TransferLine
+from inventory.exceptions import (
+    InvalidQuantity,
+    InvalidTransfer,
+    InvalidTransferTransition,
+    StockBelowPromised,
+    UnknownSku,
+)
+from inventory.models import (
+    Location,
+    MovementKind,
+    StockLevel,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 from inventory.services._common import (
     Lines,
     Move,
     check_location,
+    check_quantity,
     lock_levels,
     record_movements,
     sum_lines,
 )
+
+
+def _check_locations(source: Location, destination: Location) -> None:
+    check_location(source)
+    check_location(destination)
+    if source.pk == destination.pk:
+        raise InvalidTransfer(
+            "A transfer needs two different locations.",
+            fields={"destination": ["Same as the source."]},
+        )
+
+
+def _draft_lines(lines: Lines) -> dict[int, int]:
+    """{variant_id: total quantity} of a draft's lines; each refusal names its line.
+
+    Errors are `fields={"lines": {"<index>": {"quantity"|"variant": [...]}}}` so a form
+    with one row per line (the admin's inline) shows them on the row at fault.
+    """
+    items = list(lines.items() if isinstance(lines, Mapping) else lines)
+    if not items:
+        raise InvalidTransfer(
+            "A transfer needs at least one line.",
+            fields={"lines": ["Add at least one line."]},
+        )
+    bad_quantities = {}
+    for index, (_ref, qty) in enumerate(items):
+        try:
+            check_quantity(qty)
+        except InvalidQuantity as exc:
+            bad_quantities[str(index)] = {"quantity": [exc.detail]}
+    if bad_quantities:
+        first = next(iter(bad_quantities.values()))["quantity"][0]
+        raise InvalidQuantity(first, fields={"lines": bad_quantities})
+    try:
+        totals, _skus = sum_lines(items)
+    except UnknownSku as exc:
+        unknown = set(exc.extra["skus"])
+        rows = {
+            str(index): {"variant": [f"Unknown SKU: {_ref_sku(ref)}."]}
+            for index, (ref, _qty) in enumerate(items)
+            if _ref_sku(ref) in unknown
+        }
+        if rows:
+            exc.fields = {"lines": rows}
+        raise
+    return totals
+
+
+def _ref_sku(ref) -> str:
+    return ref if isinstance(ref, str) else (getattr(ref, "sku", None) or str(ref))
 
 
 @transaction.atomic
@@ -33,22 +99,14 @@ def create_transfer(
     """Draft a transfer of `lines` {variant or SKU: quantity}. Moves no stock yet.
 
     Raises UnknownLocation, InvalidTransfer (same location, no lines), UnknownSku,
-    InvalidQuantity.
+    InvalidQuantity; a bad line is named by its index under `fields["lines"]`.
     """
-    check_location(source)
-    check_location(destination)
-    if source.pk == destination.pk:
-        raise InvalidTransfer(
-            "A transfer needs two different locations.",
-            fields={"destination": ["Same as the source."]},
-        )
-    totals, _skus = sum_lines(lines)
-    if not totals:
-        raise InvalidTransfer("A transfer needs at least one line.", fields={"lines": ["Empty"]})
+    _check_locations(source, destination)
+    totals = _draft_lines(lines)
     transfer = Transfer.objects.create(
         source=source,
         destination=destination,
-        note=note[:255],
+        note=(note or "")[:255],
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     TransferLine.objects.bulk_create(
@@ -56,6 +114,68 @@ def create_transfer(
         for vid, qty in totals.items()
     )
     return transfer
+
+
+@transaction.atomic
+def update_transfer(
+    *,
+    transfer: Transfer,
+    actor=None,
+    note: str | None = None,
+    source: Location | None = None,
+    destination: Location | None = None,
+    lines: Lines | None = None,
+) -> Transfer:
+    """Change a transfer: the note at any time; locations and lines (replaced as a whole)
+    only while it is a draft. Arguments left as None stay as they are.
+
+    Locks the transfer row. Raises InvalidTransferTransition (locations or lines of a
+    transfer that has shipped or was cancelled), and what create_transfer raises.
+    """
+    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    new_source = source if source is not None else locked.source
+    new_destination = destination if destination is not None else locked.destination
+    moves_stock = (
+        new_source.pk != locked.source_id
+        or new_destination.pk != locked.destination_id
+        or lines is not None
+    )
+    if moves_stock and locked.status != TransferStatus.DRAFT:
+        raise InvalidTransferTransition(
+            f"Transfer {locked.public_id} is {locked.status}: only a draft's locations and "
+            "lines can change."
+        )
+    _check_locations(new_source, new_destination)
+    totals = _draft_lines(lines) if lines is not None else None
+    fields = ["updated_at"]
+    if note is not None and note[:255] != locked.note:
+        locked.note = note[:255]
+        fields.append("note")
+    if new_source.pk != locked.source_id or new_destination.pk != locked.destination_id:
+        locked.source, locked.destination = new_source, new_destination
+        fields += ["source", "destination"]
+    if totals is not None:
+        _replace_lines(locked, totals)
+    if len(fields) > 1 or totals is not None:
+        locked.save(update_fields=fields)
+    return locked
+
+
+def _replace_lines(transfer: Transfer, totals: dict[int, int]) -> None:
+    """Make the draft's lines exactly `totals`, keeping the rows of variants it still moves."""
+    existing = {line.variant_id: line for line in transfer.lines.all()}
+    TransferLine.objects.filter(transfer=transfer).exclude(variant_id__in=totals).delete()
+    changed = [
+        line for vid, line in existing.items() if vid in totals and line.quantity != totals[vid]
+    ]
+    for line in changed:
+        line.quantity = totals[line.variant_id]
+    TransferLine.objects.bulk_update(changed, ["quantity"])
+    TransferLine.objects.bulk_create(
+        TransferLine(transfer=transfer, variant_id=vid, quantity=qty)
+        for vid, qty in totals.items()
+        if vid not in existing
+    )
 
 
 def _lock_transfer(transfer: Transfer, action: str) -> Transfer:

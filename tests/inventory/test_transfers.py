@@ -108,3 +108,49 @@ def test_cancel_a_draft_moves_nothing(variant, warehouse, store):
 
     assert Transfer.objects.get().status == TransferStatus.CANCELLED
     assert counts(variant, warehouse) == (5, 0, 5)
+
+
+def test_update_transfer_replaces_a_drafts_lines_and_locations(variant, warehouse, store):
+    other = LocationFactory(code="la-store")
+    transfer = services.create_transfer(source=warehouse, destination=store, lines={variant: 2})
+
+    services.update_transfer(
+        transfer=transfer, destination=other, lines={variant: 5}, note="to LA instead"
+    )
+
+    transfer.refresh_from_db()
+    assert (transfer.destination, transfer.note) == (other, "to LA instead")
+    assert list(transfer.lines.values_list("variant__sku", "quantity")) == [("TEE-RED-M", 5)]
+    assert not StockMovement.objects.exists()
+
+
+def test_update_transfer_refuses_lines_or_locations_once_shipped(variant, warehouse, store):
+    stock(variant, warehouse, 10)
+    transfer = services.create_transfer(source=warehouse, destination=store, lines={variant: 2})
+    services.ship_transfer(transfer=transfer)
+
+    with pytest.raises(InvalidTransferTransition, match="only a draft's locations and lines"):
+        services.update_transfer(transfer=transfer, lines={variant: 9})
+    with pytest.raises(InvalidTransferTransition):
+        services.update_transfer(transfer=transfer, source=store, destination=warehouse)
+    services.update_transfer(transfer=transfer, note="truck 7")
+
+    transfer.refresh_from_db()
+    assert (transfer.source, transfer.destination, transfer.note) == (warehouse, store, "truck 7")
+    assert list(transfer.lines.values_list("variant__sku", "quantity")) == [("TEE-RED-M", 2)]
+
+
+def test_a_bad_line_is_named_by_its_index(variant, warehouse, store):
+    with pytest.raises(InvalidQuantity) as refused:
+        services.create_transfer(
+            source=warehouse, destination=store, lines=[(variant, 1), ("MUG-1", 0)]
+        )
+    assert refused.value.fields == {
+        "lines": {"1": {"quantity": [f"quantity must be between 1 and {10**6}, not 0."]}}
+    }
+    with pytest.raises(UnknownSku) as unknown:
+        services.create_transfer(
+            source=warehouse, destination=store, lines=[(variant, 1), ("NOPE", 2)]
+        )
+    assert unknown.value.fields == {"lines": {"1": {"variant": ["Unknown SKU: NOPE."]}}}
+    assert not Transfer.objects.exists()
