@@ -8,7 +8,7 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from shop import ports
+        from shop import checks, ports  # noqa: F401 - checks registers the deploy checks
         from shop.models import Market
         from shop.seeding import seed_demo_users
 

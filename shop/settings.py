@@ -30,16 +30,46 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
-EMPORIUM_ENV = env("EMPORIUM_ENV", "development")
+# --- Environment and secrets: fail closed. A typo ("prod") must not run development settings. ---
+ENVIRONMENTS = ("development", "test", "production")
+EMPORIUM_ENV = os.environ.get("EMPORIUM_ENV", "development")  # set but empty is a typo too
+if EMPORIUM_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"EMPORIUM_ENV={EMPORIUM_ENV!r} is not one of {', '.join(ENVIRONMENTS)}; "
+        "refusing to start."
+    )
 PRODUCTION = EMPORIUM_ENV == "production"
-
-SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when EMPORIUM_ENV=production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+
+# Published in this file, so public: fine on a laptop with DEBUG on, refused anywhere else.
+# A new webhook secret (the payment gateway's) gets a line here and one in shop/checks.py.
+DEV_SECRETS = {
+    "SECRET_KEY": "dev-only-insecure-key-do-not-use-in-production",
+    "WMS_WEBHOOK_SECRET": "dev-wms-webhook-secret",
+}
+
+
+def secret(name: str) -> str:
+    """`name` from the environment. Unset: the development value while DEBUG is on outside
+    production, else "" (what needs it stays off; `check --deploy` reports it in production).
+    The development value itself refuses to start with DEBUG off or in production."""
+    value = env(name)
+    if value is None:
+        return DEV_SECRETS[name] if DEBUG and not PRODUCTION else ""
+    if value == DEV_SECRETS[name] and (PRODUCTION or not DEBUG):
+        raise ImproperlyConfigured(
+            f"{name} is the public development value; set a secret of your own."
+        )
+    return value
+
+
+SECRET_KEY = secret("SECRET_KEY")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when "
+        + ("EMPORIUM_ENV=production." if PRODUCTION else "DEBUG is off.")
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -140,7 +170,7 @@ INVENTORY_STALENESS_BUDGET_SECONDS = int(env("INVENTORY_STALENESS_BUDGET_SECONDS
 INVENTORY_DEFAULT_ROUTING = env("INVENTORY_DEFAULT_ROUTING", "closest")
 INVENTORY_DEFAULT_LOCATION = env("INVENTORY_DEFAULT_LOCATION", "")
 INVENTORY_EXPIRY_INTERVAL_SECONDS = int(env("INVENTORY_EXPIRY_INTERVAL_SECONDS", "60"))
-WMS_WEBHOOK_SECRET = env("WMS_WEBHOOK_SECRET", "" if PRODUCTION else "dev-wms-webhook-secret")
+WMS_WEBHOOK_SECRET = secret("WMS_WEBHOOK_SECRET")
 WMS_WEBHOOK_TOLERANCE_SECONDS = 300
 CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
     "task": "inventory.tasks.expire_reservations",

@@ -2,6 +2,7 @@
 
 import os
 
+os.environ.setdefault("EMPORIUM_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emporium")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("CACHE_KEY_PREFIX", "emporium-test")

@@ -31,7 +31,15 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "shop.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/emporium",
     "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "WMS_WEBHOOK_SECRET": "a-long-random-wms-secret-for-this-test-only-0123456789",
 }
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEV_WMS_SECRET = "dev-wms-webhook-secret"
+PUBLIC_VALUE = "is the public development value; set a secret of your own."
+PRINT_SECRETS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.EMPORIUM_ENV, s.DEBUG, repr(s.WMS_WEBHOOK_SECRET))"
+)
 
 
 def test_production_settings_pass_check_deploy():
@@ -102,3 +110,104 @@ def test_token_endpoint_rate_comes_from_api_auth_rate(value, rate):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == rate
+
+
+# --- Fail closed: a typo or a missing secret refuses to start, never runs development mode ---
+
+
+def _refusal(result: subprocess.CompletedProcess) -> str:
+    """The one-line reason start-up printed last (after the traceback)."""
+    last = result.stderr.strip().splitlines()[-1]
+    return last.removeprefix("django.core.exceptions.ImproperlyConfigured: ")
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "", "production "])
+def test_an_unknown_emporium_env_refuses_to_start(value):
+    result = _run(["-c", PRINT_SECRETS], **{**PRODUCTION, "EMPORIUM_ENV": value})
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert _refusal(result) == (
+        f"EMPORIUM_ENV={value!r} is not one of development, test, production; refusing to start."
+    )
+
+
+@pytest.mark.parametrize("value", ["development", "test", "production"])
+def test_the_three_environments_start(value):
+    result = _run(["-c", PRINT_SECRETS], **{**PRODUCTION, "EMPORIUM_ENV": value})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == value
+
+
+def test_development_with_debug_on_uses_the_public_development_secrets():
+    code = PRINT_SECRETS.replace("s.DEBUG", "s.DEBUG, s.SECRET_KEY")
+
+    result = _run(["-c", code], EMPORIUM_ENV="development")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["development", "True", DEV_SECRET_KEY, repr(DEV_WMS_SECRET)]
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = _run(["-c", PRINT_SECRETS], EMPORIUM_ENV="development", DEBUG="false")
+
+    assert result.returncode != 0
+    assert _refusal(result) == "SECRET_KEY must be set when DEBUG is off."
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_debug_off_refuses_the_public_development_secret_key(environment):
+    result = _run(
+        ["-c", PRINT_SECRETS],
+        **{**PRODUCTION, "EMPORIUM_ENV": environment, "DEBUG": "0", "SECRET_KEY": DEV_SECRET_KEY},
+    )
+
+    assert result.returncode != 0
+    assert _refusal(result) == f"SECRET_KEY {PUBLIC_VALUE}"
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_the_public_development_wms_secret_refuses_to_start_outside_development(debug):
+    env = {**PRODUCTION, "DEBUG": debug, "WMS_WEBHOOK_SECRET": DEV_WMS_SECRET}
+
+    result = _run(["-c", PRINT_SECRETS], **env)
+
+    assert result.returncode != 0
+    assert _refusal(result) == f"WMS_WEBHOOK_SECRET {PUBLIC_VALUE}"
+
+
+def test_debug_off_without_a_wms_secret_turns_the_webhook_off_instead_of_using_the_public_one():
+    env = {**PRODUCTION, "EMPORIUM_ENV": "development", "DEBUG": "off", "WMS_WEBHOOK_SECRET": ""}
+
+    result = _run(["-c", PRINT_SECRETS], **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["development", "False", "''"]
+
+
+def test_check_deploy_fails_in_production_without_the_wms_webhook_secret():
+    env = {**PRODUCTION, "WMS_WEBHOOK_SECRET": ""}
+
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+
+    assert result.returncode != 0
+    assert "(shop.E001) WMS_WEBHOOK_SECRET is not set." in result.stderr
+
+
+def test_check_deploy_fails_in_production_with_a_short_wms_webhook_secret():
+    env = {**PRODUCTION, "WMS_WEBHOOK_SECRET": "short"}
+
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+
+    assert result.returncode != 0
+    assert "(shop.E002) WMS_WEBHOOK_SECRET is shorter than 32 characters." in result.stderr
+
+
+def test_the_webhook_secret_check_runs_with_deploy_only():
+    env = {**PRODUCTION, "WMS_WEBHOOK_SECRET": ""}
+
+    result = _run(["manage.py", "check"], **env)
+
+    assert result.returncode == 0, result.stderr
+    assert "shop.E001" not in result.stderr + result.stdout
