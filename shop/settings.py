@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "promotions",
     "orders",
     "returns",
+    "storefront",  # the customer-facing pages, above every domain app
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from catalog import views as catalog_views
 from shop import views
 from shop.api.errors import api_404
 
@@ -26,11 +25,10 @@ urlpatterns = [
     re_path(r"^api/", api_404, name="api-not-found"),  # JSON, never the HTML 404 page
     path("healthz", views.healthz, name="healthz"),
     path("webhooks/wms", include("inventory.webhook_urls")),
-    # The project URLconf is the one place that composes every app; the front page is the
-    # catalog's (featured products, categories).
-    path("", catalog_views.home, name="home"),
-    path("", include("shop.storefront_urls")),
-    path("", include("catalog.urls")),
+    # The project URLconf is the one place that composes every app: accounts are the shop's,
+    # the customer-facing pages (home, listings, search, product) the storefront's.
+    path("", include("shop.account_urls")),
+    path("", include("storefront.urls")),
 ]
 
 # Unhandled exceptions: JSON `{"code": "server_error", ...}` under /api/, else templates/500.html.

@@ -1,4 +1,4 @@
-"""Storefront catalog pages: listing, search and the product page (wiring, not selectors)."""
+"""Storefront pages: listing, search and the product page (wiring, not selectors)."""
 
 import json
 import re

@@ -1,3 +1,5 @@
+"""The customer account pages: sign in, sign up, sign out, the account page (shop owns users)."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 

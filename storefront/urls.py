@@ -1,9 +1,11 @@
 from django.urls import path
 
-from catalog import views
+from storefront import views
 
-app_name = "catalog"
+# Global names like the accounts' (`login`, `account`): `home` is the site root every page
+# links to, `category`, `search` and `product` the storefront pages.
 urlpatterns = [
+    path("", views.home, name="home"),
     path("c/<path:path>/", views.category_detail, name="category"),
     path("search", views.search, name="search"),
     path("search/", views.search),

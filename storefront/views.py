@@ -1,4 +1,8 @@
-"""Storefront catalog pages: category listing, search and the product page."""
+"""Storefront pages: the home page, category listings, search and the product page.
+
+Pages compose reads of every domain app (catalog today; inventory through the catalog's
+availability port; promotions and orders as they land). No domain app imports this one.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog import selectors
-from catalog.forms import ListingForm
 from catalog.models import Category, Product
 from shop.models import Market
 from shop.money import Money
+from storefront.forms import ListingForm
 
 PER_PAGE = 24
 HOME_PRODUCTS = 8
@@ -40,7 +44,7 @@ def home(request):
     )[:HOME_PRODUCTS]
     return render(
         request,
-        "catalog/home.html",
+        "storefront/home.html",
         {
             "featured": selectors.list_product_cards(products=featured, market=market),
             "newest": selectors.list_product_cards(products=newest, market=market),
@@ -70,7 +74,7 @@ def category_detail(request, path: str):
     )
     return render(
         request,
-        "catalog/category.html",
+        "storefront/category.html",
         {
             "category": category,
             "breadcrumbs": selectors.list_category_ancestors(category=category)[:-1],
@@ -94,7 +98,7 @@ def search(request):
             market=market, query=query, sort=form.sort_value
         )
         context.update(_paginate(request, products, market))
-    return render(request, "catalog/search.html", context)
+    return render(request, "storefront/search.html", context)
 
 
 @require_safe
@@ -114,7 +118,7 @@ def product_detail(request, handle: str):
     )
     return render(
         request,
-        "catalog/product.html",
+        "storefront/product.html",
         {
             "product": product,
             "copy": copy,
