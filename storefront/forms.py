@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.selectors import AttributeFacet
+from storefront.selectors import AttributeFacet
 
 SORT_CHOICES = [
     ("featured", _("Featured")),

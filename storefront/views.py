@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from catalog import selectors
-from catalog.models import Category, Product
+from catalog import selectors as catalog_selectors
+from catalog.models import Product
 from shop.models import Market
 from shop.money import Money
+from storefront import selectors
 from storefront.forms import ListingForm
 
 PER_PAGE = 24
@@ -37,9 +38,9 @@ def home(request):
     """The front page: featured and newest products and the top-level categories."""
     market = request.market
     featured = list(
-        selectors.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
+        catalog_selectors.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
     )
-    newest = selectors.list_storefront_products(market=market, sort="newest").exclude(
+    newest = catalog_selectors.list_storefront_products(market=market, sort="newest").exclude(
         pk__in=[p.pk for p in featured]
     )[:HOME_PRODUCTS]
     return render(
@@ -48,9 +49,7 @@ def home(request):
         {
             "featured": selectors.list_product_cards(products=featured, market=market),
             "newest": selectors.list_product_cards(products=newest, market=market),
-            "top_categories": Category.objects.filter(parent__isnull=True).order_by(
-                "position", "name"
-            )[:HOME_CATEGORIES],
+            "top_categories": selectors.list_top_categories(limit=HOME_CATEGORIES),
         },
     )
 
@@ -59,14 +58,14 @@ def home(request):
 def category_detail(request, path: str):
     """`/c/<path>/`: active products in the category and its descendants, sorted and filtered."""
     market = request.market
-    category = selectors.get_category(path=path)
+    category = catalog_selectors.get_category(path=path)
     if category.path != path.strip("/"):
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(f"/c/{category.path}/{query}", permanent=True)
-    in_category = selectors.list_storefront_products(market=market, category=category)
+    in_category = catalog_selectors.list_storefront_products(market=market, category=category)
     facets = selectors.list_attribute_facets(products=in_category, locale=market.default_locale)
     form = ListingForm(request.GET or None, facets=facets)
-    products = selectors.list_storefront_products(
+    products = catalog_selectors.list_storefront_products(
         market=market,
         category=category,
         sort=form.sort_value,
@@ -94,7 +93,7 @@ def search(request):
     form = ListingForm(request.GET or None, relevance=True)
     context = {"search_query": query, "form": form}
     if query:
-        products = selectors.list_storefront_products(
+        products = catalog_selectors.list_storefront_products(
             market=market, query=query, sort=form.sort_value
         )
         context.update(_paginate(request, products, market))
@@ -105,9 +104,9 @@ def search(request):
 def product_detail(request, handle: str):
     """`/p/<handle>/`: the product in the market's locale and currency, with its variants."""
     market = request.market
-    product = selectors.get_storefront_product(handle=handle, market=market)
+    product = catalog_selectors.get_storefront_product(handle=handle, market=market)
     locale = market.default_locale
-    copy = selectors.get_localized_copy(product=product, locale=locale)
+    copy = catalog_selectors.get_localized_copy(product=product, locale=locale)
     variants = _variant_rows(product, market)
     selected = _pick_variant(variants, request.GET.get("sku", ""))
     category = next(iter(product.categories.all()), None)
@@ -142,7 +141,7 @@ def _variant_rows(product: Product, market: Market) -> list[dict]:
     """The product's variants sellable in `market` (priced in its currency), for the page."""
     locale = market.default_locale
     priced = [v for v in product.sellable_variants if v.prices.all()]
-    quantities = selectors.get_available_quantities(
+    quantities = catalog_selectors.get_available_quantities(
         variant_ids=[v.pk for v in priced], market=market
     )
     images = _variant_images(product, priced, locale)

@@ -1,0 +1,155 @@
+"""Reads shaped for the storefront's pages: listing tiles, filter facets, breadcrumbs.
+
+They build on the catalog's customer reads (catalog.selectors) and, as promotions and orders
+land, will combine theirs (promoted prices on a card, the mini-cart); no domain app imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from catalog import ports
+from catalog import selectors as catalog_selectors
+from catalog.models import (
+    Attribute,
+    Category,
+    Media,
+    Product,
+    ProductAttributeValue,
+    ProductTranslation,
+)
+from shop.models import Market
+
+
+def list_top_categories(*, limit: int) -> list[Category]:
+    """The first `limit` top-level categories in menu order, for the home page."""
+    return list(Category.objects.filter(parent__isnull=True).order_by("position", "name")[:limit])
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a listing tile shows: copy in the market's locale, its first image, its price."""
+
+    handle: str
+    url: str
+    title: str
+    brand: str
+    min_price_cents: int
+    max_price_cents: int
+    currency: str
+    image_url: str
+    image_alt: str
+    in_stock: bool | None  # None: no stock backend, make no claim
+
+    @property
+    def price_varies(self) -> bool:
+        return self.min_price_cents != self.max_price_cents
+
+
+def list_product_cards(*, products, market: Market) -> list[ProductCard]:
+    """Cards for a page of `list_storefront_products()` rows, in the same order.
+
+    A fixed number of queries whatever the page size: translations in the market's locale,
+    media, and stock (when a backend is plugged in).
+    """
+    products = list(products)
+    locale = market.default_locale
+    prefetch_related_objects(
+        products,
+        Prefetch("translations", queryset=ProductTranslation.objects.filter(locale=locale)),
+        Prefetch("media", queryset=Media.objects.order_by("position", "pk")),
+    )
+    in_stock = (
+        catalog_selectors.get_in_stock_product_ids(
+            product_ids=[p.pk for p in products], market=market
+        )
+        if products and ports.availability() is not None
+        else None
+    )
+    cards = []
+    for product in products:
+        image = next(iter(product.media.all()), None)
+        cards.append(
+            ProductCard(
+                handle=product.handle,
+                url=product.get_absolute_url(),
+                title=catalog_selectors.get_localized_copy(product=product, locale=locale).title,
+                brand=product.brand.name if product.brand_id else "",
+                min_price_cents=product.min_price_cents,
+                max_price_cents=product.max_price_cents,
+                currency=market.currency,
+                image_url=image.url if image else "",
+                image_alt=image.alt_for(locale) if image else "",
+                in_stock=None if in_stock is None else product.pk in in_stock,
+            )
+        )
+    return cards
+
+
+def list_category_ancestors(*, category: Category) -> list[Category]:
+    """The category's ancestors and itself, root first, for a breadcrumb (one query)."""
+    parts = category.path.split("/")
+    paths = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return list(Category.objects.filter(path__in=paths).order_by("path"))
+
+
+@dataclass(frozen=True)
+class AttributeFacet:
+    """A filterable attribute and the values present among some products: [(value, label)]."""
+
+    code: str
+    name: str
+    choices: list[tuple[str, str]]
+
+
+def list_attribute_facets(*, products: QuerySet[Product], locale: str) -> list[AttributeFacet]:
+    """Filterable attributes with the distinct values the given products have (one query).
+
+    A choice's value is what `list_storefront_products(attribute_filters=...)` matches on.
+    """
+    rows = (
+        ProductAttributeValue.objects.filter(
+            product__in=products.order_by().values("pk"), attribute__is_filterable=True
+        )
+        .values(
+            "attribute_id",
+            "value_text",
+            "value_number",
+            "value_boolean",
+            "value_translations",
+            "attribute__position",
+            "attribute__code",
+        )
+        .order_by("attribute__position", "attribute__code", "value_number", "value_text")
+        .distinct()
+    )
+    rows = list(rows)
+    attributes = {
+        a.pk: a for a in Attribute.objects.filter(pk__in={r["attribute_id"] for r in rows})
+    }
+    facets: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
+    for row in rows:
+        attribute = attributes[row["attribute_id"]]
+        value_row = ProductAttributeValue(
+            attribute=attribute,
+            value_text=row["value_text"],
+            value_number=row["value_number"],
+            value_boolean=row["value_boolean"],
+            value_translations=row["value_translations"] or {},
+        )
+        if attribute.kind == Attribute.Kind.NUMBER:
+            value = "" if row["value_number"] is None else str(row["value_number"])
+        elif attribute.kind == Attribute.Kind.BOOLEAN:
+            value = {True: "yes", False: "no"}.get(row["value_boolean"], "")
+        else:
+            value = (row["value_text"] or "").strip()
+        if not value:
+            continue
+        _, choices = facets.setdefault(attribute.code, (attribute.name_for(locale), {}))
+        choices.setdefault(value.lower(), (value, value_row.display_value(locale)))
+    return [
+        AttributeFacet(code=code, name=name, choices=list(choices.values()))
+        for code, (name, choices) in facets.items()
+    ]
