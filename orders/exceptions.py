@@ -61,6 +61,10 @@ class PriceChanged(DomainError):
         )
 
 
+class InvalidAmount(ValidationFailed):
+    code = "invalid_amount"
+
+
 class InvalidAddress(ValidationFailed):
     code = "invalid_address"
 

@@ -1,0 +1,141 @@
+"""Reading a cart's current prices and pricing it through orders.quote (reads only).
+
+Shared by the cart page, the API's cart shape, checkout and placement, so they all price the
+same way: lines with their variants in one query, current prices in one, tax rates in one,
+shipping rates in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from catalog.models import OptionValue, VariantPrice
+from orders import providers
+from orders.models import Cart, CartLine
+from orders.quote import (
+    Destination,
+    PriceChange,
+    PromotionsHook,
+    Quote,
+    QuoteInput,
+    QuoteLine,
+    apply_promotions,
+    build_quote,
+    find_price_changes,
+)
+
+
+@dataclass(frozen=True)
+class CartPricing:
+    """A cart priced now: the quote on current prices, what changed, what cannot be bought."""
+
+    cart: Cart
+    lines: list[CartLine]
+    quote: Quote
+    price_changes: list[PriceChange]
+    unavailable_skus: list[str]
+
+    @property
+    def line_by_key(self) -> dict[str, CartLine]:
+        return {line.public_id: line for line in self.lines}
+
+
+def load_cart_lines(cart: Cart) -> list[CartLine]:
+    """The cart's lines with variant, product and option values (two queries)."""
+    return list(
+        CartLine.objects.filter(cart_id=cart.pk)
+        .select_related("variant__product")
+        .prefetch_related(
+            Prefetch(
+                "variant__option_values",
+                queryset=OptionValue.objects.select_related("option").order_by(
+                    "option__position", "position"
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def current_prices(lines: list[CartLine], currency: str) -> dict[int, int]:
+    """{variant_id: current unit price} in `currency` (one query)."""
+    rows = VariantPrice.objects.filter(
+        variant_id__in=[line.variant_id for line in lines], currency=currency
+    ).values_list("variant_id", "amount_cents")
+    return dict(rows)
+
+
+def is_buyable(line: CartLine, prices: dict[int, int]) -> bool:
+    variant = line.variant
+    return variant.is_active and variant.product.is_active and variant.pk in prices
+
+
+def destination_of(cart: Cart) -> Destination | None:
+    address = cart.shipping_address or {}
+    if not address.get("country"):
+        return None
+    return Destination(
+        country=address["country"],
+        region=address.get("region", ""),
+        postal_code=address.get("postal_code", ""),
+    )
+
+
+def price_cart(
+    *,
+    cart: Cart,
+    lines: list[CartLine] | None = None,
+    prices: dict[int, int] | None = None,
+    with_tax: bool = True,
+    promotions: PromotionsHook = apply_promotions,
+) -> CartPricing:
+    """Price `cart` on current prices with its address and shipping method, if any.
+
+    Lines that cannot be bought (inactive, archived, no price in the cart's currency) are
+    listed in `unavailable_skus` and left out of the quote. Raises TaxUnavailable when
+    `with_tax` and the tax provider cannot answer, InvalidShippingMethod when the chosen
+    method no longer ships to the address.
+    """
+    lines = load_cart_lines(cart) if lines is None else lines
+    prices = current_prices(lines, cart.currency) if prices is None else prices
+    buyable = [line for line in lines if is_buyable(line, prices)]
+    quote_lines = tuple(
+        QuoteLine(
+            key=line.public_id,
+            sku=line.variant.sku,
+            quantity=line.quantity,
+            unit_price_cents=prices[line.variant_id],
+            weight_grams=line.variant.weight_grams or 0,
+            product_id=line.variant.product_id,
+        )
+        for line in buyable
+    )
+    method = cart.shipping_method
+    quote_input = QuoteInput(
+        currency=cart.currency,
+        market=cart.market.code,
+        channel=cart.channel.code,
+        lines=quote_lines,
+        destination=destination_of(cart),
+        shipping_method=method.code if method and method.is_active else "",
+        customer_id=cart.customer_id,
+        email=cart.email,
+    )
+    quote = build_quote(
+        quote_input,
+        tax_provider=providers.tax_provider() if with_tax else None,
+        shipping_provider=providers.shipping_provider(),
+        promotions=promotions,
+    )
+    captured = {line.public_id: line.unit_price_cents for line in buyable}
+    return CartPricing(
+        cart=cart,
+        lines=lines,
+        quote=quote,
+        price_changes=find_price_changes(
+            captured=captured, lines=quote_lines, currency=cart.currency
+        ),
+        unavailable_skus=[line.variant.sku for line in lines if line not in buyable],
+    )

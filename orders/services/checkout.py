@@ -1,0 +1,161 @@
+"""Checkout steps: contact e-mail, shipping address, shipping method, and the step log.
+
+Each step can be revisited; each setter validates its own input and leaves the cart
+unchanged on a refusal. `update_checkout` sets several at once, all or nothing (the API's
+PUT /carts/{id}/checkout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from orders.addresses import validate_address
+from orders.exceptions import (
+    CheckoutIncomplete,
+    InvalidAddress,
+    InvalidEmail,
+    InvalidShippingMethod,
+)
+from orders.models import Cart, CheckoutStep, CheckoutStepEvent, ShippingMethod
+from orders.pricing import price_cart
+from orders.services._common import lock_cart
+from orders.services.cart import _open
+
+_UNSET = object()
+
+
+def _clean_email(email) -> str:
+    value = (email if isinstance(email, str) else "").strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidEmail(
+            "Enter a valid e-mail address.", fields={"email": ["Enter a valid e-mail address."]}
+        ) from None
+    if len(value) > 254:
+        raise InvalidEmail("That e-mail address is too long.", fields={"email": ["Too long."]})
+    return value
+
+
+def _shipping_codes(cart: Cart) -> list[str]:
+    pricing = price_cart(cart=cart, with_tax=False)
+    return [option.code for option in pricing.quote.shipping_options]
+
+
+def _apply_method(cart: Cart, code) -> None:
+    if not cart.shipping_address:
+        raise CheckoutIncomplete(
+            "Enter the shipping address first.", fields={"shipping_address": ["Required."]}
+        )
+    method = ShippingMethod.objects.filter(code=str(code), is_active=True).first()
+    cart.shipping_method = None  # price without a method to list what ships there
+    codes = _shipping_codes(cart)
+    if method is None or method.code not in codes:
+        raise InvalidShippingMethod(
+            f"'{code}' does not ship to this address.",
+            fields={"shipping_method": [f"Choose one of: {', '.join(codes) or 'none'}."]},
+        )
+    cart.shipping_method = method
+
+
+@transaction.atomic
+def set_checkout_contact(*, cart: Cart, email: str) -> Cart:
+    """Set the e-mail the order confirmation goes to. Raises CartNotOpen, InvalidEmail."""
+    cart = _open(cart)
+    cart.email = _clean_email(email)
+    cart.save(update_fields=["email", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def set_shipping_address(*, cart: Cart, address: Mapping) -> Cart:
+    """Validate `address` for its country (and the market's countries) and store it.
+
+    A chosen shipping method that does not ship to the new address is cleared. Raises
+    CartNotOpen, InvalidAddress (fields name each problem).
+    """
+    cart = _open(cart)
+    cart.shipping_address = validate_address(address, countries=list(cart.market.countries))
+    if cart.shipping_method is not None and cart.shipping_method.code not in _shipping_codes(cart):
+        cart.shipping_method = None
+    cart.save(update_fields=["shipping_address", "shipping_method", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def set_shipping_method(*, cart: Cart, code: str) -> Cart:
+    """Choose a shipping method offered for the cart's address and contents.
+
+    Raises CartNotOpen, CheckoutIncomplete (no address yet), InvalidShippingMethod.
+    """
+    cart = _open(cart)
+    _apply_method(cart, code)
+    cart.save(update_fields=["shipping_method", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def update_checkout(
+    *, cart: Cart, email=_UNSET, shipping_address=_UNSET, shipping_method=_UNSET
+) -> Cart:
+    """Set e-mail, address and method together, all or nothing (fields left out stay).
+
+    Errors of e-mail and address are reported together. Raises CartNotOpen, InvalidEmail,
+    InvalidAddress, CheckoutIncomplete, InvalidShippingMethod.
+    """
+    cart = _open(cart)
+    fields: dict[str, list[str]] = {}
+    if email is not _UNSET:
+        try:
+            cart.email = _clean_email(email)
+        except InvalidEmail as exc:
+            fields.update(exc.fields)
+    if shipping_address is not _UNSET:
+        try:
+            cart.shipping_address = validate_address(
+                shipping_address, countries=list(cart.market.countries)
+            )
+        except InvalidAddress as exc:
+            fields.update({f"shipping_address.{k}": v for k, v in exc.fields.items()})
+    if fields:
+        raise CheckoutIncomplete("Check the highlighted fields.", fields=fields)
+    if shipping_method not in (_UNSET, None, ""):
+        _apply_method(cart, shipping_method)
+    elif cart.shipping_method is not None and cart.shipping_method.code not in _shipping_codes(
+        cart
+    ):
+        cart.shipping_method = None
+    cart.save(update_fields=["email", "shipping_address", "shipping_method", "updated_at"])
+    return cart
+
+
+@transaction.atomic
+def record_checkout_step(*, cart: Cart, step: str) -> None:
+    """Log that the buyer left their current step and entered `step` (a CheckoutStep).
+
+    Re-entering the current step logs nothing. Locks the cart so two tabs don't interleave.
+    """
+    if step not in CheckoutStep.values:
+        raise CheckoutIncomplete(f"Unknown checkout step: {step}.", fields={"step": [str(step)]})
+    cart = lock_cart(cart)
+    if cart.checkout_step == step:
+        return
+    now = timezone.now()
+    events = []
+    if cart.checkout_step:
+        events.append(
+            CheckoutStepEvent(
+                cart=cart, step=cart.checkout_step, kind=CheckoutStepEvent.Kind.LEAVE, at=now
+            )
+        )
+    events.append(
+        CheckoutStepEvent(cart=cart, step=step, kind=CheckoutStepEvent.Kind.ENTER, at=now)
+    )
+    CheckoutStepEvent.objects.bulk_create(events)
+    cart.checkout_step = step
+    cart.save(update_fields=["checkout_step", "updated_at"])

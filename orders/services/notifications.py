@@ -1,0 +1,122 @@
+"""Customer e-mails about an order: recorded with the event, sent once after commit.
+
+`queue_order_notification` runs inside the transition's transaction and creates one
+OrderNotification per (order, kind, event_id) — the unique constraint makes a replayed
+event queue nothing. The Celery task calls `send_order_notification` after commit; it sends
+only while `sent_at` is empty, under the notification's row lock, and re-raises SMTP
+errors so the task retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from orders.links import order_url
+from orders.models import NotificationKind, Order, OrderNotification
+from shop.money import format_money
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    NotificationKind.ORDER_PLACED: "Your order {ref} is confirmed",
+    NotificationKind.PAYMENT_FAILED: "Payment for order {ref} did not go through",
+    NotificationKind.ORDER_CANCELLED: "Your order {ref} has been cancelled",
+}
+TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError)
+
+
+def queue_order_notification(*, order: Order, kind: str, event_id: str) -> None:
+    """Record the e-mail for this event and send it once the transaction commits."""
+    if not order.email:
+        return
+    notification, created = OrderNotification.objects.get_or_create(
+        order=order, kind=kind, event_id=event_id, defaults={"recipient": order.email}
+    )
+    if created:
+        from orders import tasks as order_tasks
+
+        transaction.on_commit(lambda: order_tasks.send_order_notification.delay(notification.pk))
+
+
+def _amount(order: Order, cents: int) -> str:
+    return format_money(cents, order.currency, order.market.default_locale or "en")
+
+
+def _context(order: Order, kind: str) -> dict:
+    lines = [
+        {
+            "title": line.title,
+            "variant_title": line.variant_title,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "total": _amount(order, line.subtotal_cents - line.discount_cents + line.tax_cents),
+        }
+        for line in order.lines.all()
+    ]
+    return {
+        "kind": kind,
+        "order": order,
+        "lines": lines,
+        "subtotal": _amount(order, order.subtotal_cents),
+        "discount_total": _amount(order, order.discount_total_cents),
+        "shipping_total": _amount(order, order.shipping_total_cents),
+        "tax_total": _amount(order, order.tax_total_cents),
+        "total": _amount(order, order.total_cents),
+        "has_discount": order.discount_total_cents > 0,
+        "address": order.shipping_address,
+        "order_url": order_url(order),
+        "shop_name": getattr(settings, "SHOP_NAME", "Emporium"),
+        "support_email": settings.DEFAULT_FROM_EMAIL,
+    }
+
+
+def render_order_email(order: Order, kind: str) -> EmailMultiAlternatives:
+    """The text + HTML message for `kind` about `order` (templates/orders/email/)."""
+    context = _context(order, kind)
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[kind].format(ref=order.reference),
+        body=render_to_string(f"orders/email/{kind}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[order.email],
+    )
+    message.attach_alternative(render_to_string(f"orders/email/{kind}.html", context), "text/html")
+    return message
+
+
+def send_order_notification(*, notification_id: int) -> bool:
+    """Send one queued e-mail unless it was sent already; True when it went out now.
+
+    Locks the notification row (nothing else), so two deliveries of the task never both
+    send. Raises the SMTP error after recording the attempt, for the task to retry.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        notification = (
+            OrderNotification.objects.select_for_update(of=("self",))
+            .select_related("order__market")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.sent_at is not None:
+            return False
+        notification.attempts += 1
+        try:
+            render_order_email(notification.order, notification.kind).send()
+        except TRANSIENT_ERRORS as exc:
+            failure = exc
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:255]
+        else:
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+        notification.save(update_fields=["attempts", "sent_at", "last_error"])
+    if failure is not None:
+        logger.warning("order e-mail %s failed: %s", notification_id, failure)
+        raise failure
+    return True

@@ -1,0 +1,446 @@
+"""Payments: authorize (outside any lock), settle the answer, retry, capture, void, refund,
+reconcile timed-out attempts, and give money back when an order is cancelled.
+
+Gateway calls never run inside a transaction of ours: each service reads the order, calls
+the gateway with an idempotency key derived from the order (so a repeat never charges
+twice), then records the answer under the order lock (PaymentTransaction + transition).
+A timeout changes no state: the order stays pending_payment until the gateway, asked by
+idempotency key, says what happened (`reconcile_payments`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory import services as inventory
+from inventory.exceptions import InsufficientStock
+from inventory.models import ReservationKind
+from orders import conf, providers
+from orders.exceptions import InvalidAmount, InvalidOrderTransition, PaymentFailed
+from orders.models import (
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentStatus,
+    PaymentTransaction,
+    TransactionKind,
+    TransactionOutcome,
+)
+from orders.providers.payments.base import GatewayError, GatewayResult, GatewayTimeout
+from orders.providers.tax.base import ItemTax, TaxQuote
+from orders.services import transitions
+from orders.services._common import lock_order
+from orders.services.events import EventType, record_note, run_transition
+from orders.services.stock import order_demand
+from shop.money import Money
+
+logger = logging.getLogger(__name__)
+S, P = OrderStatus, PaymentStatus
+# No answer, or an answer that is not about the payment: the outcome stays unknown.
+GATEWAY_TROUBLE = (GatewayTimeout, GatewayError, ConnectionError, TimeoutError)
+
+
+def attempt_key(order: Order) -> str:
+    """The idempotency key of the order's current authorization attempt."""
+    return f"{order.public_id}:authorize:{order.payment_attempts}"
+
+
+def _record(
+    order: Order,
+    kind: str,
+    outcome: str,
+    key: str,
+    result: GatewayResult | None,
+    amount_cents: int,
+) -> PaymentTransaction:
+    return PaymentTransaction.objects.create(
+        order=order,
+        kind=kind,
+        outcome=outcome,
+        amount_cents=amount_cents,
+        currency=order.currency,
+        gateway=order.payment_gateway,
+        gateway_reference=result.reference if result else "",
+        idempotency_key=key,
+        response=result.summary() if result else {"approved": None, "status": outcome},
+    )
+
+
+def authorize_payment(*, order: Order, payment_token: str) -> Order:
+    """Ask the gateway to authorize the order's total for its current attempt, then settle.
+
+    Call outside any transaction. A timeout or a gateway failure leaves the order
+    pending_payment (reconciliation finds out later).
+    """
+    gateway = providers.gateway_named(order.payment_gateway)
+    key = attempt_key(order)
+    try:
+        result = gateway.authorize(
+            amount=Money(order.total_cents, order.currency),
+            token=payment_token,
+            idempotency_key=key,
+            description=f"Order {order.reference}",
+        )
+    except GATEWAY_TROUBLE as exc:
+        logger.warning("authorization of %s got no answer: %s", order.public_id, exc)
+        return settle_authorization(order=order, idempotency_key=key, result=None, note=str(exc))
+    order = settle_authorization(order=order, idempotency_key=key, result=result)
+    if order.status == S.PLACED and not order.tax_reference:
+        commit_tax(order)
+    return order
+
+
+def commit_tax(order: Order) -> None:
+    """Tell the tax provider the sale happened (it files it). Outside any lock; a failure is
+    noted on the order's timeline for Finance and does not undo the sale."""
+    provider = providers.tax_provider()
+    quote = TaxQuote(
+        provider=order.tax_provider,
+        prices_include_tax=order.prices_include_tax,
+        items={
+            line.public_id: ItemTax(
+                line.public_id,
+                line.subtotal_cents,
+                line.discount_cents,
+                line.tax_cents,
+                line.tax_rate_ppm,
+            )
+            for line in order.lines.all()
+        },
+        shipping=None,
+    )
+    try:
+        reference = provider.commit(order_reference=order.reference, quote=quote)
+    except Exception as exc:  # any provider trouble: the order stands, Finance follows up
+        record_note(order=order, type="tax.commit_failed", payload={"detail": str(exc)[:200]})
+        return
+    Order.objects.filter(pk=order.pk).update(tax_reference=reference[:120])
+    order.tax_reference = reference[:120]
+
+
+def settle_authorization(
+    *,
+    order: Order,
+    idempotency_key: str,
+    result: GatewayResult | None,
+    source: str = "checkout",
+    note: str = "",
+) -> Order:
+    """Record the gateway's answer (None: no answer) for the attempt `idempotency_key`.
+
+    Approved -> placed with hard stock (payment.authorized); declined or not found ->
+    payment_failed with stock released; None -> a payment.timed_out note only. An answer
+    for an order no longer waiting on that attempt (cancelled meanwhile, or settled
+    already) is recorded; an approval nobody wants is voided after commit. Locks the order.
+    """
+    void_after = False
+    result_event = f"{idempotency_key}:result"
+    with transaction.atomic():
+        order = lock_order(order)
+        if OrderEvent.objects.filter(order=order, event_id=result_event).exists():
+            return order  # settled already (reconciliation and checkout both answered)
+        current = order.status == S.PENDING_PAYMENT and attempt_key(order) == idempotency_key
+        if result is None:
+            _record(
+                order,
+                TransactionKind.AUTHORIZE,
+                TransactionOutcome.TIMEOUT,
+                idempotency_key,
+                None,
+                order.total_cents,
+            )
+            record_note(
+                order=order,
+                type=EventType.PAYMENT_TIMED_OUT,
+                actor_label=source,
+                payload={"idempotency_key": idempotency_key, "detail": note[:200]},
+            )
+            return order
+        outcome = _outcome(result)
+        _record(
+            order, TransactionKind.AUTHORIZE, outcome, idempotency_key, result, order.total_cents
+        )
+        if not current:
+            void_after = result.approved
+            record_note(
+                order=order,
+                type=EventType.PAYMENT_AUTHORIZED
+                if result.approved
+                else EventType.PAYMENT_DECLINED,
+                event_id=result_event,
+                actor_label=source,
+                payload={"late": True, "outcome": outcome},
+            )
+        elif result.approved:
+            void_after = _place_or_compensate(order, result, result_event, source)
+        else:
+            transitions.mark_payment_declined(
+                order=order,
+                decline_code=result.decline_code or outcome,
+                message=result.message,
+                event_id=result_event,
+                actor_label=source,
+            )
+    order.refresh_from_db()
+    if void_after:
+        _void_at_gateway(order, reference=result.reference, reason="authorization not needed")
+    return order
+
+
+def _outcome(result: GatewayResult) -> str:
+    if result.approved:
+        return TransactionOutcome.SUCCEEDED
+    if result.decline_code == "not_found":
+        return TransactionOutcome.NOT_FOUND
+    return TransactionOutcome.DECLINED
+
+
+def _place_or_compensate(order: Order, result: GatewayResult, event_id: str, source: str) -> bool:
+    """Place the order; if its stock is gone, cancel it instead. True: void the payment."""
+    try:
+        transitions.mark_payment_authorized(
+            order=order,
+            amount_cents=result.amount.cents if result.amount else order.total_cents,
+            gateway_reference=result.reference,
+            fraud_score=result.fraud_score,
+            event_id=event_id,
+            actor_label=source,
+        )
+        return False
+    except InsufficientStock:
+        # The holds lapsed and someone bought the units meanwhile: never charge for them.
+        run_transition(
+            order=order,
+            type=EventType.PAYMENT_AUTHORIZED,
+            event_id=event_id,
+            change=lambda o: o.authorize(amount_cents=order.total_cents),
+            actor_label=source,
+            payload={"reference": result.reference, "stock_lost": True},
+        )
+        transitions.mark_order_cancelled(
+            order=order, reason="stock no longer available", actor_label="system"
+        )
+        return True
+
+
+def _authorized_reference(order: Order) -> str:
+    row = (
+        PaymentTransaction.objects.filter(
+            order=order, kind=TransactionKind.AUTHORIZE, outcome=TransactionOutcome.SUCCEEDED
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return row.gateway_reference if row else ""
+
+
+def _void_at_gateway(order: Order, *, reference: str, reason: str) -> None:
+    """Void `reference` at the gateway and record it; a failure is noted for Operations."""
+    key = f"{reference}:void"
+    gateway = providers.gateway_named(order.payment_gateway)
+    try:
+        result = gateway.void(reference=reference, idempotency_key=key)
+    except GATEWAY_TROUBLE as exc:
+        record_note(
+            order=order,
+            type="payment.void_failed",
+            actor_label="system",
+            payload={"reference": reference, "detail": str(exc)[:200]},
+        )
+        return
+    with transaction.atomic():
+        order = lock_order(order)
+        _record(order, TransactionKind.VOID, TransactionOutcome.SUCCEEDED, key, result, 0)
+        if order.payment_status == P.AUTHORIZED:
+            transitions.record_payment_voided(
+                order=order, event_id=key, payload={"reason": reason}
+            )
+        else:
+            record_note(
+                order=order,
+                type=EventType.PAYMENT_VOIDED,
+                event_id=key,
+                actor_label="system",
+                payload={"reason": reason, "late": True},
+            )
+
+
+def retry_payment(*, order: Order, payment_token: str, actor=None) -> Order:
+    """payment_failed -> pending_payment with a new attempt, stock held again, then authorize.
+
+    Raises InvalidOrderTransition (not payment_failed), InsufficientStock (the units were
+    sold meanwhile: the order stays payment_failed). Call outside any transaction.
+    """
+    market = order.market
+
+    def change(o: Order) -> None:
+        o.reopen_payment()
+        o.retry_payment(payment_due_at=timezone.now() + conf.unpaid_order_ttl(market))
+        o.payment_attempts += 1
+        o.payment_attempted_at = timezone.now()
+        inventory.reserve_stock(
+            lines=order_demand(o),
+            market=market,
+            owner=o.reservation_owner,
+            ttl=conf.order_hold_ttl(market),
+            kind=ReservationKind.SOFT,
+        )
+
+    result = run_transition(
+        order=order,
+        type=EventType.PAYMENT_RETRIED,
+        change=change,
+        actor=actor,
+        action="retry_payment",
+    )
+    return authorize_payment(order=result.order, payment_token=payment_token)
+
+
+def _gateway_call(order: Order, kind: str, call):
+    try:
+        return call(providers.gateway_named(order.payment_gateway))
+    except GatewayTimeout:
+        raise PaymentFailed(
+            f"The payment provider did not answer; try the {kind} again."
+        ) from None
+    except (GatewayError, ConnectionError, TimeoutError) as exc:
+        raise PaymentFailed(f"The payment provider refused the {kind}: {exc}") from None
+
+
+def capture_payment(*, order: Order, amount_cents: int | None = None, actor=None) -> Order:
+    """Take the authorized money (all of it by default, or less). Call outside a transaction.
+
+    Raises InvalidOrderTransition (not authorized, or cancelled), InvalidAmount,
+    PaymentFailed (gateway refused or silent: safe to retry, the key is the same).
+    """
+    order = Order.objects.get(pk=order.pk)
+    if order.payment_status != P.AUTHORIZED or order.status == S.CANCELLED:
+        raise InvalidOrderTransition(order=order, action="capture")
+    amount = order.authorized_cents if amount_cents is None else amount_cents
+    if (
+        isinstance(amount, bool)
+        or not isinstance(amount, int)
+        or not 0 < amount <= order.authorized_cents
+    ):
+        raise InvalidAmount(
+            f"Capture between 1 and {order.authorized_cents}.",
+            fields={"amount": [f"At most {order.authorized_cents}."]},
+        )
+    key = f"{order.public_id}:capture"
+    result = _gateway_call(
+        order,
+        "capture",
+        lambda g: g.capture(
+            reference=_authorized_reference(order),
+            amount=Money(amount, order.currency),
+            idempotency_key=key,
+        ),
+    )
+    with transaction.atomic():
+        locked = lock_order(order)
+        if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            _record(
+                locked, TransactionKind.CAPTURE, TransactionOutcome.SUCCEEDED, key, result, amount
+            )
+        transitions.record_payment_captured(
+            order=locked, amount_cents=amount, event_id=key, actor=actor
+        )
+    return Order.objects.get(pk=order.pk)
+
+
+def void_payment(*, order: Order, actor=None) -> Order:
+    """Release an uncaptured authorization. Raises InvalidOrderTransition, PaymentFailed."""
+    order = Order.objects.get(pk=order.pk)
+    if order.payment_status != P.AUTHORIZED:
+        raise InvalidOrderTransition(order=order, action="void")
+    reference = _authorized_reference(order)
+    key = f"{reference}:void"
+    result = _gateway_call(
+        order, "void", lambda g: g.void(reference=reference, idempotency_key=key)
+    )
+    with transaction.atomic():
+        locked = lock_order(order)
+        if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            _record(locked, TransactionKind.VOID, TransactionOutcome.SUCCEEDED, key, result, 0)
+        transitions.record_payment_voided(order=locked, event_id=key, actor=actor)
+    return Order.objects.get(pk=order.pk)
+
+
+def refund_payment(*, order: Order, amount_cents: int, actor=None, reason: str = "") -> Order:
+    """Give back up to what was captured. Raises InvalidOrderTransition, InvalidAmount,
+    PaymentFailed. Each call is a new refund (its key counts the refunds so far)."""
+    order = Order.objects.get(pk=order.pk)
+    if order.payment_status not in (P.CAPTURED, P.PARTIALLY_REFUNDED):
+        raise InvalidOrderTransition(order=order, action="refund")
+    left = order.captured_cents - order.refunded_total_cents
+    if (
+        isinstance(amount_cents, bool)
+        or not isinstance(amount_cents, int)
+        or not 0 < amount_cents <= left
+    ):
+        raise InvalidAmount(
+            f"Refund between 1 and {left}.", fields={"amount": [f"At most {left}."]}
+        )
+    done = PaymentTransaction.objects.filter(order=order, kind=TransactionKind.REFUND).count()
+    key = f"{order.public_id}:refund:{done + 1}"
+    result = _gateway_call(
+        order,
+        "refund",
+        lambda g: g.refund(
+            reference=_authorized_reference(order),
+            amount=Money(amount_cents, order.currency),
+            idempotency_key=key,
+        ),
+    )
+    with transaction.atomic():
+        locked = lock_order(order)
+        if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            _record(
+                locked,
+                TransactionKind.REFUND,
+                TransactionOutcome.SUCCEEDED,
+                key,
+                result,
+                amount_cents,
+            )
+        transitions.record_refund(
+            order=locked,
+            amount_cents=amount_cents,
+            event_id=key,
+            actor=actor,
+            payload={"reason": reason},
+        )
+    return Order.objects.get(pk=order.pk)
+
+
+def give_money_back(order: Order) -> None:
+    """After a cancellation: void an authorization, refund a capture, or — when an attempt's
+    outcome was never known — ask the gateway and void what it authorized."""
+    order = Order.objects.get(pk=order.pk)
+    if order.status != S.CANCELLED:
+        return
+    if order.payment_status == P.AUTHORIZED:
+        _void_at_gateway(order, reference=_authorized_reference(order), reason="order cancelled")
+    elif order.payment_status in (P.CAPTURED, P.PARTIALLY_REFUNDED):
+        refund_payment(
+            order=order,
+            amount_cents=order.captured_cents - order.refunded_total_cents,
+            reason="order cancelled",
+        )
+    elif order.payment_status == P.UNPAID and order.payment_attempts:
+        try:
+            found = providers.gateway_named(order.payment_gateway).lookup(
+                idempotency_key=attempt_key(order)
+            )
+        except GATEWAY_TROUBLE:
+            return  # the answer may still come: settle_authorization voids a late approval
+        if found is not None:
+            settle_authorization(
+                order=order,
+                idempotency_key=attempt_key(order),
+                result=found,
+                source="cancellation",
+            )
