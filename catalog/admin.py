@@ -16,14 +16,13 @@ from django.db.models import CharField, Count, Max, Min, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import publishing, services
+from catalog import selectors, services
 from catalog.admin_forms import (
     AttributeValueFormSet,
     MediaFormSet,
     OptionForm,
     OptionFormSet,
     ProductAdminForm,
-    Refusal,
     RefusalFormSet,
     VariantAdminForm,
     VariantFormSet,
@@ -44,66 +43,15 @@ from catalog.models import (
     Variant,
     VariantIdentifier,
     VariantPrice,
+    VariantStatus,
 )
-from shop.exceptions import DomainError
+from shop import selectors as shop_selectors
+from shop.admin_mixins import ServiceSaveMixin
 from shop.models import Market
 from shop.money import Money
 
-
-class ServiceRefused(Exception):
-    def __init__(self, refusal: Refusal):
-        super().__init__(refusal)
-        self.refusal = refusal
-
-
-class ServiceSaveMixin:
-    """A change form whose save_model/save_related call catalog.services.
-
-    A refusal raises ServiceRefused out of Django's transaction (rolling the submit back); the
-    same POST is then validated again with the service's errors on the forms they name
-    (admin_forms.RefusalFormMixin, RefusalFormSet), so the page shows them beside the input.
-    """
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            request.catalog_refusal = refused.refusal
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        refusal = getattr(request, "catalog_refusal", None)
-        return type(form.__name__, (form,), {"refusal": refusal}) if refusal else form
-
-    def _create_formsets(self, request, obj, change):
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        for formset in formsets:
-            formset.refusal = getattr(request, "catalog_refusal", {})
-        return formsets, inline_instances
-
-    @staticmethod
-    def call_service(service, locate, **kwargs):
-        """Call `service`; turn a DomainError into ServiceRefused, placing each message on the
-        (form prefix, field) that `locate(path)` names for its path in ValidationFailed.fields."""
-        try:
-            return service(**kwargs)
-        except DomainError as exc:
-            refusal: Refusal = {}
-            for path, message in _leaves(getattr(exc, "fields", None) or {"": [str(exc)]}):
-                prefix, field = locate(path) if path and path[0] else ("", None)
-                refusal.setdefault(prefix, []).append((field, message))
-            raise ServiceRefused(refusal) from exc
-
-
-def _leaves(tree, path=()):
-    """(path, message) of each message in a ValidationFailed.fields tree."""
-    if isinstance(tree, dict):
-        for key, subtree in tree.items():
-            yield from _leaves(subtree, (*path, key))
-    else:
-        for message in tree:
-            yield path, message
+# A variant's status as a merchandiser chooses it: "archived" is what removing one does.
+VARIANT_STATUS_CHOICES = [(s.value, s.label) for s in VariantStatus if s != VariantStatus.ARCHIVED]
 
 
 def _row(forms: list, path: tuple, at: int):
@@ -154,17 +102,25 @@ class OptionInline(admin.TabularInline):
 
 
 class VariantInline(admin.TabularInline):
+    """The product's live variants. Ticking "Delete" removes a variant: it is archived, never
+    deleted, so its SKU is never reused (catalog.services.save_product_variants)."""
+
     model = Variant
     formset = VariantFormSet
     extra = 1
     show_change_link = True
-    verbose_name_plural = _("Variants (prices, identifiers and more on each variant's page)")
+    verbose_name_plural = _(
+        "Variants (prices, identifiers and more on each variant's page; a removed variant is "
+        "archived and its SKU is never reused)"
+    )
 
     def get_formset(self, request, obj=None, **kwargs):
         option_names = [o.name for o in obj.options.all()] if obj else []
         kwargs["form"] = variant_inline_form(inline_currencies(), option_names)
         kwargs["fields"] = None  # the form's own field list, including its price columns
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["status"].choices = VARIANT_STATUS_CHOICES
+        return formset
 
     def get_fields(self, request, obj=None):
         form = variant_inline_form(inline_currencies(), [])
@@ -175,6 +131,7 @@ class VariantInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
+            .live()
             .select_related("product")
             .prefetch_related("option_values", "prices", "product__options")
         )
@@ -277,6 +234,58 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
                 formset.option_formset = options
         return formsets, inline_instances
 
+    def has_delete_permission(self, request, obj=None):
+        # A product with variants is archived, never deleted: its SKUs are never reused.
+        if obj is not None and obj.variants.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        """The product's own fields; a changed status is published or archived by the
+        publishing service (stamp and history row), never written by the form."""
+        self.call_service(
+            services.save_product_details,
+            product=obj,
+            status=form.cleaned_data.get("status", obj.status),
+            actor=request.user,
+        )
+
+    def delete_model(self, request, obj):
+        self.call_service(services.delete_product, product=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for product in queryset:
+            self.call_service(services.delete_product, product=product, actor=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.warn_without_stock(request, [obj])
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.warn_without_stock(request, [obj])
+        return super().response_change(request, obj)
+
+    def warn_without_stock(self, request, products) -> None:
+        """Warn about active products no shopper can buy: no sellable stock in any market."""
+        active = {p.pk: p for p in products if p.is_active}
+        if not active:
+            return
+        markets = shop_selectors.list_markets()
+        sellable: set[int] = set()
+        for market in markets:
+            in_stock = selectors.get_in_stock_product_ids(product_ids=list(active), market=market)
+            if in_stock is None:
+                return  # no stock backend plugged in: the catalog makes no stock claim
+            sellable |= in_stock
+        codes = ", ".join(m.code for m in markets)
+        for pk, product in active.items():
+            if pk not in sellable:
+                message = _(
+                    "“%(title)s” is active but has no sellable stock in any market (%(markets)s): "
+                    "shoppers see it as out of stock."
+                ) % {"title": product.title, "markets": codes}
+                self.message_user(request, message, messages.WARNING)
+
     def save_related(self, request, form, formsets, change):
         form.save_m2m()
         options = next((f for f in formsets if isinstance(f, OptionFormSet)), None)
@@ -348,16 +357,18 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
 
     @admin.action(description=_("Publish selected products"), permissions=["change"])
     def publish_selected(self, request, queryset):
-        count = publishing.publish_products(products=queryset, actor=request.user)
+        products = list(queryset)
+        count = services.publish_products(products=products, actor=request.user)
         self.message_user(
             request,
             ngettext("Published %d product.", "Published %d products.", count) % count,
             messages.SUCCESS,
         )
+        self.warn_without_stock(request, Product.objects.filter(pk__in=[p.pk for p in products]))
 
     @admin.action(description=_("Archive selected products"), permissions=["change"])
     def archive_selected(self, request, queryset):
-        count = publishing.archive_products(products=queryset, actor=request.user)
+        count = services.archive_products(products=queryset, actor=request.user)
         self.message_user(
             request,
             ngettext("Archived %d product.", "Archived %d products.", count) % count,
@@ -402,6 +413,21 @@ class VariantAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a variant is never deleted (its SKU is never reused): remove archives it
+
+    def has_change_permission(self, request, obj=None):
+        # A removed (archived) variant is kept only so its SKU stays taken: shown, not edited.
+        if obj is not None and obj.is_archived:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "status" in form.base_fields:
+            form.base_fields["status"].choices = VARIANT_STATUS_CHOICES
+        return form
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -256,20 +256,38 @@ def option_key_for(option_value_ids) -> str:
 class VariantStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     INACTIVE = "inactive", _("Inactive")
+    # A removed variant: kept forever so its SKU is never reused (see Variant). Reached only by
+    # removing the variant (catalog.services), never chosen as a status in a form or body.
+    ARCHIVED = "archived", _("Archived (removed)")
+
+
+# Statuses a merchandiser or an integration may set; ARCHIVED is what "remove" does.
+SETTABLE_VARIANT_STATUSES = (VariantStatus.ACTIVE, VariantStatus.INACTIVE)
+# Variants that hold their option combination: a removed variant frees it for a new SKU.
+HOLDS_COMBINATION = ~Q(status=VariantStatus.ARCHIVED)
 
 
 class ImmutableSkuError(ValidationError):
     pass
 
 
+class VariantQuerySet(models.QuerySet):
+    def live(self):
+        """Variants not removed (archived): the ones a product page lists and edits."""
+        return self.filter(HOLDS_COMBINATION)
+
+
 class Variant(TimeStampedModel):
     """The SKU: one buyable combination of a product's option values.
 
-    `sku` is identity: unique, opaque, immutable once saved, never reused. `option_key` is the
-    sorted ids of the variant's option values, so the database refuses a duplicate combination.
+    `sku` is identity: unique, opaque, immutable once saved, never reused. A variant is never
+    deleted: "remove" archives it, so the unique index on `sku` covers every SKU ever saved.
+    The database enforces it too: products protect their variants, and a trigger refuses any
+    DELETE on the table (migration 0002). `option_key` is the sorted ids of the variant's
+    option values, so the database refuses a duplicate combination among live variants.
     """
 
-    product = models.ForeignKey(Product, related_name="variants", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="variants", on_delete=models.PROTECT)
     sku = models.CharField(max_length=64, unique=True)
     title = models.CharField(max_length=255, blank=True)
     option_values = models.ManyToManyField(OptionValue, blank=True, related_name="variants")
@@ -280,11 +298,15 @@ class Variant(TimeStampedModel):
     )
     position = models.PositiveIntegerField(default=0)
 
+    objects = VariantQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "option_key"], name="variant_unique_option_combination"
+                fields=["product", "option_key"],
+                condition=HOLDS_COMBINATION,
+                name="variant_unique_option_combination",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=VariantStatus.values), name="variant_status_valid"
@@ -315,6 +337,10 @@ class Variant(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == VariantStatus.ACTIVE
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == VariantStatus.ARCHIVED
 
     def option_label(self) -> str:
         return " / ".join(ov.value for ov in self.option_values.all()) or self.title

@@ -6,31 +6,36 @@ ValidationFailed, nothing written); then the rows are written in one transaction
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE
 from django.db import transaction
-from django.utils import timezone
 
-from catalog import publishing
 from catalog.models import Option, OptionValue, Product, ProductStatus, Variant, unique_handle
+from catalog.services import publishing
 from catalog.services.brands import get_or_create_brand
 from catalog.services.validation import (
     Errors,
     check_catalog,
     check_combination,
+    check_live,
     clean_options,
     clean_product,
     clean_variant,
     clean_variant_list,
 )
 from catalog.services.writing import (
+    HANDLE,
     audit,
     option_lookup,
     options_of,
     unique_or_conflict,
     write_variant,
 )
+from shop.exceptions import Conflict
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -51,10 +56,11 @@ def create_product(*, data: Any, actor=None) -> Product:
     clean.setdefault("status", ProductStatus.DRAFT)
     clean["handle"] = clean.get("handle") or unique_handle(clean["title"])
     clean["brand"] = get_or_create_brand(clean.get("brand"))
-    if clean["status"] == ProductStatus.ACTIVE:
-        clean["published_at"] = timezone.now()
+    product = Product(**clean)
+    if product.status == ProductStatus.ACTIVE:
+        publishing.mark_published(product)
     with unique_or_conflict():
-        product = Product.objects.create(**clean)
+        product.save(force_insert=True)
         product.categories.set(categories)
         lookup = _create_options(product, options)
         for position, variant in enumerate(variants):
@@ -130,6 +136,8 @@ def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     lookup = option_lookup(product)
     errors = Errors()
+    check_live(errors, (), variant)
+    errors.raise_if_any()
     clean = clean_variant(
         data, errors, (), options=options_of(lookup), partial=True, sku=variant.sku
     )
@@ -145,24 +153,57 @@ def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
     return variant
 
 
+@transaction.atomic
+def save_product_details(*, product: Product, status: str, actor) -> Product:
+    """Save a product's own fields as edited on its admin page, then move it to `status`.
+
+    `product` carries the edited values (the admin's form put them there). Its status and
+    `published_at` stay the database's: a changed status goes through
+    catalog.services.publishing like the publish and archive actions (publishing stamps
+    `published_at` and writes a history row naming `actor`). A new product is saved as a draft
+    first. Locks the product row. Raises Conflict (under `handle`) when a concurrent writer took
+    the handle after the form checked it.
+    """
+    if product.pk is None:
+        product.status, product.published_at = ProductStatus.DRAFT, None
+    else:
+        saved = Product.objects.select_for_update().only("status", "published_at")
+        saved = saved.get(pk=product.pk)
+        product.status, product.published_at = saved.status, saved.published_at
+    with unique_or_conflict(HANDLE):
+        product.save()
+    publishing.change_product_status(product=product, status=status, actor=actor)
+    return product
+
+
+@transaction.atomic
+def delete_product(*, product: Product, actor) -> None:
+    """Delete a product that has no variants (a draft made by mistake).
+
+    A product with variants is archived instead, never deleted: its SKUs are never reused.
+    Locks the product row. Raises Conflict saying so (nothing deleted).
+    """
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    count = product.variants.count()
+    if count:
+        raise Conflict(
+            f"{product.title} has {count} variant(s), so it cannot be deleted (SKUs are never "
+            "reused); archive it instead.",
+            code="product_has_variants",
+        )
+    with unique_or_conflict():
+        product.delete()
+    logger.info("%s deleted product %s", actor, product.handle)
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
 def _change_status(product: Product, status: str, *, actor) -> list[str]:
-    """Move the (locked) product to `status`; return the fields that changed.
-
-    Publishing and archiving use catalog.publishing, the service the admin actions call;
-    back to draft has no side effects and is set here.
-    """
+    """Move the (locked) product to `status` through catalog.services.publishing (the service
+    the admin uses too); return the fields that changed. update_product writes the history."""
     published_at = product.published_at
-    if status == ProductStatus.ACTIVE:
-        publishing.publish_products(products=[product], actor=actor, audit=False)
-    elif status == ProductStatus.ARCHIVED:
-        publishing.archive_products(products=[product], actor=actor, audit=False)
-    else:
-        product.status = status
-        product.save(update_fields=["status", "updated_at"])
-    product.refresh_from_db(fields=["status", "published_at", "updated_at"])
+    publishing.change_product_status(product=product, status=status, actor=actor, audit=False)
     return ["status"] + (["published_at"] if product.published_at != published_at else [])
 
 

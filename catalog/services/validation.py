@@ -14,6 +14,12 @@ them); callers outside catalog.services use the services it re-exports.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from typing import TypeVar
+
+from django.db.models import Prefetch
+
 from catalog.identifiers import (
     SKU_MAX_LENGTH,
     InvalidIdentifier,
@@ -21,17 +27,25 @@ from catalog.identifiers import (
     normalize_sku,
 )
 from catalog.models import (
+    SETTABLE_VARIANT_STATUSES,
     Category,
+    OptionValue,
     Product,
     ProductStatus,
     Variant,
     VariantIdentifier,
-    VariantStatus,
-    option_key_for,
 )
 from shop.exceptions import ValidationFailed
 from shop.money import is_known_currency
+from shop.text import text_problem
 
+K = TypeVar("K", bound=Hashable)
+Combination = frozenset[tuple[str, str]]  # {(option name, value)}
+
+# A handle is part of the product's URL: the API serializers declare the same pattern.
+HANDLE_PATTERN = re.compile(r"[a-z0-9_-]+")
+HANDLE_MESSAGE = "Use lower-case letters, digits, hyphens and underscores only."
+VARIANT_STATUS_MESSAGE = "Unknown status; use active or inactive."
 MAX_AMOUNT = 2**63 - 1  # PostgreSQL bigint
 MAX_WEIGHT_GRAMS = 2**31 - 1
 PRODUCT_UPDATE_KEYS = frozenset(
@@ -105,8 +119,8 @@ def _text(errors, path, value, *, max_length: int, blank: bool = True, sku=None)
         errors.add(path, "Expected a string.", sku=sku)
         return None
     value = value.strip()
-    if "\x00" in value:
-        errors.add(path, "The text contains a NUL character.", sku=sku)
+    if problem := text_problem(value):  # NUL or a lone surrogate: PostgreSQL cannot store it
+        errors.add(path, problem, sku=sku)
     elif not value and not blank:
         errors.add(path, "This field may not be blank.", sku=sku)
     elif len(value) > max_length:
@@ -114,6 +128,15 @@ def _text(errors, path, value, *, max_length: int, blank: bool = True, sku=None)
     else:
         return value
     return None
+
+
+def _all_storable(errors, path, values: list[str]) -> bool:
+    """Whether every string in `values` is storable text; records each one that is not."""
+    problems = [(i, text_problem(value)) for i, value in enumerate(values)]
+    for i, problem in problems:
+        if problem:
+            errors.add((*path, i), problem)
+    return not any(problem for _, problem in problems)
 
 
 def _unknown_keys(errors, path, data: dict, allowed: frozenset, *, sku=None) -> None:
@@ -155,7 +178,7 @@ def clean_product(data, errors: Errors, *, product: Product | None) -> dict:
         tags = data["tags"]
         if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
             errors.add(("tags",), "Expected a list of non-empty strings.")
-        else:
+        elif _all_storable(errors, ("tags",), tags):
             clean["tags"] = list(dict.fromkeys(t.strip()[:100] for t in tags))
     if "categories" in data:
         categories = _clean_categories(errors, data["categories"])
@@ -168,10 +191,8 @@ def _clean_handle(errors, value, *, product: Product | None) -> str | None:
     handle = _text(errors, ("handle",), value, max_length=200, blank=False)
     if handle is None:
         return None
-    if not all(
-        ch.isascii() and (ch.isalnum() and not ch.isupper() or ch in "-_") for ch in handle
-    ):
-        errors.add(("handle",), "Use lower-case letters, digits, hyphens and underscores only.")
+    if not HANDLE_PATTERN.fullmatch(handle):
+        errors.add(("handle",), HANDLE_MESSAGE)
         return None
     taken = Product.objects.filter(handle=handle)
     if product is not None:
@@ -186,6 +207,8 @@ def _clean_categories(errors, value) -> list[Category] | None:
     """Categories by slug path ("apparel/hoodies") or, when unambiguous, by bare slug."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors.add(("categories",), "Expected a list of category slugs or slug paths.")
+        return None
+    if not _all_storable(errors, ("categories",), value):
         return None
     wanted = [v.strip().strip("/") for v in value]
     found = {c.path: c for c in Category.objects.filter(path__in=wanted)}
@@ -249,20 +272,16 @@ def clean_variant_list(data, errors: Errors, *, options: dict) -> list[dict]:
         if clean is not None:
             variants.append((("variants", i), clean))
     seen: dict[str, tuple] = {}
-    combinations: dict[tuple, tuple] = {}
     for path, clean in variants:
         sku = clean["sku"]
         if sku in seen:
             errors.add((*path, "sku"), f"The SKU is also used by {_describe(seen[sku])}.", sku=sku)
         seen.setdefault(sku, path)
-        combination = tuple(clean["option_values"].items())
-        if combination in combinations:
-            errors.add(
-                (*path, "option_values"),
-                f"{_describe(combinations[combination])} has the same option values.",
-                sku=sku,
-            )
-        combinations.setdefault(combination, path)
+    rows = [(path, clean["option_values"]) for path, clean in variants]
+    skus = {path: clean["sku"] for path, clean in variants}
+    for path, earlier in taken_combinations(rows):
+        message = f"{_describe(earlier)} has the same option values."
+        errors.add((*path, "option_values"), message, sku=skus[path])
     check_catalog(errors, variants)
     return [clean for _, clean in variants]
 
@@ -281,10 +300,10 @@ def clean_variant(data, errors, path, *, options, partial, sku=None) -> dict | N
     if "title" in data:
         clean["title"] = _text(errors, (*path, "title"), data["title"], max_length=255, sku=sku)
     if "status" in data:
-        if data["status"] in VariantStatus.values:
+        if data["status"] in SETTABLE_VARIANT_STATUSES:
             clean["status"] = data["status"]
-        else:
-            errors.add((*path, "status"), "Unknown status; use active or inactive.", sku=sku)
+        else:  # archived is what removing a variant does, not a status to choose
+            errors.add((*path, "status"), VARIANT_STATUS_MESSAGE, sku=sku)
     if data.get("weight_grams") is not None:
         weight = data["weight_grams"]
         if _is_int(weight) and 0 <= weight <= MAX_WEIGHT_GRAMS:
@@ -418,18 +437,49 @@ def clean_identifiers(errors, path, value, *, sku) -> list[dict]:
     return identifiers
 
 
-def check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) -> None:
-    """SKUs and identifiers must be new to the catalog and to the body (one query each)."""
+def check_catalog(
+    errors, variants: list[tuple[tuple, dict]], *, exclude=None, updating: Product | None = None
+) -> None:
+    """SKUs and identifiers must be new to the catalog and to the body (one query each).
+
+    The one home of identifier ownership: every interface (API, admin, import, seeding) asks
+    here whether a SKU or barcode is free. `exclude` is the variant being changed (its SKU is
+    its own, its identifiers may be given again); `updating` is a product whose live variants
+    may be named again by SKU (an import updating rows). A SKU of a removed (archived) variant
+    is never free.
+    """
     skus = [clean["sku"] for _, clean in variants]
-    taken = set()
-    if exclude is None:
-        taken = set(Variant.objects.filter(sku__in=skus).values_list("sku", flat=True))
+    owners = {} if exclude is not None else find_sku_owners(skus)
+    for path, clean in variants:
+        owner = owners.get(clean["sku"])
+        if owner is not None and not _may_update(owner, updating):
+            errors.add((*path, "sku"), sku_taken_message(owner), sku=clean["sku"])
+    _check_identifiers(errors, variants, exclude=exclude)
+
+
+def find_sku_owners(skus: Iterable[str]) -> dict[str, Variant]:
+    """{sku: the variant that has it, live or removed} for the given SKUs (one query)."""
+    variants = Variant.objects.filter(sku__in=list(skus)).select_related("product")
+    return {v.sku: v for v in variants}
+
+
+def sku_taken_message(owner: Variant) -> str:
+    """Why a new variant cannot take `owner`'s SKU (SKUs are identity, never reused)."""
+    if owner.is_archived:
+        return (
+            f"SKU {owner.sku} belonged to a removed variant of {owner.product.title}; "
+            "SKUs are never reused."
+        )
+    return "This SKU already exists; SKUs are never reused."
+
+
+def _may_update(owner: Variant, updating: Product | None) -> bool:
+    return updating is not None and owner.product_id == updating.pk and not owner.is_archived
+
+
+def _check_identifiers(errors, variants: list[tuple[tuple, dict]], *, exclude) -> None:
     owners: dict[tuple[str, str], tuple] = {}
     for path, clean in variants:
-        if clean["sku"] in taken:
-            errors.add(
-                (*path, "sku"), "This SKU already exists; SKUs are never reused.", sku=clean["sku"]
-            )
         for ident in clean.get("identifiers", []):
             key = (ident["kind"], ident["value"])
             where = (*path, "identifiers", ident["index"], "value")
@@ -448,14 +498,55 @@ def check_catalog(errors, variants: list[tuple[tuple, dict]], *, exclude=None) -
             errors.add(where, message, sku=sku)
 
 
+def check_live(errors, path, variant: Variant) -> None:
+    """A removed (archived) variant is kept only so its SKU is never reused: it never changes."""
+    if variant.is_archived:
+        message = f"Variant {variant.sku!r} was removed; a removed variant cannot change."
+        errors.add((*path, "non_field_errors"), message, sku=variant.sku)
+
+
+# --- option combinations ---------------------------------------------------------------------
+
+
+def taken_combinations(
+    rows: Iterable[tuple[K, Mapping[str, str]]],
+    *,
+    taken: Mapping[Combination, object] | None = None,
+    holder: Callable[[K], object] = lambda key: key,
+) -> Iterator[tuple[K, object]]:
+    """The one rule for option combinations: no two live variants of a product share one.
+
+    `rows` are (key, {option name: value}) of the variants being written; `taken` maps the
+    combinations already held (live_combinations(), or the caller's own view of the product's
+    other variants) to their holder. Yields (key, holder) for each row whose combination is
+    taken; a row that passes holds its combination as `holder(key)` for the rows after it.
+    """
+    held = dict(taken or {})
+    for key, values in rows:
+        combination = frozenset(values.items())
+        if combination in held:
+            yield key, held[combination]
+        else:
+            held[combination] = holder(key)
+
+
+def live_combinations(product: Product, *, exclude: Variant | None = None) -> dict:
+    """{combination: SKU} of the product's live variants (a removed variant holds none)."""
+    values = Prefetch("option_values", queryset=OptionValue.objects.select_related("option"))
+    variants = Variant.objects.live().filter(product=product).prefetch_related(values)
+    if exclude is not None:
+        variants = variants.exclude(pk=exclude.pk)
+    return {
+        frozenset((ov.option.name, ov.value) for ov in v.option_values.all()): v.sku
+        for v in variants
+    }
+
+
 def check_combination(errors, path, clean, *, product, lookup, exclude) -> None:
+    """One variant's option values (a single-variant API write) against the product's others."""
     if set(clean["option_values"].items()) - set(lookup):
         return  # already reported as an unknown option or value
-    key = option_key_for(lookup[item].pk for item in clean["option_values"].items())
-    others = Variant.objects.filter(product=product, option_key=key)
-    if exclude is not None:
-        others = others.exclude(pk=exclude.pk)
-    other = others.first()
-    if other is not None:
-        message = f"Variant {other.sku!r} already has these option values."
+    rows = [(path, clean["option_values"])]
+    for _, sku in taken_combinations(rows, taken=live_combinations(product, exclude=exclude)):
+        message = f"Variant {sku!r} already has these option values."
         errors.add((*path, "option_values"), message, sku=clean["sku"])

@@ -22,21 +22,25 @@ from catalog.models import Option, OptionValue, Product, Variant, VariantPrice, 
 from catalog.services.validation import (
     Errors,
     check_catalog,
+    check_live,
     clean_identifiers,
     clean_option_values,
     clean_options,
     clean_price,
     clean_sku,
     clean_variant,
+    taken_combinations,
 )
 from catalog.services.writing import (
-    audit as audit_change,
-)
-from catalog.services.writing import (
+    SKU,
+    Unique,
     create_identifiers,
     option_lookup,
     unique_or_conflict,
     write_variant,
+)
+from catalog.services.writing import (
+    audit as audit_change,
 )
 
 MAX_POSITION = 2**31 - 1
@@ -103,12 +107,14 @@ def save_product_variants(
     """Set the product's options (None: leave them) and add, change or remove variants, as one
     step: rows may swap combinations and move to values added in the same call.
 
-    Existing variants keep their SKU; a new SKU must be new to the catalog. Every variant left
-    must have one value per option and its own combination. Locks the product row, then its
-    variant rows in pk order (update_variant's order). Raises ValidationFailed naming every
-    problem (nothing written), Conflict when a concurrent writer takes a SKU first. `audit`
-    False leaves the history row to a caller that writes its own (the admin). Returns the
-    variants of `variants`, in order.
+    Existing variants keep their SKU; a new SKU must be new to the catalog, including SKUs of
+    removed variants. Removing a variant archives it (never deleted, so its SKU is never
+    reused; its combination is free again). Every live variant left must have one value per
+    option and its own combination. Locks the product row, then its variant rows in pk order
+    (update_variant's order). Raises ValidationFailed naming every problem (nothing written),
+    Conflict when a concurrent writer takes a SKU first (under the row's `sku`). `audit` False
+    leaves the history row to a caller that writes its own (the admin). Returns the variants
+    of `variants`, in order.
     """
     product = Product.objects.select_for_update().get(pk=product.pk)
     locked = {
@@ -123,14 +129,22 @@ def save_product_variants(
     plan = _plan_options(errors, current, options)
     gone = {v.pk for v in removed}
     rows = _check_rows(errors, plan, variants, locked, gone)
-    untouched = [v for pk, v in locked.items() if pk not in gone | {r[1].pk for r in rows if r[1]}]
+    edited = gone | {r[1].pk for r in rows if r[1]}
+    untouched = [v for pk, v in locked.items() if pk not in edited and not v.is_archived]
     _check_left_alone(errors, plan, untouched)
     _check_combinations(errors, plan, untouched, rows)
     errors.raise_if_any()
-    with unique_or_conflict():
+    gone = {pk for pk in gone if not locked[pk].is_archived}  # removing twice changes nothing
+    new_rows = {clean["sku"]: path for path, variant, clean, _ in rows if variant is None}
+
+    def locate(rule: Unique, value: str) -> tuple:
+        path = new_rows.get(value) if rule is SKU else None
+        return (*path, "sku") if path else (rule.field,)
+
+    with unique_or_conflict(locate=locate):
         if options is not None:
             _write_options(product, current, plan)
-        written = _write_rows(product, rows, gone)
+        written = _write_rows(product, rows, [locked[pk] for pk in sorted(gone)])
     if audit and (options is not None or written or gone):
         message = f"Saved options and {len(written)} variant(s); removed {len(gone)} variant(s)."
         audit_change(actor, product, CHANGE, message)
@@ -155,6 +169,8 @@ def update_variant_details(
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     errors = Errors()
+    check_live(errors, (), variant)
+    errors.raise_if_any()
     data = {"title": title, "weight_grams": weight_grams, "status": status}
     clean = clean_variant(data, errors, (), options={}, partial=True, sku=variant.sku)
     _check_position(errors, (), position, sku=variant.sku)
@@ -184,6 +200,7 @@ def set_variant_prices(
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     errors = Errors()
+    check_live(errors, (), variant)
     for currency, price in prices.items():
         if price is not None:
             item = {"amount": price[0], "currency": currency, "compare_at_amount": price[1]}
@@ -221,6 +238,7 @@ def change_variant_identifiers(
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     errors = Errors()
+    check_live(errors, (), variant)
     items = [{"kind": kind, "value": value} for kind, value in add]
     added = clean_identifiers(errors, ("identifiers",), items, sku=variant.sku)
     check_catalog(errors, [((), {"sku": variant.sku, "identifiers": added})], exclude=variant)
@@ -291,6 +309,9 @@ def _check_rows(errors, plan, variants, locked: dict, gone: set[int]) -> list[tu
         if row.variant is not None and (variant is None or variant.pk in gone):
             errors.add((*path, "non_field_errors"), "Not a variant of this product.")
             continue
+        if variant is not None and variant.is_archived:
+            check_live(errors, path, variant)
+            continue
         if variant is None:
             sku = clean_sku(errors, (*path, "sku"), row.sku)
             if sku in new_skus:
@@ -347,20 +368,22 @@ def _check_left_alone(errors, plan: list[_Planned], untouched: list[Variant]) ->
 
 
 def _check_combinations(errors, plan: list[_Planned], untouched: list[Variant], rows) -> None:
-    """No two variants of the product may end up with the same option values."""
+    """No two live variants of the product may end up with the same option values (the rule is
+    validation.taken_combinations; the untouched variants are read through the plan, as their
+    options may be renamed in the same call)."""
     names = {value.pk: (p.name, text) for p in plan for value, text in p.values if value}
     taken: dict[frozenset, str] = {}
     for variant in untouched:
         combination = frozenset(names.get(v.pk) for v in variant.option_values.all())
         taken.setdefault(combination, variant.sku)
-    for path, _, clean, _ in rows:
-        if len(clean["option_values"]) != len(plan):
-            continue  # a value is missing or unknown: already reported
-        combination = frozenset(clean["option_values"].items())
-        if combination in taken:
-            message = f"Variant {taken[combination]!r} already has these option values."
-            errors.add((*path, "option_values"), message, sku=clean["sku"])
-        taken.setdefault(combination, clean["sku"])
+    complete = [  # a row with a value missing or unknown is already reported
+        ((path, clean["sku"]), clean["option_values"])
+        for path, _, clean, _ in rows
+        if len(clean["option_values"]) == len(plan)
+    ]
+    for (path, sku), holder in taken_combinations(complete, taken=taken, holder=lambda k: k[1]):
+        message = f"Variant {holder!r} already has these option values."
+        errors.add((*path, "option_values"), message, sku=sku)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -392,9 +415,11 @@ def _write_options(product: Product, current: list[Option], plan: list[_Planned]
                 value.save(update_fields=["value", "position"])
 
 
-def _write_rows(product: Product, rows: list[tuple], gone: set[int]) -> list[Variant]:
-    """Write each row; combinations are freed first so rows may swap them."""
-    Variant.objects.filter(product=product, pk__in=gone).delete()
+def _write_rows(product: Product, rows: list[tuple], gone: list[Variant]) -> list[Variant]:
+    """Archive the removed variants, then write each row; combinations are freed first so rows
+    may swap them (an archived variant holds none)."""
+    for variant in gone:
+        write_variant(product, {"status": VariantStatus.ARCHIVED}, {}, variant=variant)
     changing = [variant.pk for _, variant, _, _ in rows if variant is not None]
     Variant.objects.filter(pk__in=changing).update(
         option_key=Concat(Value("~"), Cast("pk", CharField()))

@@ -8,11 +8,16 @@ service's transaction and locks; callers outside catalog.services use the servic
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.admin.models import LogEntry
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from catalog.models import (
+    Brand,
     OptionValue,
     Product,
     Variant,
@@ -28,11 +33,48 @@ logger = logging.getLogger(__name__)
 VARIANT_FIELDS = ("title", "weight_grams", "status", "position")
 
 
-class unique_or_conflict:
-    """Turn a unique-constraint race (a concurrent writer took the SKU first) into a 409.
+@dataclass(frozen=True)
+class Unique:
+    """A uniqueness rule a concurrent writer can win: `model`'s unique index on `fields`.
 
-    The block runs in a savepoint so the surrounding transaction can still roll back cleanly.
+    `label` names the value in messages; `field` is where the write body carries it.
     """
+
+    label: str
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    field: str
+
+    def columns(self) -> tuple[str, tuple[str, ...]]:
+        meta = self.model._meta
+        return meta.db_table, tuple(meta.get_field(f).column for f in self.fields)
+
+
+SKU = Unique("SKU", Variant, ("sku",), "sku")
+HANDLE = Unique("handle", Product, ("handle",), "handle")
+IDENTIFIER = Unique("identifier", VariantIdentifier, ("kind", "value"), "identifiers")
+COMBINATION = Unique("option values", Variant, ("product", "option_key"), "option_values")
+BRAND_NAME = Unique("brand", Brand, ("name",), "brand")
+BRAND_SLUG = Unique("brand", Brand, ("slug",), "brand")
+CATALOG_UNIQUES = (SKU, HANDLE, IDENTIFIER, COMBINATION, BRAND_NAME, BRAND_SLUG)
+
+Locate = Callable[[Unique, str], tuple]  # (rule, value) -> path of the value in the input
+
+
+class unique_or_conflict:
+    """Report what the database refused in the block as a clear DomainError.
+
+    Only a unique violation of one of `rules` is a race (the checks passed, then a concurrent
+    writer took the value first): a 409 Conflict naming the value, under the input path
+    `locate(rule, value)` gives (default: the rule's field). A protected row (stock referencing
+    a variant) or the variant delete guard is a refusal saying why, never "a concurrent change".
+    Any other IntegrityError is a bug and propagates unchanged. The block runs in a savepoint
+    so the surrounding transaction can still roll back cleanly.
+    """
+
+    def __init__(self, *rules: Unique, locate: Locate | None = None):
+        self.rules = rules or CATALOG_UNIQUES
+        self.locate = locate or (lambda rule, value: (rule.field,))
 
     def __enter__(self):
         self._atomic = transaction.atomic()
@@ -40,14 +82,89 @@ class unique_or_conflict:
 
     def __exit__(self, exc_type, exc, tb):
         self._atomic.__exit__(exc_type, exc, tb)
-        if exc_type is not None and issubclass(exc_type, IntegrityError):
-            logger.info("catalog write lost a race: %s", exc)
+        if exc_type is None or not issubclass(exc_type, IntegrityError):
+            return False
+        if isinstance(exc, ProtectedError | RestrictedError):
+            raise Conflict(describe_protected(exc), code="protected") from exc
+        violation = _violation(exc)
+        if violation is None:
+            return False  # not a rule we can explain: a bug, surface it unchanged
+        kind, table, columns, value = violation
+        if kind == "restrict":
             raise Conflict(
-                "A concurrent change took one of these values (handle, SKU or identifier); "
-                "reload and try again.",
-                code="catalog_conflict",
+                "Variants are archived, never deleted: a SKU is never reused.",
+                code="variant_never_deleted",
             ) from exc
-        return False
+        rule = next((r for r in self.rules if r.columns() == (table, columns)), None)
+        if kind != "unique" or rule is None:
+            return False
+        logger.info("catalog write lost a race on %s %s: %s", rule.label, value, exc)
+        shown = f" {value}" if value else ""
+        message = f"A concurrent change took the {rule.label}{shown}; reload and try again."
+        path = self.locate(rule, value) or (rule.field,)
+        raise Conflict(message, code="catalog_conflict", fields=_tree(path, message)) from exc
+
+
+def describe_protected(exc: ProtectedError | RestrictedError) -> str:
+    """ "Variant X has stock at 2 locations", from the rows that protect what was deleted.
+
+    Reads the protecting rows themselves (the catalog never imports inventory): rows with a
+    `location` are stock, counted by distinct location.
+    """
+    protected = list(getattr(exc, "protected_objects", None) or exc.restricted_objects)
+    owners = {}
+    for row in protected:
+        for field in row._meta.concrete_fields:
+            if field.is_relation and field.related_model in (Variant, Product):
+                owners.setdefault(getattr(row, field.name), []).append(row)
+    parts = []
+    for owner, rows in owners.items():
+        if isinstance(owner, Product) or not hasattr(rows[0], "location_id"):
+            noun = (
+                rows[0]._meta.verbose_name_plural if len(rows) > 1 else rows[0]._meta.verbose_name
+            )
+            parts.append(f"{type(owner).__name__} {owner} has {len(rows)} {noun}")
+        else:
+            locations = len({r.location_id for r in rows})
+            plural = "location" if locations == 1 else "locations"
+            parts.append(f"Variant {owner} has stock at {locations} {plural}")
+    reason = "; ".join(parts) or str(exc)
+    return f"{reason}: it cannot be deleted (archive it instead)."
+
+
+_PG_KEY = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<value>.*)\) already exists")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)")
+
+
+def _violation(exc: IntegrityError) -> tuple[str, str, tuple[str, ...], str] | None:
+    """(kind, table, columns, value) of the violated rule, from PostgreSQL's diagnostics or
+    SQLite's message; kind is "unique", "restrict" (the delete guard) or "other"."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:  # PostgreSQL (psycopg)
+        if sqlstate == "23001":
+            return "restrict", "", (), ""
+        diag = cause.diag
+        match = _PG_KEY.search(diag.message_detail or "")
+        if sqlstate != "23505" or match is None:
+            return "other", diag.table_name or "", (), ""
+        columns = tuple(c.strip().strip('"') for c in match["columns"].split(","))
+        return "unique", diag.table_name or "", columns, match["value"]
+    text = str(exc)
+    if "never deleted" in text:  # SQLite's delete guard (migration 0002)
+        return "restrict", "", (), ""
+    match = _SQLITE_UNIQUE.search(text)
+    if match is None:
+        return None
+    pairs = [c.strip().split(".", 1) for c in match["columns"].split(",")]
+    return "unique", pairs[0][0], tuple(column for _, column in pairs), ""
+
+
+def _tree(path: tuple, message: str) -> dict:
+    tree: dict | list = [message]
+    for key in reversed(path):
+        tree = {str(key): tree}
+    return tree
 
 
 def option_lookup(product: Product) -> dict[tuple[str, str], OptionValue]:

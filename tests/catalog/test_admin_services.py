@@ -200,15 +200,22 @@ def test_save_product_variants_adds_changes_and_removes_rows(tee, merchandiser):
         audit=False,
     )
 
-    green = Variant.objects.get(sku="TEE-G")
+    green, blue = Variant.objects.get(sku="TEE-G"), Variant.objects.get(sku="TEE-B")
     assert [v.sku for v in written] == ["TEE-G", "TEE-R"]
     assert (green.title, green.option_key) == ("Green", _key(green))
+    # Issue 6: a removed variant is archived, never deleted (its SKU is never reused).
     assert _state(tee)[1:3] == (
         [
+            ("TEE-B", "Blue", _key(blue), 250, "archived", 0),
             ("TEE-G", "Green", _key(green), 300, "active", 2),
             ("TEE-R", "Red", _key(written[1]), 250, "inactive", 0),
         ],
-        [("TEE-G", "EUR", 0, None), ("TEE-G", "USD", 1500, None), ("TEE-R", "USD", 1100, 2000)],
+        [
+            ("TEE-B", "USD", 1200, None),
+            ("TEE-G", "EUR", 0, None),
+            ("TEE-G", "USD", 1500, None),
+            ("TEE-R", "USD", 1100, 2000),
+        ],
     )
     assert LogEntry.objects.count() == 0
 

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from catalog import publishing, services
+from catalog import services
 from catalog.models import (
     Brand,
     ImmutableSkuError,
@@ -14,7 +14,7 @@ from catalog.models import (
     VariantPrice,
     option_key_for,
 )
-from catalog.services import validation
+from catalog.services import publishing, validation
 from shop.exceptions import Conflict, ValidationFailed
 from tests.factories.catalog import (
     BrandFactory,
