@@ -178,6 +178,18 @@ CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
     "schedule": float(INVENTORY_EXPIRY_INTERVAL_SECONDS),
 }
 
+# --- Orders: payments left without an answer are reconciled, unpaid orders expire ---
+ORDERS_UNPAID_ORDER_TTL_SECONDS = {"default": int(env("ORDERS_UNPAID_ORDER_TTL_SECONDS", "1800"))}
+ORDERS_RECONCILE_INTERVAL_SECONDS = int(env("ORDERS_RECONCILE_INTERVAL_SECONDS", "180"))
+CELERY_BEAT_SCHEDULE["orders-reconcile-payments"] = {
+    "task": "orders.tasks.reconcile_payments",
+    "schedule": float(ORDERS_RECONCILE_INTERVAL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["orders-expire-unpaid-orders"] = {
+    "task": "orders.tasks.expire_unpaid_orders",
+    "schedule": float(ORDERS_RECONCILE_INTERVAL_SECONDS),
+}
+
 # A cache outage must never log everyone out: sessions live in the database, cache in front.
 SESSION_ENGINE = "shop.sessions"
 SESSION_CACHE_MAX_SECONDS = 600  # how long Redis may serve a session without the database
