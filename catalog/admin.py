@@ -27,11 +27,14 @@ from catalog.admin_forms import (
     VariantAdminForm,
     VariantFormSet,
     VariantIdentifierForm,
+    VariantPriceForm,
+    VariantPriceFormSet,
     inline_currencies,
     variant_inline_form,
 )
 from catalog.admin_import import CatalogImportExportMixin
 from catalog.models import (
+    SETTABLE_VARIANT_STATUS_CHOICES,
     Attribute,
     Brand,
     Category,
@@ -43,15 +46,12 @@ from catalog.models import (
     Variant,
     VariantIdentifier,
     VariantPrice,
-    VariantStatus,
 )
 from shop import selectors as shop_selectors
 from shop.admin_mixins import ServiceSaveMixin
 from shop.models import Market
 from shop.money import Money
 
-# A variant's status as a merchandiser chooses it: "archived" is what removing one does.
-VARIANT_STATUS_CHOICES = [(s.value, s.label) for s in VariantStatus if s != VariantStatus.ARCHIVED]
 
 
 def _row(forms: list, path: tuple, at: int):
@@ -119,7 +119,7 @@ class VariantInline(admin.TabularInline):
         kwargs["form"] = variant_inline_form(inline_currencies(), option_names)
         kwargs["fields"] = None  # the form's own field list, including its price columns
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["status"].choices = VARIANT_STATUS_CHOICES
+        formset.form.base_fields["status"].choices = SETTABLE_VARIANT_STATUS_CHOICES
         return formset
 
     def get_fields(self, request, obj=None):
@@ -377,10 +377,13 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
 
 
 class VariantPriceInline(admin.TabularInline):
+    """Prices as decimals typed in the locale of the market selling in the chosen currency."""
+
     model = VariantPrice
-    formset = RefusalFormSet
+    form = VariantPriceForm
+    formset = VariantPriceFormSet
     extra = 1
-    fields = ["currency", "amount_cents", "compare_at_cents"]
+    fields = ["currency", "amount", "compare_at"]
 
 
 class VariantIdentifierInline(admin.TabularInline):
@@ -426,7 +429,7 @@ class VariantAdmin(ServiceSaveMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if "status" in form.base_fields:
-            form.base_fields["status"].choices = VARIANT_STATUS_CHOICES
+            form.base_fields["status"].choices = SETTABLE_VARIANT_STATUS_CHOICES
         return form
 
     def save_model(self, request, obj, form, change):
@@ -466,7 +469,7 @@ class VariantAdmin(ServiceSaveMixin, admin.ModelAdmin):
                     prices.setdefault(old, None)
                 prices[new] = (f.cleaned_data["amount_cents"], f.cleaned_data["compare_at_cents"])
                 forms[new] = f
-        fields = {"amount": "amount_cents", "compare_at_amount": "compare_at_cents"}
+        fields = {"amount": "amount", "compare_at_amount": "compare_at"}  # service -> form
 
         def locate(path):
             form = forms.get(path[1]) if len(path) > 1 else None

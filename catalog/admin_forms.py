@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalog.identifiers import InvalidIdentifier, normalize_identifier
-from catalog.importers.base import parse_price, split_list
-from catalog.models import Option, Product, Variant, VariantIdentifier
+from catalog.importers.base import split_list
+from catalog.models import Option, Product, Variant, VariantIdentifier, VariantPrice
 from shop.models import Market
-from shop.money import format_decimal_amount
+from shop.money import MACHINE_LOCALE, AmountInputError, format_amount_input, parse_money_input
+from shop.money_fields import MarketCurrencyField, MoneyAmountField, market_locales
 
 
 def inline_currencies() -> list[str]:
@@ -116,8 +117,7 @@ class VariantInlineForm(forms.ModelForm):
             prices = {p.currency: p.amount_cents for p in variant.prices.all()}
             for currency in self.currencies:
                 if currency in prices:
-                    amount = format_decimal_amount(prices[currency], currency)
-                    self.initial[f"price_{currency}"] = amount
+                    self.initial[f"price_{currency}"] = prices[currency]  # the field formats
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -130,18 +130,21 @@ class VariantInlineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.prices = {}
-        for currency in self.currencies:
-            text = (cleaned.get(f"price_{currency}") or "").strip()
-            try:
-                self.prices[currency] = parse_price(text, currency) if text else None
-            except ValueError as exc:
-                self.add_error(f"price_{currency}", str(exc))
+        # Minor units (or None) per currency; a column that did not parse has its own error.
+        self.prices = {
+            currency: cleaned[f"price_{currency}"]
+            for currency in self.currencies
+            if f"price_{currency}" in cleaned
+        }
         return cleaned
 
 
-def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
-    """A VariantInlineForm class with option columns named after the product's options."""
+def variant_inline_form(
+    currencies: list[str], option_names: list[str], locales: dict[str, str] | None = None
+) -> type:
+    """A VariantInlineForm class with option columns named after the product's options and a
+    price column per currency, typed in the locale of the market selling in it."""
+    locales = market_locales() if locales is None else locales
     attrs: dict = {"currencies": tuple(currencies)}
     for n in range(1, 4):
         label = option_names[n - 1] if n <= len(option_names) else _("Option %(n)d") % {"n": n}
@@ -149,10 +152,10 @@ def variant_inline_form(currencies: list[str], option_names: list[str]) -> type:
             label=label, required=False, widget=forms.TextInput(attrs={"size": 8})
         )
     for currency in currencies:
-        attrs[f"price_{currency}"] = forms.CharField(
+        attrs[f"price_{currency}"] = MoneyAmountField(
+            currency=currency,
+            locale=locales.get(currency, MACHINE_LOCALE),
             label=_("Price %(currency)s") % {"currency": currency},
-            required=False,
-            widget=forms.TextInput(attrs={"size": 7, "inputmode": "decimal"}),
         )
     return type("VariantInlineForm", (VariantInlineForm,), attrs)
 
@@ -221,6 +224,68 @@ class VariantFormSet(RefusalFormSet):
                 chosen.append(match)
         form.chosen_values = chosen
         return chosen if ok else None
+
+
+def _amount_input(label) -> forms.CharField:
+    widget = forms.TextInput(attrs={"size": 10, "inputmode": "decimal"})
+    return forms.CharField(label=label, required=False, widget=widget)
+
+
+class VariantPriceForm(forms.ModelForm):
+    """A row of the variant page's price list: a market's currency, and decimal amounts typed
+    in that market's locale, as in the product page's price columns. The amounts are read
+    once the currency is known (clean) into cleaned_data's amount_cents/compare_at_cents."""
+
+    amount = _amount_input(_("Price"))
+    compare_at = _amount_input(_("Compare-at price"))
+
+    class Meta:
+        model = VariantPrice
+        fields = ["currency"]
+
+    def __init__(self, *args, locales: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locales = locales
+        price = self.instance
+        self.fields["currency"] = MarketCurrencyField(
+            currencies=list(locales), keep=price.currency if price.pk else None
+        )
+        if price.pk:
+            locale = self.locales.get(price.currency, MACHINE_LOCALE)
+            for field, cents in (
+                ("amount", price.amount_cents),
+                ("compare_at", price.compare_at_cents),
+            ):
+                if cents is not None:
+                    self.initial[field] = format_amount_input(cents, price.currency, locale)
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("currency")
+        if not currency:
+            return cleaned  # the currency field says why
+        locale = self.locales.get(currency, MACHINE_LOCALE)
+        for field, minor_units in (("amount", "amount_cents"), ("compare_at", "compare_at_cents")):
+            text = (cleaned.get(field) or "").strip()
+            if not text and field == "compare_at":
+                cleaned[minor_units] = None
+                continue
+            try:
+                cleaned[minor_units] = parse_money_input(text, currency=currency, locale=locale)
+            except AmountInputError as exc:
+                self.add_error(field, str(exc))
+        return cleaned
+
+
+class VariantPriceFormSet(RefusalFormSet):
+    """Looks up the markets' currencies and locales once for all its rows."""
+
+    def __init__(self, *args, **kwargs):
+        self.locales = market_locales()
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "locales": self.locales}
 
 
 class VariantIdentifierForm(forms.ModelForm):

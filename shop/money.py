@@ -18,7 +18,6 @@ from shop.currencies import (  # noqa: F401 - re-exported
 )
 from shop.money_locale import (  # noqa: F401 - re-exported
     MACHINE_LOCALE,
-    MAX_MINOR_UNITS,
     AmountInputError,
     format_amount_input,
     format_decimal_amount,

@@ -356,9 +356,9 @@ def test_variant_page_refuses_unknown_currency_and_negative_price(merch_client, 
         "prices-TOTAL_FORMS": "2",
         "prices-INITIAL_FORMS": "0",
         "prices-0-currency": "XXQ",
-        "prices-0-amount_cents": "100",
+        "prices-0-amount": "1.00",
         "prices-1-currency": "EUR",
-        "prices-1-amount_cents": "-1",
+        "prices-1-amount": "-1",
         "identifiers-TOTAL_FORMS": "0",
         "identifiers-INITIAL_FORMS": "0",
     }
@@ -368,7 +368,7 @@ def test_variant_page_refuses_unknown_currency_and_negative_price(merch_client, 
     assert response.status_code == 200
     forms = response.context["inline_admin_formsets"][0].formset.forms
     assert forms[0].errors["currency"] == ["'XXQ' is not an ISO 4217 currency code."]
-    assert forms[1].errors["amount_cents"] == ["Ensure this value is greater than or equal to 0."]
+    assert forms[1].errors["amount"] == ["'-1' is negative; prices are 0 or more."]
     assert list(VariantPrice.objects.filter(variant=variant).values_list("currency")) == [("USD",)]
 
 
@@ -630,11 +630,11 @@ def test_variant_page_saves_prices_and_identifiers_through_the_services(merch_cl
         "prices-0-id": str(usd.pk),
         "prices-0-variant": str(variant.pk),
         "prices-0-currency": "USD",
-        "prices-0-amount_cents": "900",
-        "prices-0-compare_at_cents": "1000",
+        "prices-0-amount": "9.00",  # decimals in the US market's locale (en)
+        "prices-0-compare_at": "10",
         "prices-1-currency": "EUR",
-        "prices-1-amount_cents": "800",
-        "prices-1-compare_at_cents": "",
+        "prices-1-amount": "8,00",  # decimals in the EU market's locale (de)
+        "prices-1-compare_at": "",
         "identifiers-TOTAL_FORMS": "1",
         "identifiers-INITIAL_FORMS": "0",
         "identifiers-0-kind": "ean",
