@@ -162,6 +162,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Row locks (shop/locks.py): longest wait for a locked row before a 409 lock_timeout ---
+DB_LOCK_TIMEOUT_MS = int(env("DB_LOCK_TIMEOUT_MS", "5000"))
+
 # --- Inventory: reservation TTLs, WMS webhook, count staleness, routing ---
 INVENTORY_RESERVATION_TTL_SECONDS = int(env("INVENTORY_RESERVATION_TTL_SECONDS", "900"))
 INVENTORY_CART_RESERVATION_TTL_SECONDS = int(env("INVENTORY_CART_RESERVATION_TTL_SECONDS", "600"))

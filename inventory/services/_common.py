@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from catalog.models import Variant
 from inventory.exceptions import DuplicateSku, InvalidQuantity, UnknownLocation, UnknownSku
 from inventory.models import Location, MovementKind, StockLevel, StockMovement
+from shop.locks import lock_rows
 
 
 def max_quantity() -> int:
@@ -97,7 +98,8 @@ def skip_locked_supported() -> bool:
 
 
 def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool) -> dict[tuple, StockLevel]:
-    """Lock the StockLevel rows of (variant_id, location_id) pairs in pk order.
+    """Lock the StockLevel rows of (variant_id, location_id) pairs in pk order (LockTimeout
+    when another transaction holds one too long).
 
     With `create`, missing rows are inserted first (sorted, ON CONFLICT DO NOTHING) so that
     concurrent first receipts of the same SKU queue on the unique index instead of failing.
@@ -116,7 +118,7 @@ def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool) -> dict[tuple
             )
     wanted = set(pairs)
     # The IN x IN filter may lock a few extra rows of the cross product: harmless, same order.
-    levels = match.select_for_update().order_by("pk")
+    levels = lock_rows(match)
     return {
         (lvl.variant_id, lvl.location_id): lvl
         for lvl in levels

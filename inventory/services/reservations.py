@@ -7,6 +7,7 @@ Lock order, everywhere:
 - services handed reservations lock those rows first (pk order), then stock rows (pk order);
 - the expiry sweep takes reservation rows with SKIP LOCKED, then stock rows in pk order.
 Nobody waits for a reservation row while holding a stock row, so none of these deadlock.
+Waiting locks go through shop.locks.lock_rows: a row held too long is a LockTimeout (409).
 """
 
 from collections import defaultdict
@@ -45,6 +46,7 @@ from inventory.services._common import (
     sum_lines,
 )
 from inventory.services.routing import plan_allocations
+from shop.locks import lock_rows
 
 OWNER_MAX_LENGTH = Reservation._meta.get_field("owner").max_length
 
@@ -128,10 +130,8 @@ def reserve_stock(
     locations = selectors.list_market_locations(market=market)
     location_ids = [loc.pk for loc in locations]
 
-    levels = list(
-        StockLevel.objects.select_for_update()
-        .filter(variant_id__in=list(demand), location_id__in=location_ids)
-        .order_by("pk")
+    levels = lock_rows(
+        StockLevel.objects.filter(variant_id__in=list(demand), location_id__in=location_ids)
     )
     now = timezone.now()
     expired = _lock_expired(
@@ -189,7 +189,7 @@ def _shortfall(available: Mapping[int, int], demand, skus) -> list[dict]:
 def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[Reservation]:
     if reservations is None and not owner:
         raise ReservationNotActive("Say which reservations.")
-    qs = Reservation.objects.select_for_update().order_by("pk")
+    qs = Reservation.objects.all()
     if reservations is not None:
         pks = (
             [r.pk for r in reservations]
@@ -199,7 +199,7 @@ def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[R
         qs = qs.filter(pk__in=pks)
     if owner:
         qs = qs.filter(owner=owner)
-    return list(qs)
+    return lock_rows(qs)
 
 
 @transaction.atomic
@@ -329,8 +329,8 @@ def consume_reservation(
     if qty > row.quantity:
         raise InvalidQuantity(f"Only {row.quantity} units are held.", fields={"quantity": [qty]})
     held = "in_transit_out" if row.status == ReservationStatus.PICKING else "reserved"
-    level = StockLevel.objects.select_for_update().get(
-        variant_id=row.variant_id, location_id=row.location_id
+    (level,) = lock_rows(
+        StockLevel.objects.filter(variant_id=row.variant_id, location_id=row.location_id)
     )
     if level.on_hand < qty:
         raise StockBelowPromised("Those units have not arrived at this location yet.")

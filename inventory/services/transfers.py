@@ -35,6 +35,15 @@ from inventory.services._common import (
     record_movements,
     sum_lines,
 )
+from shop.locks import lock_rows
+
+
+def _locked(transfer: Transfer) -> Transfer:
+    """The transfer's row, locked (LockTimeout when another request holds it too long)."""
+    rows = lock_rows(Transfer.objects.filter(pk=transfer.pk))
+    if not rows:
+        raise Transfer.DoesNotExist(f"No transfer {transfer.pk}.")
+    return rows[0]
 
 
 def _check_locations(source: Location, destination: Location) -> None:
@@ -132,7 +141,7 @@ def update_transfer(
     Locks the transfer row. Raises InvalidTransferTransition (locations or lines of a
     transfer that has shipped or was cancelled), and what create_transfer raises.
     """
-    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    locked = _locked(transfer)
     new_source = source if source is not None else locked.source
     new_destination = destination if destination is not None else locked.destination
     moves_stock = (
@@ -179,7 +188,7 @@ def _replace_lines(transfer: Transfer, totals: dict[int, int]) -> None:
 
 
 def _lock_transfer(transfer: Transfer, action: str) -> Transfer:
-    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    locked = _locked(transfer)
     try:
         getattr(locked, action)()
     except TransitionNotAllowed:

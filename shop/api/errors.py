@@ -12,6 +12,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from shop.api.parsers import RequestBodyTooLarge
 from shop.exceptions import DomainError
+from shop.locks import as_lock_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def _first_message(fields) -> str:
 
 
 def exception_handler(exc, context):
+    # A lock wait PostgreSQL cut short (lock_timeout) is a 409 the client may retry, wherever
+    # it happened; shop.locks.lock_rows raises LockTimeout itself.
+    exc = as_lock_timeout(exc) or exc
     if isinstance(exc, DomainError):
         body = error_body(exc.code, exc.detail, getattr(exc, "fields", None))
         body.update({k: v for k, v in exc.extra.items() if k not in body})
