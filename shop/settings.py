@@ -6,6 +6,7 @@ and Redis. EMPORIUM_ENV=production switches on the hardened settings that `check
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "import_export",
+    "axes",  # login lockout (shop/auth.py)
     "shop",
     "catalog",
     "inventory",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.middleware.MarketMiddleware",
+    # Last: turns a login refused by the lockout into the 429 page (shop.auth.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -200,6 +204,29 @@ SESSION_CACHE_MAX_SECONDS = 600  # how long Redis may serve a session without th
 AUTH_USER_MODEL = "shop.User"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/account/"
+# Login lockout (django-axes, shop/auth.py): the storefront login, the admin login and
+# POST /api/v1/auth/token share the counters. Kept in PostgreSQL (the database handler): a Redis
+# outage neither unlocks nor locks anybody. Unlock: docs/runbooks.md.
+AUTHENTICATION_BACKENDS = [
+    "shop.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
+# Either one locks: too many failures from one address (any accounts), or against one account
+# (from any addresses).
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# A login refused during a lockout is not counted, so the lockout ends when it said it would
+# and a guesser hammering a locked account costs no database writes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures: a guesser with one account of their own
+# could otherwise reset their counter between guesses.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "shop.auth.login_username"
+AXES_CLIENT_IP_CALLABLE = "shop.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "shop.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -3,12 +3,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.api.serializers import ErrorSerializer
+from shop.auth import is_locked_out, lockout_response
 
 app_name = "shop-api"
 
@@ -23,7 +25,8 @@ class TokenCreateApi(APIView):
     No session authentication here, so no CSRF token is needed to log in; wrong credentials are a
     400 validation_error (DRF's convention for this endpoint), not a 401. Throttled per client
     at the `auth` rate (API_AUTH_RATE), much lower than other anonymous calls: credential
-    stuffing.
+    stuffing. Failed logins also count towards the login lockout (shop/auth.py) shared with the
+    storefront and admin logins: 429 `locked_out`.
     """
 
     authentication_classes: list = []
@@ -41,14 +44,21 @@ class TokenCreateApi(APIView):
             200: TokenSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong credentials."),
             429: OpenApiResponse(
-                ErrorSerializer, description="Too many attempts; retry after Retry-After seconds."
+                ErrorSerializer,
+                description="Too many attempts (`throttled`), or too many failed logins from "
+                "this address or for this account (`locked_out`, whatever the password); retry "
+                "after Retry-After seconds.",
             ),
         },
         auth=[],
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # The lockout flags DRF's request, which AxesMiddleware never sees: answer here.
+            if is_locked_out(request):
+                return lockout_response(request)
+            raise ValidationError(serializer.errors)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
