@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, normalize_identifier
 from catalog.importers.base import split_list
 from catalog.models import Option, Product, Variant, VariantIdentifier, VariantPrice
+from shop.forms import StorableTextMixin
 from shop.models import Market
 from shop.money import MACHINE_LOCALE, AmountInputError, format_amount_input, parse_money_input
 from shop.money_fields import MarketCurrencyField, MoneyAmountField, market_locales
@@ -366,7 +367,7 @@ class TagsField(forms.CharField):
         return list(dict.fromkeys(tags))  # drop repeats, keep the typed order
 
 
-class ProductAdminForm(RefusalFormMixin, forms.ModelForm):
+class ProductAdminForm(StorableTextMixin, RefusalFormMixin, forms.ModelForm):
     tags = TagsField(
         required=False, help_text=_("Comma-separated, e.g. summer, organic, gift idea.")
     )

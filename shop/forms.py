@@ -1,12 +1,33 @@
-"""Storefront account forms: shape checks only; register_customer owns the rules."""
+"""Storefront account forms: shape checks only; register_customer owns the rules. And the
+text check every storefront and admin form shares (StorableTextMixin)."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
+from shop.text import find_text_problems
 
-class EmailAuthenticationForm(AuthenticationForm):
+
+class StorableTextMixin:
+    """A form-level clean hook: no cleaned value may carry a NUL or a lone surrogate.
+
+    Django's CharField already refuses a typed NUL, but not inside what a field builds from
+    the text: a JSON field decodes "\\u0000" or "\\ud800" escapes, a tags field returns a
+    list. Whatever reaches cleaned_data (strings, lists and dicts of them) is walked, and a
+    bad value becomes that field's error instead of a database error on save. Put it first
+    among the bases: `class MyForm(StorableTextMixin, forms.ModelForm)`.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(self.cleaned_data.items()):
+            for _path, message in find_text_problems(value, limit=1):
+                self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+
+class EmailAuthenticationForm(StorableTextMixin, AuthenticationForm):
     """Django's login form, with the username field presented as the e-mail address."""
 
     username = forms.EmailField(
@@ -20,7 +41,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
 
-class SignupForm(forms.Form):
+class SignupForm(StorableTextMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,

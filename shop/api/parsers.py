@@ -1,4 +1,6 @@
-"""A JSON parser that refuses hostile input with a 400 instead of a 500."""
+"""A JSON parser that refuses hostile input with a 400 instead of a 500: too large (413), not
+UTF-8, nested too deep, not JSON, or carrying text the database cannot store (NUL, lone
+surrogates: 400 `invalid_text`, see shop.text)."""
 
 import json
 import re
@@ -6,6 +8,8 @@ import re
 from django.conf import settings
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+
+from shop.text import refuse_unstorable_text
 
 _SPECIAL = re.compile(r'["\\\[\]{}]')
 
@@ -64,9 +68,11 @@ class SafeJSONParser(JSONParser):
                 f"The JSON is nested deeper than {settings.API_MAX_JSON_DEPTH} levels."
             )
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"The request body is not valid JSON ({exc}).") from None
+        refuse_unstorable_text(data)
+        return data
 
 
 def _refuse_constant(name):
