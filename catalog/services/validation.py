@@ -38,7 +38,6 @@ from catalog.models import (
 from shop.exceptions import ValidationFailed
 from shop.money import is_known_currency
 from shop.text import text_problem
-from shop.text import text_problem
 
 K = TypeVar("K", bound=Hashable)
 Combination = frozenset[tuple[str, str]]  # {(option name, value)}
@@ -208,8 +207,6 @@ def _clean_categories(errors, value) -> list[Category] | None:
     """Categories by slug path ("apparel/hoodies") or, when unambiguous, by bare slug."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors.add(("categories",), "Expected a list of category slugs or slug paths.")
-        return None
-    if not _all_storable(errors, ("categories",), value):
         return None
     if not _all_storable(errors, ("categories",), value):
         return None
