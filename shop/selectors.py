@@ -56,4 +56,9 @@ def find_market(code: str) -> Market | None:
 
 
 def clear_market_cache() -> None:
-    cache.delete(_MARKETS_CACHE_KEY)
+    """Forget the cached markets. During a cache outage the stale copy (if Redis kept one)
+    expires within its 60 seconds; a market edit in the admin must not fail for that."""
+    try:
+        cache.delete(_MARKETS_CACHE_KEY)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; cached markets not cleared", exc_info=True)

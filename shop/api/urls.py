@@ -6,10 +6,10 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from shop.api.serializers import ErrorSerializer
+from shop.api.throttling import ScopedRateThrottle
 from shop.auth import is_locked_out, lockout_response
 
 app_name = "shop-api"

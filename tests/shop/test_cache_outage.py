@@ -58,3 +58,176 @@ def test_cached_sessions_expire_from_redis_within_ten_minutes(client, merchandis
     seconds_left = cache._cache.get_client(key).ttl(key)  # Redis TTL of the cached session
 
     assert 0 < seconds_left <= settings.SESSION_CACHE_MAX_SECONDS
+
+
+# --- The API with Redis down: throttles count in the process, never a 500 --------------------
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+PRODUCT_BODY = {
+    "handle": "rain-jacket",
+    "title": "Rain jacket",
+    "status": "active",
+    "options": [{"name": "Color", "values": ["Red"]}],
+    "variants": [
+        {
+            "sku": "RAIN-RED",
+            "option_values": {"Color": "Red"},
+            "prices": [{"amount": 9900, "currency": "USD"}],
+            "identifiers": [],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def production_throttles(monkeypatch):
+    """The default throttles production runs (the test settings switch them off)."""
+    from rest_framework.views import APIView
+
+    from shop.api import throttling
+
+    monkeypatch.setattr(
+        APIView, "throttle_classes", [throttling.AnonRateThrottle, throttling.UserRateThrottle]
+    )
+    throttling.throttle_cache.reset()
+    yield throttling
+    throttling.throttle_cache.reset()
+
+
+@pytest.fixture
+def redis_down(settings):
+    """REDIS_URL pointing at a closed port, for the cache (the broker: see redis_and_broker)."""
+    settings.CACHES = DEAD_REDIS
+
+
+def test_drf_stock_throttles_are_what_failed_when_the_cache_is_down(redis_down):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.throttling import AnonRateThrottle
+
+    request = APIRequestFactory().get("/api/v1/products")
+    request.user = None
+
+    with pytest.raises(RedisConnectionError):
+        AnonRateThrottle().allow_request(request, view=None)
+
+
+def test_api_reads_token_login_and_staff_writes_answer_while_redis_is_down(
+    client, merchandiser, password, production_throttles, redis_down
+):
+    from tests.factories.catalog import VariantFactory
+
+    VariantFactory(product__handle="mug", product__title="Mug")
+
+    listing = client.get("/api/v1/products")
+    detail = client.get("/api/v1/products/mug")
+    login = client.post(
+        "/api/v1/auth/token",
+        {"username": merchandiser.email, "password": password},
+        content_type="application/json",
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Token {login.json()['token']}"}
+    created = client.post(
+        "/api/v1/products", PRODUCT_BODY, content_type="application/json", **auth
+    )
+    patched = client.patch(
+        "/api/v1/products/mug", {"title": "Big mug"}, content_type="application/json", **auth
+    )
+
+    assert [r.status_code for r in (listing, detail, login, created, patched)] == [
+        200,
+        200,
+        200,
+        201,
+        200,
+    ]
+    assert [p["handle"] for p in listing.json()["results"]] == ["mug"]
+    assert detail.json()["title"] == "Mug"
+    assert created.json()["handle"] == "rain-jacket"
+    assert patched.json()["title"] == "Big mug"
+
+
+def test_throttles_keep_counting_in_the_process_while_redis_is_down(
+    client, production_throttles, redis_down, monkeypatch
+):
+    monkeypatch.setattr(
+        production_throttles.AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"}
+    )
+
+    statuses = [client.get("/api/v1/products").status_code for _ in range(4)]
+    response = client.get("/api/v1/products")
+
+    assert statuses == [200, 200, 200, 429]
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_an_outage_logs_one_warning_and_skips_redis_for_thirty_seconds(
+    client, production_throttles, redis_down, caplog, monkeypatch
+):
+    from django.core.cache import caches
+
+    dead, tries = caches["default"], []
+
+    class CountingCache:
+        def get(self, *args, **kwargs):
+            tries.append("get")
+            return dead.get(*args, **kwargs)
+
+    monkeypatch.setattr(production_throttles, "caches", {"default": CountingCache()})
+
+    statuses = [client.get("/api/v1/products").status_code for _ in range(5)]
+
+    warnings = [r for r in caplog.records if r.name == "shop.api.throttling"]
+    assert statuses == [200] * 5
+    assert tries == ["get"]  # later requests do not wait for Redis
+    assert [r.getMessage() for r in warnings] == [
+        "Cache unreachable: API throttles count in this process for the next 30 s"
+    ]
+    assert production_throttles.throttle_cache.shared_is_down()
+
+
+def test_throttles_use_redis_again_once_it_answers(client, production_throttles, settings):
+    from django.core.cache import cache
+
+    cache_ = production_throttles.throttle_cache
+    cache_._shared_down_until = 0.0  # the retry window has passed
+
+    client.get("/api/v1/products")
+
+    assert not cache_.shared_is_down()
+    assert any(key.startswith("throttle_anon_") for key in _redis_keys(cache))
+
+
+def _redis_keys(cache):
+    prefix = cache.make_key("")
+    client = cache._cache.get_client(prefix)
+    return [k.decode().removeprefix(prefix) for k in client.keys(prefix + "*")]
+
+
+def test_editing_a_market_while_redis_is_down_saves_it(redis_down):
+    from shop.models import Market
+
+    market = Market.objects.get(code="CA")
+    market.name = "Canada (CAD)"
+
+    market.save()
+
+    assert Market.objects.get(code="CA").name == "Canada (CAD)"
+
+
+def test_storefront_and_customer_login_work_while_redis_is_down(
+    client, customer, password, redis_down
+):
+    home = client.get("/")
+    login = client.post("/accounts/login/", {"username": customer.email, "password": password})
+    account = client.get("/account/")
+
+    assert (home.status_code, login.status_code, account.status_code) == (200, 302, 200)
