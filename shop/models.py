@@ -100,3 +100,40 @@ class Channel(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In flight")
+    COMPLETE = "complete", _("Complete")
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a client sent to one API operation, and the answer it got.
+
+    Written only by shop.idempotency: claimed `in_flight` in its own committed transaction
+    before the operation runs, then `complete` with the stored response, so a replay gets
+    the same answer and a concurrent duplicate sees the claim.
+    """
+
+    scope = models.CharField(max_length=64, help_text=_("The operation, e.g. orders.create"))
+    owner = models.CharField(max_length=64, help_text=_("user:<id> or anonymous"))
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text=_("sha256 of method, path and canonical body")
+    )
+    status = models.CharField(max_length=16, choices=IdempotencyStatus.choices)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "owner", "key"], name="idempotency_key_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.owner} {self.key}"

@@ -174,6 +174,15 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- Row locks (shop/locks.py): longest wait for a locked row before a 409 lock_timeout ---
 DB_LOCK_TIMEOUT_MS = int(env("DB_LOCK_TIMEOUT_MS", "5000"))
 
+# --- Idempotency-Key records (shop/idempotency.py) ---
+IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600
+# A claim older than this is a worker that died mid-request; longer than any request may run.
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = int(env("IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["shop-purge-idempotency-keys"] = {
+    "task": "shop.tasks.purge_idempotency_keys",
+    "schedule": 3600.0,
+}
+
 # --- Inventory: reservation TTLs, WMS webhook, count staleness, routing ---
 INVENTORY_RESERVATION_TTL_SECONDS = int(env("INVENTORY_RESERVATION_TTL_SECONDS", "900"))
 INVENTORY_CART_RESERVATION_TTL_SECONDS = int(env("INVENTORY_CART_RESERVATION_TTL_SECONDS", "600"))

@@ -70,7 +70,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = error_body(exc.code, exc.detail, getattr(exc, "fields", None))
         body.update({k: v for k, v in exc.extra.items() if k not in body})
-        return Response(body, status=exc.status_code)
+        # A refusal that passes with time (request_in_progress) says when to try again.
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
