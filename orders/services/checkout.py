@@ -43,7 +43,12 @@ def _clean_email(email) -> str:
 
 
 def _shipping_codes(cart: Cart) -> list[str]:
-    pricing = price_cart(cart=cart, with_tax=False)
+    """Codes of the methods that ship the cart's lines to its address (no method chosen)."""
+    chosen, cart.shipping_method = cart.shipping_method, None
+    try:
+        pricing = price_cart(cart=cart, with_tax=False)
+    finally:
+        cart.shipping_method = chosen
     return [option.code for option in pricing.quote.shipping_options]
 
 
@@ -53,7 +58,6 @@ def _apply_method(cart: Cart, code) -> None:
             "Enter the shipping address first.", fields={"shipping_address": ["Required."]}
         )
     method = ShippingMethod.objects.filter(code=str(code), is_active=True).first()
-    cart.shipping_method = None  # price without a method to list what ships there
     codes = _shipping_codes(cart)
     if method is None or method.code not in codes:
         raise InvalidShippingMethod(

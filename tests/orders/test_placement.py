@@ -1,7 +1,7 @@
 import pytest
 
 from inventory.models import Reservation, StockLevel
-from orders.models import Order, OrderStatus, PaymentStatus
+from orders.models import OrderStatus, PaymentStatus
 from tests.factories.orders import checkout_ready_cart, place
 
 pytestmark = pytest.mark.django_db
@@ -19,4 +19,6 @@ def test_place_order_with_visa_places_and_commits_stock(stocked):
     assert order.tax_total_cents == 200  # NY 4% of 5000, shipping free
     assert order.total_cents == 5200
     assert StockLevel.objects.get(variant=stocked).reserved == 2
-    assert list(Reservation.objects.filter(owner=order.public_id).values_list("status", "quantity")) == [("committed", 2)]
+    assert list(
+        Reservation.objects.filter(owner=order.public_id).values_list("status", "quantity")
+    ) == [("committed", 2)]

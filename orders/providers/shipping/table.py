@@ -81,8 +81,9 @@ def load_rate_rows() -> list[RateRow]:
 class TableShippingProvider:
     """Pass `rows` (tests) or leave it out to read the ShippingRate table on each call.
 
-    Per method, only rates of the most specific matching zone count (a region zone such as
-    Alaska/Hawaii beats the country zone); among its bands that fit, the cheapest wins.
+    An address belongs to its most specific zone (a region zone such as Alaska/Hawaii beats
+    the country zone) and only that zone's methods are offered; per method, the cheapest
+    band that fits the parcel's weight and value wins.
     """
 
     name = "table"
@@ -92,16 +93,24 @@ class TableShippingProvider:
 
     def rates(self, request: ShippingRequest) -> list[ShippingOption]:
         rows = self._rows if self._rows is not None else load_rate_rows()
-        best: dict[str, tuple[int, int, RateRow]] = {}
-        for row in rows:
-            specificity = row.zone_specificity(request.country, request.region)
-            if specificity is None or not row.fits(request):
+        matching = [
+            (spec, row)
+            for row in rows
+            if row.currency == request.currency
+            and (spec := row.zone_specificity(request.country, request.region)) is not None
+        ]
+        if not matching:
+            return []
+        # The address belongs to its most specific zone: only that zone's rates apply.
+        zone_level = max(spec for spec, _ in matching)
+        best: dict[str, tuple[int, RateRow]] = {}
+        for spec, row in matching:
+            if spec != zone_level or not row.fits(request):
                 continue
             price = row.price_for(request)
-            current = best.get(row.method_code)
-            if current is None or (specificity, -price) > (current[0], -current[1]):
-                best[row.method_code] = (specificity, price, row)
-        chosen = sorted(best.values(), key=lambda t: (t[2].method_position, t[2].method_code))
+            if row.method_code not in best or price < best[row.method_code][0]:
+                best[row.method_code] = (price, row)
+        chosen = sorted(best.values(), key=lambda t: (t[1].method_position, t[1].method_code))
         return [
             ShippingOption(
                 code=row.method_code,
@@ -112,5 +121,5 @@ class TableShippingProvider:
                 min_days=row.min_days,
                 max_days=row.max_days,
             )
-            for _, price, row in chosen
+            for price, row in chosen
         ]

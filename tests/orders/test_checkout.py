@@ -1,0 +1,135 @@
+import pytest
+
+from orders import services
+from orders.exceptions import (
+    CheckoutIncomplete,
+    InvalidAddress,
+    InvalidEmail,
+    InvalidShippingMethod,
+)
+from orders.models import Cart, CheckoutStepEvent
+from tests.factories.orders import ADDRESSES, channel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cart(us, stocked):
+    cart = services.create_cart(market=us, channel=channel())
+    services.add_cart_line(cart=cart, sku="TEE-RED-M", quantity=1)
+    return cart
+
+
+def snapshot(cart):
+    cart = Cart.objects.get(pk=cart.pk)
+    return (cart.email, cart.shipping_address, cart.shipping_method_id)
+
+
+def test_contact_email_is_normalised(cart):
+    cart = services.set_checkout_contact(cart=cart, email="  Ada@Example.COM ")
+
+    assert cart.email == "ada@example.com"
+
+
+@pytest.mark.parametrize("email", ["", "nope", "a@b", None, 42, "x" * 250 + "@example.com"])
+def test_bad_emails_are_refused(cart, email):
+    with pytest.raises(InvalidEmail):
+        services.set_checkout_contact(cart=cart, email=email)
+
+    assert snapshot(cart) == ("", {}, None)
+
+
+def test_address_then_method(cart):
+    services.set_shipping_address(cart=cart, address={**ADDRESSES["US"], "region": "ny"})
+    cart = services.set_shipping_method(cart=cart, code="express")
+
+    assert cart.shipping_address["region"] == "NY"
+    assert cart.shipping_method.code == "express"
+
+
+def test_method_needs_an_address_first(cart):
+    with pytest.raises(CheckoutIncomplete):
+        services.set_shipping_method(cart=cart, code="standard")
+
+
+def test_unknown_method_for_the_country_is_refused(cart):
+    services.set_shipping_address(cart=cart, address=ADDRESSES["US"])
+
+    with pytest.raises(InvalidShippingMethod) as exc:
+        services.set_shipping_method(cart=cart, code="drone")
+
+    assert exc.value.fields == {"shipping_method": ["Choose one of: standard, express."]}
+    assert Cart.objects.get(pk=cart.pk).shipping_method is None
+
+
+def test_an_address_outside_the_market_is_refused(cart):
+    with pytest.raises(InvalidAddress) as exc:
+        services.set_shipping_address(cart=cart, address=ADDRESSES["EU"])
+
+    assert exc.value.fields == {"country": ["We do not ship to DE from this store."]}
+    assert snapshot(cart) == ("", {}, None)
+
+
+def test_update_checkout_is_all_or_nothing_and_reports_every_field(cart):
+    with pytest.raises(CheckoutIncomplete) as exc:
+        services.update_checkout(
+            cart=cart,
+            email="nope",
+            shipping_address={**ADDRESSES["US"], "postal_code": "ABC"},
+            shipping_method="standard",
+        )
+
+    assert set(exc.value.fields) == {"email", "shipping_address.postal_code"}
+    assert snapshot(cart) == ("", {}, None)
+
+
+def test_update_checkout_sets_everything(cart):
+    cart = services.update_checkout(
+        cart=cart,
+        email="ada@example.com",
+        shipping_address=ADDRESSES["US"],
+        shipping_method="standard",
+    )
+
+    assert snapshot(cart)[0] == "ada@example.com"
+    assert cart.shipping_method.code == "standard"
+
+
+def test_changing_the_address_drops_a_method_that_no_longer_ships_there(cart):
+    services.update_checkout(
+        cart=cart,
+        email="a@example.com",
+        shipping_address=ADDRESSES["US"],
+        shipping_method="express",
+    )
+    from orders.models import ShippingRate
+
+    ShippingRate.objects.filter(method__code="express", zone__regions=["US-AK", "US-HI"]).delete()
+
+    cart = services.set_shipping_address(
+        cart=cart, address={**ADDRESSES["US"], "region": "AK", "postal_code": "99501"}
+    )
+
+    assert cart.shipping_method is None
+
+
+def test_checkout_steps_log_entering_and_leaving(cart):
+    for step in ["identify", "address", "address", "shipping", "address"]:
+        services.record_checkout_step(cart=cart, step=step)
+
+    assert list(CheckoutStepEvent.objects.values_list("kind", "step")) == [
+        ("enter", "identify"),
+        ("leave", "identify"),
+        ("enter", "address"),
+        ("leave", "address"),
+        ("enter", "shipping"),
+        ("leave", "shipping"),
+        ("enter", "address"),
+    ]
+
+
+def test_unknown_step_is_refused(cart):
+    with pytest.raises(CheckoutIncomplete):
+        services.record_checkout_step(cart=cart, step="teleport")
+
+    assert CheckoutStepEvent.objects.count() == 0
