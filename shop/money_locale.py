@@ -81,23 +81,27 @@ def _example(locale: Locale) -> str:
 
 
 def _strip_currency(body: str, currency: str, locale: Locale) -> str:
-    """Remove the currency's own symbol or code from either end; longest first (CA$ before $)."""
+    """Remove the currency's own symbol or ISO code (any case) from either end; longest first
+    (CA$ before $)."""
     own = sorted({get_currency_symbol(currency, locale), currency}, key=len, reverse=True)
     for symbol in own:
-        if body.startswith(symbol):
+        head, tail = body[: len(symbol)], body[-len(symbol) :]
+        if head == symbol or (symbol == currency and head.upper() == currency):
             return body[len(symbol) :].strip()
-        if body.endswith(symbol):
+        if tail == symbol or (symbol == currency and tail.upper() == currency):
             return body[: -len(symbol)].strip()
     return body
 
 
-def _foreign_currency(body: str) -> str | None:
-    """Another currency's symbol or ISO code left in the text, if any."""
+def _foreign_currency(body: str, currency: str, locale: Locale) -> str | None:
+    """Another currency's symbol or ISO code left in the text, if any ("US$" for USD in en_US
+    is a malformed amount rather than another currency)."""
+    own = get_currency_symbol(currency, locale)
     symbols = "".join(char for char in body if unicodedata.category(char) == "Sc")
-    if symbols:
+    if symbols and symbols not in own:
         return symbols
-    letters = "".join(char for char in body if char.isalpha())
-    return letters if letters.upper() in ISO_CURRENCIES else None
+    letters = "".join(char for char in body if char.isalpha()).upper()
+    return letters if letters in ISO_CURRENCIES and letters != currency else None
 
 
 def _to_minor_units(value: Decimal, exponent: int) -> int | None:
@@ -164,10 +168,14 @@ def parse_money_input(text: str, *, currency: str, locale: str) -> int:
 
     allowed = _DIGITS | {decimal_mark, group_mark, ".", ",", " "}
     if not body or not set(body) <= allowed or not set(body) & _DIGITS:
-        foreign = _foreign_currency(body)
+        foreign = _foreign_currency(body, currency, babel_locale)
         if foreign:
             raise AmountInputError(
                 f"'{shown}' is in another currency ({foreign}); type the amount in {currency}."
+            )
+        if any(unicodedata.category(char) == "Sc" for char in body):  # "$12" for CAD in en
+            raise AmountInputError(
+                f"'{shown}' is not a number: type the amount without a currency symbol."
             )
         raise AmountInputError(f"'{shown}' is not a number")
 

@@ -56,6 +56,16 @@ CASES = [
     ("€12", "de_DE", "EUR", 1200),
     ("26,50 €", "de_DE", "EUR", 2650),
     ("EUR 26,50", "de_DE", "EUR", 2650),
+    ("eur 26,50", "de_DE", "EUR", 2650),
+    ("26.50 usd", "en_US", "USD", 2650),
+    (
+        "US$12",
+        "en_US",
+        "USD",
+        "'US$12' is not a number: type the amount without a currency symbol.",
+    ),
+    ("$12", "en", "CAD", "'$12' is not a number: type the amount without a currency symbol."),
+    ("CA$12", "en", "CAD", 1200),
     ("USD 12", "en_US", "EUR", "'USD 12' is in another currency (USD); type the amount in EUR."),
     # "-3": negative.
     ("-3", "en_US", "USD", "'-3' is negative; prices are 0 or more."),
