@@ -31,11 +31,64 @@ _CODES = {
 }
 
 
+# An error body stays small whatever the request: a body with 100,000 bad items must not get a
+# 20 MB answer. `fields` names the first MAX_FIELD_ERRORS problems (messages, in the order
+# found) and `more_errors` counts the rest; keys, messages and `detail` are cut to size, as
+# they may echo what the client sent.
+MAX_FIELD_ERRORS = 50
+MAX_KEY_LENGTH = 100
+MAX_MESSAGE_LENGTH = 500
+MAX_DETAIL_LENGTH = 1000
+
+
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
-    body = {"code": code, "detail": detail}
+    body = {"code": code, "detail": _clip(str(detail), MAX_DETAIL_LENGTH)}
     if fields:
-        body["fields"] = fields
+        body["fields"], more = bound_fields(fields)
+        if more:
+            body["more_errors"] = more
     return body
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bound_fields(fields: dict, *, limit: int = MAX_FIELD_ERRORS) -> tuple[dict, int]:
+    """The first `limit` messages of `fields` (document order) and how many were left out.
+
+    Lists are cut only at their end, so a list of per-item errors (DRF's, where a valid item
+    is an empty `{}`) keeps every kept item at its index.
+    """
+    kept = dropped = 0
+
+    def prune(node):
+        nonlocal kept, dropped
+        if kept >= limit:
+            dropped += _count_messages(node)
+            return None
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                value = prune(value)
+                if value is not None:
+                    out[_clip(str(key), MAX_KEY_LENGTH)] = value
+            return out if out or not node else None
+        if isinstance(node, list | tuple):
+            out = [value for value in map(prune, node) if value is not None]
+            return out if out or not node else None
+        kept += 1
+        return _clip(str(node), MAX_MESSAGE_LENGTH)
+
+    return prune(fields) or {}, dropped
+
+
+def _count_messages(node) -> int:
+    if isinstance(node, dict):
+        return sum(map(_count_messages, node.values()))
+    if isinstance(node, list | tuple):
+        return sum(map(_count_messages, node))
+    return 1
 
 
 def _flatten(detail):
