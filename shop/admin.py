@@ -1,4 +1,5 @@
-"""Admin for the platform core: staff and customer accounts (e-mail login), markets, channels."""
+"""Admin for the platform core: staff and customer accounts (e-mail login), markets, channels,
+API tokens."""
 
 from django import forms
 from django.contrib import admin
@@ -7,7 +8,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from shop.models import Channel, Market, User
+from shop import tokens
+from shop.models import ApiToken, Channel, Market, User
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -90,3 +92,32 @@ class MarketAdmin(admin.ModelAdmin):
 class ChannelAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "is_active"]
     list_filter = ["is_active"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff revoke API keys here: delete one, or select several and "Delete selected". Keys
+    themselves are never shown (only a digest is stored); the prefix tells them apart."""
+
+    list_display = ["prefix", "user", "created_at", "last_used_at", "expires_at", "expired"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "prefix"]
+    readonly_fields = ["prefix", "user", "created_at", "last_used_at", "expires_at"]
+    fields = readonly_fields
+    actions = ["delete_selected"]
+
+    @admin.display(boolean=True, description=_("expired"))
+    def expired(self, token):
+        return token.is_expired()
+
+    def has_add_permission(self, request):
+        return False  # keys are issued by logging in (POST /api/v1/auth/token)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        tokens.revoke_api_tokens(tokens=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        tokens.revoke_api_tokens(tokens=list(queryset), actor=request.user)

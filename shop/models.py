@@ -1,10 +1,13 @@
 """Platform core: the user model (e-mail login), markets and sales channels."""
 
 import zoneinfo
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.money import is_known_currency
@@ -100,6 +103,39 @@ class Channel(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ApiToken(models.Model):
+    """An API key (`Authorization: Token <key>`), one per login, so each can be revoked alone.
+
+    Only the key's SHA-256 digest is stored: a database copy does not leak working keys. A
+    token unused for API_TOKEN_IDLE_DAYS is expired (401 `token_expired`). Written only by
+    shop.tokens.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text=_("The key's first characters, to tell it apart")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        verbose_name = _("API token")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def expires_at(self):
+        return self.last_used_at + timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
 
 
 class IdempotencyStatus(models.TextChoices):

@@ -85,7 +85,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "import_export",
     "axes",  # login lockout (shop/auth.py)
@@ -282,7 +281,8 @@ API_MAX_JSON_DEPTH = 32
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, one key per login, expiring after API_TOKEN_IDLE_DAYS unused (shop/tokens.py).
+        "shop.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": ["shop.api.parsers.SafeJSONParser"],
@@ -306,6 +306,8 @@ REST_FRAMEWORK = {
     # and ignore the header, which a client could forge; set it to 1 behind one load balancer.
     "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
 }
+# An API token unused this many days is refused (401 token_expired); the user logs in again.
+API_TOKEN_IDLE_DAYS = int(env("API_TOKEN_IDLE_DAYS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Emporium API",
     "DESCRIPTION": "Catalog, inventory, cart, checkout, orders and returns.",

@@ -154,7 +154,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real bug: let Django log it and answer 500
-    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    # A subclass may name its own code (shop.api.authentication.TokenExpired: token_expired).
+    code = getattr(exc, "api_code", None) or next(
+        (c for cls, c in _CODES.items() if isinstance(exc, cls)), "error"
+    )
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         if not isinstance(fields, dict):

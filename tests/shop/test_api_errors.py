@@ -3,7 +3,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 from catalog.api import views as catalog_views
 from catalog.models import Product
 from shop.exceptions import Conflict, DomainError, ValidationFailed
+from shop.models import ApiToken
 from tests.factories.catalog import VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +208,7 @@ def test_token_endpoint_is_throttled_at_the_auth_rate(api_client, customer, pass
     assert response.json()["code"] == "throttled"
     assert response.json()["detail"].startswith("Request was throttled.")
     assert 0 < int(response["Retry-After"]) <= 60
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 # --- exceptions raised by services and models -----------------------------------------------

@@ -9,7 +9,8 @@ from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+
+from shop.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def _assert_locked_out(client, response, url):
     assert not _logged_in(client, response, url)
     if url == TOKEN:
         assert response.json() == {"code": "locked_out", "detail": LOCKED_DETAIL}
-        assert not Token.objects.exists()
+        assert not ApiToken.objects.exists()
     else:
         assert LOCKED_DETAIL in response.content.decode()
 

@@ -11,7 +11,7 @@ CATALOG_PATHS = {
     "/api/v1/products/{handle}": {"get", "patch"},
     "/api/v1/products/{handle}/variants": {"post"},
     "/api/v1/products/{handle}/variants/{sku}": {"patch"},
-    "/api/v1/auth/token": {"post"},
+    "/api/v1/auth/token": {"post", "delete"},
 }
 
 
