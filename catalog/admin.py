@@ -53,7 +53,6 @@ from shop.models import Market
 from shop.money import Money
 
 
-
 def _row(forms: list, path: tuple, at: int):
     """The form of row path[at] (an index as text), or None."""
     index = path[at] if len(path) > at else ""
@@ -101,6 +100,15 @@ class OptionInline(admin.TabularInline):
     verbose_name_plural = _("Options (up to three; values separated by commas)")
 
 
+class UniquenessInService:
+    """Whether a SKU or handle is free (a SKU never used, not even by a removed variant) is the
+    service's rule (catalog.services.validation), worded alike in every interface; the form
+    leaves it to the service instead of Django's generic "already exists"."""
+
+    def validate_unique(self):
+        pass
+
+
 class VariantInline(admin.TabularInline):
     """The product's live variants. Ticking "Delete" removes a variant: it is archived, never
     deleted, so its SKU is never reused (catalog.services.save_product_variants)."""
@@ -116,7 +124,8 @@ class VariantInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         option_names = [o.name for o in obj.options.all()] if obj else []
-        kwargs["form"] = variant_inline_form(inline_currencies(), option_names)
+        form = variant_inline_form(inline_currencies(), option_names)
+        kwargs["form"] = type(form.__name__, (UniquenessInService, form), {})
         kwargs["fields"] = None  # the form's own field list, including its price columns
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.base_fields["status"].choices = SETTABLE_VARIANT_STATUS_CHOICES
@@ -233,6 +242,10 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
             if isinstance(formset, VariantFormSet):
                 formset.option_formset = options
         return formsets, inline_instances
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (UniquenessInService, form), {})
 
     def has_delete_permission(self, request, obj=None):
         # A product with variants is archived, never deleted: its SKUs are never reused.

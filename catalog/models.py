@@ -263,6 +263,7 @@ class VariantStatus(models.TextChoices):
 
 # Statuses a merchandiser or an integration may set; ARCHIVED is what "remove" does.
 SETTABLE_VARIANT_STATUSES = (VariantStatus.ACTIVE, VariantStatus.INACTIVE)
+SETTABLE_VARIANT_STATUS_CHOICES = [(s.value, s.label) for s in SETTABLE_VARIANT_STATUSES]
 # Variants that hold their option combination: a removed variant frees it for a new SKU.
 HOLDS_COMBINATION = ~Q(status=VariantStatus.ARCHIVED)
 

@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "catalog.models.ProductStatus",
         "VariantStatusEnum": "catalog.models.VariantStatus",
+        "SettableVariantStatusEnum": "catalog.models.SETTABLE_VARIANT_STATUS_CHOICES",
     },
 }
 

@@ -2,10 +2,18 @@
 serializers that document the write bodies (catalog.services validates them, so the API,
 the admin and imports all refuse the same things with the same messages)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.identifiers import KINDS
-from catalog.models import Product, ProductStatus, Variant, VariantStatus
+from catalog.identifiers import KINDS, SKU_MAX_LENGTH
+from catalog.models import (
+    SETTABLE_VARIANT_STATUS_CHOICES,
+    Product,
+    ProductStatus,
+    Variant,
+    VariantStatus,
+)
+from catalog.services import validation
 from shop.api.serializers import MoneySerializer
 from shop.models import Market
 
@@ -94,12 +102,67 @@ class TokenSerializer(serializers.Serializer):
 
 
 # --- input (documentation of the bodies catalog.services validates) -------------------------
+#
+# The services validate every write body (all problems at once, the same messages as the admin
+# and imports). These serializers describe those bodies for the schema; where a field has a
+# shape rule, the field applies the service's own rule and message, so a body this schema
+# accepts is one the service accepts (tests/catalog/test_api_contract.py holds them together).
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^{validation.HANDLE_PATTERN.pattern}$",
+        "maxLength": validation.HANDLE_MAX_LENGTH,
+    }
+)
+class HandleField(serializers.CharField):
+    """A product handle (part of its URL): lower-case letters, digits, hyphens, underscores."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", validation.HANDLE_MAX_LENGTH)
+        kwargs.setdefault("error_messages", {"max_length": "At most {max_length} characters."})
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        handle = super().to_internal_value(data)
+        problem = validation.handle_problem(handle)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return handle
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^[^/\\x00-\\x1f]+$", "maxLength": SKU_MAX_LENGTH}
+)
+class SkuField(serializers.CharField):
+    """A SKU: opaque text without '/' or control characters (it is part of URLs)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", SKU_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        errors = validation.Errors()
+        sku = validation.clean_sku(errors, ("sku",), data)
+        if errors.count:
+            raise serializers.ValidationError(errors.tree["sku"])
+        return sku
+
+
+def _variant_status(**kwargs) -> serializers.ChoiceField:
+    messages = {"invalid_choice": validation.VARIANT_STATUS_MESSAGE}
+    return serializers.ChoiceField(
+        choices=SETTABLE_VARIANT_STATUS_CHOICES, error_messages=messages, **kwargs
+    )
 
 
 class VariantWriteSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64, help_text="Opaque and immutable once saved.")
+    sku = SkuField(help_text="Opaque and immutable once saved; never reused.")
     title = serializers.CharField(max_length=255, required=False)
-    status = serializers.ChoiceField(choices=VariantStatus.choices, required=False)
+    status = _variant_status(
+        required=False, help_text="Removing a variant archives it; that is not set here."
+    )
     option_values = serializers.DictField(
         child=serializers.CharField(), help_text="{option name: value}, one for every option."
     )
@@ -111,7 +174,7 @@ class VariantWriteSerializer(serializers.Serializer):
 class VariantPatchSerializer(VariantWriteSerializer):
     """Any subset of the variant's fields; `sku` may be repeated, never changed."""
 
-    sku = serializers.CharField(max_length=64, required=False)
+    sku = SkuField(required=False)
     option_values = serializers.DictField(child=serializers.CharField(), required=False)
     prices = PriceSerializer(many=True, required=False, help_text="Replaces every price.")
     identifiers = IdentifierSerializer(
@@ -120,7 +183,7 @@ class VariantPatchSerializer(VariantWriteSerializer):
 
 
 class ProductPatchSerializer(serializers.Serializer):
-    handle = serializers.SlugField(max_length=200, required=False)
+    handle = HandleField(required=False)
     title = serializers.CharField(max_length=255, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     brand = serializers.CharField(
@@ -142,9 +205,7 @@ class ProductPatchSerializer(serializers.Serializer):
 
 
 class ProductCreateSerializer(ProductPatchSerializer):
-    handle = serializers.SlugField(
-        max_length=200, required=False, help_text="Derived from the title when left out."
-    )
+    handle = HandleField(required=False, help_text="Derived from the title when left out.")
     title = serializers.CharField(max_length=255)
     status = serializers.ChoiceField(
         choices=ProductStatus.choices, required=False, help_text="Defaults to draft."

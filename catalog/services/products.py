@@ -20,6 +20,7 @@ from catalog.services.validation import (
     check_catalog,
     check_combination,
     check_live,
+    clean_handle,
     clean_options,
     clean_product,
     clean_variant,
@@ -161,9 +162,12 @@ def save_product_details(*, product: Product, status: str, actor) -> Product:
     `published_at` stay the database's: a changed status goes through
     catalog.services.publishing like the publish and archive actions (publishing stamps
     `published_at` and writes a history row naming `actor`). A new product is saved as a draft
-    first. Locks the product row. Raises Conflict (under `handle`) when a concurrent writer took
-    the handle after the form checked it.
+    first. Locks the product row. Raises ValidationFailed for a handle of the wrong shape or
+    another product's, Conflict (under `handle`) when a concurrent writer takes it meanwhile.
     """
+    errors = Errors()
+    clean_handle(errors, product.handle, product=product if product.pk else None)
+    errors.raise_if_any()
     if product.pk is None:
         product.status, product.published_at = ProductStatus.DRAFT, None
     else:

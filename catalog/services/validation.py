@@ -44,6 +44,7 @@ Combination = frozenset[tuple[str, str]]  # {(option name, value)}
 
 # A handle is part of the product's URL: the API serializers declare the same pattern.
 HANDLE_PATTERN = re.compile(r"[a-z0-9_-]+")
+HANDLE_MAX_LENGTH = 200  # Product.handle
 HANDLE_MESSAGE = "Use lower-case letters, digits, hyphens and underscores only."
 VARIANT_STATUS_MESSAGE = "Unknown status; use active or inactive."
 MAX_AMOUNT = 2**63 - 1  # PostgreSQL bigint
@@ -160,7 +161,7 @@ def clean_product(data, errors: Errors, *, product: Product | None) -> dict:
             if value is not None:
                 clean[field] = value
     if data.get("handle") is not None or not creating and "handle" in data:
-        handle = _clean_handle(errors, data["handle"], product=product)
+        handle = clean_handle(errors, data["handle"], product=product)
         if handle is not None:
             clean["handle"] = handle
     if "brand" in data:
@@ -187,12 +188,20 @@ def clean_product(data, errors: Errors, *, product: Product | None) -> dict:
     return clean
 
 
-def _clean_handle(errors, value, *, product: Product | None) -> str | None:
-    handle = _text(errors, ("handle",), value, max_length=200, blank=False)
+def handle_problem(handle: str) -> str | None:
+    """Why `handle` (stripped text) is not a handle's shape, or None: the rule the API
+    serializers declare too (catalog.api.serializers.HandleField)."""
+    return None if HANDLE_PATTERN.fullmatch(handle) else HANDLE_MESSAGE
+
+
+def clean_handle(errors, value, *, product: Product | None) -> str | None:
+    """The handle's shape, and that no other product has it (`product`: the one being saved)."""
+    handle = _text(errors, ("handle",), value, max_length=HANDLE_MAX_LENGTH, blank=False)
     if handle is None:
         return None
-    if not HANDLE_PATTERN.fullmatch(handle):
-        errors.add(("handle",), HANDLE_MESSAGE)
+    problem = handle_problem(handle)
+    if problem:
+        errors.add(("handle",), problem)
         return None
     taken = Product.objects.filter(handle=handle)
     if product is not None:
