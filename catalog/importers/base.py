@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -17,7 +18,16 @@ from typing import Any
 from django.conf import settings
 
 from catalog.identifiers import InvalidIdentifier, normalize_sku
-from shop.money import is_known_currency, parse_decimal_amount
+
+# The parsed plan's types are the batch writer's input; the formats import them from here.
+from catalog.services.batch_writing import MediaSpec, ProductSpec, VariantSpec  # noqa: F401
+from shop.money import (
+    MACHINE_LOCALE,
+    AmountInputError,
+    is_known_currency,
+    minor_unit_exponent,
+    parse_money_input,
+)
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -32,41 +42,6 @@ class Table:
 
     headers: list[str]
     rows: list[tuple[int, dict[str, str]]]
-
-
-@dataclass
-class VariantSpec:
-    line: int
-    sku: str
-    values: list[str]  # one value per product option, in option order
-    fields: dict[str, Any] = field(default_factory=dict)  # weight_grams, status: only if given
-    prices: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    identifiers: dict[str, list[str]] = field(default_factory=dict)  # kind -> values, if given
-    position: int = 0
-
-
-@dataclass
-class MediaSpec:
-    line: int
-    url: str
-    alt_text: str = ""
-    position: int = 0
-    variant_sku: str | None = None
-
-
-@dataclass
-class ProductSpec:
-    line: int
-    handle: str
-    fields: dict[str, Any] = field(default_factory=dict)  # product columns present in the file
-    brand: str | None = None
-    has_brand: bool = False
-    categories: list[str] | None = None  # slug paths; None when the file has no such column
-    options: list[tuple[str, list[str]]] = field(default_factory=list)
-    has_options: bool = False
-    variants: list[VariantSpec] = field(default_factory=list)
-    media: list[MediaSpec] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
 
 
 ROW_ACTIONS = ("error", "create", "update", "skip")  # strongest first
@@ -113,6 +88,10 @@ class ImportResult:
         report = self.row(line)
         if ROW_ACTIONS.index(action) < ROW_ACTIONS.index(report.action):
             report.action = action
+
+    def failed(self, line: int) -> bool:
+        report = self.rows.get(line)
+        return bool(report and report.errors)
 
     @property
     def has_errors(self) -> bool:
@@ -271,14 +250,30 @@ def missing_columns(table: Table, required: tuple[str, ...]) -> list[str]:
 # --- Cell parsers shared by the formats and the admin forms -----------------------------------
 
 
-def parse_price(text: str, currency: str) -> int:
-    """Parse a decimal price cell into minor units; raise ValueError with a sentence."""
+# What exporters write (ours and Shopify's): digits, optionally "." and decimals; no grouping.
+_MACHINE_AMOUNT = re.compile(r"^[0-9]{1,30}(?:\.([0-9]{1,30}))?$")
+
+
+def parse_price(text: str, currency: str, locale: str = MACHINE_LOCALE) -> int:
+    """Parse a price cell into minor units; raise ValueError with a sentence.
+
+    An amount as exporters write it ("26.50", "1234", never grouped) is read exactly, so an
+    export imports back unchanged; anything else is read as a person types it in `locale`, the
+    locale of the market whose currency it is (shop.money.parse_money_input: "26,50" is 26.50
+    in de but refused as ambiguous in en, never 2650.00; "$12" states the currency, "€12" in a
+    USD column is refused as another currency).
+    """
     if not is_known_currency(currency):
         raise ValueError(f"'{currency}' is not an ISO 4217 currency code.")
-    cents = parse_decimal_amount(text, currency)
-    if cents < 0:
-        raise ValueError(f"'{text}' is negative; prices are 0 or more.")
-    return cents
+    match = _MACHINE_AMOUNT.match(text)
+    exponent = minor_unit_exponent(currency)
+    if match and len(match.group(1) or "") <= exponent:
+        whole, _, fraction = text.partition(".")
+        return int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
+    try:
+        return parse_money_input(text, currency=currency, locale=locale)
+    except AmountInputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def parse_grams(text: str) -> int:
