@@ -6,11 +6,22 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        from orders.models import ShippingMethod, ShippingRate, ShippingZone, TaxRate
+        from orders.providers.tables import forget_rate_tables
 
         post_migrate.connect(
             _ensure_shipping_and_tax, sender=self, dispatch_uid="orders.ensure_defaults"
         )
+        # Cache invalidation only: checkout prices with the cached rate tables.
+        for model in (ShippingMethod, ShippingZone, ShippingRate, TaxRate):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_rate_tables,
+                    sender=model,
+                    dispatch_uid=f"orders.rates.{model.__name__}.{signal}",
+                )
 
 
 def _ensure_shipping_and_tax(sender, **kwargs):
@@ -25,3 +36,6 @@ def _ensure_shipping_and_tax(sender, **kwargs):
     from orders.migrations import _defaults
 
     _defaults.seed(global_apps, None)
+    from orders.providers.tables import forget_rate_tables
+
+    forget_rate_tables()

@@ -28,3 +28,12 @@ def order_hold_ttl(market) -> int:
 
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
+
+
+def checkout_enabled() -> bool:
+    """Whether orders may be placed or paid now: ORDERS_CHECKOUT_ENABLED (default True).
+
+    A minimal kill switch until shop has a runtime one (ARCHITECTURE.md lists KillSwitch),
+    read on every request: set it False in settings and restart to stop taking orders.
+    """
+    return bool(getattr(settings, "ORDERS_CHECKOUT_ENABLED", True))

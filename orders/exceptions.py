@@ -83,6 +83,32 @@ class CheckoutIncomplete(ValidationFailed):
     code = "checkout_incomplete"
 
 
+class OrderNotFound(NotFound):
+    """No such order, or not one you may see (API: 404, never 403)."""
+
+    code = "order_not_found"
+
+    def __init__(self, detail: str = "No such order."):
+        super().__init__(detail)
+
+
+class CheckoutDisabled(DomainError):
+    """Operations switched checkout off (orders.conf.checkout_enabled): nothing is placed."""
+
+    code = "checkout_disabled"
+    status_code = 503
+
+    def __init__(self):
+        super().__init__("Checkout is switched off for the moment; please try again later.")
+
+
+class CouponInvalid(DomainError):
+    """No promotion uses that code (in this market, now)."""
+
+    code = "coupon_invalid"
+    status_code = 422
+
+
 class InvalidOrderTransition(Conflict):
     """The order cannot do that in its current state."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
 from catalog.models import OptionValue, VariantPrice
+from inventory.models import OPEN_STATUSES, Reservation
 from orders import providers
 from orders.models import Cart, CartLine
 from orders.quote import (
@@ -43,10 +44,20 @@ class CartPricing:
 
 
 def load_cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with variant, product and option values (two queries)."""
+    """The cart's lines with variant and product, each annotated with `current_price_cents`
+    (None: no price in the cart's currency) and `is_held` (a soft stock hold of the cart) —
+    one query — plus the option values (a second).
+    """
+    price = VariantPrice.objects.filter(
+        variant_id=OuterRef("variant_id"), currency=cart.currency
+    ).values("amount_cents")[:1]
+    held = Reservation.objects.filter(
+        owner=cart.public_id, variant_id=OuterRef("variant_id"), status__in=OPEN_STATUSES
+    )
     return list(
         CartLine.objects.filter(cart_id=cart.pk)
         .select_related("variant__product")
+        .annotate(current_price_cents=Subquery(price), is_held=Exists(held))
         .prefetch_related(
             Prefetch(
                 "variant__option_values",
@@ -60,11 +71,12 @@ def load_cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def current_prices(lines: list[CartLine], currency: str) -> dict[int, int]:
-    """{variant_id: current unit price} in `currency` (one query)."""
-    rows = VariantPrice.objects.filter(
-        variant_id__in=[line.variant_id for line in lines], currency=currency
-    ).values_list("variant_id", "amount_cents")
-    return dict(rows)
+    """{variant_id: current unit price} of lines from load_cart_lines (no query)."""
+    return {
+        line.variant_id: line.current_price_cents
+        for line in lines
+        if line.current_price_cents is not None
+    }
 
 
 def is_buyable(line: CartLine, prices: dict[int, int]) -> bool:

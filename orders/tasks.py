@@ -34,3 +34,12 @@ def expire_unpaid_orders() -> int:
     from orders.services import cancellation
 
     return cancellation.expire_unpaid_orders()
+
+
+@shared_task(name="orders.tasks.commit_order_tax", max_retries=5, default_retry_delay=60)
+def commit_order_tax(order_id: int) -> None:
+    """Tell the tax provider a placed order's sale happened (it files it)."""
+    from orders.models import Order
+    from orders.services import payments
+
+    payments.commit_tax(Order.objects.get(pk=order_id))

@@ -1,32 +1,53 @@
 """Helpers the orders services share: named lock querysets and input checks.
 
 Lock order everywhere (STYLE.md section 3): cart -> order -> stock rows (by pk, inside
-inventory's services). Nobody takes a cart lock while holding an order lock.
+inventory's services). Nobody takes a cart lock while holding an order lock. Locks go
+through shop.locks.lock_rows, so a row held too long is a LockTimeout (409), not a hang.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.db.models import Exists, OuterRef
+
 from orders.exceptions import CartNotFound, InvalidCartQuantity
-from orders.models import MAX_LINE_QUANTITY, Cart, Order
+from orders.models import MAX_LINE_QUANTITY, Cart, Order, OrderEvent
+from shop.locks import lock_rows
 
 
 def lock_cart(cart: Cart) -> Cart:
-    """Re-read `cart` under FOR UPDATE (its row only), with market, channel, method joined."""
-    try:
-        return (
-            Cart.objects.select_for_update(of=("self",))
-            .select_related("market", "channel", "shipping_method")
-            .get(pk=cart.pk)
+    """Re-read `cart` under FOR UPDATE (its row only), with market, channel, method and its
+    order (if any) joined in the same query.
+
+    A plain FOR UPDATE, without lock_rows' deadline: only the cart's own buyer contends for
+    it (a double submit waits for the first, a short transaction), and the stock locks that
+    follow set the transaction's lock_timeout themselves.
+    """
+    cart = (
+        Cart.objects.select_for_update(of=("self",))
+        .select_related("market", "channel", "shipping_method", "order")
+        .filter(pk=cart.pk)
+        .first()
+    )
+    if cart is None:
+        raise CartNotFound()
+    return cart
+
+
+def lock_order(order: Order, *, event_id: str | None = None) -> Order:
+    """Re-read `order` under FOR UPDATE (its row only), market joined.
+
+    With `event_id`, the same query tells whether that event was recorded already
+    (`order.has_event`).
+    """
+    queryset = Order.objects.filter(pk=order.pk).select_related("market")
+    if event_id is not None:
+        queryset = queryset.annotate(
+            has_event=Exists(OrderEvent.objects.filter(order=OuterRef("pk"), event_id=event_id))
         )
-    except Cart.DoesNotExist:
-        raise CartNotFound() from None
-
-
-def lock_order(order: Order) -> Order:
-    """Re-read `order` under FOR UPDATE (its row only)."""
-    return Order.objects.select_for_update(of=("self",)).select_related("market").get(pk=order.pk)
+    (locked,) = lock_rows(queryset, of=("self",))
+    return locked
 
 
 def check_line_quantity(quantity, *, field: str = "quantity") -> int:

@@ -69,18 +69,25 @@ def run_transition(
     actor_label: str = "",
     payload: dict | None = None,
     action: str | None = None,
+    locked: bool = False,
 ) -> EventResult:
     """Apply `change` (fsm transitions + their database effects) to the locked order.
 
     A seen `event_id` returns the prior event with applied=False (a different `type` under
     the same id raises EventIdConflict). A transition not allowed from the current state
-    raises InvalidOrderTransition; nothing is written then. Must run inside, or opens, a
-    transaction; the order row stays locked until it commits.
+    raises InvalidOrderTransition; nothing is written then. Opens a transaction (or joins
+    the caller's); the order row stays locked until it commits.
+
+    `locked=True`: the caller passes the order it locked in its own transaction and has
+    checked `event_id` itself; nothing is re-read and no savepoint is taken, so an error
+    here rolls the caller's whole transaction back.
     """
     event_id = event_id or new_event_id(type)
-    with transaction.atomic():
-        order = lock_order(order)
-        prior = OrderEvent.objects.filter(order=order, event_id=event_id).first()
+    with transaction.atomic(savepoint=not locked):
+        prior = None
+        if not locked:
+            order = lock_order(order)
+            prior = OrderEvent.objects.filter(order=order, event_id=event_id).first()
         if prior is not None:
             if prior.type != type:
                 raise EventIdConflict(

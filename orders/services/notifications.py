@@ -33,16 +33,19 @@ TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError)
 
 
 def queue_order_notification(*, order: Order, kind: str, event_id: str) -> None:
-    """Record the e-mail for this event and send it once the transaction commits."""
+    """Record the e-mail for this event and send it once the transaction commits.
+
+    Called once per event: the event itself is deduplicated on (order, event_id) in the same
+    transaction, and the unique (order, kind, event_id) backs that up.
+    """
     if not order.email:
         return
-    notification, created = OrderNotification.objects.get_or_create(
-        order=order, kind=kind, event_id=event_id, defaults={"recipient": order.email}
+    notification = OrderNotification.objects.create(
+        order=order, kind=kind, event_id=event_id, recipient=order.email
     )
-    if created:
-        from orders import tasks as order_tasks
+    from orders import tasks as order_tasks
 
-        transaction.on_commit(lambda: order_tasks.send_order_notification.delay(notification.pk))
+    transaction.on_commit(lambda: order_tasks.send_order_notification.delay(notification.pk))
 
 
 def _amount(order: Order, cents: int) -> str:

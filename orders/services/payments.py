@@ -22,7 +22,6 @@ from orders import conf, providers
 from orders.exceptions import InvalidAmount, InvalidOrderTransition, PaymentFailed
 from orders.models import (
     Order,
-    OrderEvent,
     OrderStatus,
     PaymentStatus,
     PaymentTransaction,
@@ -34,7 +33,7 @@ from orders.providers.tax.base import ItemTax, TaxQuote
 from orders.services import transitions
 from orders.services._common import lock_order
 from orders.services.events import EventType, record_note, run_transition
-from orders.services.stock import order_demand
+from orders.services.stock import commit_order_stock, order_demand
 from shop.money import Money
 
 logger = logging.getLogger(__name__)
@@ -87,10 +86,7 @@ def authorize_payment(*, order: Order, payment_token: str) -> Order:
     except GATEWAY_TROUBLE as exc:
         logger.warning("authorization of %s got no answer: %s", order.public_id, exc)
         return settle_authorization(order=order, idempotency_key=key, result=None, note=str(exc))
-    order = settle_authorization(order=order, idempotency_key=key, result=result)
-    if order.status == S.PLACED and not order.tax_reference:
-        commit_tax(order)
-    return order
+    return settle_authorization(order=order, idempotency_key=key, result=result)
 
 
 def commit_tax(order: Order) -> None:
@@ -136,22 +132,17 @@ def settle_authorization(
     for an order no longer waiting on that attempt (cancelled meanwhile, or settled
     already) is recorded; an approval nobody wants is voided after commit. Locks the order.
     """
-    void_after = False
     result_event = f"{idempotency_key}:result"
     with transaction.atomic():
-        order = lock_order(order)
-        if OrderEvent.objects.filter(order=order, event_id=result_event).exists():
+        order = lock_order(order, event_id=result_event)
+        if order.has_event:
             return order  # settled already (reconciliation and checkout both answered)
         current = order.status == S.PENDING_PAYMENT and attempt_key(order) == idempotency_key
+        outcome = _outcome(result)
+        _record(
+            order, TransactionKind.AUTHORIZE, outcome, idempotency_key, result, order.total_cents
+        )
         if result is None:
-            _record(
-                order,
-                TransactionKind.AUTHORIZE,
-                TransactionOutcome.TIMEOUT,
-                idempotency_key,
-                None,
-                order.total_cents,
-            )
             record_note(
                 order=order,
                 type=EventType.PAYMENT_TIMED_OUT,
@@ -159,12 +150,7 @@ def settle_authorization(
                 payload={"idempotency_key": idempotency_key, "detail": note[:200]},
             )
             return order
-        outcome = _outcome(result)
-        _record(
-            order, TransactionKind.AUTHORIZE, outcome, idempotency_key, result, order.total_cents
-        )
         if not current:
-            void_after = result.approved
             record_note(
                 order=order,
                 type=EventType.PAYMENT_AUTHORIZED
@@ -174,6 +160,7 @@ def settle_authorization(
                 actor_label=source,
                 payload={"late": True, "outcome": outcome},
             )
+            void_after = result.approved
         elif result.approved:
             void_after = _place_or_compensate(order, result, result_event, source)
         else:
@@ -183,14 +170,18 @@ def settle_authorization(
                 message=result.message,
                 event_id=result_event,
                 actor_label=source,
+                locked=True,
             )
-    order.refresh_from_db()
+            void_after = False
     if void_after:
+        order.refresh_from_db()
         _void_at_gateway(order, reference=result.reference, reason="authorization not needed")
     return order
 
 
-def _outcome(result: GatewayResult) -> str:
+def _outcome(result: GatewayResult | None) -> str:
+    if result is None:
+        return TransactionOutcome.TIMEOUT
     if result.approved:
         return TransactionOutcome.SUCCEEDED
     if result.decline_code == "not_found":
@@ -199,31 +190,40 @@ def _outcome(result: GatewayResult) -> str:
 
 
 def _place_or_compensate(order: Order, result: GatewayResult, event_id: str, source: str) -> bool:
-    """Place the order; if its stock is gone, cancel it instead. True: void the payment."""
+    """Place the locked order; if its stock is gone, cancel it instead. True: void the payment.
+
+    The stock is committed first, on its own: inventory's savepoints undo a failed commit
+    without spoiling our transaction, and the transition then runs without one.
+    """
+    amount = result.amount.cents if result.amount else order.total_cents
     try:
-        transitions.mark_payment_authorized(
-            order=order,
-            amount_cents=result.amount.cents if result.amount else order.total_cents,
-            gateway_reference=result.reference,
-            fraud_score=result.fraud_score,
-            event_id=event_id,
-            actor_label=source,
-        )
-        return False
+        commit_order_stock(order)
     except InsufficientStock:
         # The holds lapsed and someone bought the units meanwhile: never charge for them.
         run_transition(
             order=order,
             type=EventType.PAYMENT_AUTHORIZED,
             event_id=event_id,
-            change=lambda o: o.authorize(amount_cents=order.total_cents),
+            change=lambda o: o.authorize(amount_cents=amount),
             actor_label=source,
             payload={"reference": result.reference, "stock_lost": True},
+            locked=True,
         )
         transitions.mark_order_cancelled(
             order=order, reason="stock no longer available", actor_label="system"
         )
         return True
+    transitions.mark_payment_authorized(
+        order=order,
+        amount_cents=amount,
+        gateway_reference=result.reference,
+        fraud_score=result.fraud_score,
+        event_id=event_id,
+        actor_label=source,
+        commit_stock=False,
+        locked=True,
+    )
+    return False
 
 
 def _authorized_reference(order: Order) -> str:

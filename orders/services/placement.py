@@ -12,8 +12,7 @@ order (Order.placement_key is unique): a repeated call returns the first order a
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory import services as inventory
@@ -71,25 +70,33 @@ def place_order(
     """
     _check_key(idempotency_key, "idempotency_key", 255)
     _check_key(payment_token, "payment.token", 64)
-    order, created = _create_pending_order(
-        cart=cart, customer=customer, idempotency_key=idempotency_key, actor=actor
-    )
+    try:
+        order, created = _create_pending_order(
+            cart=cart, customer=customer, idempotency_key=idempotency_key, actor=actor
+        )
+    except IntegrityError:
+        # Order.placement_key is unique: this key already placed another cart's order.
+        other = Order.objects.filter(placement_key=idempotency_key).first()
+        if other is None:
+            raise
+        raise CartNotOpen(
+            "That idempotency key was used for another order.", order_id=other.public_id
+        ) from None
     if not created:
         return order
-    order = payments.authorize_payment(order=order, payment_token=payment_token)
-    return order
+    return payments.authorize_payment(order=order, payment_token=payment_token)
 
 
 @transaction.atomic(durable=True)
 def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
     cart = lock_cart(cart)
-    existing = Order.objects.filter(Q(placement_key=idempotency_key) | Q(cart_id=cart.pk)).first()
-    if existing is not None and existing.placement_key == idempotency_key:
-        if existing.cart_id != cart.pk:
-            raise CartNotOpen("That idempotency key placed another order.", order_id=None)
-        return existing, False
-    if existing is not None or not cart.is_open:
-        raise CartNotOpen(order_id=existing.public_id if existing else None)
+    existing = getattr(cart, "order", None)
+    if existing is not None:
+        if existing.placement_key == idempotency_key:
+            return existing, False
+        raise CartNotOpen(order_id=existing.public_id)
+    if not cart.is_open:
+        raise CartNotOpen()
     customer = customer if customer is not None and customer.is_authenticated else None
     if cart.customer_id and (customer is None or customer.pk != cart.customer_id):
         raise CartNotFound()
@@ -154,7 +161,8 @@ def _reserve(cart: Cart, pricing: CartPricing, order_id: str) -> None:
     transaction: the stock rows stay locked in between, so nobody takes those units; a
     hold that lapsed is simply reserved anew if the units are still there.
     """
-    inventory.release_stock(owner=cart.public_id)
+    if any(line.is_held for line in pricing.lines):
+        inventory.release_stock(owner=cart.public_id)
     inventory.reserve_stock(
         lines=[(line.variant, line.quantity) for line in pricing.lines],
         market=cart.market,

@@ -43,6 +43,13 @@ def commit_order_stock(order: Order) -> None:
     Runs inside the caller's transaction (which holds the order lock); inventory locks the
     reservation rows, then stock rows by pk.
     """
+    try:
+        # The usual case: every hold the order ever had is still open, so they are exactly
+        # what placement (or the retry) reserved for its lines, all or nothing.
+        inventory.commit_reservations(owner=order.reservation_owner)
+        return
+    except ReservationNotActive:
+        pass  # a hold lapsed, or an earlier attempt's holds were released: count line by line
     demand = order_demand(order)
     for _attempt in range(2):
         rows, held = _held(order)

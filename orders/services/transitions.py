@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import transaction
 from django.db.models import F
 
 from inventory import services as inventory
 from inventory.models import OPEN_STATUSES, Reservation
+from orders import tasks as order_tasks
 from orders.exceptions import InvalidAmount, InvalidCartQuantity
 from orders.models import NotificationKind, Order, OrderLine, OrderStatus
 from orders.services.events import EventResult, EventType, run_transition
@@ -32,19 +34,26 @@ def mark_payment_authorized(
     event_id: str | None = None,
     actor=None,
     actor_label: str = "gateway",
+    commit_stock: bool = True,
+    locked: bool = False,
 ) -> EventResult:
     """pending_payment -> placed, unpaid -> authorized; the stock holds become hard.
 
     Raises InvalidOrderTransition, InsufficientStock (holds lapsed and the units are gone:
-    the caller voids the authorization and cancels). E-mails the confirmation after commit.
+    the caller voids the authorization and cancels). After commit: the confirmation e-mail
+    and the tax provider's commit (Celery). `commit_stock=False`: the caller committed the
+    stock already; `locked`: see run_transition.
     """
 
     def change(o: Order) -> None:
         o.authorize(amount_cents=amount_cents)
         o.place()
         o.risk_score = fraud_score
-        commit_order_stock(o)
+        if commit_stock:
+            commit_order_stock(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_PLACED, event_id=eid)
+        order_id = o.pk
+        transaction.on_commit(lambda: order_tasks.commit_order_tax.delay(order_id))
 
     eid = event_id or _event_id(EventType.PAYMENT_AUTHORIZED)
     return run_transition(
@@ -59,6 +68,7 @@ def mark_payment_authorized(
             "reference": gateway_reference,
             "fraud_score": fraud_score,
         },
+        locked=locked,
     )
 
 
@@ -70,6 +80,7 @@ def mark_payment_declined(
     event_id: str | None = None,
     actor=None,
     actor_label: str = "gateway",
+    locked: bool = False,
 ) -> EventResult:
     """pending_payment -> payment_failed, unpaid -> failed; the stock is released.
 
@@ -91,6 +102,7 @@ def mark_payment_declined(
         actor=actor,
         actor_label=actor_label,
         payload={"decline_code": decline_code, "message": message},
+        locked=locked,
     )
 
 

@@ -50,32 +50,10 @@ class RateRow:
 
 
 def load_rate_rows() -> list[RateRow]:
-    """Every active rate of an active method, in one query."""
-    from orders.models import ShippingRate
+    """Every active rate of an active method (cached with the tax table)."""
+    from orders.providers.tables import rate_tables
 
-    rates = ShippingRate.objects.filter(is_active=True, method__is_active=True).select_related(
-        "method", "zone"
-    )
-    return [
-        RateRow(
-            method_code=r.method.code,
-            method_name=r.method.name,
-            method_position=r.method.position,
-            zone_countries=tuple(r.zone.countries),
-            zone_regions=tuple(r.zone.regions),
-            currency=r.currency,
-            price_cents=r.price_cents,
-            min_weight_grams=r.min_weight_grams,
-            max_weight_grams=r.max_weight_grams,
-            min_order_cents=r.min_order_cents,
-            max_order_cents=r.max_order_cents,
-            free_over_cents=r.free_over_cents,
-            description=r.method.description,
-            min_days=r.method.min_days,
-            max_days=r.method.max_days,
-        )
-        for r in rates
-    ]
+    return rate_tables()[0]
 
 
 class TableShippingProvider:

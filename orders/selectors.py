@@ -1,0 +1,78 @@
+"""Reads of carts and orders, shaped for the API (and any page that needs the same).
+
+Visibility rules live here, once:
+- a cart id is a capability (API.md): whoever holds a guest cart's id may use it; a cart
+  that belongs to a customer is that customer's only (as place_order insists), so for
+  anyone else it does not exist;
+- an order is visible to its customer and to staff with `orders.view_order`; for anyone
+  else it does not exist (404, never 403). Guest orders have no customer: their buyer
+  sees them through the signed link (orders.links), not through the API.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from orders.exceptions import CartNotFound, OrderNotFound
+from orders.models import Cart, Order, OrderEvent
+
+VIEW_ALL_ORDERS = "orders.view_order"
+
+
+def can_view_all_orders(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_ALL_ORDERS))
+
+
+def get_cart(*, public_id: str, user) -> Cart:
+    """The cart `public_id` with market, channel, method and order joined, if `user` may use it.
+
+    Raises CartNotFound for an unknown id and for a customer's cart asked for by anyone else.
+    """
+    cart = (
+        Cart.objects.select_related("market", "channel", "shipping_method", "order")
+        .filter(public_id=str(public_id))
+        .first()
+    )
+    if cart is None or not cart_is_usable_by(cart, user):
+        raise CartNotFound("No such cart.")
+    return cart
+
+
+def cart_is_usable_by(cart: Cart, user) -> bool:
+    if cart.customer_id is None:
+        return True
+    return bool(user and user.is_authenticated and user.pk == cart.customer_id)
+
+
+def _with_lines_and_events(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    return queryset.select_related("market").prefetch_related(
+        "lines",
+        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "pk")),
+    )
+
+
+def list_orders(*, user, status: str | None = None) -> QuerySet[Order]:
+    """Orders `user` may see, newest first, lines and events prefetched: staff with
+    `orders.view_order` see every order, a customer their own, anyone else none."""
+    queryset = Order.objects.all()
+    if not can_view_all_orders(user):
+        if not (user and user.is_authenticated):
+            return Order.objects.none()
+        queryset = queryset.filter(customer_id=user.pk)
+    if status:
+        queryset = queryset.filter(status=status)
+    return _with_lines_and_events(queryset.order_by("-created_at", "-pk"))
+
+
+def get_order(*, public_id: str, user) -> Order:
+    """The order `public_id` with lines and events, if `user` may see it (its customer, or
+    staff with `orders.view_order`). Raises OrderNotFound otherwise."""
+    order = list_orders(user=user).filter(public_id=str(public_id)).first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def refresh_order(order: Order) -> Order:
+    """The order as it is now, with lines and events (after a service changed it)."""
+    return _with_lines_and_events(Order.objects.filter(pk=order.pk)).get()
