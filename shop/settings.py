@@ -290,7 +290,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.StandardPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "shop.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the error statuses each operation can answer (shop.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "shop.api.schema.ErrorResponsesAutoSchema",
     # DRF's throttles, counting in the worker process while Redis is down (never a 500).
     "DEFAULT_THROTTLE_CLASSES": [
         "shop.api.throttling.AnonRateThrottle",

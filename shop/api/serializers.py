@@ -11,7 +11,10 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.JSONField(
         required=False,
         help_text="Problems by field, mirroring the body: {field: [messages]}; list items are "
-        'keyed by their index, e.g. {"variants": {"2": {"sku": ["…"]}}}.',
+        'keyed by their index, e.g. {"variants": {"2": {"sku": ["…"]}}}. At most 50 messages.',
+    )
+    more_errors = serializers.IntegerField(
+        required=False, help_text="How many problems `fields` leaves out (past its 50)."
     )
 
 
