@@ -11,6 +11,7 @@ errors on the rows they name.
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import CharField, Count, Max, Min, Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -260,6 +261,7 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
             services.save_product_details,
             product=obj,
             status=form.cleaned_data.get("status", obj.status),
+            categories=form.cleaned_data.get("categories"),
             actor=request.user,
         )
 
@@ -300,7 +302,8 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
                 self.message_user(request, message, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
-        form.save_m2m()
+        # The categories were saved with the product (save_model); every inline below is
+        # written by a catalog service.
         options = next((f for f in formsets if isinstance(f, OptionFormSet)), None)
         variants = next((f for f in formsets if isinstance(f, VariantFormSet)), None)
         if options is not None or variants is not None:
@@ -308,6 +311,18 @@ class ProductAdmin(ServiceSaveMixin, CatalogImportExportMixin, admin.ModelAdmin)
         for formset in formsets:
             if formset is not options and formset is not variants:
                 self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """Translations, attribute values and images through services.save_product_content."""
+        rows = formset.save(commit=False)  # builds the rows; the service writes them
+        self.call_service(
+            services.save_product_content,
+            lambda path: (formset.prefix, None),
+            product=form.instance,
+            rows=rows,
+            removed=formset.deleted_objects,
+            actor=request.user,
+        )
 
     def _save_options_and_variants(self, request, product, options, variants) -> None:
         """Options and variant rows in one call of services.save_product_variants."""
@@ -465,7 +480,7 @@ class VariantAdmin(ServiceSaveMixin, admin.ModelAdmin):
         elif formset.model is VariantIdentifier:
             self._save_identifiers(request, form.instance, formset)
         else:
-            super().save_formset(request, form, formset, change)
+            raise ImproperlyConfigured(f"No catalog service saves {formset.model.__name__} rows.")
 
     def _save_prices(self, request, variant, formset) -> None:
         """The rows added, changed or deleted, as services.set_variant_prices by currency."""

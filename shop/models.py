@@ -173,3 +173,25 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.owner} {self.key}"
+
+
+class ProcessedWebhook(models.Model):
+    """A webhook event already applied, so a redelivery or a replayed request is a no-op.
+
+    Written only by shop.webhooks.record_webhook_once. `event_key` is the provider's event id
+    (source `wms`, `payments:<gateway>`) or a signature digest (source `<source>:signature`).
+    """
+
+    source = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=255)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "event_key"], name="processed_webhook_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source}:{self.event_key}"

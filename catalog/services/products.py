@@ -7,12 +7,24 @@ ValidationFailed, nothing written); then the rows are written in one transaction
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE
 from django.db import transaction
 
-from catalog.models import Option, OptionValue, Product, ProductStatus, Variant, unique_handle
+from catalog.models import (
+    Category,
+    Media,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductStatus,
+    ProductTranslation,
+    Variant,
+    unique_handle,
+)
 from catalog.services import publishing
 from catalog.services.brands import get_or_create_brand
 from catalog.services.validation import (
@@ -37,6 +49,9 @@ from catalog.services.writing import (
 from shop.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
+
+# Rows of a product edited beside it on its page, each only about that product.
+CONTENT_MODELS = (ProductTranslation, ProductAttributeValue, Media)
 
 
 @transaction.atomic
@@ -155,10 +170,14 @@ def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
 
 
 @transaction.atomic
-def save_product_details(*, product: Product, status: str, actor) -> Product:
-    """Save a product's own fields as edited on its admin page, then move it to `status`.
+def save_product_details(
+    *, product: Product, status: str, categories: Iterable[Category] | None = None, actor
+) -> Product:
+    """Save a product's own fields and categories as edited on its admin page, then move it to
+    `status`.
 
-    `product` carries the edited values (the admin's form put them there). Its status and
+    `product` carries the edited values (the admin's form put them there); `categories` None
+    leaves them. Its status and
     `published_at` stay the database's: a changed status goes through
     catalog.services.publishing like the publish and archive actions (publishing stamps
     `published_at` and writes a history row naming `actor`). A new product is saved as a draft
@@ -176,8 +195,40 @@ def save_product_details(*, product: Product, status: str, actor) -> Product:
         product.status, product.published_at = saved.status, saved.published_at
     with unique_or_conflict(HANDLE):
         product.save()
+    if categories is not None:
+        product.categories.set(categories)
     publishing.change_product_status(product=product, status=status, actor=actor)
     return product
+
+
+@transaction.atomic
+def save_product_content(
+    *,
+    product: Product,
+    rows: Iterable[ProductTranslation | ProductAttributeValue | Media],
+    removed: Iterable[ProductTranslation | ProductAttributeValue | Media] = (),
+    actor,
+) -> None:
+    """Save a product's translations, attribute values and images as edited on its page.
+
+    `rows` are new or changed rows already validated by the admin's forms; `removed` are
+    deleted. Every row must belong to `product` (an image's variant too). Locks the product
+    row. Raises ValidationFailed naming a row of another product (nothing written).
+    """
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    rows, removed = list(rows), list(removed)
+    errors = Errors()
+    for row in [*rows, *removed]:
+        if not isinstance(row, CONTENT_MODELS) or row.product_id != product.pk:
+            errors.add((), f"{row!r} is not content of {product.title}.")
+        elif isinstance(row, Media) and row.variant_id and row.variant.product_id != product.pk:
+            errors.add((), "That variant belongs to another product.")
+    errors.raise_if_any()
+    for row in removed:
+        row.delete()
+    for row in rows:
+        row.save()
+    logger.info("%s saved %d content row(s) of %s", actor, len(rows) + len(removed), product)
 
 
 @transaction.atomic

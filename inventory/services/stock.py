@@ -14,13 +14,7 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from inventory.exceptions import InvalidQuantity, ReasonRequired, StockBelowPromised
-from inventory.models import (
-    Location,
-    MovementKind,
-    ProcessedWebhook,
-    StockLevel,
-    StockMovement,
-)
+from inventory.models import Location, MovementKind, StockLevel, StockMovement
 from inventory.services._common import (
     Move,
     check_delta,
@@ -32,6 +26,7 @@ from inventory.services._common import (
     record_movements,
     resolve_variants,
 )
+from shop.webhooks import record_webhook_once
 
 ADJUSTMENT_KINDS = {
     MovementKind.RECEIPT,
@@ -176,7 +171,8 @@ def _apply_counts(
     result, moves, stamp = CountResult(), [], as_of or timezone.now()
     for (variant_id, _loc), level in levels.items():
         sku, target = counts[variant_id]
-        if as_of is not None and level.synced_at is not None and as_of < level.synced_at:
+        # An equal as_of is the same count again (a replayed snapshot), not a newer one.
+        if as_of is not None and level.synced_at is not None and as_of <= level.synced_at:
             result.ignored.append(sku)
             continue
         level.location = location
@@ -236,13 +232,17 @@ def sync_stock_levels(
     actor=None,
     reference: str = "",
     event_id: str | None = None,
+    signature: str | None = None,
 ) -> CountResult:
     """Apply a WMS snapshot of absolute counts at one location: all of it or nothing.
 
-    Items older than the stored count are ignored; a snapshot whose `event_id` was applied
-    before is a no-op (`duplicate`). Locks the location's StockLevel rows of these SKUs in pk
-    order. Raises DuplicateSku, UnknownSku, UnknownLocation, InvalidQuantity,
-    StockBelowPromised.
+    Items not newer than the stored count (`as_of` <= synced_at) are ignored. A snapshot
+    whose `event_id` (under `source`), or whose `signature` digest (the signed request that
+    delivered it, under `<source>:signature`), was applied before is a no-op (`duplicate`):
+    a captured webhook replayed within its signature's tolerance changes nothing. Both are
+    recorded in this transaction, so a refused snapshot may be sent again. Locks the
+    location's StockLevel rows of these SKUs in pk order. Raises DuplicateSku, UnknownSku,
+    UnknownLocation, InvalidQuantity, StockBelowPromised.
     """
     check_location(location)
     if as_of is None:
@@ -257,10 +257,9 @@ def sync_stock_levels(
         check_quantity(on_hand, field=f"on_hand of {sku}", allow_zero=True)
     variants = resolve_variants(skus)
     counts = {variants[str(sku)].pk: (str(sku), on_hand) for sku, on_hand in items}
-    if event_id:
-        _, created = ProcessedWebhook.objects.get_or_create(source=source, event_id=event_id)
-        if not created:
-            return CountResult(duplicate=True)
+    deliveries = [(source, event_id), (f"{source}:signature", signature)]
+    if _seen_before([(kind, key) for kind, key in deliveries if key]):
+        return CountResult(duplicate=True)
     return _apply_counts(
         location=location,
         counts=counts,
@@ -269,6 +268,16 @@ def sync_stock_levels(
         actor=actor,
         reference=reference or event_id or "",
     )
+
+
+def _seen_before(deliveries: list[tuple[str, str]]) -> bool:
+    """Record each (source, key) of this delivery; True, recording none, if one was seen."""
+    with transaction.atomic():
+        for source, key in deliveries:
+            if not record_webhook_once(source, key):
+                transaction.set_rollback(True)  # a duplicate leaves no new records behind
+                return True
+    return False
 
 
 @transaction.atomic
