@@ -14,7 +14,9 @@ from shop.roles import FINANCE
 
 OPERATE_ORDERS = "orders.change_order"
 
-CART_ID = OpenApiParameter("cart_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="cart_…")
+CART_ID = OpenApiParameter(
+    "cart_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="cart_…"
+)
 LINE_ID = OpenApiParameter("line_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="cli_…")
 ORDER_ID = OpenApiParameter(
     "order_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="ord_…"

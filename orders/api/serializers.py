@@ -51,9 +51,10 @@ class CouponSerializer(serializers.Serializer):
 
 
 def _address_field(name: str, **kwargs):
-    return serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_LENGTHS[name], **kwargs
-    )
+    # No max_length here: the service checks lengths with every other address rule, so all
+    # address problems come back alike (`shipping_address.<field>`).
+    kwargs.setdefault("help_text", f"At most {MAX_LENGTHS[name]} characters.")
+    return serializers.CharField(required=False, allow_blank=True, **kwargs)
 
 
 class AddressInputSerializer(serializers.Serializer):
@@ -64,11 +65,9 @@ class AddressInputSerializer(serializers.Serializer):
     line1 = _address_field("line1")
     line2 = _address_field("line2", allow_null=True)
     city = _address_field("city")
-    region = _address_field(
-        "region", allow_null=True, help_text="State or province code (US, CA)."
-    )
+    region = _address_field("region", allow_null=True, help_text="State or province (US, CA).")
     postal_code = _address_field("postal_code")
-    country = _address_field("country", help_text="ISO 3166 alpha-2, e.g. US.")
+    country = _address_field("country", help_text="ISO 3166 alpha-2 code, e.g. US.")
     phone = _address_field("phone", allow_null=True)
 
 

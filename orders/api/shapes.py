@@ -199,4 +199,3 @@ def order_data(order: Order) -> dict:
         "cancelled_at": order.cancelled_at,
         "created_at": order.created_at,
     }
-

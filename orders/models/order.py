@@ -51,8 +51,10 @@ class PaymentStatus(models.TextChoices):
 S = OrderStatus
 P = PaymentStatus
 UNPAID_STATUSES = [S.PENDING_PAYMENT, S.PAYMENT_FAILED]
-# An order the customer or Operations may cancel: nothing shipped yet (ARCHITECTURE.md).
-CANCELLABLE = [S.PENDING_PAYMENT, S.PAYMENT_FAILED, S.PLACED]
+# Orders that can be cancelled (ARCHITECTURE.md): unpaid ones, placed ones, and the unshipped
+# rest of a partially fulfilled one (Operations only: API.md lets customers cancel before
+# anything shipped).
+CANCELLABLE = [S.PENDING_PAYMENT, S.PAYMENT_FAILED, S.PLACED, S.PARTIALLY_FULFILLED]
 SHIPPABLE = [S.PLACED, S.PARTIALLY_FULFILLED]
 RETURNABLE = [S.DELIVERED, S.PARTIALLY_RETURNED]
 REFUNDABLE = [P.CAPTURED, P.PARTIALLY_REFUNDED]

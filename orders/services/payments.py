@@ -422,6 +422,16 @@ def give_money_back(order: Order) -> None:
     order = Order.objects.get(pk=order.pk)
     if order.status != S.CANCELLED:
         return
+    if order.lines.filter(quantity_fulfilled__gt=0).exists():
+        # Part of it shipped: what to capture or refund is Finance's call, not a formula's.
+        record_note(
+            order=order,
+            type="payment.review_required",
+            actor_label="system",
+            event_id=f"{order.public_id}:cancel-review",
+            payload={"reason": "cancelled after a partial shipment"},
+        )
+        return
     if order.payment_status == P.AUTHORIZED:
         _void_at_gateway(order, reference=_authorized_reference(order), reason="order cancelled")
     elif order.payment_status in (P.CAPTURED, P.PARTIALLY_REFUNDED):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.db.models import F
+from django_fsm import TransitionNotAllowed, can_proceed
 
 from inventory import services as inventory
 from inventory.models import OPEN_STATUSES, Reservation
@@ -186,6 +187,12 @@ def reject_order_review(*, order: Order, event_id=None, actor=None, payload=None
     )
 
 
+def _check_allowed(transition) -> None:
+    """Refuse by state before checking the input: a shipped order's answer is 409, not 400."""
+    if not can_proceed(transition):
+        raise TransitionNotAllowed(f"{transition.__name__} not allowed")
+
+
 def _line_quantities(order: Order, lines, field: str, limit) -> dict[OrderLine, int]:
     """{OrderLine: quantity} from [{line_id, quantity}], checked against `limit(line)`."""
     by_id = {line.public_id: line for line in order.lines.select_related("variant")}
@@ -221,6 +228,7 @@ def ship_order_lines(
     """
 
     def change(o: Order) -> None:
+        _check_allowed(o.fulfill)
         todo = lines or [
             {"line_id": ln.public_id, "quantity": ln.quantity_unfulfilled}
             for ln in o.lines.all()
@@ -280,6 +288,7 @@ def record_returned_lines(
     """
 
     def change(o: Order) -> None:
+        _check_allowed(o.return_all)
         wanted = _line_quantities(
             o, lines, "returned", lambda ln: ln.quantity_fulfilled - ln.quantity_returned
         )
@@ -339,6 +348,7 @@ def record_refund(
     """captured|partially_refunded -> partially_refunded or refunded (up to what was captured)."""
 
     def change(o: Order) -> None:
+        _check_allowed(o.refund)
         if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents < 1:
             raise InvalidAmount("A refund needs a positive amount.", fields={"amount": []})
         if o.refunded_total_cents + amount_cents > o.captured_cents:

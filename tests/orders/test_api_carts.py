@@ -254,9 +254,11 @@ def test_checkout_sets_details_and_answers_rates_and_tax(anon, cart, stocked):
         usd(124),
         usd(3223),
     )
-    assert list(
-        CheckoutStepEvent.objects.values_list("step", "kind").order_by("at", "pk")
-    ) == [("shipping", "enter"), ("shipping", "leave"), ("review", "enter")]
+    assert list(CheckoutStepEvent.objects.values_list("step", "kind").order_by("at", "pk")) == [
+        ("shipping", "enter"),
+        ("shipping", "leave"),
+        ("review", "enter"),
+    ]
 
 
 def test_totals_reconcile_for_a_vat_inclusive_market(anon, variant):
