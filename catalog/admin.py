@@ -24,7 +24,6 @@ from catalog.admin_forms import (
     OptionForm,
     OptionFormSet,
     ProductAdminForm,
-    RefusalFormSet,
     VariantAdminForm,
     VariantFormSet,
     VariantIdentifierForm,
@@ -49,7 +48,7 @@ from catalog.models import (
     VariantPrice,
 )
 from shop import selectors as shop_selectors
-from shop.admin_mixins import ServiceSaveMixin
+from shop.admin_mixins import RefusalFormSet, ServiceSaveMixin
 from shop.models import Market
 from shop.money import Money
 

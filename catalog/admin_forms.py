@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from catalog.identifiers import InvalidIdentifier, normalize_identifier
 from catalog.importers.base import split_list
 from catalog.models import Option, Product, Variant, VariantIdentifier, VariantPrice
+from catalog.services.validation import taken_combinations
+from shop.admin_mixins import RefusalFormMixin, RefusalFormSet
 from shop.forms import StorableTextMixin
 from shop.models import Market
 from shop.money import MACHINE_LOCALE, AmountInputError, format_amount_input, parse_money_input
@@ -23,37 +25,6 @@ def inline_currencies() -> list[str]:
     """Currencies with a price column on the variant inline: the active markets'."""
     currencies = Market.objects.filter(is_active=True).values_list("currency", flat=True)
     return list(dict.fromkeys(currencies)) or ["USD", "CAD", "EUR"]
-
-
-Refusal = dict[str, list[tuple[str | None, str]]]  # {form prefix: [(field or None, message)]}
-
-
-class RefusalFormMixin:
-    """Shows the errors a service raised for the last submit of this form (the main form's
-    prefix is ""); catalog.admin validates the same POST again with them set."""
-
-    refusal: Refusal = {}
-
-    def clean(self):
-        cleaned = super().clean()
-        for field, message in self.refusal.get(self.prefix or "", []):
-            self.add_error(field if field in self.fields else None, message)
-        return cleaned
-
-
-class RefusalFormSet(forms.BaseInlineFormSet):
-    """An inline formset whose rows (by prefix) or itself show a service's errors."""
-
-    refusal: Refusal = {}
-
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            for field, message in self.refusal.get(form.prefix, []):
-                form.add_error(field if field in form.fields else None, message)
-        own = [message for _, message in self.refusal.get(self.prefix, [])]
-        if own:
-            raise ValidationError(own)
 
 
 class OptionForm(forms.ModelForm):
@@ -181,24 +152,24 @@ class VariantFormSet(RefusalFormSet):
         options = self.options()
         if options is None:
             return
-        seen: dict[tuple[str, ...], int] = {}
+        names = [name for name, _values in options]
+        rows = []
         for index, form in enumerate(self.forms):
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
             if not form.instance.pk and not form.has_changed():
                 continue
             chosen = self._choose(form, options)
-            if chosen is None:
-                continue
-            combo = tuple(v.lower() for v in chosen)
-            if combo in seen:
-                label = " / ".join(chosen) or _("no options")
-                form.add_error(
-                    None,
-                    _("Variant %(n)d already has these options (%(label)s).")
-                    % {"n": seen[combo] + 1, "label": label},
-                )
-            seen.setdefault(combo, index)
+            if chosen is not None:
+                rows.append((index, dict(zip(names, chosen, strict=True))))
+        # The rule is the services' (taken_combinations); here it is worded for the page's rows.
+        for index, earlier in taken_combinations(rows):
+            label = " / ".join(self.forms[index].chosen_values) or _("no options")
+            self.forms[index].add_error(
+                None,
+                _("Variant %(n)d already has these options (%(label)s).")
+                % {"n": earlier + 1, "label": label},
+            )
 
     def _choose(self, form, options) -> list[str] | None:
         chosen, ok = [], True
