@@ -157,7 +157,8 @@ class AmountField(serializers.Field):
     """Minor units, as an integer or as Money; returns (cents, currency or None)."""
 
     default_error_messages = {
-        "invalid": 'Give whole minor units (500) or {"amount": 500, "currency": "USD"}.',
+        # Braces doubled: DRF formats these messages.
+        "invalid": 'Give whole minor units (500) or {{"amount": 500, "currency": "USD"}}.',
         "range": f"Between 1 and {MAX_AMOUNT_CENTS}.",
     }
 

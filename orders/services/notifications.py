@@ -45,7 +45,11 @@ def queue_order_notification(*, order: Order, kind: str, event_id: str) -> None:
     )
     from orders import tasks as order_tasks
 
-    transaction.on_commit(lambda: order_tasks.send_order_notification.delay(notification.pk))
+    # robust: with eager tasks (the embedded demo) a mail outage must not fail the request
+    # that already committed the order; the row stays unsent for a later retry.
+    transaction.on_commit(
+        lambda: order_tasks.send_order_notification.delay(notification.pk), robust=True
+    )
 
 
 def _amount(order: Order, cents: int) -> str:

@@ -54,7 +54,7 @@ def mark_payment_authorized(
             commit_order_stock(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_PLACED, event_id=eid)
         order_id = o.pk
-        transaction.on_commit(lambda: order_tasks.commit_order_tax.delay(order_id))
+        transaction.on_commit(lambda: order_tasks.commit_order_tax.delay(order_id), robust=True)
 
     eid = event_id or _event_id(EventType.PAYMENT_AUTHORIZED)
     return run_transition(
