@@ -115,6 +115,19 @@ class ServiceSaveMixin:
             raise ServiceRefused(refusal) from exc
 
 
+def form_at(forms: list, path: tuple, at: int):
+    """The form of row path[at] (an index as text) among `forms`, or None: where a service's
+    message about the nth item of its input goes."""
+    index = path[at] if len(path) > at else ""
+    return forms[int(index)] if index.isdigit() and int(index) < len(forms) else None
+
+
+def record_formset_changes(formset, new, changed, deleted) -> None:
+    """Tell Django's history row what a service saved for `formset` (what formset.save()
+    would have recorded): new objects, (object, changed fields) pairs and deleted objects."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = new, changed, deleted
+
+
 def _with_refusal(cls: type, mixin: type, refusal: Refusal) -> type:
     # A class that already reads `refusal` (it uses the mixin) only needs this submit's.
     bases = (cls,) if hasattr(cls, "refusal") else (mixin, cls)
