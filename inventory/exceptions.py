@@ -1,6 +1,7 @@
 """Inventory's refusals. The API turns each into `{code, detail, …extra}` with its status."""
 
-from shop.exceptions import Conflict, DomainError, NotFound, ValidationFailed
+from shop.exceptions import Conflict, NotFound, ValidationFailed
+from shop.webhooks import InvalidSignature  # noqa: F401 - shared by every webhook
 
 
 class InsufficientStock(Conflict):
@@ -74,10 +75,3 @@ class InvalidTransferTransition(Conflict):
     """The transfer cannot do that in its current state."""
 
     code = "invalid_transition"
-
-
-class InvalidSignature(DomainError):
-    """The webhook signature is missing, wrong or too old."""
-
-    code = "invalid_signature"
-    status_code = 400

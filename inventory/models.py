@@ -441,19 +441,3 @@ class MarketRouting(models.Model):
 
     def __str__(self):
         return f"{self.market_id}: {self.strategy}"
-
-
-class ProcessedWebhook(models.Model):
-    """Provider event ids already applied, so a redelivered webhook is a no-op."""
-
-    source = models.CharField(max_length=20)
-    event_id = models.CharField(max_length=128)
-    received_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["source", "event_id"], name="webhook_unique_event")
-        ]
-
-    def __str__(self):
-        return f"{self.source}:{self.event_id}"

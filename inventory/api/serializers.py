@@ -62,6 +62,12 @@ class LevelsInputSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=128, required=False)
 
 
+class WmsLevelsInputSerializer(LevelsInputSerializer):
+    """The webhook's body: the WMS names every event, so a redelivery is recognised."""
+
+    event_id = serializers.CharField(max_length=128)
+
+
 class LevelsResultSerializer(serializers.Serializer):
     location = serializers.CharField()
     as_of = serializers.DateTimeField()

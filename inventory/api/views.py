@@ -98,9 +98,20 @@ class InventoryLevelsSyncApi(APIView):
         return Response(apply_levels_payload(request.data, actor=request.user, source="api"))
 
 
-def apply_levels_payload(payload, *, actor=None, source: str) -> dict:
-    """Validate a levels payload (API or webhook) and apply it through the service."""
-    data = LevelsInputSerializer(data=payload)
+def apply_levels_payload(
+    payload,
+    *,
+    actor=None,
+    source: str,
+    signature: str | None = None,
+    serializer_class=LevelsInputSerializer,
+) -> dict:
+    """Validate a levels payload (API or webhook) and apply it through the service.
+
+    `signature`: the digest of the signed request that carried it (webhook), recorded so the
+    same request is never applied twice.
+    """
+    data = serializer_class(data=payload)
     data.is_valid(raise_exception=True)
     values = data.validated_data
     result = services.sync_stock_levels(
@@ -110,6 +121,7 @@ def apply_levels_payload(payload, *, actor=None, source: str) -> dict:
         source=source,
         actor=actor,
         event_id=values.get("event_id"),
+        signature=signature,
     )
     return LevelsResultSerializer(
         {

@@ -1,0 +1,96 @@
+"""Signed webhooks that cannot be replayed: the WMS's stock counts now, the payment gateways'
+events with checkout (API.md "Webhooks").
+
+Header `Emporium-Signature: t=<unix seconds>,v1=<hex hmac_sha256(secret, "<t>.<raw body>")>`.
+`verify_signature` parses it with a strict pattern (t: 1-12 digits, v1: 64 hex digits), so a
+header such as `t=<400 nines>` is a 400 like any other malformed one, and refuses a signature
+more than `tolerance` seconds (300) away from now. A captured request stays valid for those
+300 s, so every receiver also records what it applied with `record_webhook_once`: the
+provider's event id, and the signature digest (an identical request always has the same one).
+"""
+
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from shop.exceptions import DomainError
+from shop.models import ProcessedWebhook
+
+SIGNATURE_HEADER = "Emporium-Signature"
+DEFAULT_TOLERANCE_SECONDS = 300
+SOURCE_MAX_LENGTH = ProcessedWebhook._meta.get_field("source").max_length
+KEY_MAX_LENGTH = ProcessedWebhook._meta.get_field("event_key").max_length
+_SIGNATURE = re.compile(r"t=(?P<t>[0-9]{1,12}),v1=(?P<v1>[0-9a-fA-F]{64})")
+
+
+class InvalidSignature(DomainError):
+    """The webhook signature is missing, wrong or too old."""
+
+    code = "invalid_signature"
+    status_code = 400
+
+
+@dataclass(frozen=True)
+class Signature:
+    timestamp: int
+    digest: str  # the v1 hex digest, lower case: identical requests have identical digests
+
+
+def sign(body: bytes, *, secret: str, timestamp: int | None = None) -> str:
+    """The signature header value for `body` (what a sender puts in the header; tests too)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    return f"t={t},v1={_digest(body, secret=secret, timestamp=t)}"
+
+
+def _digest(body: bytes, *, secret: str, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    header: str | None,
+    body: bytes,
+    *,
+    secret: str,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> Signature:
+    """The verified signature of `body`; raises InvalidSignature (a 400) unless `header`
+    signs it with `secret` within `tolerance` seconds of now."""
+    if not secret:
+        raise InvalidSignature("The webhook secret is not configured: every call is refused.")
+    match = _SIGNATURE.fullmatch(header or "")
+    if match is None:
+        raise InvalidSignature(
+            f"The {SIGNATURE_HEADER} header is malformed: expected "
+            "t=<unix seconds, 1-12 digits>,v1=<64 hex digits>."
+        )
+    timestamp, given = int(match["t"]), match["v1"].lower()
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        raise InvalidSignature(
+            f"The signature's time is more than {tolerance} seconds away from ours."
+        )
+    if not hmac.compare_digest(_digest(body, secret=secret, timestamp=timestamp), given):
+        raise InvalidSignature("The signature does not match the body.")
+    return Signature(timestamp=timestamp, digest=given)
+
+
+def record_webhook_once(source: str, event_key: str) -> bool:
+    """Record that `event_key` from `source` is being applied: True the first time, False
+    for a replay (then apply nothing).
+
+    Call it inside the transaction that applies the event: if that rolls back, so does the
+    record, and a redelivery may try again. A concurrent duplicate waits on the unique row
+    until the first transaction ends, then sees it (False) or takes over (True).
+    """
+    if not 0 < len(source) <= SOURCE_MAX_LENGTH or not 0 < len(event_key) <= KEY_MAX_LENGTH:
+        raise ValueError(
+            f"record_webhook_once needs a source of 1-{SOURCE_MAX_LENGTH} characters and an "
+            f"event key of 1-{KEY_MAX_LENGTH}."
+        )
+    with transaction.atomic():
+        _, created = ProcessedWebhook.objects.get_or_create(source=source, event_key=event_key)
+    return created
