@@ -21,9 +21,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from catalog import ports
 from catalog.importers import FORMATS
 from catalog.importers.base import ImportFileError, check_file_size
 from catalog.importing import EXPORT_FORMATS, export_catalog, import_catalog
+from shop.models import Market
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "emporium-catalog-imports"
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
@@ -31,6 +33,20 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def _currency_choices():
+    """The markets' currencies: prices are for a market, never free text."""
+    currencies = Market.objects.filter(is_active=True).values_list("currency", flat=True)
+    return [("", _("As the file states (else the default market's)"))] + [
+        (c, c) for c in dict.fromkeys(currencies)
+    ]
+
+
+def _location_choices():
+    return [("", _("The location serving the market of the file's currency"))] + list(
+        ports.stock_locations()
+    )
 
 
 class CatalogImportForm(forms.Form):
@@ -41,11 +57,16 @@ class CatalogImportForm(forms.Form):
     format = forms.ChoiceField(
         choices=[("emporium", _("Emporium export")), ("shopify", _("Shopify product CSV"))]
     )
-    currency = forms.CharField(
-        initial="USD",
+    currency = forms.ChoiceField(
+        choices=_currency_choices,
         required=False,
-        max_length=3,
-        help_text=_("Currency of Shopify's prices (default USD)."),
+        help_text=_("The currency the file's prices are in; cells stating another are refused."),
+    )
+    location = forms.ChoiceField(
+        label=_("Stock location"),
+        choices=_location_choices,
+        required=False,
+        help_text=_("Where the file's stock counts (Shopify's Variant Inventory Qty) go."),
     )
     strict = forms.BooleanField(
         required=False, help_text=_("Refuse the file when a barcode fails its check digit.")
@@ -55,7 +76,8 @@ class CatalogImportForm(forms.Form):
 class CatalogConfirmForm(forms.Form):
     token = forms.RegexField(_TOKEN, widget=forms.HiddenInput)
     format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], widget=forms.HiddenInput)
-    currency = forms.CharField(max_length=3, widget=forms.HiddenInput)
+    currency = forms.CharField(max_length=3, required=False, widget=forms.HiddenInput)
+    location = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
     strict = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -123,7 +145,8 @@ class CatalogImportExportMixin:
             data = upload.read()
             options = {
                 "format": form.cleaned_data["format"],
-                "currency": (form.cleaned_data["currency"] or "USD").upper(),
+                "currency": form.cleaned_data["currency"] or None,
+                "location": form.cleaned_data["location"] or None,
                 "strict": form.cleaned_data["strict"],
             }
             result = import_catalog(
@@ -132,7 +155,9 @@ class CatalogImportExportMixin:
             context["result"] = result
             if not result.has_errors:
                 token = self._store_upload(data, upload.name)
-                context["confirm_form"] = CatalogConfirmForm(initial={"token": token, **options})
+                initial = {**options, "currency": result.currency, "token": token}
+                initial = {key: "" if value is None else value for key, value in initial.items()}
+                context["confirm_form"] = CatalogConfirmForm(initial=initial)
         context["form"] = form
         return TemplateResponse(request, "admin/catalog/product/import.html", context)
 
@@ -149,7 +174,8 @@ class CatalogImportExportMixin:
             data=data,
             filename=file_path.name,
             format=form.cleaned_data["format"],
-            currency=form.cleaned_data["currency"],
+            currency=form.cleaned_data["currency"] or None,
+            location=form.cleaned_data["location"] or None,
             strict=form.cleaned_data["strict"],
             actor=request.user,
         )

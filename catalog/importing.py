@@ -1,9 +1,11 @@
 """Catalog spreadsheet import and export: the one service the admin, the commands and tests use.
 
-An import is all or nothing per file: it parses every row, writes inside one transaction with
-the same model validation the admin forms run (`full_clean`: identifier check digits, prices,
-currencies, unique SKU and option combination), and rolls everything back when any row has an
-error, or when it is a dry run. The result lists each row's outcome, errors and warnings.
+An import is all or nothing per file: it parses every row, writes inside one transaction
+through the batched catalog writer (catalog.services.batch_writing: the models' validation,
+unique SKUs, identifiers and option combinations) and hands the file's stock counts to the
+stock app (catalog.ports) in the same transaction; it rolls everything back when any row has an
+error, the stock counts are refused, or it is a dry run. The result lists each row's outcome,
+errors and warnings.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from import_export.formats.base_formats import CSV, XLSX
 
 from catalog import ports
@@ -24,7 +27,9 @@ from catalog.importers.base import (
     read_table,
 )
 from catalog.resources import CatalogResource
-from shop.money import is_known_currency
+from shop.exceptions import DomainError
+from shop.models import Market
+from shop.money import MACHINE_LOCALE, is_known_currency
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +43,29 @@ def import_catalog(
     format: str = "emporium",  # noqa: A002 - the word merchandisers and the CLI use
     dry_run: bool = False,
     strict: bool = False,
-    currency: str = "USD",
+    currency: str | None = None,
+    location: str | None = None,
     actor=None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a catalog CSV/XLSX file; write nothing if any row has an error or `dry_run`.
 
-    `format` is "emporium" (our export's columns) or "shopify"; `currency` is the currency of
-    Shopify's decimal prices; `strict` turns barcode warnings into errors. Takes no locks beyond
-    the rows it writes. Stock counts found in the file are handed to the registered
-    stock-count writer (catalog.ports) after commit when there is one; otherwise they stay in
-    `result.inventory`.
+    `format` is "emporium" (our export's columns) or "shopify"; `strict` turns barcode warnings
+    into errors. `currency` is the currency the import is for: a Shopify file's prices are in
+    it (None: the currency the cells state, else the default market's), and cells stating
+    another currency are refused; an Emporium file must have that currency's price columns.
+    Prices are read in the locale of the market using each currency (shop.money).
+
+    Stock counts in the file (Shopify's Variant Inventory Qty) go to the registered stock-count
+    writer (catalog.ports) inside the same transaction, at `location` (a code) or, when None,
+    at the location serving the market of the file's currency; a refusal there (no such
+    location, or several) refuses the file. Without a stock app the counts stay in
+    `result.inventory`. Locks the existing products the file changes.
     """
     result = ImportResult(format=format, dry_run=dry_run)
     if format not in FORMATS:
         result.file_errors.append(f"Unknown format '{format}'; use {' or '.join(FORMATS)}.")
-    if not is_known_currency(currency):
+    if currency is not None and not is_known_currency(currency):
         result.file_errors.append(f"'{currency}' is not an ISO 4217 currency code.")
     if result.file_errors:
         return result
@@ -63,22 +75,74 @@ def import_catalog(
         result.file_errors.append(str(exc))
         return result
     module = FORMATS[format]
-    specs = module.parse(table, result, currency=currency, strict=strict)
+    specs = module.parse(
+        table,
+        result,
+        currency=currency,
+        default_currency=_default_currency(),
+        locales=market_locales(),
+        strict=strict,
+    )
     if result.file_errors:
         return result
     _check_plan(specs, result)
     # Rows are written even when parsing found errors, so the preview shows database-level
     # problems too (a SKU owned by another product); everything is rolled back in that case.
-    with transaction.atomic():
-        Writer(result, module.COLUMN_NAMES, progress).write(specs)
-        if dry_run or result.has_errors:
-            transaction.set_rollback(True)
-        else:
-            result.committed = True
+    try:
+        with transaction.atomic():
+            Writer(result, module.COLUMN_NAMES, progress, actor=actor).write(specs)
+            applied = False if result.has_errors else _apply_stock_counts(result, actor, location)
+            if dry_run or result.has_errors:
+                transaction.set_rollback(True)
+            else:
+                result.committed, result.stock_counts_applied = True, applied
+    except IntegrityError:
+        logger.info("catalog import lost a race", exc_info=True)
+        result.file_errors.append(
+            "Someone else saved one of these handles, SKUs or barcodes while the file was being "
+            "imported; nothing was written. Import the file again."
+        )
     if result.committed:
         logger.info("catalog import by %s: %s", actor, result.summary())
-        _hand_over_stock_counts(result, actor)
     return result
+
+
+def market_locales() -> dict[str, str]:
+    """{currency: locale of the first active market using it}: how that currency is typed."""
+    locales: dict[str, str] = {}
+    for currency, locale in Market.objects.filter(is_active=True).values_list(
+        "currency", "default_locale"
+    ):
+        locales.setdefault(currency, locale or MACHINE_LOCALE)
+    return locales
+
+
+def _default_currency() -> str:
+    market = Market.objects.filter(code=settings.DEFAULT_MARKET).first()
+    return market.currency if market else "USD"
+
+
+def _apply_stock_counts(result: ImportResult, actor, location: str | None) -> bool:
+    """Hand the file's stock counts to the stock app, in the import's transaction.
+
+    The catalog never imports inventory (dependencies point one way): inventory registers a
+    writer on catalog.ports; it returns None when the shop has nowhere to put them. Returns
+    whether the counts were applied; a refusal becomes a file error (and rolls back).
+    """
+    writer = ports.stock_counts()
+    if writer is None or not result.inventory:
+        return False
+    try:
+        applied = writer(
+            counts=dict(result.inventory),
+            actor=actor,
+            location=location or None,
+            currency=result.currency or None,
+        )
+    except DomainError as exc:
+        result.file_errors.append(f"Stock counts: {exc}")
+        return False
+    return applied is not None
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -94,15 +158,6 @@ def export_catalog(*, file_format: str = "csv", products=None) -> bytes:
     dataset = CatalogResource().export(products=products)
     data = (CSV if file_format == "csv" else XLSX)().export_data(dataset)
     return data.encode("utf-8") if isinstance(data, str) else data
-
-
-def _hand_over_stock_counts(result: ImportResult, actor) -> None:
-    # The catalog never imports inventory (dependencies point one way): inventory registers a
-    # writer on catalog.ports instead; it returns None when it had nowhere to put them.
-    writer = ports.stock_counts()
-    if writer is not None and result.inventory:
-        applied = writer(counts=dict(result.inventory), actor=actor)
-        result.stock_counts_applied = applied is not None
 
 
 def _check_plan(specs: list[ProductSpec], result: ImportResult) -> None:

@@ -52,6 +52,12 @@ class StockCountWriter(Protocol):
     ) -> object | None: ...
 
 
+class StockLocationLister(Protocol):
+    """(code, label) of the locations an import's stock counts may go to, for a form's choice."""
+
+    def __call__(self) -> Sequence[tuple[str, str]]: ...
+
+
 _availability: AvailabilityReader | None = None
 _stock_counts: StockCountWriter | None = None
 _UNSET: Any = object()
@@ -77,6 +83,20 @@ def register_stock_counts(writer: StockCountWriter | None) -> None:
 def stock_counts() -> StockCountWriter | None:
     """The registered stock-count writer, or None when no stock app is installed."""
     return _stock_counts
+
+
+_stock_locations: StockLocationLister | None = None
+
+
+def register_stock_locations(lister: StockLocationLister | None) -> None:
+    """Plug in the lister of stock locations (the last registration wins)."""
+    global _stock_locations
+    _stock_locations = lister
+
+
+def stock_locations() -> Sequence[tuple[str, str]]:
+    """(code, label) of the stock locations; empty when no stock app is installed."""
+    return list(_stock_locations()) if _stock_locations is not None else []
 
 
 @contextmanager

@@ -91,8 +91,10 @@ class CatalogResource(resources.ModelResource):
                 )
 
     def get_queryset(self):
+        # Removed (archived) variants are gone for merchandisers; their SKUs stay retired.
         return (
-            Variant.objects.select_related("product__brand")
+            Variant.objects.live()
+            .select_related("product__brand")
             .prefetch_related(
                 "product__categories",
                 Prefetch("product__options", queryset=Option.objects.order_by("position", "pk")),

@@ -147,6 +147,11 @@ def get_default_location() -> Location | None:
     return Location.objects.active().order_by("priority", "code").first()
 
 
+def list_location_choices() -> list[tuple[str, str]]:
+    """(code, "code (name)") of the active locations, in routing order: a form's choices."""
+    return [(loc.code, str(loc)) for loc in Location.objects.active().order_by("priority", "code")]
+
+
 def get_location(*, code: str) -> Location:
     """The active location with `code`. Raises UnknownLocation."""
     location = Location.objects.active().filter(code=code).first() if code else None

@@ -7,13 +7,10 @@ Parsers never touch the database, so a file with a malformed cell is refused bef
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
 
 from django.conf import settings
 
@@ -28,8 +25,7 @@ from shop.money import (
     minor_unit_exponent,
     parse_money_input,
 )
-
-XLSX_MAGIC = b"PK\x03\x04"
+from shop.spreadsheets import SpreadsheetError, is_xlsx, read_csv_text, read_xlsx
 
 
 class ImportFileError(ValueError):
@@ -69,6 +65,7 @@ class ImportResult:
     inventory: dict[str, int] = field(default_factory=dict)
     committed: bool = False
     stock_counts_applied: bool = False
+    currency: str = ""  # the currency the file's prices are in (Shopify), once known
 
     def row(self, line: int, *, handle: str = "", sku: str = "") -> RowReport:
         report = self.rows.setdefault(line, RowReport(line=line))
@@ -161,7 +158,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     check_file_size(len(data))
     if not data.strip():
         raise ImportFileError("The file is empty.")
-    if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
+    if is_xlsx(data, filename):
         headers, records = _read_xlsx(data)
     else:
         headers, records = _read_csv(data)
@@ -170,7 +167,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
         headers.pop()  # trailing empty header cells are common in spreadsheets
     if not headers:
         raise ImportFileError("The first row must name the columns; it is empty.")
-    duplicates = sorted({h for h in headers if h and headers.count(h) > 1})
+    duplicates = sorted(h for h, n in Counter(headers).items() if h and n > 1)
     if duplicates:
         raise ImportFileError(f"Columns appear more than once: {', '.join(duplicates)}.")
     rows = []
@@ -204,42 +201,16 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
             f"{exc.start}). Save it as 'CSV UTF-8' and upload it again."
         ) from None
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        records = [(n, row) for n, row in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise ImportFileError(f"The CSV is malformed: {exc}.") from None
-    headers = records[0][1] if records else []
-    return headers, records[1:]
+        return read_csv_text(text)
+    except SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    import openpyxl  # imported here: only spreadsheets need it
-
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        records = [
-            (n, [_cell_text(value) for value in row])
-            for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError) as exc:
-        raise ImportFileError(
-            f"The file is not a readable XLSX workbook ({exc.__class__.__name__}). "
-            "Save it again from your spreadsheet as .xlsx or as CSV UTF-8."
-        ) from None
-    headers = records[0][1] if records else []
-    return headers, records[1:]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)  # repr of a float is its shortest round-trip form: 19.99 stays "19.99"
+        return read_xlsx(data)
+    except SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def missing_columns(table: Table, required: tuple[str, ...]) -> list[str]:
@@ -274,6 +245,23 @@ def parse_price(text: str, currency: str, locale: str = MACHINE_LOCALE) -> int:
         return parse_money_input(text, currency=currency, locale=locale)
     except AmountInputError as exc:
         raise ValueError(str(exc)) from None
+
+
+# Symbols that name one currency wherever they are written; "$" alone (USD, CAD, AUD...) does
+# not, and counts as a statement only for the import's own currency (parse_money_input).
+_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "₹": "INR", "US$": "USD", "CA$": "CAD"}
+_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})(?![A-Za-z])")
+
+
+def stated_currency(text: str) -> str | None:
+    """The currency a price cell names ("EUR 26,50", "€12", "25 usd"), if it names one."""
+    for symbol, code in _SYMBOLS.items():
+        if symbol in text:
+            return code
+    for match in _CODE.finditer(text):
+        if is_known_currency(match.group(1).upper()):
+            return match.group(1).upper()
+    return None
 
 
 def parse_grams(text: str) -> int:

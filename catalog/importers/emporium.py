@@ -21,8 +21,8 @@ from catalog.importers.base import (
     parse_price,
     split_list,
 )
-from catalog.models import ProductStatus, VariantStatus
-from shop.money import is_known_currency
+from catalog.models import SETTABLE_VARIANT_STATUSES, ProductStatus
+from shop.money import MACHINE_LOCALE, is_known_currency
 
 PRODUCT_COLUMNS = (
     "handle",
@@ -52,8 +52,20 @@ def price_columns(currency: str) -> tuple[str, str]:
     return f"price_{currency}", f"compare_at_{currency}"
 
 
-def parse(table: Table, result: ImportResult, **_options) -> list[ProductSpec]:
-    """Turn the rows into product specs; record problems in `result`."""
+def parse(
+    table: Table,
+    result: ImportResult,
+    *,
+    currency: str | None = None,
+    locales: dict[str, str] | None = None,
+    **_options,
+) -> list[ProductSpec]:
+    """Turn the rows into product specs; record problems in `result`.
+
+    Each price column states its currency (price_EUR); its cells are read in the locale of the
+    market using that currency (`locales`). With `currency` (the one the import is for), a file
+    with price columns must have that currency's.
+    """
     missing = missing_columns(table, REQUIRED_COLUMNS)
     if missing:
         hint = ""
@@ -63,6 +75,12 @@ def parse(table: Table, result: ImportResult, **_options) -> list[ProductSpec]:
         return []
     columns = {h.lower(): h for h in table.headers}
     currencies = _currencies(table, result)
+    if currency and currencies and currency not in currencies:
+        result.file_errors.append(
+            f"The file's prices are in {', '.join(currencies)}; this import is for {currency}. "
+            f"Add price_{currency} or import it for {currencies[0]}."
+        )
+    result.currency = currency or (currencies[0] if currencies else "")
     known = {*PRODUCT_COLUMNS, *OPTION_COLUMNS, *VARIANT_COLUMNS, *IDENTIFIER_COLUMNS}
     unknown = [h for h in table.headers if h.lower() not in known and not PRICE_COLUMN.match(h)]
     if unknown:
@@ -89,7 +107,7 @@ def parse(table: Table, result: ImportResult, **_options) -> list[ProductSpec]:
             result, line, "sku", sku, seen_skus, missing="A SKU is required on every row."
         ):
             continue
-        variant = _variant_spec(line, sku, row, spec, currencies, result)
+        variant = _variant_spec(line, sku, row, spec, currencies, locales or {}, result)
         if variant:
             variant.position = len(spec.variants)
             spec.variants.append(variant)
@@ -158,7 +176,9 @@ def _check_repeated_product_cells(spec: ProductSpec, line: int, row: dict, resul
             result.error(line, f"option{n}_name", f"Differs from row {spec.line}.")
 
 
-def _variant_spec(line, sku, row, spec: ProductSpec, currencies, result) -> VariantSpec | None:
+def _variant_spec(
+    line, sku, row, spec: ProductSpec, currencies, locales, result
+) -> VariantSpec | None:
     errors_before = len(result.row(line).errors)
     variant = VariantSpec(line=line, sku=sku, values=[])
     for n in range(1, MAX_OPTIONS + 1):
@@ -183,26 +203,26 @@ def _variant_spec(line, sku, row, spec: ProductSpec, currencies, result) -> Vari
         variant.fields["weight_grams"] = None
     if row.get("variant_status"):
         status = row["variant_status"].lower()
-        if status in VariantStatus.values:
+        if status in SETTABLE_VARIANT_STATUSES:
             variant.fields["status"] = status
         else:
-            allowed = ", ".join(VariantStatus.values)
+            allowed = ", ".join(SETTABLE_VARIANT_STATUSES)
             result.error(line, "variant_status", f"'{status}' is not a status ({allowed}).")
     for currency in currencies:
-        _parse_prices(line, row, currency, variant, result)
+        _parse_prices(line, row, currency, locales.get(currency, MACHINE_LOCALE), variant, result)
     for kind in IDENTIFIER_COLUMNS:
         if kind in row:
             variant.identifiers[kind] = _parse_identifiers(line, kind, row[kind], result)
     return variant if len(result.row(line).errors) == errors_before else None
 
 
-def _parse_prices(line, row, currency, variant: VariantSpec, result) -> None:
+def _parse_prices(line, row, currency, locale, variant: VariantSpec, result) -> None:
     price_col, compare_col = price_columns(currency)
     cells = row.get(price_col.lower(), ""), row.get(compare_col.lower(), "")
     parsed = []
     for column, cell in zip((price_col, compare_col), cells, strict=True):
         try:
-            parsed.append(parse_price(cell, currency) if cell else None)
+            parsed.append(parse_price(cell, currency, locale) if cell else None)
         except ValueError as exc:
             result.error(line, column, str(exc))
             return

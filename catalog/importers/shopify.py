@@ -26,8 +26,10 @@ from catalog.importers.base import (
     parse_int,
     parse_price,
     split_list,
+    stated_currency,
 )
 from catalog.models import ProductStatus
+from shop.money import MACHINE_LOCALE
 
 REQUIRED_COLUMNS = ("Handle", "Variant SKU")
 MAX_OPTIONS = 3
@@ -36,14 +38,32 @@ _BLOCK_END = re.compile(r"</(p|div|li|h[1-6])>|<br\s*/?>", re.IGNORECASE)
 
 
 def parse(
-    table: Table, result: ImportResult, *, currency: str = "USD", strict: bool = False, **_o
+    table: Table,
+    result: ImportResult,
+    *,
+    currency: str | None = None,
+    default_currency: str = "USD",
+    locales: dict[str, str] | None = None,
+    strict: bool = False,
+    **_o,
 ) -> list[ProductSpec]:
-    """Turn Shopify rows into product specs; barcode problems are warnings unless `strict`."""
+    """Turn Shopify rows into product specs; barcode problems are warnings unless `strict`.
+
+    Shopify writes prices without a currency. They are in `currency` when the import says so;
+    else in the one currency the cells state ("EUR 26,50"), else in `default_currency`. A cell
+    stating another currency than the import's is a row error, as is a file stating several.
+    Cells are read in the locale of the market using the currency (`locales`).
+    """
     missing = missing_columns(table, REQUIRED_COLUMNS)
     if missing:
         result.file_errors.append(f"Required columns are missing: {', '.join(missing)}.")
         return []
     columns = {h.lower(): h for h in table.headers}
+    currency = currency or _file_currency(table, columns, result) or default_currency
+    result.currency = currency
+    locale = (locales or {}).get(currency, MACHINE_LOCALE)
+    if result.file_errors:
+        return []
     products: dict[str, ProductSpec] = {}
     seen_skus: dict[str, int] = {}
     for line, raw in table.rows:
@@ -68,7 +88,7 @@ def parse(
         missing = "Emporium needs a SKU for every variant."
         if not claim_sku(result, line, "Variant SKU", sku, seen_skus, missing=missing):
             continue
-        variant = _variant(line, sku, row, spec, currency, strict, result)
+        variant = _variant(line, sku, row, spec, (currency, locale), strict, result)
         variant.position = len(spec.variants)
         spec.variants.append(variant)
         if row["Variant Image"]:
@@ -121,7 +141,7 @@ def _product_fields(spec: ProductSpec, line: int, row: _Row, result: ImportResul
     spec.options = [(name, []) for name in names]
 
 
-def _variant(line, sku, row: _Row, spec, currency, strict, result) -> VariantSpec:
+def _variant(line, sku, row: _Row, spec, money, strict, result) -> VariantSpec:
     variant = VariantSpec(line=line, sku=sku, values=[])
     for n, (name, values) in enumerate(spec.options, start=1):
         value = row[f"Option{n} Value"]
@@ -137,7 +157,7 @@ def _variant(line, sku, row: _Row, spec, currency, strict, result) -> VariantSpe
             variant.fields["weight_grams"] = parse_grams(row["Variant Grams"])
         except ValueError as exc:
             result.error(line, "Variant Grams", str(exc))
-    _prices(line, row, currency, variant, result)
+    _prices(line, row, money, variant, result)
     if row["Variant Barcode"]:
         try:
             kind, value = classify_barcode(row["Variant Barcode"])
@@ -153,11 +173,32 @@ def _variant(line, sku, row: _Row, spec, currency, strict, result) -> VariantSpe
     return variant
 
 
-def _prices(line, row: _Row, currency, variant: VariantSpec, result) -> None:
+PRICE_COLUMNS = ("Variant Price", "Variant Compare At Price")
+
+
+def _file_currency(table: Table, columns: dict[str, str], result: ImportResult) -> str | None:
+    """The one currency the price cells state, if any; several is a file error."""
+    stated: dict[str, int] = {}
+    for line, raw in table.rows:
+        row = _Row(raw, columns)
+        for column in PRICE_COLUMNS:
+            code = stated_currency(row[column]) if row[column] else None
+            if code:
+                stated.setdefault(code, line)
+    if len(stated) > 1:
+        found = ", ".join(f"{code} (row {line})" for code, line in stated.items())
+        result.file_errors.append(
+            f"The prices state several currencies: {found}. Import one currency per file."
+        )
+    return next(iter(stated), None)
+
+
+def _prices(line, row: _Row, money, variant: VariantSpec, result) -> None:
+    currency, locale = money
     amounts = []
-    for column in ("Variant Price", "Variant Compare At Price"):
+    for column in PRICE_COLUMNS:
         try:
-            amounts.append(parse_price(row[column], currency) if row[column] else None)
+            amounts.append(parse_price(row[column], currency, locale) if row[column] else None)
         except ValueError as exc:
             result.error(line, column, str(exc))
             return

@@ -45,7 +45,8 @@ from catalog.models import (
     option_key_for,
 )
 from catalog.services.brands import get_or_create_brand
-from catalog.services.validation import MAX_AMOUNT, Errors, check_catalog
+from catalog.services.publishing import mark_published
+from catalog.services.validation import MAX_AMOUNT, Errors, check_catalog, sku_taken_message
 
 BATCH_ROWS = 1000
 
@@ -180,7 +181,9 @@ class _Existing:
         skus = [v.sku for s in specs for v in s.variants]
         self.siblings: dict[int, list[Variant]] = defaultdict(list)  # product pk -> variants
         self.variants: dict[str, Variant] = {}
+        by_pk = {p.pk: p for p in self.products.values()}
         for variant in Variant.objects.filter(product_id__in=pks).order_by("pk"):
+            variant.product = by_pk[variant.product_id]  # cached: messages name the product
             self.siblings[variant.product_id].append(variant)
             self.variants[variant.sku] = variant
         wanted = [sku for sku in skus if sku not in self.variants]
@@ -340,9 +343,8 @@ class _Writer:
                 if product.brand_id != (brand.pk if brand else None):
                     product.brand = brand
                     fields.append("brand")
-            becomes_active = product.status == ProductStatus.ACTIVE and not was_active
-            if becomes_active and not product.published_at:
-                product.published_at = self.now  # published the first time it goes live
+            if product.status == ProductStatus.ACTIVE and not was_active:
+                mark_published(product, now=self.now)  # stamps published_at the first time
             checked = PRODUCT_INPUT if item.created else [f for f in fields if f != "brand"]
             if (item.created or fields) and not self.valid(spec.line, product, checked):
                 item.ok = False
@@ -490,13 +492,17 @@ class _Writer:
             has_options = bool(spec.options)
         else:
             has_options = not item.created and bool(existing.options[product.pk])
-        # Which variant holds each combination, kept current as rows move (as if row by row).
-        holders = {v.option_key: v for v in siblings}
+        # Which variant holds each combination, kept current as rows move (as if row by row);
+        # a removed (archived) variant holds none.
+        holders = {v.option_key: v for v in siblings if not v.is_archived}
         rows = []
         for vspec in spec.variants:
             if self.report.failed(vspec.line):
                 continue  # already refused by the file checks; one message per problem
             variant = existing.variants.get(vspec.sku)
+            if variant is not None and variant.is_archived:
+                self.error(vspec.line, "sku", sku_taken_message(variant))  # never reused
+                continue
             if variant is not None and variant.product_id != product.pk:
                 message = f"SKU {vspec.sku} belongs to product {variant.product.handle}."
                 self.error(vspec.line, "sku", message)

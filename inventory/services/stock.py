@@ -15,6 +15,7 @@ from django.utils import timezone
 from catalog.models import Variant
 from inventory.exceptions import InvalidQuantity, ReasonRequired, StockBelowPromised
 from inventory.models import Location, MovementKind, StockLevel, StockMovement
+from inventory.selectors import get_location
 from inventory.services._common import (
     Move,
     check_delta,
@@ -26,6 +27,8 @@ from inventory.services._common import (
     record_movements,
     resolve_variants,
 )
+from shop.exceptions import ValidationFailed
+from shop.models import Market
 from shop.webhooks import record_webhook_once
 
 ADJUSTMENT_KINDS = {
@@ -293,24 +296,63 @@ def set_safety_stock(*, variant, location: Location, safety_stock: int, actor=No
     return level
 
 
-def apply_catalog_import_counts(*, counts: dict[str, int], actor=None) -> CountResult | None:
+def apply_catalog_import_counts(
+    *,
+    counts: dict[str, int],
+    actor=None,
+    location: str | None = None,
+    currency: str | None = None,
+) -> CountResult | None:
     """Take the stock counts of a catalog import (Shopify's Variant Inventory Qty) as absolute
-    counts at the default location; all of them or none (see sync_stock_levels).
+    counts at one location; all of them or none (see sync_stock_levels).
 
-    The catalog calls this through settings.CATALOG_STOCK_COUNT_HANDLER after its own commit.
-    Returns None when no location exists yet (nothing to count into). Raises what
+    The catalog calls this through catalog.ports inside its import's transaction, so a refusal
+    here rolls the catalog rows back too. `location` is the code the user chose; without it the
+    counts go where shoppers of the file's market can buy them: the one active location serving
+    an active market in `currency`. Returns None when the shop has no stock location at all
+    (nothing to count into). Raises ValidationFailed (code stock_location_required) when no
+    location, or several, serve that market, UnknownLocation for an unknown code, and what
     sync_stock_levels raises.
     """
-    from inventory.selectors import get_default_location
-
-    location = get_default_location()
-    if location is None or not counts:
+    if not counts:
         return None
+    if location:
+        target = get_location(code=location)
+    else:
+        target = _import_location(currency)
+        if target is None:
+            return None
     return sync_stock_levels(
-        location=location,
+        location=target,
         as_of=timezone.now(),
         items=sorted(counts.items()),
         source="catalog_import",
         actor=actor,
         reference="catalog import",
     )
+
+
+def _import_location(currency: str | None) -> Location | None:
+    """The one active location serving an active market in `currency` (any market if None)."""
+    active = Location.objects.active()
+    if not active.exists():
+        return None
+    markets = Market.objects.filter(is_active=True)
+    if currency:
+        markets = markets.filter(currency=currency)
+    candidates = list(active.filter(markets__in=markets).distinct().order_by("priority", "code"))
+    where = f"a market in {currency}" if currency else "a market"
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        detail = (
+            f"No active stock location serves {where} (the file's currency), so shoppers "
+            "could not buy these units; choose the location for the stock counts."
+        )
+    else:
+        codes = ", ".join(c.code for c in candidates)
+        detail = (
+            f"Several stock locations serve {where} ({codes}); choose the one that "
+            "receives the stock counts."
+        )
+    raise ValidationFailed(detail, code="stock_location_required", fields={"location": [detail]})

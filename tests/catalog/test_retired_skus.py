@@ -304,12 +304,6 @@ def test_delete_product_deletes_a_product_without_variants_and_refuses_one_with(
     assert LogEntry.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="being fixed in issue 6 (H5, importers): the import refuses a retired SKU, but as "
-    "'SKU TEE-B belongs to product tee.'; it should word it as check_catalog does "
-    "(validation.sku_taken_message). Remove this marker then.",
-)
 def test_import_refuses_a_retired_sku(retired):
     before = _catalog()
     csv = "handle,title,status,option1_name,option1_value,sku,weight_grams,price_USD,ean\n"

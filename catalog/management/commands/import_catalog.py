@@ -22,7 +22,15 @@ class Command(BaseCommand):
             "--strict", action="store_true", help="Treat barcode warnings as errors."
         )
         parser.add_argument(
-            "--currency", default="USD", help="Currency of Shopify's prices (default USD)."
+            "--currency",
+            help="The currency the file's prices are in (default: the one its cells state, "
+            "else the default market's). Cells stating another currency are refused.",
+        )
+        parser.add_argument(
+            "--location",
+            metavar="CODE",
+            help="Stock location for the file's stock counts (default: the one location "
+            "serving the market of the file's currency).",
         )
 
     def handle(self, *args, **options):
@@ -41,16 +49,16 @@ class Command(BaseCommand):
                 format=options["format"],
                 dry_run=options["dry_run"],
                 strict=options["strict"],
-                currency=options["currency"].upper(),
+                currency=(options["currency"] or "").upper() or None,
+                location=options["location"],
                 progress=bar.update,
             )
         for message in result.messages():
             self.stderr.write(message)
         if result.inventory and result.committed:
             if result.stock_counts_applied:
-                self.stdout.write(
-                    f"Stock counts for {len(result.inventory)} SKUs set at the default location."
-                )
+                where = options["location"] or f"the location serving {result.currency}"
+                self.stdout.write(f"Stock counts for {len(result.inventory)} SKUs set at {where}.")
             else:
                 self.stdout.write(
                     f"Stock counts for {len(result.inventory)} SKUs were in the file; they are "
