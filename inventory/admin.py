@@ -25,8 +25,9 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
-from inventory.resources import StockLevelResource
+from inventory.resources import BoundedCSV, BoundedXLSX, StockLevelResource
 from shop.exceptions import DomainError
+from shop.spreadsheets import SpreadsheetError
 
 
 def _age(delta) -> str:
@@ -71,6 +72,7 @@ class AdjustStockForm(forms.Form):
 @admin.register(StockLevel)
 class StockLevelAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [StockLevelResource]
+    import_formats = [BoundedCSV, BoundedXLSX]  # read within bounds (shop.spreadsheets)
     list_display = [
         "variant",
         "location",
@@ -109,6 +111,12 @@ class StockLevelAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SpreadsheetError):  # our own sentence, not "ValueError encountered"
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request):
         return request.user.has_perm("inventory.sync_stock")
