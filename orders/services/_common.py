@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Exists, OuterRef
-
 from orders.exceptions import CartNotFound, InvalidCartQuantity
-from orders.models import MAX_LINE_QUANTITY, Cart, Order, OrderEvent
+from orders.models import MAX_LINE_QUANTITY, Cart, Order
 from shop.locks import lock_rows
 
 
@@ -35,18 +33,14 @@ def lock_cart(cart: Cart) -> Cart:
     return cart
 
 
-def lock_order(order: Order, *, event_id: str | None = None) -> Order:
-    """Re-read `order` under FOR UPDATE (its row only), market joined.
+def lock_order(order: Order) -> Order:
+    """Re-read `order` under FOR UPDATE (its row only, market joined), waiting at most
+    DB_LOCK_TIMEOUT_MS (LockTimeout).
 
-    With `event_id`, the same query tells whether that event was recorded already
-    (`order.has_event`).
+    Anything else about the order must be read by statements after this one: PostgreSQL
+    re-reads the locked row after a wait, but not the rows of other tables in the query.
     """
-    queryset = Order.objects.filter(pk=order.pk).select_related("market")
-    if event_id is not None:
-        queryset = queryset.annotate(
-            has_event=Exists(OrderEvent.objects.filter(order=OuterRef("pk"), event_id=event_id))
-        )
-    (locked,) = lock_rows(queryset, of=("self",))
+    (locked,) = lock_rows(Order.objects.filter(pk=order.pk).select_related("market"), of=("self",))
     return locked
 
 

@@ -22,6 +22,7 @@ from orders import conf, providers
 from orders.exceptions import InvalidAmount, InvalidOrderTransition, PaymentFailed
 from orders.models import (
     Order,
+    OrderEvent,
     OrderStatus,
     PaymentStatus,
     PaymentTransaction,
@@ -134,10 +135,13 @@ def settle_authorization(
     """
     result_event = f"{idempotency_key}:result"
     with transaction.atomic():
-        order = lock_order(order, event_id=result_event)
-        if order.has_event:
-            return order  # settled already (reconciliation and checkout both answered)
+        order = lock_order(order)
         current = order.status == S.PENDING_PAYMENT and attempt_key(order) == idempotency_key
+        # A settled attempt moved the order on, so only a non-current one can be a repeat
+        # (reconciliation and checkout both answering). Asked in a statement of its own: one
+        # joined to the lock would see the table as it was before we waited for the lock.
+        if not current and OrderEvent.objects.filter(order=order, event_id=result_event).exists():
+            return order
         outcome = _outcome(result)
         _record(
             order, TransactionKind.AUTHORIZE, outcome, idempotency_key, result, order.total_cents

@@ -91,6 +91,10 @@ def place_order(
 def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
     cart = lock_cart(cart)
     existing = getattr(cart, "order", None)
+    if existing is None and not cart.is_open:
+        # We waited for the lock while another request ordered this cart: the join above
+        # read the order table as it was before the wait; a new statement sees the order.
+        existing = Order.objects.filter(cart_id=cart.pk).first()
     if existing is not None:
         if existing.placement_key == idempotency_key:
             return existing, False
