@@ -9,7 +9,7 @@ from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from shop import tokens
-from shop.models import ApiToken, Channel, Market, User
+from shop.models import ApiToken, Channel, DeferredTask, Market, User
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -121,3 +121,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         tokens.revoke_api_tokens(tokens=list(queryset), actor=request.user)
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(admin.ModelAdmin):
+    """Tasks the broker refused while Redis was down; the beat publishes them again
+    (shop.jobs). Read-only: they leave by being published."""
+
+    list_display = ["task", "created_at", "attempts", "last_error"]
+    readonly_fields = ["task", "args", "kwargs", "created_at", "attempts", "last_error"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

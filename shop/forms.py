@@ -2,10 +2,11 @@
 text check every storefront and admin form shares (StorableTextMixin)."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
+from shop import account_mail, services
 from shop.text import find_text_problems
 
 
@@ -71,3 +72,32 @@ class SignupForm(StorableTextMixin, forms.Form):
         ):
             self.add_error("password_confirm", _("The two passwords differ."))
         return cleaned
+
+
+class QueuedPasswordResetForm(StorableTextMixin, PasswordResetForm):
+    """Django's reset form (it answers the same whether or not the address has an account, and
+    mails only active accounts), its e-mail sent through the queue like every account mail."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        account_mail.send_templated(
+            to=to_email,
+            subject_template=subject_template_name,
+            body_template=email_template_name,
+            context=context,
+        )
+
+
+class ResetSetPasswordForm(SetPasswordForm):
+    """The new password from a reset link; saved by services.reset_password (revokes the API
+    keys, lifts the account's login lockout)."""
+
+    def save(self, commit=True):
+        return services.reset_password(user=self.user, password=self.cleaned_data["new_password1"])

@@ -138,6 +138,24 @@ class ApiToken(models.Model):
         return (now or timezone.now()) >= self.expires_at
 
 
+class DeferredTask(models.Model):
+    """A Celery task the broker could not take (Redis down): shop.jobs records it here and the
+    beat publishes it again (shop.tasks.requeue_deferred_tasks). Written only by shop.jobs."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.task} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class IdempotencyStatus(models.TextChoices):
     IN_FLIGHT = "in_flight", _("In flight")
     COMPLETE = "complete", _("Complete")

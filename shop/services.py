@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.http import urlsafe_base64_decode
 
+from shop import account_mail
 from shop.exceptions import Conflict, ValidationFailed
+from shop.tokens import revoke_all_api_tokens
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -47,4 +52,97 @@ def register_customer(*, email: str, password: str):
             user.save()
     except IntegrityError:
         raise EmailAlreadyRegistered() from None
+    return user
+
+
+def _checked_signup(email: str, password: str):
+    """The normalised e-mail and an unsaved user, or ValidationFailed — the same checks
+    whatever accounts exist, so the form's errors tell nothing about them."""
+    User = get_user_model()
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Enter a valid e-mail address.", fields={"email": list(exc.messages)}
+        ) from None
+    user = User(email=email, is_active=False)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Choose a stronger password.", fields={"password": list(exc.messages)}
+        ) from None
+    return email, user
+
+
+@transaction.atomic
+def sign_up_customer(*, email: str, password: str, base_url: str, next_url: str = "") -> None:
+    """Start a customer account for `email` without telling the caller whether one exists.
+
+    No account yet: a pending (inactive) one is created and the address gets an activation
+    link (shop.account_mail). A pending account that was never activated (an earlier sign-up)
+    takes this password and gets a fresh link; the older link stops working. An active account
+    is left alone and its owner gets "you already have an account" with sign-in and reset
+    links; a deactivated one gets nothing. The caller answers the same in every case.
+    Raises ValidationFailed (fields "email" or "password").
+    """
+    User = get_user_model()
+    email, new_user = _checked_signup(email, password)
+    existing = User.objects.select_for_update().filter(email__iexact=email).first()
+    if existing is None:
+        new_user.set_password(password)
+        try:
+            with transaction.atomic():
+                new_user.save()
+        except IntegrityError:  # a concurrent sign-up for the same address won
+            existing = User.objects.select_for_update().get(email__iexact=email)
+        else:
+            account_mail.send_activation(new_user, base_url=base_url, next_url=next_url)
+            return
+    if not existing.is_active and existing.last_login is None:
+        existing.set_password(password)
+        existing.save(update_fields=["password"])
+        account_mail.send_activation(existing, base_url=base_url, next_url=next_url)
+    else:
+        make_password(password)  # the work a new account costs, so the timing tells nothing
+        if existing.is_active:
+            account_mail.send_already_registered(existing, base_url=base_url)
+
+
+def _activation_user(uidb64: str, token: str, *, lock: bool = False):
+    User = get_user_model()
+    users = User.objects.select_for_update() if lock else User.objects
+    try:
+        user = users.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist, ValidationError):
+        return None
+    return user if account_mail.activation_tokens.check_token(user, token) else None
+
+
+def activation_link_is_valid(*, uidb64: str, token: str) -> bool:
+    return _activation_user(uidb64, token) is not None
+
+
+@transaction.atomic
+def activate_customer(*, uidb64: str, token: str):
+    """Activate the pending account an activation link names; returns the user, or raises
+    ValidationFailed when the link is malformed, used or expired."""
+    user = _activation_user(uidb64, token, lock=True)
+    if user is None:
+        raise ValidationFailed("This link is invalid, used or expired.")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def reset_password(*, user, password: str):
+    """Set `user`'s new password after a reset link proved they own the mailbox: every API key
+    is revoked (sessions end by themselves: their hash includes the password) and the
+    account's failed-login count is cleared, so a locked-out customer can sign in again."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_all_api_tokens(user=user, actor=user)
+    AxesProxyHandler.reset_attempts(username=user.email)
     return user

@@ -169,6 +169,12 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Tasks the broker refused while Redis was down wait in PostgreSQL (shop/jobs.py) until this
+# publishes them again.
+CELERY_BEAT_SCHEDULE["shop-requeue-deferred-tasks"] = {
+    "task": "shop.tasks.requeue_deferred_tasks",
+    "schedule": 60.0,
+}
 
 # --- Row locks (shop/locks.py): longest wait for a locked row before a 409 lock_timeout ---
 DB_LOCK_TIMEOUT_MS = int(env("DB_LOCK_TIMEOUT_MS", "5000"))

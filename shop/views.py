@@ -5,7 +5,6 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views import defaults
 
 from shop import services
@@ -14,34 +13,62 @@ from shop.exceptions import ValidationFailed
 from shop.forms import SignupForm
 
 
-def signup(request):
-    """Create a customer account from an e-mail address and a password, then log in."""
-    if request.user.is_authenticated:
-        return redirect("account")
+def _safe_next(request) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = ""
+        return ""
+    return next_url
+
+
+def signup(request):
+    """Start an account from an e-mail address and a password; the address gets a link.
+
+    The answer is the same whether or not the address has an account (no enumeration): the
+    "check your inbox" page. A new address gets an activation link, a registered one an e-mail
+    saying so (services.sign_up_customer).
+    """
+    if request.user.is_authenticated:
+        return redirect("account")
+    next_url = _safe_next(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.register_customer(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-            )
-        except services.EmailAlreadyRegistered:
-            form.add_error(
-                "email",
-                _("An account with this e-mail address already exists. Sign in instead?"),
+            services.sign_up_customer(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                next_url=next_url,
             )
         except ValidationFailed as exc:
             for field, messages in exc.fields.items():
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
+            return redirect("signup_done")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+def signup_done(request):
+    return render(request, "registration/signup_done.html")
+
+
+def activate(request, uidb64, token):
+    """The activation link: a page with one button (mail scanners follow links, so activating
+    and signing in wait for a POST), then the account page or the link's `next`."""
+    next_url = _safe_next(request)
+    if request.method == "POST":
+        try:
+            user = services.activate_customer(uidb64=uidb64, token=token)
+        except ValidationFailed:
+            pass
+        else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url or "account")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+    elif services.activation_link_is_valid(uidb64=uidb64, token=token):
+        return render(request, "registration/activate.html", {"next": next_url})
+    return render(request, "registration/activate_invalid.html", status=400)
 
 
 @login_required

@@ -95,7 +95,7 @@ def test_unpublished_product_page_is_not_found(page, live_server, status):
     expect(page.locator(".empty-state")).to_contain_text("No products match")
 
 
-def test_customer_signs_up_signs_out_and_signs_in_with_email(page, live_server):
+def test_customer_signs_up_signs_out_and_signs_in_with_email(page, live_server, mailoutbox):
     email, password = "grace@example.com", "lighthouse-keeper-42"
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Sign in").click()
@@ -105,6 +105,14 @@ def test_customer_signs_up_signs_out_and_signs_in_with_email(page, live_server):
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Repeat the password").fill(password)
     page.get_by_role("button", name="Create account").click()
+
+    # The same answer whether or not the address has an account: the link comes by e-mail.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page).to_have_url(f"{live_server.url}/accounts/signup/done/")
+    assert [m.to for m in mailoutbox] == [[email]]
+    link = next(line for line in mailoutbox[0].body.splitlines() if "/accounts/activate/" in line)
+    page.goto(link)
+    page.get_by_role("button", name="Activate my account").click()
 
     expect(page).to_have_url(f"{live_server.url}/account/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")

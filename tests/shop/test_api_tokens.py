@@ -204,6 +204,6 @@ def test_the_schema_documents_revoking_and_token_expired(api_client):
     paths = api_client.get("/api/schema/?format=json").json()["paths"]
 
     revoke = paths["/api/v1/auth/token"]["delete"]
-    assert set(revoke["responses"]) == {"204", "401", "429"}
+    assert {"204", "401", "429"} <= set(revoke["responses"])
     assert "token_expired" in revoke["responses"]["401"]["description"]
     assert revoke["security"] == [{"tokenAuth": []}]

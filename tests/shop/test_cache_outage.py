@@ -231,3 +231,112 @@ def test_storefront_and_customer_login_work_while_redis_is_down(
     account = client.get("/account/")
 
     assert (home.status_code, login.status_code, account.status_code) == (200, 302, 200)
+
+
+# --- The whole shop in a process whose REDIS_URL points at a closed port ---------------------
+
+OUTAGE_SCRIPT = r"""
+import json
+
+import django
+
+django.setup()
+from django.test import Client
+
+from shop.models import DeferredTask, User
+
+body = json.loads(__import__("os").environ["PRODUCT_BODY"])
+password = __import__("os").environ["TEST_PASSWORD"]
+api, shopper, newcomer = Client(), Client(), Client()
+out = {}
+out["home"] = shopper.get("/").status_code
+out["product_page"] = shopper.get("/p/mug/").status_code
+out["api_list"] = api.get("/api/v1/products").status_code
+out["api_detail"] = api.get("/api/v1/products/mug").status_code
+login = api.post(
+    "/api/v1/auth/token",
+    {"username": "merch@example.com", "password": password},
+    content_type="application/json",
+)
+out["token_login"] = login.status_code
+auth = {"HTTP_AUTHORIZATION": "Token " + login.json()["token"]}
+out["staff_write"] = api.post(
+    "/api/v1/products", body, content_type="application/json", **auth
+).status_code
+out["storefront_login"] = shopper.post(
+    "/accounts/login/", {"username": "customer@example.com", "password": password}
+).status_code
+out["account_page"] = shopper.get("/account/").status_code
+# Checkout-shaped: a buyer's POST that writes a row and queues a Celery task (the mail).
+out["signup"] = newcomer.post(
+    "/accounts/signup/",
+    {"email": "new@example.com", "password": password + "!", "password_confirm": password + "!"},
+).status_code
+out["signup_wrote"] = User.objects.filter(email="new@example.com").exists()
+out["deferred"] = [[t.task, sorted(t.kwargs)] for t in DeferredTask.objects.all()]
+out["healthz"] = api.get("/healthz").json()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shop_runs_with_redis_url_pointing_at_a_closed_port(merchandiser, customer, password):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.db import connection
+
+    from tests.factories.catalog import VariantFactory
+
+    VariantFactory(product__handle="mug", product__title="Mug")
+    # The test settings hash with MD5; the shop's own settings do not read MD5 hashes.
+    hashed = PBKDF2PasswordHasher().encode(password, "outagetestsalt")
+    type(customer).objects.filter(pk__in=[customer.pk, merchandiser.pk]).update(password=hashed)
+    db = connection.settings_dict
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "EMPORIUM_ENV"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="shop.settings",  # production's throttles and a real broker
+        EMPORIUM_ENV="development",
+        DEBUG="false",
+        SECRET_KEY="outage-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        WMS_WEBHOOK_SECRET="outage-test-wms-secret-0123456789abcdef",
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens there: cache and broker are down
+        PRODUCT_BODY=json.dumps(PRODUCT_BODY),
+        TEST_PASSWORD=password,
+        LOG_LEVEL="CRITICAL",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", OUTAGE_SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "home": 200,
+        "product_page": 200,
+        "api_list": 200,
+        "api_detail": 200,
+        "token_login": 200,
+        "staff_write": 201,
+        "storefront_login": 302,
+        "account_page": 200,
+        "signup": 302,
+        "signup_wrote": True,
+        "deferred": [["shop.tasks.send_email", ["body", "subject", "to"]]],
+        "healthz": {"status": "unhealthy", "database": "ok", "cache": "down"},
+    }
