@@ -37,13 +37,15 @@ VARIANT_FIELDS = ("title", "weight_grams", "status", "position")
 class Unique:
     """A uniqueness rule a concurrent writer can win: `model`'s unique index on `fields`.
 
-    `label` names the value in messages; `field` is where the write body carries it.
+    `label` names the value in messages; `field` is where the write body carries it; `shown`
+    turns the database's key values into the value a user typed ("" to name none).
     """
 
     label: str
     model: type[models.Model]
     fields: tuple[str, ...]
     field: str
+    shown: Callable[[list[str]], str] = ", ".join
 
     def columns(self) -> tuple[str, tuple[str, ...]]:
         meta = self.model._meta
@@ -52,8 +54,13 @@ class Unique:
 
 SKU = Unique("SKU", Variant, ("sku",), "sku")
 HANDLE = Unique("handle", Product, ("handle",), "handle")
-IDENTIFIER = Unique("identifier", VariantIdentifier, ("kind", "value"), "identifiers")
-COMBINATION = Unique("option values", Variant, ("product", "option_key"), "option_values")
+IDENTIFIER = Unique(
+    "identifier", VariantIdentifier, ("kind", "value"), "identifiers", lambda kv: " ".join(kv)
+)  # "ean 4006381333931"
+# The key is (product id, option value ids): nothing a merchandiser typed, so name no value.
+COMBINATION = Unique(
+    "option values", Variant, ("product", "option_key"), "option_values", lambda key: ""
+)
 BRAND_NAME = Unique("brand", Brand, ("name",), "brand")
 BRAND_SLUG = Unique("brand", Brand, ("slug",), "brand")
 CATALOG_UNIQUES = (SKU, HANDLE, IDENTIFIER, COMBINATION, BRAND_NAME, BRAND_SLUG)
@@ -99,6 +106,7 @@ class unique_or_conflict:
         if kind != "unique" or rule is None:
             return False
         logger.info("catalog write lost a race on %s %s: %s", rule.label, value, exc)
+        value = rule.shown(value.split(", ")) if value else ""
         shown = f" {value}" if value else ""
         message = f"A concurrent change took the {rule.label}{shown}; reload and try again."
         path = self.locate(rule, value) or (rule.field,)

@@ -10,14 +10,17 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
-from catalog.models import Option, Product, Variant, VariantPrice
+from catalog.models import Option, Product, Variant, VariantIdentifier, VariantPrice
 from catalog.services import products, validation, variants, writing
 from catalog.services.writing import HANDLE, SKU, unique_or_conflict
 from shop.exceptions import Conflict
 from tests.catalog.test_admin import ADD, option_row, product_post, variant_row
 from tests.factories.catalog import ProductFactory, VariantFactory
 from tests.factories.inventory import LocationFactory, stock
+
+EAN = "4006381333931"
 
 
 def _catalog():
@@ -104,6 +107,46 @@ def test_admin_handle_taken_by_a_concurrent_request_is_an_error_on_the_field(
     }
     assert _catalog() == (["linen-shirt"], [], 0, 0)
     assert Product.objects.get().title == "Winner"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_barcode_taken_by_a_concurrent_request_is_an_error_on_the_variant_page(
+    merch_client, monkeypatch
+):
+    variant = VariantFactory(sku="CAP-1", prices={"USD": 900})
+    other = VariantFactory(sku="HAT-1")
+    real_check = variants.check_catalog
+
+    def check_then_lose_the_race(*args, **kwargs):
+        real_check(*args, **kwargs)
+        _in_another_connection(
+            lambda: VariantIdentifier.objects.create(variant=other, kind="ean", value=EAN)
+        )
+
+    monkeypatch.setattr(variants, "check_catalog", check_then_lose_the_race)
+    data = {
+        "title": "",
+        "weight_grams": "250",
+        "status": "active",
+        "position": "0",
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
+        "identifiers-TOTAL_FORMS": "1",
+        "identifiers-INITIAL_FORMS": "0",
+        "identifiers-0-kind": "ean",
+        "identifiers-0-value": EAN,
+    }
+
+    response = merch_client.post(reverse("admin:catalog_variant_change", args=[variant.pk]), data)
+
+    assert response.status_code == 200
+    formset = next(
+        f for f in response.context["inline_admin_formsets"] if f.opts.model is VariantIdentifier
+    )
+    assert formset.formset.non_form_errors() == [
+        f"A concurrent change took the identifier ean {EAN}; reload and try again."
+    ]
+    assert list(VariantIdentifier.objects.values_list("variant__sku", "value")) == [("HAT-1", EAN)]
 
 
 @pytest.mark.django_db(transaction=True)
