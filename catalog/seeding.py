@@ -1,458 +1,245 @@
-"""A realistic demo catalog: apparel in colours and sizes, books with ISBNs, electronics, GTINs.
+"""Write the demo catalog (catalog/demo_data.py) through the catalog services. Idempotent.
 
-Deterministic (a seeded RNG) and idempotent: a second run finds the demo products and changes
-nothing. Rows are written in bulk so the embedded SQLite demo starts in seconds.
+`make run` seeds on every start, so a run creates only what is missing and never touches what
+it did not create: a demo product is created whole (its variants, prices, barcodes, specs,
+translation and images) when its handle and every one of its SKUs are free, and skipped
+otherwise. A second run finds every demo handle taken and writes nothing; a merchandiser's own
+products and the variants they add to demo products are never read or changed. A SKU is never
+reused, so a demo variant someone archived or deleted stays gone.
 """
 
 from __future__ import annotations
 
-import random
+import logging
 import struct
 import zlib
-from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
-from stdnum import ean
 
-from catalog.models import (
-    Attribute,
-    Brand,
-    Category,
-    Media,
-    Option,
-    OptionValue,
-    Product,
-    ProductAttributeValue,
-    ProductStatus,
-    ProductTranslation,
-    Variant,
-    VariantIdentifier,
-    VariantPrice,
-    option_key_for,
+from catalog.demo_data import (
+    ATTRIBUTES,
+    DEMO_TAG,
+    SPEC_TRANSLATIONS,
+    DemoCatalog,
+    DemoImage,
+    DemoProduct,
+    demo_catalog,
 )
+from catalog.models import Attribute, Category, Product, Variant
+from catalog.services import content, taxonomy
+from catalog.services.batch_writing import ProductSpec, VariantSpec, write_products
+from shop.exceptions import DomainError
 
-DEMO_TAG = "demo"
-# Market prices are set, not converted: merchants price each currency by hand (CAD +35%, EUR -8%).
-CURRENCY_FACTORS = {"USD": 100, "CAD": 135, "EUR": 92}
-
-CATEGORY_TREE = {
-    "apparel": ("Apparel", {"hoodies": "Hoodies", "tees": "T-shirts", "jackets": "Jackets"}),
-    "books": ("Books", {"fiction": "Fiction", "cooking": "Cooking", "science": "Science"}),
-    "electronics": (
-        "Electronics",
-        {"headphones": "Headphones", "chargers": "Chargers", "speakers": "Speakers"},
-    ),
-}
-APPAREL_BRANDS = ["Northwind Outfitters", "Harbor & Pine", "Lumen Basics", "Kestrel Supply"]
-BOOK_BRANDS = ["Vellum Press", "Orchard House", "Fieldnote Books"]
-ELECTRONICS_BRANDS = ["Voltaic", "Sonora Audio", "Arclight"]
-COLOURS = ["Black", "Heather Grey", "Navy", "Forest", "Oat", "Rust"]
-SWATCHES = {
-    "Black": (40, 40, 44),
-    "Heather Grey": (150, 152, 158),
-    "Navy": (32, 48, 96),
-    "Forest": (34, 85, 60),
-    "Oat": (222, 205, 170),
-    "Rust": (170, 80, 45),
-    "White": (240, 240, 236),
-    "Sand": (210, 190, 150),
-}
-CATEGORY_TONES = {
-    "apparel": (120, 140, 200),
-    "books": (200, 150, 90),
-    "electronics": (90, 170, 160),
-}
-SIZES = ["XS", "S", "M", "L", "XL"]
-APPAREL_NOUNS = {
-    "hoodies": ["Pullover Hoodie", "Zip Hoodie", "Fleece Hoodie", "Heavyweight Hoodie"],
-    "tees": ["Crew Tee", "Pocket Tee", "V-Neck Tee", "Long Sleeve Tee", "Organic Tee"],
-    "jackets": ["Rain Shell", "Chore Jacket", "Puffer Jacket", "Field Jacket"],
-}
-APPAREL_ADJECTIVES = ["Everyday", "Coastal", "Trailhead", "Studio", "Harbor", "Summit", "Classic"]
-BOOK_WORDS = [
-    "River",
-    "Salt",
-    "Orchard",
-    "Lantern",
-    "Quiet",
-    "Northern",
-    "Winter",
-    "Copper",
-    "Garden",
-    "Atlas",
-    "Tide",
-    "Ember",
-    "Meadow",
-    "Signal",
-    "Harvest",
-]
-BOOK_FORMS = {
-    "fiction": ["The {a} of {b}", "{a} Road", "A {a} Season", "The Last {a}"],
-    "cooking": ["{a} Kitchen", "Cooking with {a}", "The {a} Table", "{a} & {b}: Recipes"],
-    "science": ["The {a} Problem", "How {a} Works", "{a}: A Field Guide", "The Physics of {a}"],
-}
-ELECTRONICS = {
-    "headphones": (
-        ["Wireless Headphones", "Studio Monitors", "Sport Earbuds"],
-        ["Black", "White"],
-    ),
-    "chargers": (["USB-C Charger 65W", "Wall Charger 30W", "Car Charger"], []),
-    "speakers": (["Bluetooth Speaker", "Smart Speaker", "Bookshelf Speakers"], ["Black", "Sand"]),
-}
-GERMAN_NOUNS = {"Hoodie": "Kapuzenpullover", "Tee": "T-Shirt", "Jacket": "Jacke"}
-
-
-@dataclass
-class _Plan:
-    """What one demo product will become, before it is written."""
-
-    handle: str
-    title: str
-    description: str
-    brand: str
-    category_path: str
-    product_type: str
-    base_cents: int
-    options: list[tuple[str, list[str]]] = field(default_factory=list)
-    identifier_kind: str | None = None
-    specs: dict[str, object] = field(default_factory=dict)
-    title_de: str = ""
+logger = logging.getLogger(__name__)
 
 
 def seed_demo_catalog(*, rng_seed: int = 42) -> dict[str, int]:
-    """Create the demo catalog unless it exists; return counts of what is in it."""
-    rng = random.Random(rng_seed)
-    plans = _apparel_plans(rng) + _book_plans(rng) + _electronics_plans(rng)
-    handles = [plan.handle for plan in plans]
-    if not Product.objects.filter(handle__in=handles).exists():
-        with transaction.atomic():
-            _write(plans, _seed_categories(), _seed_attributes(), rng)
-    return _counts(handles)
+    """Create whatever of the demo catalog is missing; return counts of the seed's products."""
+    catalog = demo_catalog(rng_seed)
+    with transaction.atomic():
+        missing = _missing_products(catalog)
+        if missing:
+            categories = _ensure_categories(catalog)
+            _ensure_attributes()
+            _create(missing, categories)
+    return _counts(catalog, rng_seed)
 
 
-def _counts(handles: list[str]) -> dict[str, int]:
-    demo = Product.objects.filter(handle__in=handles)
+def seeded_variants(*, rng_seed: int = 42):
+    """The variants the demo seed owns: its SKUs, on the demo products it created.
+
+    Inventory's seeder stocks exactly these, never a variant a user created.
+    """
+    catalog = demo_catalog(rng_seed)
+    owned = _owned_product_ids(catalog)
+    skus = catalog.skus
+    return Variant.objects.filter(product_id__in=owned, sku__in=list(skus)).select_related(
+        "product"
+    )
+
+
+def _owned_product_ids(catalog: DemoCatalog) -> list[int]:
+    # Tags are a JSON list (no portable containment lookup on SQLite): filter in Python.
+    handles = [p.handle for p in catalog.products]
+    rows = Product.objects.filter(handle__in=handles).values_list("pk", "tags")
+    return [pk for pk, tags in rows if DEMO_TAG in (tags or [])]
+
+
+def _counts(catalog: DemoCatalog, rng_seed: int) -> dict[str, int]:
     return {
-        "products": demo.count(),
-        "variants": Variant.objects.filter(product__in=demo).count(),
+        "products": len(_owned_product_ids(catalog)),
+        "variants": seeded_variants(rng_seed=rng_seed).count(),
     }
 
 
-def _seed_categories() -> dict[str, Category]:
-    categories = {}
-    for position, (slug, (name, children)) in enumerate(CATEGORY_TREE.items()):
-        root, _ = Category.objects.get_or_create(
-            slug=slug, parent=None, defaults={"name": name, "position": position}
+def _missing_products(catalog: DemoCatalog) -> list[DemoProduct]:
+    """Demo products whose handle and SKUs are all free (two queries, whatever the size)."""
+    handles = set(
+        Product.objects.filter(handle__in=[p.handle for p in catalog.products]).values_list(
+            "handle", flat=True
         )
-        categories[root.path] = root
-        for child_position, (child_slug, child_name) in enumerate(children.items()):
-            child, _ = Category.objects.get_or_create(
-                slug=child_slug,
-                parent=root,
-                defaults={"name": child_name, "position": child_position},
+    )
+    candidates = [p for p in catalog.products if p.handle not in handles]
+    wanted = [v.sku for p in candidates for v in p.variants]
+    taken = set(Variant.objects.filter(sku__in=wanted).values_list("sku", flat=True))
+    missing = []
+    for product in candidates:
+        clash = [v.sku for v in product.variants if v.sku in taken]
+        if clash:
+            logger.info("demo product %s skipped: SKU %s is taken", product.handle, clash[0])
+            continue
+        missing.append(product)
+    return missing
+
+
+def _ensure_categories(catalog: DemoCatalog) -> dict[str, Category]:
+    """The demo category tree: existing categories are used as they are, missing ones added."""
+    found = {
+        c.path: c for c in Category.objects.filter(path__in=[p for p, _, _ in catalog.categories])
+    }
+    for path, name, position in catalog.categories:
+        if path not in found:
+            parent_path, _, slug = path.rpartition("/")
+            found[path] = taxonomy.create_category(
+                name=name,
+                slug=slug,
+                parent=found[parent_path] if parent_path else None,
+                position=position,
             )
-            categories[child.path] = child
-    return categories
+    return found
 
 
-def _seed_attributes() -> dict[str, Attribute]:
-    specs = [
-        ("material", "Material", {"de": "Material", "fr": "Matière"}, "text", "", True),
-        ("care", "Care", {"de": "Pflege", "fr": "Entretien"}, "text", "", False),
-        ("pages", "Pages", {"de": "Seiten", "fr": "Pages"}, "number", "", False),
-        ("battery_hours", "Battery life", {"de": "Akkulaufzeit"}, "number", "h", True),
-        ("wireless", "Wireless", {"de": "Kabellos", "fr": "Sans fil"}, "boolean", "", True),
-    ]
-    attributes = {}
-    for position, (code, name, translations, kind, unit, filterable) in enumerate(specs):
-        attributes[code], _ = Attribute.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "name_translations": translations,
-                "kind": kind,
-                "unit": unit,
-                "is_filterable": filterable,
-                "position": position,
-            },
-        )
-    return attributes
-
-
-def _apparel_plans(rng: random.Random) -> list[_Plan]:
-    plans = []
-    for sub, nouns in APPAREL_NOUNS.items():
-        for noun in nouns:
-            for adjective in APPAREL_ADJECTIVES:
-                brand = rng.choice(APPAREL_BRANDS)
-                colours = rng.sample(COLOURS, 2)
-                sizes = SIZES[1:4] if sub != "jackets" else SIZES[1:5]
-                material = rng.choice(
-                    ["100% organic cotton", "Cotton blend", "Recycled polyester"]
-                )
-                title = f"{adjective} {noun}"
-                german = next((v for k, v in GERMAN_NOUNS.items() if k in noun), noun)
-                plans.append(
-                    _Plan(
-                        handle=f"{adjective}-{noun}".lower().replace(" ", "-"),
-                        title=title,
-                        description=(
-                            f"The {title.lower()} by {brand}: a relaxed fit in "
-                            f"{material.lower()}, pre-washed so it keeps its shape."
-                        ),
-                        brand=brand,
-                        category_path=f"apparel/{sub}",
-                        product_type=noun,
-                        base_cents=rng.choice([2400, 2800, 3200, 4800, 5600, 6400, 8900, 12900])
-                        if sub != "tees"
-                        else rng.choice([1800, 2200, 2600, 3000]),
-                        options=[("Color", colours), ("Size", sizes)],
-                        identifier_kind="upc",
-                        specs={"material": material, "care": "Machine wash cold, tumble dry low"},
-                        title_de=f"{adjective} {german}",
-                    )
-                )
-    return plans
-
-
-def _book_plans(rng: random.Random) -> list[_Plan]:
-    plans, seen = [], set()
-    for sub, forms in BOOK_FORMS.items():
-        while sum(1 for p in plans if p.category_path.endswith(sub)) < 20:
-            a, b = rng.sample(BOOK_WORDS, 2)
-            title = rng.choice(forms).format(a=a, b=b)
-            if title in seen:
-                continue
-            seen.add(title)
-            plans.append(
-                _Plan(
-                    handle=title.lower().replace(" ", "-").replace(":", "").replace("&", "and"),
-                    title=title,
-                    description=f"{title} — a {sub} title from our shelves.",
-                    brand=rng.choice(BOOK_BRANDS),
-                    category_path=f"books/{sub}",
-                    product_type="Book",
-                    base_cents=rng.choice([1499, 1799, 2299, 2899, 3499]),
-                    options=[("Format", ["Paperback", "Hardcover"])],
-                    identifier_kind="isbn",
-                    specs={"pages": rng.randint(180, 620)},
-                )
+def _ensure_attributes() -> None:
+    existing = set(Attribute.objects.values_list("code", flat=True))
+    for position, (code, name, translations, kind, unit, filterable) in enumerate(ATTRIBUTES):
+        if code not in existing:
+            taxonomy.create_attribute(
+                code=code,
+                name=name,
+                kind=kind,
+                unit=unit,
+                is_filterable=filterable,
+                position=position,
+                name_translations=translations,
             )
-    return plans
 
 
-def _electronics_plans(rng: random.Random) -> list[_Plan]:
-    plans = []
-    for sub, (names, colours) in ELECTRONICS.items():
-        for name in names:
-            for brand in ELECTRONICS_BRANDS:
-                # The Pro model costs the base model's price plus 50.00, never less.
-                base_cents = rng.choice([1999, 2999, 4999, 7999, 12999, 19999])
-                for tier in ("", " Pro"):
-                    title = f"{brand} {name}{tier}"
-                    specs = {"wireless": sub != "chargers"}
-                    if sub != "chargers":
-                        specs["battery_hours"] = rng.choice([8, 12, 20, 30, 40])
-                    plans.append(
-                        _Plan(
-                            handle=title.lower().replace(" ", "-"),
-                            title=title,
-                            description=f"{title}: dependable {sub} with a two-year warranty.",
-                            brand=brand,
-                            category_path=f"electronics/{sub}",
-                            product_type=name,
-                            base_cents=base_cents + (5000 if tier else 0),
-                            options=[("Color", colours)] if colours else [],
-                            identifier_kind="gtin",
-                            specs=specs,
-                        )
-                    )
-    return plans
+def _create(missing: list[DemoProduct], categories: dict[str, Category]) -> None:
+    """The missing demo products through the catalog's batch writer, then their specs,
+    translations and images through the content services: a fixed number of statements per
+    batch, all of it or nothing."""
+    report = _Report()
+    write_products(specs=_specs(missing), report=report)
+    if report.errors:
+        raise DomainError("The demo catalog could not be written: " + "; ".join(report.errors))
+    products = Product.objects.in_bulk([p.handle for p in missing], field_name="handle")
+    content.set_product_specs(
+        items=[
+            content.SpecInput(
+                product=products[demo.handle],
+                values=demo.specs,
+                translations={k: v for k, v in SPEC_TRANSLATIONS.items() if k in demo.specs},
+            )
+            for demo in missing
+            if demo.specs
+        ]
+    )
+    content.set_product_translations(
+        items=[
+            content.TranslationInput(
+                product=products[demo.handle], locale="de", title=demo.title_de
+            )
+            for demo in missing
+            if demo.title_de
+        ]
+    )
+    content.add_product_media(
+        items=[
+            content.MediaInput(
+                product=products[demo.handle],
+                image=_demo_image(image),
+                alt_text=image.alt_text,
+                alt_translations=image.alt_translations,
+                position=image.position,
+                variant_sku=image.variant_sku,
+            )
+            for demo in missing
+            for image in demo.images
+        ]
+    )
 
 
-class _Codes:
-    """Valid, unique demo barcodes: UPC-A with company prefix 0-12345, ISBN-13 with 978-1-2345."""
+class _Report:
+    """Where the batch writer records row problems; a seed has none unless the data is wrong."""
 
     def __init__(self):
-        self.upc = self.isbn = self.gtin = 0
+        self.errors: list[str] = []
+        self._failed: set[int] = set()
 
-    def next(self, kind: str) -> tuple[str, str]:
-        if kind == "upc":
-            self.upc += 1
-            body = f"012345{self.upc:05d}"
-            return "upc", body + ean.calc_check_digit(body)
-        if kind == "isbn":
-            self.isbn += 1
-            body = f"97812345{self.isbn:04d}"
-            return "isbn", body + ean.calc_check_digit(body)
-        self.gtin += 1
-        body = f"400638{self.gtin:06d}"
-        return "ean", body + ean.calc_check_digit(body)
+    def error(self, line: int, column: str, message: str) -> None:
+        self.errors.append(f"row {line} {column}: {message}")
+        self._failed.add(line)
+
+    def mark(self, line: int, action: str) -> None:
+        pass
+
+    def failed(self, line: int) -> bool:
+        return line in self._failed
 
 
-def _write(plans, categories, attributes, rng) -> None:
-    brands = {}
-    for name in sorted({p.brand for p in plans}):
-        brands[name], _ = Brand.objects.get_or_create(
-            slug=name.lower().replace(" & ", "-").replace(" ", "-"), defaults={"name": name}
-        )
-    now = timezone.now()
-    products = Product.objects.bulk_create(
-        [
-            Product(
-                handle=p.handle,
-                title=p.title,
-                description=p.description,
-                brand=brands[p.brand],
-                product_type=p.product_type,
-                tags=[DEMO_TAG, p.category_path.split("/")[0]],
-                status=ProductStatus.ACTIVE if i % 41 else ProductStatus.DRAFT,
-                published_at=now,
-                seo_title=f"{p.title} | Emporium",
-            )
-            for i, p in enumerate(plans, start=1)
-        ]
-    )
-    through = Product.categories.through
-    through.objects.bulk_create(
-        [
-            through(product_id=product.pk, category_id=categories[plan.category_path].pk)
-            for product, plan in zip(products, plans, strict=True)
-        ]
-    )
-    ProductTranslation.objects.bulk_create(
-        [
-            ProductTranslation(product=product, locale="de", title=plan.title_de, description="")
-            for product, plan in zip(products, plans, strict=True)
-            if plan.title_de
-        ]
-    )
-    _write_specs(products, plans, attributes)
-    _write_variants(products, plans, rng)
-
-
-def _write_specs(products, plans, attributes) -> None:
-    rows = []
-    for product, plan in zip(products, plans, strict=True):
-        for code, value in plan.specs.items():
-            attribute = attributes[code]
-            row = ProductAttributeValue(product=product, attribute=attribute)
-            if attribute.kind == Attribute.Kind.NUMBER:
-                row.value_number = value
-            elif attribute.kind == Attribute.Kind.BOOLEAN:
-                row.value_boolean = value
-            else:
-                row.value_text = value
-                if code == "care":
-                    row.value_translations = {"de": "Kalt waschen, schonend trocknen"}
-            rows.append(row)
-    ProductAttributeValue.objects.bulk_create(rows)
-
-
-def _write_variants(products, plans, rng) -> None:
-    codes = _Codes()
-    variant_rows, value_sets, price_rows, identifier_rows, media_rows = [], [], [], [], []
-    for product, plan in zip(products, plans, strict=True):
-        option_values = []
-        for position, (name, values) in enumerate(plan.options):
-            option = Option.objects.create(product=product, name=name, position=position)
-            option_values.append(
-                OptionValue.objects.bulk_create(
-                    [OptionValue(option=option, value=v, position=i) for i, v in enumerate(values)]
-                )
-            )
-        combos = _combinations(option_values)
-        for position, combo in enumerate(combos):
-            suffix = "-".join(v.value.upper().replace(" ", "")[:4] for v in combo)
-            sku = f"{product.handle[:40].upper()}-{suffix}" if suffix else product.handle.upper()
-            variant_rows.append(
-                Variant(
-                    product=product,
-                    sku=sku[:64],
+def _specs(products: list[DemoProduct]) -> list[ProductSpec]:
+    """The demo products as the batch writer's plan, one numbered row per variant."""
+    specs, line = [], 0
+    for demo in products:
+        variants = []
+        for position, v in enumerate(demo.variants):
+            line += 1
+            variants.append(
+                VariantSpec(
+                    line=line,
+                    sku=v.sku,
+                    values=list(v.option_values.values()),
+                    fields={
+                        "title": " / ".join(v.option_values.values()),
+                        "weight_grams": v.weight_grams,
+                    },
+                    prices=dict(v.prices),
+                    identifiers={v.identifier[0]: [v.identifier[1]]},
                     position=position,
-                    title=" / ".join(v.value for v in combo),
-                    option_key=option_key_for(v.pk for v in combo),
-                    weight_grams=rng.choice([180, 250, 320, 450, 700]),
                 )
             )
-            value_sets.append(combo)
-        tone = CATEGORY_TONES[plan.category_path.split("/")[0]]
-        media_rows.append(
-            Media(
-                product=product,
-                position=0,
-                alt_text=f"{plan.title} product photo",
-                image=_demo_image(f"{product.handle}.png", tone, rng),
-                alt_translations={"de": f"Produktfoto: {plan.title_de or plan.title}"},
+        specs.append(
+            ProductSpec(
+                line=variants[0].line,
+                handle=demo.handle,
+                fields={
+                    "title": demo.title,
+                    "description": demo.description,
+                    "product_type": demo.product_type,
+                    "tags": list(demo.tags),
+                    "status": demo.status,
+                    "seo_title": demo.seo_title,
+                },
+                brand=demo.brand,
+                has_brand=True,
+                categories=[demo.category_path],
+                options=[(name, list(values)) for name, values in demo.options],
+                has_options=True,
+                variants=variants,
+                lines=[v.line for v in variants],
             )
         )
-    variants = Variant.objects.bulk_create(variant_rows)
-    media_rows += _colour_media(variants, value_sets, rng)
-    through = Variant.option_values.through
-    through.objects.bulk_create(
-        [
-            through(variant_id=variant.pk, optionvalue_id=value.pk)
-            for variant, combo in zip(variants, value_sets, strict=True)
-            for value in combo
-        ]
-    )
-    plan_by_product = {product.pk: plan for product, plan in zip(products, plans, strict=True)}
-    for variant in variants:
-        plan = plan_by_product[variant.product_id]
-        bump = 400 if "Hardcover" in variant.title or "XL" in variant.title.split(" / ") else 0
-        for currency, factor in CURRENCY_FACTORS.items():
-            amount = (plan.base_cents + bump) * factor // 100 // 100 * 100 + 99
-            on_sale = variant.pk % 9 == 0
-            price_rows.append(
-                VariantPrice(
-                    variant=variant,
-                    currency=currency,
-                    amount_cents=amount,
-                    compare_at_cents=amount + 1000 if on_sale else None,
-                )
-            )
-        kind, value = codes.next(plan.identifier_kind)
-        identifier_rows.append(VariantIdentifier(variant=variant, kind=kind, value=value))
-    VariantPrice.objects.bulk_create(price_rows)
-    VariantIdentifier.objects.bulk_create(identifier_rows)
-    Media.objects.bulk_create(media_rows)
+    return specs
 
 
-def _combinations(option_values: list[list[OptionValue]]) -> list[tuple[OptionValue, ...]]:
-    combos: list[tuple[OptionValue, ...]] = [()]
-    for values in option_values:
-        combos = [combo + (value,) for combo in combos for value in values]
-    return combos
-
-
-def _colour_media(variants, value_sets, rng) -> list[Media]:
-    """One swatch image per colour, shown when the first variant of that colour is chosen."""
-    rows, seen = [], set()
-    for variant, combo in zip(variants, value_sets, strict=True):
-        colour = next((v.value for v in combo if v.option.name == "Color"), None)
-        if colour is None or (variant.product_id, colour) in seen:
-            continue
-        seen.add((variant.product_id, colour))
-        rows.append(
-            Media(
-                product_id=variant.product_id,
-                variant=variant,
-                position=len(seen),
-                alt_text=f"{variant.title.split(' / ')[0]} colourway",
-                image=_demo_image(f"{variant.sku.lower()}.png", SWATCHES[colour], rng),
-            )
-        )
-    return rows
-
-
-def _demo_image(name: str, rgb: tuple[int, int, int], rng: random.Random) -> str:
-    """Write a small gradient PNG to media storage (no image library needed); return its name."""
-    path = f"products/demo/{name}"
+def _demo_image(image: DemoImage) -> str:
+    """Write the image's PNG to media storage once (no image library needed); its name."""
+    path = f"products/demo/{image.name}"
     if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(_gradient_png(48, 48, rgb, rng.randint(0, 40))))
+        png = _gradient_png(48, 48, image.rgb, image.shade)
+        path = default_storage.save(path, ContentFile(png))
     return path
 
 

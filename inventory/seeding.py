@@ -1,12 +1,20 @@
-"""Demo inventory: locations in US/CA/EU and stock for every active variant, via the services."""
+"""Demo inventory: locations in US/CA/EU, routing, and stock for the demo catalog's variants.
+
+Idempotent and written through the inventory services: locations, routing and the drop's
+reservation policy are created only when missing (an existing one is left as it is), and stock
+is counted only for the variants the demo seed created (catalog.seeding.seeded_variants) that
+have no stock yet. A variant a user created is never counted, whatever it holds.
+"""
 
 import random
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import ProductStatus, Variant, VariantStatus
+from catalog.seeding import seeded_variants
 from inventory import services
 from inventory.models import (
     Location,
@@ -17,6 +25,7 @@ from inventory.models import (
     RoutingStrategy,
     StockLevel,
 )
+from inventory.services import locations as location_services
 from shop.models import Market
 
 # code, name, kind, country, markets, priority, shipping cost per zone (minor units), address
@@ -43,31 +52,32 @@ ROUTING = {
 
 def _seed_locations() -> list[Location]:
     markets = {m.code: m for m in Market.objects.all()}
+    existing = Location.objects.in_bulk([row[0] for row in LOCATIONS], field_name="code")
     locations = []
     for code, name, kind, country, market_codes, priority, costs, address in LOCATIONS:
-        location, _ = Location.objects.update_or_create(
+        location = existing.get(code) or location_services.create_location(
             code=code,
-            defaults={
-                "name": name,
-                "kind": kind,
-                "country": country,
-                "priority": priority,
-                "shipping_costs": costs,
-                "address": address,
-            },
+            name=name,
+            kind=kind,
+            country=country,
+            markets=[markets[c] for c in market_codes if c in markets],
+            priority=priority,
+            shipping_costs=costs,
+            address=address,
         )
-        location.markets.set([markets[c] for c in market_codes if c in markets])
         locations.append(location)
+    routed = set(MarketRouting.objects.values_list("market__code", flat=True))
     for market_code, strategy in ROUTING.items():
-        if market_code in markets:
-            MarketRouting.objects.get_or_create(
-                market=markets[market_code], defaults={"strategy": strategy}
-            )
+        if market_code in markets and market_code not in routed:
+            location_services.set_market_routing(market=markets[market_code], strategy=strategy)
     return locations
 
 
-def seed_inventory(*, rng_seed: int = 42) -> dict:
-    """Create the demo locations and stock every active variant without any. Idempotent.
+def seed_inventory(*, rng_seed: int = 42, variants: QuerySet[Variant] | None = None) -> dict:
+    """Create the demo locations and count stock for the seeded variants without any.
+
+    `variants` are those the seed may count (default: catalog.seeding.seeded_variants(), the
+    demo catalog's own); of them, active variants of active products with no stock row are.
 
     A few SKUs are low (1-3 units, only at the US DC) and a few out of stock; the Amsterdam
     3PL's count is three days old, so the admin shows it as stale. Returns a summary.
@@ -77,9 +87,10 @@ def seed_inventory(*, rng_seed: int = 42) -> dict:
         locations = _seed_locations()
     sellable = [loc for loc in locations if loc.kind != LocationKind.REFURBISHMENT]
     stale_as_of = timezone.now() - timedelta(days=3)
-    stocked = set(StockLevel.objects.values_list("variant_id", flat=True).distinct())
+    stocked = StockLevel.objects.values("variant_id")
+    candidates = seeded_variants() if variants is None else variants
     variants = list(
-        Variant.objects.filter(status=VariantStatus.ACTIVE, product__status=ProductStatus.ACTIVE)
+        candidates.filter(status=VariantStatus.ACTIVE, product__status=ProductStatus.ACTIVE)
         .exclude(pk__in=stocked)
         .order_by("pk")
     )
@@ -107,12 +118,12 @@ def seed_inventory(*, rng_seed: int = 42) -> dict:
             )
     if low:
         drop = min(low, key=lambda v: v.pk)
-        ReservationPolicy.objects.get_or_create(
-            product=drop.product,
-            variant=None,
-            market=None,
-            defaults={"mode": ReservationPolicyMode.AT_ADD_TO_CART, "ttl_seconds": 600},
-        )
+        if not ReservationPolicy.objects.filter(
+            product=drop.product, variant=None, market=None
+        ).exists():
+            location_services.set_reservation_policy(
+                product=drop.product, mode=ReservationPolicyMode.AT_ADD_TO_CART, ttl_seconds=600
+            )
     return {
         "locations": len(locations),
         "variants_stocked": len(variants),

@@ -1,0 +1,75 @@
+"""Catalog taxonomy writes: the category tree and the attributes (typed specification keys).
+
+Each runs in its own transaction, validates as the model declares (`full_clean`, which also
+checks the unique slug within a parent and the unique attribute code) and reports a refusal as
+ValidationFailed naming the field; a concurrent duplicate is a Conflict. Nothing is written then.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from catalog.models import Attribute, Category
+from shop.exceptions import Conflict, ValidationFailed
+
+
+@transaction.atomic
+def create_category(
+    *,
+    name: str,
+    slug: str,
+    parent: Category | None = None,
+    position: int = 0,
+    description: str = "",
+) -> Category:
+    """Add a category under `parent` (a root when None); its path follows from the tree."""
+    category = Category(
+        name=name, slug=slug, parent=parent, position=position, description=description
+    )
+    _check(category)  # includes the unique slug among its siblings, so the path is free
+    _insert(category, f"category {category.build_path()}")
+    return category
+
+
+@transaction.atomic
+def create_attribute(
+    *,
+    code: str,
+    name: str,
+    kind: str = Attribute.Kind.TEXT,
+    unit: str = "",
+    is_filterable: bool = False,
+    position: int = 0,
+    name_translations: dict[str, str] | None = None,
+) -> Attribute:
+    """Add a specification key that products can carry a value for."""
+    attribute = Attribute(
+        code=code,
+        name=name,
+        kind=kind,
+        unit=unit,
+        is_filterable=is_filterable,
+        position=position,
+        name_translations=dict(name_translations or {}),
+    )
+    _check(attribute)
+    _insert(attribute, f"attribute {code}")
+    return attribute
+
+
+def _check(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        fields = exc.message_dict
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(first, fields=fields) from exc
+
+
+def _insert(instance, label: str) -> None:
+    try:
+        with transaction.atomic():
+            instance.save(force_insert=True)
+    except IntegrityError as exc:  # the checks passed, then a concurrent writer took it
+        raise Conflict(f"A concurrent change created the {label}; reload and try again.") from exc
