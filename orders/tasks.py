@@ -40,6 +40,6 @@ def expire_unpaid_orders() -> int:
 def commit_order_tax(order_id: int) -> None:
     """Tell the tax provider a placed order's sale happened (it files it)."""
     from orders.models import Order
-    from orders.services import payments
+    from orders.services import tax
 
-    payments.commit_tax(Order.objects.get(pk=order_id))
+    tax.commit_tax(Order.objects.get(pk=order_id))

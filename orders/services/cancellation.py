@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from orders import providers
 from orders.exceptions import InvalidOrderTransition
-from orders.models import UNPAID_STATUSES, Order, OrderStatus
+from orders.models import UNPAID_STATUSES, Order, OrderStatus, PaymentStatus
 from orders.services import payments, reconciliation, transitions
-from orders.services.events import EventType
+from orders.services.events import EventType, record_note
 
 
 def cancel_order(
@@ -23,7 +24,7 @@ def cancel_order(
     result = transitions.mark_order_cancelled(
         order=order, actor=actor, reason=reason, event_id=event_id
     )
-    payments.give_money_back(result.order)
+    give_money_back(result.order)
     return Order.objects.get(pk=order.pk)
 
 
@@ -52,6 +53,48 @@ def expire_unpaid_orders(*, now=None, limit: int = 500) -> int:
             )
         except InvalidOrderTransition:
             continue  # paid or cancelled meanwhile
-        payments.give_money_back(result.order)
+        give_money_back(result.order)
         cancelled += 1
     return cancelled
+
+
+def give_money_back(order: Order) -> None:
+    """After a cancellation: void an authorization, refund a capture, or — when an attempt's
+    outcome was never known — ask the gateway and void what it authorized."""
+    order = Order.objects.get(pk=order.pk)
+    if order.status != OrderStatus.CANCELLED:
+        return
+    if order.lines.filter(quantity_fulfilled__gt=0).exists():
+        # Part of it shipped: what to capture or refund is Finance's call, not a formula's.
+        record_note(
+            order=order,
+            type="payment.review_required",
+            actor_label="system",
+            event_id=f"{order.public_id}:cancel-review",
+            payload={"reason": "cancelled after a partial shipment"},
+        )
+        return
+    if order.payment_status == PaymentStatus.AUTHORIZED:
+        payments.void_at_gateway(
+            order, reference=payments.authorized_reference(order), reason="order cancelled"
+        )
+    elif order.payment_status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+        payments.refund_payment(
+            order=order,
+            amount_cents=order.captured_cents - order.refunded_total_cents,
+            reason="order cancelled",
+        )
+    elif order.payment_status == PaymentStatus.UNPAID and order.payment_attempts:
+        try:
+            found = providers.gateway_named(order.payment_gateway).lookup(
+                idempotency_key=payments.attempt_key(order)
+            )
+        except payments.GATEWAY_TROUBLE:
+            return  # the answer may still come: settle_authorization voids a late approval
+        if found is not None:
+            payments.settle_authorization(
+                order=order,
+                idempotency_key=payments.attempt_key(order),
+                result=found,
+                source="cancellation",
+            )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from orders.exceptions import InvalidAmount, UnknownOrderEvent
 from orders.models import Order, OrderEvent
-from orders.services import payments, transitions
+from orders.services import cancellation, transitions
 from orders.services.events import EventResult, EventType
 
 E = EventType
@@ -27,7 +27,7 @@ def _cancelled(service):
 
     def handle(**kwargs) -> EventResult:
         result = service(**kwargs)
-        payments.give_money_back(result.order)
+        cancellation.give_money_back(result.order)
         return result
 
     return handle

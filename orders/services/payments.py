@@ -30,7 +30,6 @@ from orders.models import (
     TransactionOutcome,
 )
 from orders.providers.payments.base import GatewayError, GatewayResult, GatewayTimeout
-from orders.providers.tax.base import ItemTax, TaxQuote
 from orders.services import transitions
 from orders.services._common import lock_order
 from orders.services.events import EventType, record_note, run_transition
@@ -88,34 +87,6 @@ def authorize_payment(*, order: Order, payment_token: str) -> Order:
         logger.warning("authorization of %s got no answer: %s", order.public_id, exc)
         return settle_authorization(order=order, idempotency_key=key, result=None, note=str(exc))
     return settle_authorization(order=order, idempotency_key=key, result=result)
-
-
-def commit_tax(order: Order) -> None:
-    """Tell the tax provider the sale happened (it files it). Outside any lock; a failure is
-    noted on the order's timeline for Finance and does not undo the sale."""
-    provider = providers.tax_provider()
-    quote = TaxQuote(
-        provider=order.tax_provider,
-        prices_include_tax=order.prices_include_tax,
-        items={
-            line.public_id: ItemTax(
-                line.public_id,
-                line.subtotal_cents,
-                line.discount_cents,
-                line.tax_cents,
-                line.tax_rate_ppm,
-            )
-            for line in order.lines.all()
-        },
-        shipping=None,
-    )
-    try:
-        reference = provider.commit(order_reference=order.reference, quote=quote)
-    except Exception as exc:  # any provider trouble: the order stands, Finance follows up
-        record_note(order=order, type="tax.commit_failed", payload={"detail": str(exc)[:200]})
-        return
-    Order.objects.filter(pk=order.pk).update(tax_reference=reference[:120])
-    order.tax_reference = reference[:120]
 
 
 def settle_authorization(
@@ -179,7 +150,7 @@ def settle_authorization(
             void_after = False
     if void_after:
         order.refresh_from_db()
-        _void_at_gateway(order, reference=result.reference, reason="authorization not needed")
+        void_at_gateway(order, reference=result.reference, reason="authorization not needed")
     return order
 
 
@@ -230,7 +201,7 @@ def _place_or_compensate(order: Order, result: GatewayResult, event_id: str, sou
     return False
 
 
-def _authorized_reference(order: Order) -> str:
+def authorized_reference(order: Order) -> str:
     row = (
         PaymentTransaction.objects.filter(
             order=order, kind=TransactionKind.AUTHORIZE, outcome=TransactionOutcome.SUCCEEDED
@@ -241,7 +212,7 @@ def _authorized_reference(order: Order) -> str:
     return row.gateway_reference if row else ""
 
 
-def _void_at_gateway(order: Order, *, reference: str, reason: str) -> None:
+def void_at_gateway(order: Order, *, reference: str, reason: str) -> None:
     """Void `reference` at the gateway and record it; a failure is noted for Operations."""
     key = f"{reference}:void"
     gateway = providers.gateway_named(order.payment_gateway)
@@ -338,7 +309,7 @@ def capture_payment(*, order: Order, amount_cents: int | None = None, actor=None
         order,
         "capture",
         lambda g: g.capture(
-            reference=_authorized_reference(order),
+            reference=authorized_reference(order),
             amount=Money(amount, order.currency),
             idempotency_key=key,
         ),
@@ -360,7 +331,7 @@ def void_payment(*, order: Order, actor=None) -> Order:
     order = Order.objects.get(pk=order.pk)
     if order.payment_status != P.AUTHORIZED:
         raise InvalidOrderTransition(order=order, action="void")
-    reference = _authorized_reference(order)
+    reference = authorized_reference(order)
     key = f"{reference}:void"
     result = _gateway_call(
         order, "void", lambda g: g.void(reference=reference, idempotency_key=key)
@@ -394,7 +365,7 @@ def refund_payment(*, order: Order, amount_cents: int, actor=None, reason: str =
         order,
         "refund",
         lambda g: g.refund(
-            reference=_authorized_reference(order),
+            reference=authorized_reference(order),
             amount=Money(amount_cents, order.currency),
             idempotency_key=key,
         ),
@@ -418,43 +389,3 @@ def refund_payment(*, order: Order, amount_cents: int, actor=None, reason: str =
             payload={"reason": reason},
         )
     return Order.objects.get(pk=order.pk)
-
-
-def give_money_back(order: Order) -> None:
-    """After a cancellation: void an authorization, refund a capture, or — when an attempt's
-    outcome was never known — ask the gateway and void what it authorized."""
-    order = Order.objects.get(pk=order.pk)
-    if order.status != S.CANCELLED:
-        return
-    if order.lines.filter(quantity_fulfilled__gt=0).exists():
-        # Part of it shipped: what to capture or refund is Finance's call, not a formula's.
-        record_note(
-            order=order,
-            type="payment.review_required",
-            actor_label="system",
-            event_id=f"{order.public_id}:cancel-review",
-            payload={"reason": "cancelled after a partial shipment"},
-        )
-        return
-    if order.payment_status == P.AUTHORIZED:
-        _void_at_gateway(order, reference=_authorized_reference(order), reason="order cancelled")
-    elif order.payment_status in (P.CAPTURED, P.PARTIALLY_REFUNDED):
-        refund_payment(
-            order=order,
-            amount_cents=order.captured_cents - order.refunded_total_cents,
-            reason="order cancelled",
-        )
-    elif order.payment_status == P.UNPAID and order.payment_attempts:
-        try:
-            found = providers.gateway_named(order.payment_gateway).lookup(
-                idempotency_key=attempt_key(order)
-            )
-        except GATEWAY_TROUBLE:
-            return  # the answer may still come: settle_authorization voids a late approval
-        if found is not None:
-            settle_authorization(
-                order=order,
-                idempotency_key=attempt_key(order),
-                result=found,
-                source="cancellation",
-            )

@@ -3,7 +3,7 @@ on event_id, fsm transition, OrderEvent) and does its database side effects in t
 transaction; gateway calls happen outside, in orders.services.payments.
 
 Compensations (ARCHITECTURE.md): cancelling releases the order's stock and then voids an
-authorization or refunds a capture (payments.compensate_cancelled_order, after commit).
+authorization or refunds a capture (cancellation.give_money_back, after commit).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def approve_order_review(*, order: Order, event_id=None, actor=None, payload=Non
 def reject_order_review(*, order: Order, event_id=None, actor=None, payload=None) -> EventResult:
     """on_hold -> cancelled (fraud rejected): stock released, e-mail after commit.
 
-    The authorization is voided by `payments.compensate_cancelled_order`.
+    The authorization is voided by `cancellation.give_money_back`.
     """
     eid = event_id or _event_id(EventType.FRAUD_REJECTED)
 
