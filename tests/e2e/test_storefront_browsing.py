@@ -6,8 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from catalog import ports
 from catalog.models import ProductStatus
 from inventory import services
+from inventory.selectors import available_quantities
 from shop.models import User
 from tests.factories.catalog import (
     CategoryFactory,
@@ -135,10 +137,10 @@ def test_customer_signs_up_signs_out_and_signs_in_with_email(page, live_server, 
     expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
 
 
-def test_product_page_availability_comes_from_real_stock(page, live_server, settings):
+@ports.override(availability=available_quantities)
+def test_product_page_availability_comes_from_real_stock(page, live_server):
     """In stock, "Only N left" and "Out of stock" from ATP at the market's locations: the
     number left counts reservations and safety stock, and other markets' stock never helps."""
-    settings.CATALOG_AVAILABILITY_BACKEND = "inventory.selectors.available_quantities"
     product = ProductFactory(title="Field Jacket", handle="field-jacket")
     size = OptionFactory(product=product, name="Size")
     variants = {
