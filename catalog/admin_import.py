@@ -2,13 +2,11 @@
 
 The views only move bytes and show results: every rule lives in `catalog.importing`. The preview
 runs the real import inside a rolled-back transaction, so what it reports is what confirming
-will do; the uploaded file waits in a temporary folder under an unguessable token meanwhile.
+will do; the uploaded file waits in a temporary folder under an unguessable token meanwhile
+(catalog.import_uploads). The import itself, and the preview of a long file, run as a
+background job (catalog.tasks, shop.background) whose status page shows progress, then the
+result or the errors.
 """
-
-import re
-import secrets
-import tempfile
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -22,13 +20,17 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from catalog import ports
+from catalog.import_uploads import TOKEN, store_upload, upload_path
 from catalog.importers import FORMATS
 from catalog.importers.base import ImportFileError, check_file_size
 from catalog.importing import EXPORT_FORMATS, export_catalog, import_catalog
+from catalog.tasks import IMPORT_JOB, import_catalog_file
+from shop.background import get_job, start_job
+from shop.jobs import enqueue
 from shop.models import Market
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "emporium-catalog-imports"
-_TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
+# Files up to this size are previewed in the request; longer ones by a worker (status page).
+INLINE_PREVIEW_BYTES = 1024 * 1024
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -74,7 +76,7 @@ class CatalogImportForm(forms.Form):
 
 
 class CatalogConfirmForm(forms.Form):
-    token = forms.RegexField(_TOKEN, widget=forms.HiddenInput)
+    token = forms.RegexField(TOKEN, widget=forms.HiddenInput)
     format = forms.ChoiceField(choices=[(f, f) for f in FORMATS], widget=forms.HiddenInput)
     currency = forms.CharField(max_length=3, required=False, widget=forms.HiddenInput)
     location = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
@@ -90,6 +92,11 @@ class CatalogImportExportMixin:
         view = self.admin_site.admin_view
         return [
             path("import/", view(self.import_view), name="catalog_product_import"),
+            path(
+                "import/<str:job_id>/",
+                view(self.import_job_view),
+                name="catalog_product_import_job",
+            ),
             path(
                 "export/<str:file_format>/",
                 view(self.export_view),
@@ -149,15 +156,17 @@ class CatalogImportExportMixin:
                 "location": form.cleaned_data["location"] or None,
                 "strict": form.cleaned_data["strict"],
             }
+            if len(data) > getattr(settings, "CATALOG_IMPORT_INLINE_BYTES", INLINE_PREVIEW_BYTES):
+                # A long file is checked by a worker; its status page shows the preview.
+                token = store_upload(data, upload.name)
+                return self._start_job(request, {**options, "token": token, "dry_run": True})
             result = import_catalog(
                 data=data, filename=upload.name, dry_run=True, actor=request.user, **options
             )
             context["result"] = result
             if not result.has_errors:
-                token = self._store_upload(data, upload.name)
-                initial = {**options, "currency": result.currency, "token": token}
-                initial = {key: "" if value is None else value for key, value in initial.items()}
-                context["confirm_form"] = CatalogConfirmForm(initial=initial)
+                token = store_upload(data, upload.name)
+                context["confirm_form"] = _confirm_form({**options, "token": token}, result)
         context["form"] = form
         return TemplateResponse(request, "admin/catalog/product/import.html", context)
 
@@ -165,34 +174,42 @@ class CatalogImportExportMixin:
         form = CatalogConfirmForm(request.POST)
         if not form.is_valid():
             raise PermissionDenied  # a forged or stale token
-        file_path = UPLOAD_DIR / form.cleaned_data["token"]
-        if not file_path.exists():
+        if not upload_path(form.cleaned_data["token"]).exists():
             messages.error(request, _("That upload has expired; upload the file again."))
             return redirect(reverse("admin:catalog_product_import"))
-        data = file_path.read_bytes()
-        result = import_catalog(
-            data=data,
-            filename=file_path.name,
-            format=form.cleaned_data["format"],
-            currency=form.cleaned_data["currency"] or None,
-            location=form.cleaned_data["location"] or None,
-            strict=form.cleaned_data["strict"],
-            actor=request.user,
-        )
-        file_path.unlink(missing_ok=True)
-        if result.has_errors:
-            # The catalog changed between preview and confirm: show what is wrong now.
-            context.update(result=result, form=CatalogImportForm())
-            return TemplateResponse(request, "admin/catalog/product/import.html", context)
-        messages.success(
-            request, _("Import finished: %(summary)s.") % {"summary": result.summary()}
-        )
-        return redirect(reverse("admin:catalog_product_changelist"))
+        params = {**form.cleaned_data, "dry_run": False}
+        return self._start_job(request, params)
 
-    @staticmethod
-    def _store_upload(data: bytes, filename: str) -> str:
-        extension = "xlsx" if filename.lower().endswith(".xlsx") else "csv"
-        UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
-        token = f"{secrets.token_hex(16)}.{extension}"
-        (UPLOAD_DIR / token).write_bytes(data)
-        return token
+    def _start_job(self, request, params: dict):
+        """Queue the import as a background job and show its status page."""
+        job = start_job(kind=IMPORT_JOB, params=params, created_by=request.user)
+        enqueue(import_catalog_file, job.public_id)
+        return redirect(reverse("admin:catalog_product_import_job", args=[job.public_id]))
+
+    def import_job_view(self, request, job_id):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        job = get_job(public_id=job_id, user=request.user)
+        if job is None or job.kind != IMPORT_JOB:
+            raise Http404
+        result = job.result or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import products: %(job)s") % {"job": job.public_id},
+            "job": job,
+            "result": result,
+            "percent": int(100 * job.done / job.total) if job.total else None,
+        }
+        if result.get("dry_run") and not result.get("has_errors"):
+            context["confirm_form"] = _confirm_form(job.params, None)
+        return TemplateResponse(request, "admin/catalog/product/import_job.html", context)
+
+
+def _confirm_form(options: dict, result) -> CatalogConfirmForm:
+    """The hidden form that imports, for real, the file a preview checked."""
+    initial = {key: options.get(key) for key in ("token", "format", "currency", "location")}
+    initial["strict"] = options.get("strict", False)
+    if result is not None and result.currency:
+        initial["currency"] = result.currency
+    return CatalogConfirmForm(initial={k: "" if v is None else v for k, v in initial.items()})

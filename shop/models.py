@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.db import new_public_id
 from shop.money import is_known_currency
 
 
@@ -213,3 +214,57 @@ class ProcessedWebhook(models.Model):
 
     def __str__(self):
         return f"{self.source}:{self.event_key}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+def new_job_id() -> str:
+    return new_public_id("job")
+
+
+class BackgroundJob(models.Model):
+    """Long work a person started (a 100,000-row import) and follows on a status page.
+
+    Written only by shop.background (start_job, mark_running, finish_job, fail_job); the task
+    that does the work reports progress there too. `params` is what the task needs to run,
+    `result` what it produced (JSON), `error` why it stopped.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_job_id, editable=False)
+    kind = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=JobStatus.values), name="background_job_status_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} {self.kind} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -110,6 +110,34 @@ class ImportResult:
         counts = self.counts
         return ", ".join(f"{counts[k]} {k}" for k in counts)
 
+    def as_json(self, *, max_rows: int = 1000) -> dict:
+        """What a status page shows: the outcome, the counts and the rows with messages (at
+        most `max_rows` of them; a 100,000-row file's every row would not help anyone)."""
+        noted = [r for _, r in sorted(self.rows.items()) if r.errors or r.warnings]
+        return {
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "has_errors": self.has_errors,
+            "summary": self.summary(),
+            "currency": self.currency,
+            "stock_counts": len(self.inventory),
+            "stock_counts_applied": self.stock_counts_applied,
+            "file_errors": list(self.file_errors),
+            "rows": [
+                {
+                    "line": r.line,
+                    "handle": r.handle,
+                    "sku": r.sku,
+                    "action": r.action,
+                    "errors": r.errors,
+                    "warnings": r.warnings,
+                }
+                for r in noted[:max_rows]
+            ],
+            "more_rows": max(len(noted) - max_rows, 0),
+        }
+
     def messages(self) -> list[str]:
         """Every error and warning as one line each, file-level errors first."""
         lines = list(self.file_errors)
