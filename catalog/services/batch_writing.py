@@ -18,17 +18,15 @@ its admin history, saying who imported it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Cast, Concat, Lower
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from catalog.models import (
@@ -40,65 +38,22 @@ from catalog.models import (
     Product,
     ProductStatus,
     Variant,
-    VariantIdentifier,
-    VariantPrice,
-    option_key_for,
 )
+from catalog.services.batch_existing import ExistingRows
+from catalog.services.batch_input import (  # noqa: F401 - the writer's input, re-exported
+    MediaSpec,
+    ProductSpec,
+    Progress,
+    RowReport,
+    VariantSpec,
+    assign,
+)
+from catalog.services.batch_variants import VariantRows
 from catalog.services.brands import get_or_create_brand
+from catalog.services.bulk_sql import NewRow, insert_new, insert_objects
 from catalog.services.publishing import mark_published
-from catalog.services.validation import MAX_AMOUNT, Errors, check_catalog, sku_taken_message
 
 BATCH_ROWS = 1000
-
-# --- what to write ---------------------------------------------------------------------------
-
-
-@dataclass
-class VariantSpec:
-    line: int
-    sku: str
-    values: list[str]  # one value per product option, in option order
-    fields: dict[str, Any] = field(default_factory=dict)  # weight_grams, status: only if given
-    prices: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    identifiers: dict[str, list[str]] = field(default_factory=dict)  # kind -> values, if given
-    position: int = 0
-
-
-@dataclass
-class MediaSpec:
-    line: int
-    url: str
-    alt_text: str = ""
-    position: int = 0
-    variant_sku: str | None = None
-
-
-@dataclass
-class ProductSpec:
-    line: int
-    handle: str
-    fields: dict[str, Any] = field(default_factory=dict)  # product columns present in the file
-    brand: str | None = None
-    has_brand: bool = False
-    categories: list[str] | None = None  # slug paths; None when the file has no such column
-    options: list[tuple[str, list[str]]] = field(default_factory=list)
-    has_options: bool = False
-    variants: list[VariantSpec] = field(default_factory=list)
-    media: list[MediaSpec] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-
-
-class RowReport(Protocol):
-    """Where the writer records each row's outcome (catalog.importers.base.ImportResult)."""
-
-    def error(self, line: int, column: str, message: str) -> None: ...
-
-    def mark(self, line: int, action: str) -> None: ...
-
-    def failed(self, line: int) -> bool: ...
-
-
-Progress = Callable[[int], None]
 
 
 def write_products(
@@ -152,91 +107,7 @@ class _Item:
     variants: dict[str, Variant] = field(default_factory=dict)  # written, by SKU
 
 
-@dataclass
-class _Row:
-    """One variant row while it is decided and written."""
-
-    item: _Item
-    spec: VariantSpec
-    variant: Variant
-    created: bool
-    changed: bool
-    values: list[OptionValue] | None
-    moved: bool = False  # an existing variant that takes another option combination
-
-
-class _Existing:
-    """What a batch finds in the database: read once per batch, a fixed number of queries."""
-
-    def __init__(self, specs: Sequence[ProductSpec]):
-        handles = [s.handle for s in specs]
-        # Locked before they are read, in pk order (the order every product writer uses).
-        self.products = {
-            p.handle: p
-            for p in Product.objects.select_for_update(of=("self",))
-            .filter(handle__in=handles)
-            .order_by("pk")
-        }
-        pks = [p.pk for p in self.products.values()]
-        skus = [v.sku for s in specs for v in s.variants]
-        self.siblings: dict[int, list[Variant]] = defaultdict(list)  # product pk -> variants
-        self.variants: dict[str, Variant] = {}
-        by_pk = {p.pk: p for p in self.products.values()}
-        for variant in Variant.objects.filter(product_id__in=pks).order_by("pk"):
-            variant.product = by_pk[variant.product_id]  # cached: messages name the product
-            self.siblings[variant.product_id].append(variant)
-            self.variants[variant.sku] = variant
-        wanted = [sku for sku in skus if sku not in self.variants]
-        elsewhere = Variant.objects.filter(sku__in=wanted).select_related("product")
-        self.variants.update({v.sku: v for v in elsewhere})
-        locked = set(pks)
-        own = [v.pk for v in self.variants.values() if v.product_id in locked]
-        # Prices and identifiers as plain tuples: a batch reads thousands of them.
-        self.prices: dict[int, dict[str, tuple[int, int, int | None]]] = defaultdict(dict)
-        for pk, variant_id, currency, amount, compare_at in VariantPrice.objects.filter(
-            variant_id__in=own
-        ).values_list("pk", "variant_id", "currency", "amount_cents", "compare_at_cents"):
-            self.prices[variant_id][currency] = (pk, amount, compare_at)
-        self.identifiers: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-        for pk, variant_id, kind, value in VariantIdentifier.objects.filter(
-            variant_id__in=own
-        ).values_list("pk", "variant_id", "kind", "value"):
-            self.identifiers[variant_id].append((pk, kind, value))
-        values = {value for s in specs for v in s.variants for vs in v.identifiers.values()
-                  for value in vs}  # fmt: skip
-        # Who holds each identifier of the batch: (kind, value) -> (variant pk, SKU).
-        self.holders = {
-            (kind, value): (variant_id, sku)
-            for kind, value, variant_id, sku in VariantIdentifier.objects.filter(
-                value__in=values
-            ).values_list("kind", "value", "variant_id", "variant__sku")
-        }
-        self.options: dict[int, list[Option]] = defaultdict(list)
-        self.option_values: dict[int, list[OptionValue]] = defaultdict(list)
-        if any(s.has_options for s in specs):
-            for option in Option.objects.filter(product_id__in=pks).order_by("position", "pk"):
-                self.options[option.product_id].append(option)
-            for value in OptionValue.objects.filter(option__product_id__in=pks).order_by(
-                "position", "pk"
-            ):
-                self.option_values[value.option_id].append(value)
-        else:  # only whether each product has options (a new variant then needs values)
-            for product_id in Option.objects.filter(product_id__in=pks).values_list(
-                "product_id", flat=True
-            ):
-                self.options[product_id] = self.options[product_id] or [None]
-        self.categories: dict[int, set[int]] = defaultdict(set)
-        if any(s.categories is not None for s in specs):
-            through = Product.categories.through.objects.filter(product_id__in=pks)
-            for product_id, category_id in through.values_list("product_id", "category_id"):
-                self.categories[product_id].add(category_id)
-        self.media: dict[int, list[Media]] = defaultdict(list)
-        if any(s.media for s in specs):
-            for media in Media.objects.filter(product_id__in=pks).order_by("position", "pk"):
-                self.media[media.product_id].append(media)
-
-
-class _Writer:
+class _Writer(VariantRows):
     def __init__(self, report: RowReport, columns: dict[str, str], actor):
         self.report, self.columns, self.actor = report, columns, actor
         self.brands: dict[str, Brand] = {}  # lower-case name -> brand, over the whole import
@@ -283,7 +154,7 @@ class _Writer:
     # --- one batch -----------------------------------------------------------------------
 
     def write(self, specs: Sequence[ProductSpec]) -> None:
-        existing = _Existing(specs)
+        existing = ExistingRows(specs)
         self._load_brands(specs)
         self._load_categories(specs)
         items = [_Item(spec) for spec in specs]
@@ -324,7 +195,7 @@ class _Writer:
 
     # --- products ------------------------------------------------------------------------
 
-    def _products(self, items: list[_Item], existing: _Existing) -> None:
+    def _products(self, items: list[_Item], existing: ExistingRows) -> None:
         new, changed = [], []
         for item in items:
             spec = item.spec
@@ -337,7 +208,7 @@ class _Writer:
                     continue
                 product = Product(handle=spec.handle)
             was_active = product.status == ProductStatus.ACTIVE and not item.created
-            fields = _assign(product, spec.fields)
+            fields = assign(product, spec.fields)
             if spec.has_brand:
                 brand = self._brand(spec.brand) if spec.brand else None
                 if product.brand_id != (brand.pk if brand else None):
@@ -357,11 +228,11 @@ class _Writer:
                 changed.append(product)
                 item.changed.update(fields)
                 item.product_changed = True
-        Product.objects.bulk_create(new)
+        insert_objects(Product, new)
         if changed:
             Product.objects.bulk_update(changed, PRODUCT_FIELDS)
 
-    def _categories(self, items: list[_Item], existing: _Existing) -> None:
+    def _categories(self, items: list[_Item], existing: ExistingRows) -> None:
         through = Product.categories.through
         add, remove = [], Q()
         for item in items:
@@ -388,8 +259,12 @@ class _Writer:
 
     # --- options -------------------------------------------------------------------------
 
-    def _options(self, items: list[_Item], existing: _Existing) -> None:
-        """Create missing options and values; map (option index, lower value) -> OptionValue."""
+    def _options(self, items: list[_Item], existing: ExistingRows) -> None:
+        """Create missing options and values; map (option index, lower value) -> its value row.
+
+        New options and values are plain rows (NewRow), not model instances: a file of 20,000
+        products brings 180,000 of them. Their only field rules are the columns' lengths.
+        """
         new_options, new_values = [], []
         for item in items:
             spec = item.spec
@@ -411,20 +286,24 @@ class _Writer:
                     option = current[index]
                     known = {v.value.lower(): v for v in existing.option_values[option.pk]}
                 else:
-                    option = Option(product=item.product, name=name, position=index)
+                    option = NewRow(product_id=item.product.pk, name=name, position=index)
                     options.append(option)
                     known = {}
                 position = max((v.position for v in known.values()), default=-1) + 1
                 for text in texts:
                     if text.lower() not in known:
-                        known[text.lower()] = OptionValue(
-                            option=option, value=text, position=position
-                        )
+                        known[text.lower()] = NewRow(option=option, value=text, position=position)
                         values.append(known[text.lower()])
                         position += 1
                 item.values.update({(index, key): value for key, value in known.items()})
-            checks = [(o, ["name"]) for o in options] + [(v, ["value"]) for v in values]
-            if not all(self.valid(spec.line, obj, names) for obj, names in checks):
+            too_long = [(o.name, OPTION_NAME) for o in options] + [
+                (v.value, OPTION_VALUE) for v in values
+            ]
+            too_long = [(text, limit) for text, limit in too_long if len(text) > limit]
+            for text, limit in too_long:
+                message = f"Ensure this value has at most {limit} characters (it has {len(text)})."
+                self.error(spec.line, "options", message)
+            if too_long:
                 item.ok = False
                 continue
             if options or values:
@@ -432,178 +311,16 @@ class _Writer:
                 item.product_changed = True
             new_options += options
             new_values += values
-        insert_objects(Option, new_options)
-        insert_objects(OptionValue, new_values)
+        insert_new(Option, ["product_id", "name", "position"], new_options)
+        for value in new_values:
+            value.option_id = value.option.pk
+        insert_new(OptionValue, ["option_id", "value", "position"], new_values)
 
     # --- variants ------------------------------------------------------------------------
 
-    def _variants(self, items: list[_Item], existing: _Existing) -> list[_Row]:
-        items = [item for item in items if item.ok]
-        self._check_new_skus(items, existing)
-        rows: list[_Row] = []
-        for item in items:
-            rows += self._plan_variants(item, existing)
-        new = [row.variant for row in rows if row.created]
-        moved = [row.variant.pk for row in rows if row.moved]
-        changed = [row.variant for row in rows if not row.created and row.changed]
-        if moved:
-            # Rows of one product may trade combinations: free theirs first (unique index).
-            Variant.objects.filter(pk__in=moved).update(
-                option_key=Concat(Value("~"), Cast("pk", CharField()))
-            )
-        insert_objects(Variant, new)
-        if changed:
-            Variant.objects.bulk_update(changed, VARIANT_FIELDS)
-        through = Variant.option_values.through
-        if moved:
-            through.objects.filter(variant_id__in=moved).delete()
-        insert_rows(
-            through,
-            ["variant", "optionvalue"],
-            [
-                (row.variant.pk, value.pk)
-                for row in rows
-                if row.values and (row.created or row.moved)
-                for value in row.values
-            ],
-        )
-        return rows
-
-    def _check_new_skus(self, items: list[_Item], existing: _Existing) -> None:
-        """A new SKU must be new to the catalog: the rule every interface applies."""
-        new = [
-            ((vspec.line,), {"sku": vspec.sku})
-            for item in items
-            for vspec in item.spec.variants
-            if vspec.sku not in existing.variants and not self.report.failed(vspec.line)
-        ]
-        errors = Errors()
-        check_catalog(errors, new)
-        for line, problems in errors.tree.items():
-            for field_name, messages in problems.items():
-                for message in messages if isinstance(messages, list) else []:
-                    self.error(int(line), field_name, message)
-
-    def _plan_variants(self, item: _Item, existing: _Existing) -> list[_Row]:
-        spec, product = item.spec, item.product
-        siblings = [] if item.created else existing.siblings[product.pk]
-        base = max((v.position for v in siblings), default=-1) + 1
-        if spec.has_options:
-            has_options = bool(spec.options)
-        else:
-            has_options = not item.created and bool(existing.options[product.pk])
-        # Which variant holds each combination, kept current as rows move (as if row by row);
-        # a removed (archived) variant holds none.
-        holders = {v.option_key: v for v in siblings if not v.is_archived}
-        rows = []
-        for vspec in spec.variants:
-            if self.report.failed(vspec.line):
-                continue  # already refused by the file checks; one message per problem
-            variant = existing.variants.get(vspec.sku)
-            if variant is not None and variant.is_archived:
-                self.error(vspec.line, "sku", sku_taken_message(variant))  # never reused
-                continue
-            if variant is not None and variant.product_id != product.pk:
-                message = f"SKU {vspec.sku} belongs to product {variant.product.handle}."
-                self.error(vspec.line, "sku", message)
-                continue
-            created = variant is None
-            if created:
-                variant = Variant(product=product, sku=vspec.sku, position=base + vspec.position)
-            changed = bool(_assign(variant, vspec.fields))
-            values, key = None, variant.option_key
-            if spec.has_options:
-                values = [item.values[(i, v.lower())] for i, v in enumerate(vspec.values)]
-                key = option_key_for(ov.pk for ov in values)
-            elif created and has_options:
-                self.error(vspec.line, "options", "A new variant needs a value for every option.")
-                continue
-            moved = not created and key != variant.option_key
-            checked = VARIANT_INPUT if created else [*vspec.fields, "option_key"]
-            if created or moved:
-                clash = holders.get(key)
-                if clash is not None and clash is not variant:
-                    label = " / ".join(vspec.values) or "no options"
-                    message = f"SKU {clash.sku} already has options {label}."
-                    self.error(vspec.line, "options", message)
-                    continue
-                if moved and holders.get(variant.option_key) is variant:
-                    del holders[variant.option_key]
-                variant.option_key, holders[key] = key, variant
-                changed = changed or moved
-            if (created or changed) and not self.valid(vspec.line, variant, checked):
-                continue
-            if changed and not created:
-                variant.updated_at = self.now
-            item.variants[vspec.sku] = variant
-            rows.append(_Row(item, vspec, variant, created, changed, values, moved))
-        return rows
-
-    # --- prices and identifiers ------------------------------------------------------------
-
-    def _prices(self, rows: list[_Row], existing: _Existing) -> None:
-        new, changed, gone = [], [], []
-        for row in rows:
-            current = {} if row.created else existing.prices[row.variant.pk]
-            for currency, (amount, compare_at) in row.spec.prices.items():
-                price = current.get(currency)
-                if amount is None:
-                    if price is not None:
-                        gone.append(price[0])
-                        row.changed = True
-                    continue
-                if price is not None and price[1:] == (amount, compare_at):
-                    continue
-                if not self._amounts_fit(row.spec.line, amount, compare_at):
-                    continue
-                if price is None:
-                    new.append((row.variant.pk, currency, amount, compare_at))
-                else:
-                    changed.append((price[0], amount, compare_at))
-                row.changed = True
-        VariantPrice.objects.filter(pk__in=gone).delete()
-        insert_rows(VariantPrice, ["variant", "currency", "amount_cents", "compare_at_cents"], new)
-        update_rows(VariantPrice, ["amount_cents", "compare_at_cents"], changed)
-
-    def _amounts_fit(self, line: int, amount: int, compare_at: int | None) -> bool:
-        """The parsers read amounts of 0 or more in a known currency; the column is a bigint."""
-        for name, value in (("amount_cents", amount), ("compare_at_cents", compare_at)):
-            if value is not None and not 0 <= value <= MAX_AMOUNT:
-                self.error(line, name, f"{value} is out of range (0 to {MAX_AMOUNT}).")
-                return False
-        return True
-
-    def _identifiers(self, rows: list[_Row], existing: _Existing) -> None:
-        """Identifiers arrive normalised by the parsers (catalog.identifiers, as the model's
-        clean() does); here each gets one owner."""
-        holders = dict(existing.holders)
-        new, gone = [], []
-        for row in rows:
-            current_all = [] if row.created else existing.identifiers[row.variant.pk]
-            for kind, values in row.spec.identifiers.items():
-                current = {value: pk for pk, k, value in current_all if k == kind}
-                for value, pk in current.items():
-                    if value not in values:
-                        gone.append(pk)
-                        holders.pop((kind, value), None)
-                        row.changed = True
-                for value in values:
-                    if value in current:
-                        continue
-                    holder = holders.get((kind, value))
-                    if holder is not None:
-                        message = f"{kind.upper()} {value} is used by {holder[1]}."
-                        self.error(row.spec.line, kind, message)
-                        continue
-                    holders[(kind, value)] = (row.variant.pk, row.variant.sku)
-                    new.append((row.variant.pk, kind, value))
-                    row.changed = True
-        VariantIdentifier.objects.filter(pk__in=gone).delete()
-        insert_rows(VariantIdentifier, ["variant", "kind", "value"], new)
-
     # --- media -----------------------------------------------------------------------------
 
-    def _media(self, items: list[_Item], existing: _Existing) -> None:
+    def _media(self, items: list[_Item], existing: ExistingRows) -> None:
         """Add images by URL. A variant image reuses the product image with its URL if free.
 
         Media.variant is a single foreign key, so an image Shopify shares between several
@@ -635,7 +352,7 @@ class _Writer:
                     media = Media(product=item.product, external_url=mspec.url, position=position)
                     media_rows.append(media)
                     action = "update" if mspec.line in variant_lines else "create"
-                fields = _assign(
+                fields = assign(
                     media,
                     {
                         "alt_text": mspec.alt_text or media.alt_text,
@@ -692,6 +409,8 @@ class _Writer:
         LogEntry.objects.bulk_create(entries)
 
 
+OPTION_NAME = Option._meta.get_field("name").max_length
+OPTION_VALUE = OptionValue._meta.get_field("value").max_length
 PRODUCT_FIELDS = [
     "title",
     "description",
@@ -704,7 +423,6 @@ PRODUCT_FIELDS = [
     "published_at",
     "updated_at",
 ]
-VARIANT_FIELDS = ["weight_grams", "status", "option_key", "updated_at"]
 # The fields a file sets on a new row, validated as the model declares them.
 PRODUCT_INPUT = [
     "handle",
@@ -716,112 +434,3 @@ PRODUCT_INPUT = [
     "seo_title",
     "seo_description",
 ]
-VARIANT_INPUT = ["sku", "weight_grams", "status", "position", "option_key"]
-INSERT_CHUNK_PARAMS = 30_000  # below SQLite's 32,766 bound variables; PostgreSQL allows 65,535
-
-
-def insert_rows(model, names: list[str], rows: list[tuple]) -> None:
-    """Insert plain value tuples (validated by the caller) for rows nobody reads back (prices,
-    identifiers, option links): building 100,000 model instances for bulk_create, and binding
-    their parameters one by one, costs more than the database spends storing them.
-
-    PostgreSQL gets them through COPY; other databases (the embedded SQLite demo) through
-    multi-row INSERTs.
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholder = "(" + ", ".join(["%s"] * len(names)) + ")"
-        per_statement = max(1, INSERT_CHUNK_PARAMS // len(names))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(chunk))}",
-                [value for row in chunk for value in row],
-            )
-
-
-def insert_objects(model, objects: list) -> None:
-    """bulk_create, with primary keys set on the objects; COPY on PostgreSQL (see insert_rows).
-
-    On PostgreSQL the keys are taken from the table's sequence first, so the objects know them
-    before they are copied in, as bulk_create's RETURNING would tell them.
-    """
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects)
-        return
-    meta = model._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objects)],
-        )
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk
-    fields = list(meta.concrete_fields)
-    # Only dates and JSON need converting for COPY; reading the rest as is saves a call per
-    # field per row (100,000 rows x 10 fields).
-    plain = {"AutoField", "BigAutoField", "CharField", "SlugField", "TextField", "ForeignKey"}
-    plain |= {"IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
-    plain |= {"BigIntegerField", "BooleanField"}
-    db = connections[DEFAULT_DB_ALIAS]
-    readers = [
-        (
-            (lambda obj, f=f: getattr(obj, f.attname))
-            if f.get_internal_type() in plain
-            else (lambda obj, f=f: f.get_db_prep_save(f.pre_save(obj, True), db))
-        )
-        for f in fields
-    ]
-    rows = []
-    for obj in objects:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        rows.append(tuple(read(obj) for read in readers))
-        obj._state.adding, obj._state.db = False, db.alias
-    insert_rows(model, [f.name for f in fields], rows)
-
-
-def update_rows(model, names: list[str], rows: list[tuple]) -> None:
-    """UPDATE rows given as (pk, *values) tuples, one statement per chunk."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":  # the embedded SQLite demo: Django's own way
-        objects = [model(pk=row[0], **dict(zip(names, row[1:], strict=True))) for row in rows]
-        model.objects.bulk_update(objects, names, batch_size=500)
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = [model._meta.get_field(name) for name in names]
-    casts = [f"%s::{c.db_type(connection)}" for c in columns]
-    placeholder = "(%s::bigint, " + ", ".join(casts) + ")"
-    sets = ", ".join(f"{quote(c.column)} = v.column{i + 2}" for i, c in enumerate(columns))
-    per_statement = max(1, INSERT_CHUNK_PARAMS // (len(names) + 1))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES "
-                f"{', '.join([placeholder] * len(chunk))}) AS v "
-                f"WHERE {table}.{quote(model._meta.pk.column)} = v.column1",
-                [value for row in chunk for value in row],
-            )
-
-
-def _assign(instance, values: dict) -> list[str]:
-    """Set the given attributes; return the names of those that changed."""
-    changed = []
-    for name, value in values.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
