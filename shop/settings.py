@@ -281,6 +281,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # Catalog spreadsheets above this size are refused with a clear error (admin and command).
 CATALOG_IMPORT_MAX_BYTES = int(env("CATALOG_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Uploaded spreadsheets (every import) keep at most this many data rows; more is refused.
+SPREADSHEET_MAX_ROWS = int(env("SPREADSHEET_MAX_ROWS", "200000"))
+# Catalog files up to this size are previewed in the admin request; longer ones by a worker.
+CATALOG_IMPORT_INLINE_BYTES = int(env("CATALOG_IMPORT_INLINE_BYTES", str(1024 * 1024)))
 # JSON nesting deeper than this is a 400, never a RecursionError.
 API_MAX_JSON_DEPTH = 32
 
