@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our own static files
+    "csp",
     "import_export",
     "axes",  # login lockout (shop/auth.py)
     "shop",
@@ -100,6 +103,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below); before
+    # the guards, so their refusals carry it too.
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the query string: a NUL or broken UTF-8 in the address is a 400.
     "shop.middleware.TextBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -324,6 +330,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Catalog, inventory, cart, checkout, orders and returns.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Product and variant both have a `status` with different choices: name each enum, or
     # drf-spectacular warns about the collision and makes up a hashed name.
@@ -331,6 +341,26 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.ProductStatus",
         "VariantStatusEnum": "catalog.models.VariantStatus",
         "SettableVariantStatusEnum": "catalog.models.SETTABLE_VARIANT_STATUS_CHOICES",
+    },
+}
+
+# --- Content-Security-Policy (django-csp 4): everything from our own origin. Inline scripts run
+# only with the request's nonce (`<script nonce="{{ request.csp_nonce }}">`); the templates
+# have no inline styles. Images may come from https: (a product image can be an external URL).
+# The ReDoc page allows the <style> elements ReDoc injects (shop.api.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "https:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
     },
 }
 

@@ -2,9 +2,10 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from shop import views
+from shop.api import docs
 from shop.api.errors import api_404
 
 admin.site.site_header = "Emporium back office"
@@ -21,7 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", docs.swagger_ui, name="api-docs"),
+    path("api/redoc/", docs.redoc, name="api-redoc"),
     re_path(r"^api/", api_404, name="api-not-found"),  # JSON, never the HTML 404 page
     path("healthz", views.healthz, name="healthz"),
     path("webhooks/wms", include("inventory.webhook_urls")),
