@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("shop.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("orders.api.urls")),
 ]
 
 urlpatterns = [

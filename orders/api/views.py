@@ -30,7 +30,7 @@ from orders.api.common import (
     validated,
 )
 from orders.api.shapes import order_data
-from orders.exceptions import CheckoutDisabled
+from orders.exceptions import CartNotOpen, CheckoutDisabled
 from orders.models import Order, OrderStatus
 from orders.services.events import EventType
 from shop.api.errors import error_body
@@ -143,19 +143,33 @@ class OrderCreateApi(APIView):
         if not conf.checkout_enabled():
             raise CheckoutDisabled()
         cart = selectors.get_cart(public_id=data["cart"], user=request.user)
-        order = services.place_order(
-            cart=cart,
-            payment_token=data["payment"]["token"],
-            customer=request.user,
-            idempotency_key=placement_key(request),
-            actor=request.user,
-        )
+        try:
+            order = services.place_order(
+                cart=cart,
+                payment_token=data["payment"]["token"],
+                customer=request.user,
+                idempotency_key=placement_key(request),
+                actor=request.user,
+            )
+        except CartNotOpen as exc:
+            _name_the_order(exc, cart)
+            raise
         order = selectors.refresh_order(order)
         if order.status == OrderStatus.PAYMENT_FAILED:
             return _declined_response(order)
         response = _order_response(order, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/orders/{order.public_id}"
         return response
+
+
+def _name_the_order(exc: CartNotOpen, cart) -> None:
+    # A cart converted while this request waited for its lock comes back without its order
+    # (the locked re-read sees the cart's new state, not the order row committed with it):
+    # API.md promises the client the order's id, so it is looked up here.
+    if exc.order_id is None:
+        exc.order_id = exc.extra["order_id"] = (
+            Order.objects.filter(cart_id=cart.pk).values_list("public_id", flat=True).first()
+        )
 
 
 # GET lists, POST places: /api/v1/orders.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.models import ProductStatus, VariantPrice, VariantStatus
+from catalog.models import ProductStatus, Variant, VariantPrice, VariantStatus
 from inventory.models import Reservation, ReservationPolicy, StockLevel
 from orders import providers
 from orders.models import Cart, CartLine, CheckoutStepEvent
@@ -146,12 +146,13 @@ def test_a_line_cannot_grow_past_999(anon, cart, stocked):
 
 def test_unknown_inactive_archived_or_unpriced_skus_are_400(anon, cart, stocked):
     inactive = VariantFactory(sku="OFF-1", status=VariantStatus.INACTIVE)
-    archived = VariantFactory(sku="OLD-1", product__status=ProductStatus.ARCHIVED)
+    archived = VariantFactory(sku="OLD-1", status=VariantStatus.ARCHIVED)
+    retired = VariantFactory(sku="OLD-2", product__status=ProductStatus.ARCHIVED)
     unpriced = VariantFactory(sku="EUR-ONLY", prices={"EUR": 1000})
-    for variant in (inactive, archived, unpriced):
+    for variant in (inactive, archived, retired, unpriced):
         stock(variant, LocationFactory(), 5)
 
-    for sku in ("NOPE", "OFF-1", "OLD-1", "EUR-ONLY"):
+    for sku in ("NOPE", "OFF-1", "OLD-1", "OLD-2", "EUR-ONLY"):
         response = add_line(anon, cart["id"], sku)
         assert (response.status_code, response.json()["code"]) == (400, "variant_unavailable")
         assert response.json()["fields"] == {"sku": [sku]}
@@ -396,8 +397,7 @@ def test_a_changed_price_is_listed_until_accepted(anon, cart, stocked):
 
 def test_an_archived_variant_shows_as_unavailable_and_counts_in_no_total(anon, cart, stocked):
     add_line(anon, cart["id"], "TEE-RED-M", 2)
-    stocked.status = VariantStatus.INACTIVE
-    stocked.save()
+    Variant.objects.filter(pk=stocked.pk).update(status=VariantStatus.ARCHIVED)
 
     body = anon.get(f"/api/v1/carts/{cart['id']}").json()
 
