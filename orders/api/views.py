@@ -31,6 +31,7 @@ from orders.api.common import (
 )
 from orders.api.shapes import order_data
 from orders.exceptions import CartNotOpen, CheckoutDisabled
+from orders.links import order_url
 from orders.models import Order, OrderStatus
 from orders.services.events import EventType
 from shop.api.errors import error_body
@@ -64,7 +65,7 @@ def _declined_response(order: Order) -> Response:
         order_id=order.public_id,
         status=order.status,
         decline_code=decline_code,
-        order_url=order_data(order)["order_url"],
+        order_url=order_url(order),
     )
     return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
 
