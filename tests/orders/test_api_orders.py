@@ -196,7 +196,7 @@ def test_a_missing_or_malformed_key_is_400_and_places_nothing(buyer, stocked, us
 def test_a_decline_is_402_with_the_order_and_releases_the_stock(buyer, stocked, us):
     cart_id = ready_cart(buyer, [("TEE-RED-M", 3)])
 
-    response = place(buyer, cart_id, "tok_declined")
+    response = place(buyer, cart_id, "tok_declined", key="declined-1")
 
     assert response.status_code == 402
     order = Order.objects.get()
@@ -212,6 +212,13 @@ def test_a_decline_is_402_with_the_order_and_releases_the_stock(buyer, stocked, 
     assert (order.status, order.payment_status) == ("payment_failed", "failed")
     assert StockLevel.objects.get(variant=stocked).reserved == 0
     assert not Reservation.objects.filter(status__in=["active", "committed"]).exists()
+    replay = place(buyer, cart_id, "tok_declined", key="declined-1")
+    assert (replay.status_code, replay.json(), replay["Idempotent-Replayed"]) == (
+        402,
+        body,
+        "true",
+    )
+    assert DummyCharge.objects.count() == 1
 
 
 def test_a_timeout_is_201_pending_payment(buyer, stocked, us):
