@@ -11,10 +11,11 @@ Visibility rules live here, once:
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
 from orders.exceptions import CartNotFound, OrderNotFound
-from orders.models import Cart, Order, OrderEvent
+from orders.links import check_order_link_token
+from orders.models import Cart, CartStatus, Order, OrderEvent
 
 VIEW_ALL_ORDERS = "orders.view_order"
 
@@ -76,3 +77,55 @@ def get_order(*, public_id: str, user) -> Order:
 def refresh_order(order: Order) -> Order:
     """The order as it is now, with lines and events (after a service changed it)."""
     return _with_lines_and_events(Order.objects.filter(pk=order.pk)).get()
+
+
+# --- The storefront's customer pages: a customer sees their own orders only ---------------
+# (staff with `orders.view_order` use the admin or the API; on the shop's pages another
+# customer's order does not exist, whoever asks).
+
+
+def find_open_cart(*, customer, market) -> Cart | None:
+    """The customer's most recently changed open cart in `market`, or None (one query)."""
+    if not (customer and customer.is_authenticated):
+        return None
+    return (
+        Cart.objects.select_related("market", "channel", "shipping_method", "order")
+        .filter(customer_id=customer.pk, market_id=market.pk, status=CartStatus.OPEN)
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
+
+
+def list_customer_orders(*, customer) -> QuerySet[Order]:
+    """`customer`'s own orders, newest first, each annotated with `item_count`."""
+    if not (customer and customer.is_authenticated):
+        return Order.objects.none()
+    return (
+        Order.objects.filter(customer_id=customer.pk)
+        .annotate(item_count=Sum("lines__quantity"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def get_customer_order(*, customer, public_id: str) -> Order:
+    """`customer`'s order `public_id` with lines and events. Raises OrderNotFound for anyone
+    else's order (staff included: the shop's pages show a customer their own orders)."""
+    if not (customer and customer.is_authenticated):
+        raise OrderNotFound()
+    order = _with_lines_and_events(
+        Order.objects.filter(public_id=str(public_id), customer_id=customer.pk)
+    ).first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def get_linked_order(*, public_id: str, token: str) -> Order:
+    """The order a signed link (orders.links) opens, with lines and events: how guests see
+    their order. Raises OrderNotFound for a bad or missing token."""
+    if not (token and check_order_link_token(str(public_id), str(token))):
+        raise OrderNotFound()
+    order = _with_lines_and_events(Order.objects.filter(public_id=str(public_id))).first()
+    if order is None:
+        raise OrderNotFound()
+    return order

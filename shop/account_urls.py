@@ -1,5 +1,6 @@
-"""The customer account pages: sign in, sign up (activation link), password reset, sign out, the
-account page (shop owns users)."""
+"""The customer account pages: sign in, sign up (activation link), password reset, sign out
+(shop owns users). The account page itself (`account`, /account/) is the storefront's: it
+lists the customer's orders."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -51,5 +52,5 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("account/", views.account, name="account"),
+    # `account` (/account/: order history) is the storefront's: it shows orders.
 ]

@@ -1,5 +1,4 @@
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -69,12 +68,6 @@ def activate(request, uidb64, token):
     elif services.activation_link_is_valid(uidb64=uidb64, token=token):
         return render(request, "registration/activate.html", {"next": next_url})
     return render(request, "registration/activate_invalid.html", status=400)
-
-
-@login_required
-def account(request):
-    """The customer's account page. Orders and returns arrive with the checkout."""
-    return render(request, "account/index.html", {"orders": []})
 
 
 def healthz(request):

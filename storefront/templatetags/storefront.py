@@ -1,8 +1,10 @@
-"""Pieces of the storefront shell (templates/base.html): category navigation, market switching."""
+"""Pieces of the storefront shell (templates/base.html): category navigation, market switching,
+the mini-cart."""
 
 from django import template
 
 from catalog.models import Category
+from storefront import carts
 
 register = template.Library()
 
@@ -35,3 +37,11 @@ def market_selector(context):
         "kept_params": kept,
         "action": getattr(request, "path", "/"),
     }
+
+
+@register.inclusion_tag("storefront/includes/mini_cart.html", takes_context=True)
+def mini_cart(context):
+    """The header's cart link with the number of units in the visitor's cart (one query at
+    most; none for a guest who has no cart)."""
+    request = context.get("request")
+    return {"count": carts.item_count(request) if request is not None else 0}

@@ -1,0 +1,184 @@
+"""The cart as its pages show it: lines with today's prices, what cannot be bought and why,
+what changed in price, and the totals block (cart page, checkout summary, review).
+
+Reads only: the cart is priced by orders.pricing (the same code that places the order), the
+stock read is inventory's; prices are taken into the cart by the views through
+orders.services.reprice_cart before this is built, so changes are shown, never applied
+silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from django.utils.translation import gettext as _
+
+from catalog.models import Media
+from inventory import selectors as stock_selectors
+from orders.exceptions import InvalidShippingMethod
+from orders.models import Cart, CartLine
+from orders.pricing import CartPricing, price_cart
+from orders.providers.tax.base import TaxUnavailable
+from orders.quote import PriceChange
+from shop.money import Money
+from storefront.order_display import SummaryRow, quote_summary
+
+
+@dataclass(frozen=True)
+class CartRow:
+    id: str
+    title: str
+    variant_title: str
+    sku: str
+    quantity: int
+    url: str
+    image: dict | None
+    unit_price: Money | None = None
+    amount: Money | None = None
+    problem: str = ""
+    price_change: str = ""
+
+
+@dataclass(frozen=True)
+class CartPage:
+    cart: Cart
+    rows: list[CartRow]
+    summary: list[SummaryRow]
+    pricing: CartPricing
+    price_changes: list[str] = field(default_factory=list)
+    tax_error: str = ""
+
+    @property
+    def problems(self) -> list[CartRow]:
+        return [row for row in self.rows if row.problem]
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.rows) and not self.problems and not self.tax_error
+
+    @property
+    def units(self) -> int:
+        return sum(row.quantity for row in self.rows)
+
+
+def describe_change(change: PriceChange, rows_by_id: dict[str, CartRow] | None = None) -> str:
+    """ "Harbor Hoodie (Red / L): price changed from $25.00 to $27.00"."""
+    old, new = Money(change.old_cents, change.currency), Money(change.new_cents, change.currency)
+    row = (rows_by_id or {}).get(change.key)
+    if row is None:
+        name = change.sku
+    elif row.variant_title:
+        name = f"{row.title} ({row.variant_title})"
+    else:
+        name = row.title
+    return _("%(name)s: price changed from %(old)s to %(new)s") % {
+        "name": name,
+        "old": old,
+        "new": new,
+    }
+
+
+def _price(cart: Cart, with_tax: bool) -> CartPricing:
+    try:
+        return price_cart(cart=cart, with_tax=with_tax)
+    except InvalidShippingMethod:
+        # The rate tables changed since the method was chosen: show it as not chosen (the
+        # shipping step asks again; placement would refuse it).
+        chosen, cart.shipping_method = cart.shipping_method, None
+        try:
+            return price_cart(cart=cart, with_tax=with_tax)
+        finally:
+            cart.shipping_method = chosen
+
+
+def build_cart_page(cart: Cart, *, price_changes: list[PriceChange] = ()) -> CartPage:
+    """Price `cart` now (with tax once it has an address) for a page."""
+    with_tax, tax_error = bool(cart.shipping_address), ""
+    try:
+        pricing = _price(cart, with_tax)
+    except TaxUnavailable:
+        with_tax = False
+        tax_error = _("We cannot calculate the tax for your address right now; please try again.")
+        pricing = _price(cart, with_tax)
+    rows = _rows(cart, pricing)
+    by_id = {row.id: row for row in rows}
+    messages = [describe_change(change, by_id) for change in price_changes]
+    changed = {
+        change.key: message for change, message in zip(price_changes, messages, strict=True)
+    }
+    rows = [replace(row, price_change=changed.get(row.id, "")) for row in rows]
+    return CartPage(
+        cart=cart,
+        rows=rows,
+        summary=quote_summary(pricing.quote, with_tax=with_tax),
+        pricing=pricing,
+        price_changes=messages,
+        tax_error=tax_error,
+    )
+
+
+def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
+    quoted = {line.key: line for line in pricing.quote.lines}
+    unavailable = set(pricing.unavailable_skus)
+    short = _short_lines(cart, [line for line in pricing.lines if line.public_id in quoted])
+    images = _images(pricing.lines)
+    rows = []
+    for line in pricing.lines:
+        variant = line.variant
+        values = [value.value for value in variant.option_values.all()]
+        row = CartRow(
+            id=line.public_id,
+            title=variant.product.title,
+            variant_title=" / ".join(values) or variant.title or "",
+            sku=variant.sku,
+            quantity=line.quantity,
+            url=f"{variant.product.get_absolute_url()}?sku={variant.sku}",
+            image=images.get(variant.pk) or images.get(("product", variant.product_id)),
+        )
+        q = quoted.get(line.public_id)
+        if variant.sku in unavailable or q is None:
+            row = replace(row, problem=_("No longer available. Remove it to continue."))
+        else:
+            row = replace(
+                row,
+                unit_price=Money(q.unit_price_cents, cart.currency),
+                amount=Money(q.amount_cents, cart.currency),
+                problem=short.get(line.public_id, ""),
+            )
+        rows.append(row)
+    return rows
+
+
+def _short_lines(cart: Cart, lines: list[CartLine]) -> dict[str, str]:
+    """{line id: message} for lines the market's stock cannot cover (one query). Lines with a
+    soft hold of this cart (`at_add_to_cart`) are covered by it."""
+    unheld = [line for line in lines if not line.is_held]
+    if not unheld:
+        return {}
+    available = stock_selectors.available_quantities(
+        variant_ids=[line.variant_id for line in unheld], market=cart.market
+    )
+    problems = {}
+    for line in unheld:
+        units = available.get(line.variant_id, 0)
+        if units <= 0:
+            problems[line.public_id] = _("Out of stock. Remove it to continue.")
+        elif units < line.quantity:
+            problems[line.public_id] = _(
+                "Only %(count)d left. Lower the quantity to continue."
+            ) % {"count": units}
+    return problems
+
+
+def _images(lines: list[CartLine]) -> dict:
+    """{variant id: image} and {("product", id): image}: each line's picture (one query)."""
+    product_ids = {line.variant.product_id for line in lines}
+    if not product_ids:
+        return {}
+    found: dict = {}
+    for item in Media.objects.filter(product_id__in=product_ids).order_by("position", "pk"):
+        image = {"url": item.url, "alt": item.alt_text or ""}
+        if item.variant_id:
+            found.setdefault(item.variant_id, image)
+        found.setdefault(("product", item.product_id), image)
+    return found

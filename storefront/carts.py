@@ -1,0 +1,147 @@
+"""Which cart a visitor's pages show: the session remembers one cart id per market.
+
+A guest's cart lives only in their session (its id is a capability, API.md); a signed-in
+customer's cart is also found by customer, so it follows them to another browser. On login
+the guest's carts merge into the customer's (orders.services.merge_guest_cart), through
+Django's `user_logged_in` signal (connected in StorefrontConfig.ready()).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import Subquery, Sum
+
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.exceptions import CartNotFound
+from orders.models import Cart, CartLine, CartStatus
+from shop.exceptions import DomainError
+from shop.models import Channel
+
+SESSION_CARTS = "carts"  # {market code: cart public id}
+logger = logging.getLogger(__name__)
+
+
+def _ids(request) -> dict[str, str]:
+    value = request.session.get(SESSION_CARTS)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def remember_cart(request, cart: Cart) -> None:
+    ids = _ids(request)
+    if ids.get(cart.market.code) != cart.public_id:
+        ids[cart.market.code] = cart.public_id
+        request.session[SESSION_CARTS] = ids
+
+
+def forget_cart(request, cart: Cart) -> None:
+    ids = _ids(request)
+    if ids.get(cart.market.code) == cart.public_id:
+        del ids[cart.market.code]
+        request.session[SESSION_CARTS] = ids
+
+
+def session_cart(request) -> Cart | None:
+    """The visitor's cart in the request's market, in any status (checkout pages need the
+    order of a cart that has just been converted), or None.
+
+    Signed in without a remembered cart: the customer's latest open cart in the market.
+    """
+    market, user = request.market, request.user
+    cart_id = _ids(request).get(market.code)
+    if cart_id:
+        try:
+            cart = order_selectors.get_cart(public_id=cart_id, user=user)
+        except CartNotFound:
+            cart = None
+        if cart is not None and cart.market_id == market.pk:
+            return cart
+        request.session[SESSION_CARTS] = {
+            code: value for code, value in _ids(request).items() if code != market.code
+        }
+    cart = order_selectors.find_open_cart(customer=user, market=market)
+    if cart is not None:
+        remember_cart(request, cart)
+    return cart
+
+
+def open_session_cart(request) -> Cart | None:
+    """The visitor's open cart in the request's market; a checked-out one is forgotten."""
+    cart = session_cart(request)
+    if cart is not None and not cart.is_open:
+        forget_cart(request, cart)
+        return None
+    return cart
+
+
+def get_web_channel() -> Channel | None:
+    return Channel.objects.filter(code=Channel.Kind.WEB, is_active=True).first()
+
+
+def cart_for_adding(request) -> Cart | None:
+    """The open cart to add to, opened now if there is none (None: the web channel is shut)."""
+    cart = open_session_cart(request)
+    if cart is not None:
+        return cart
+    channel = get_web_channel()
+    if channel is None:
+        return None
+    if not request.session.session_key:
+        request.session.save()  # a guest cart records the session it was opened in
+    cart = order_services.create_cart(
+        market=request.market,
+        channel=channel,
+        customer=request.user,
+        session_key=request.session.session_key or "",
+    )
+    remember_cart(request, cart)
+    return cart
+
+
+def item_count(request) -> int:
+    """Units in the visitor's open cart in this market, for the header: at most one query
+    (none for a guest without a cart)."""
+    market = getattr(request, "market", None)
+    if market is None or market.pk is None or not hasattr(request, "session"):
+        return 0
+    lines = CartLine.objects.filter(cart__status=CartStatus.OPEN, cart__market_id=market.pk)
+    cart_id = _ids(request).get(market.code)
+    user = getattr(request, "user", None)
+    if cart_id:
+        lines = lines.filter(cart__public_id=cart_id)
+    elif user is not None and user.is_authenticated:
+        latest = (
+            Cart.objects.filter(customer_id=user.pk, market_id=market.pk, status=CartStatus.OPEN)
+            .order_by("-updated_at", "-pk")
+            .values("pk")[:1]
+        )
+        lines = lines.filter(cart_id=Subquery(latest))
+    else:
+        return 0
+    return lines.aggregate(units=Sum("quantity"))["units"] or 0
+
+
+def merge_carts_on_login(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: the guest's carts (one per market) join the customer's carts.
+
+    A failure never blocks the login: the guest cart simply stays as it was.
+    """
+    if request is None or not hasattr(request, "session"):
+        return
+    merged = {}
+    for code, cart_id in _ids(request).items():
+        cart = Cart.objects.select_related("market").filter(public_id=cart_id).first()
+        if cart is None or not cart.is_open:
+            continue
+        if cart.customer_id is not None:
+            if cart.customer_id == user.pk:
+                merged[code] = cart.public_id
+            continue  # another customer's cart never follows this session
+        try:
+            merged[code] = order_services.merge_guest_cart(
+                guest_cart=cart, customer=user
+            ).public_id
+        except DomainError:
+            logger.warning("guest cart %s not merged at login", cart_id, exc_info=True)
+    request.session[SESSION_CARTS] = merged

@@ -1,0 +1,142 @@
+"""The cart: add from the product page, change quantities, remove lines, see the totals.
+
+Thin views (STYLE.md section 5): parse the form, call orders' cart services, render. A
+refusal is a message or a field error, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from inventory.exceptions import InsufficientStock
+from orders import services as order_services
+from orders.exceptions import CartLineNotFound, CartNotOpen
+from shop.exceptions import DomainError
+from storefront import carts
+from storefront.cart_display import build_cart_page
+from storefront.forms_cart import AddToCartForm, CartLineForm
+
+CART_URL = "/cart/"
+
+
+def stock_message(exc: InsufficientStock) -> str:
+    """A shopper's reading of an InsufficientStock refusal."""
+    parts = []
+    for line in exc.lines:
+        if line.get("available", 0) <= 0:
+            parts.append(_("%(sku)s is out of stock.") % {"sku": line["sku"]})
+        else:
+            parts.append(
+                _("Only %(count)d of %(sku)s left.")
+                % {"count": line["available"], "sku": line["sku"]}
+            )
+    return " ".join(parts) or str(exc)
+
+
+def _back(request) -> str:
+    """Where the add-to-cart form came from (its `next`), if that is one of our pages."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return CART_URL
+
+
+@require_POST
+def cart_add(request):
+    """Add a variant to the visitor's cart (opened on first use), then show the cart."""
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back(request))
+    cart = carts.cart_for_adding(request)
+    if cart is None:
+        messages.error(request, _("The shop is not taking orders right now."))
+        return redirect(_back(request))
+    try:
+        line = order_services.add_cart_line(
+            cart=cart, sku=form.cleaned_data["sku"], quantity=form.cleaned_data["quantity"]
+        )
+    except InsufficientStock as exc:
+        messages.error(request, stock_message(exc))
+        return redirect(_back(request))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request))
+    messages.success(
+        request,
+        _("Added %(title)s to your cart.") % {"title": line.variant.product.title},
+    )
+    return redirect(CART_URL)
+
+
+@require_safe
+def cart_detail(request):
+    """The cart priced now. A price that changed since a line was added is taken into the
+    cart and said on the page ("price changed from $X to $Y")."""
+    return _render(request, carts.open_session_cart(request))
+
+
+def _render(request, cart, *, line_id: str = "", form: CartLineForm | None = None, status=200):
+    page = None
+    if cart is not None:
+        try:
+            changes = order_services.reprice_cart(cart=cart)
+        except CartNotOpen:
+            carts.forget_cart(request, cart)
+            cart = None
+        else:
+            page = build_cart_page(cart, price_changes=changes)
+    return render(
+        request,
+        "storefront/cart/detail.html",
+        {"page": page, "error_line": line_id, "error_form": form},
+        status=status,
+    )
+
+
+@require_POST
+def cart_line_update(request, line_id: str):
+    """Set a line's quantity (1–999); errors are shown on that line."""
+    cart = carts.open_session_cart(request)
+    if cart is None:
+        return redirect(CART_URL)
+    form = CartLineForm(request.POST)
+    if form.is_valid():
+        try:
+            order_services.change_cart_line_quantity(
+                cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
+            )
+        except CartLineNotFound:
+            messages.error(request, _("That item is no longer in your cart."))
+            return redirect(CART_URL)
+        except InsufficientStock as exc:
+            form.add_error("quantity", stock_message(exc))
+        except DomainError as exc:
+            form.add_error("quantity", str(exc))
+        else:
+            messages.success(request, _("Cart updated."))
+            return redirect(CART_URL)
+    return _render(request, cart, line_id=line_id, form=form)
+
+
+@require_POST
+def cart_line_remove(request, line_id: str):
+    cart = carts.open_session_cart(request)
+    if cart is not None:
+        try:
+            order_services.remove_cart_line(cart=cart, line_id=line_id)
+        except CartLineNotFound:
+            pass  # removed already (a second click): the cart shows what is left
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Item removed."))
+    return redirect(CART_URL)
