@@ -184,6 +184,13 @@ class CatalogImportExportMixin:
         """Queue the import as a background job and show its status page."""
         job = start_job(kind=IMPORT_JOB, params=params, created_by=request.user)
         enqueue(import_catalog_file, job.public_id)
+        job.refresh_from_db()
+        result = job.result or {}
+        if not params["dry_run"] and result.get("committed"):
+            # Done already (a quick file, or eager tasks): back to the products, as before.
+            summary = result["summary"]
+            messages.success(request, _("Import finished: %(summary)s.") % {"summary": summary})
+            return redirect(reverse("admin:catalog_product_changelist"))
         return redirect(reverse("admin:catalog_product_import_job", args=[job.public_id]))
 
     def import_job_view(self, request, job_id):
