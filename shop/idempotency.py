@@ -131,6 +131,9 @@ def idempotent(scope: str, *, required: bool = True):
 
 def run_idempotently(request, *, scope: str, required: bool, run) -> Response:
     """Run `run()` (the view) at most once per key; see the module docstring."""
+    # A body the parsers refuse (malformed JSON, NUL, too deep) is answered as such first:
+    # it is the same 400 with or without a key, and no key is spent on it.
+    request.data  # noqa: B018 - parses now
     key = read_key(request, required=required)
     if key is None:
         return run()

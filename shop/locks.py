@@ -45,7 +45,9 @@ def lock_rows(queryset: QuerySet, *, timeout_ms: int | None = None, of=()) -> li
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 1:
         raise ValueError(f"timeout_ms must be a positive whole number, not {timeout_ms!r}.")
     locking = queryset.select_for_update(of=of).order_by("pk")
-    connection = connections[queryset.db]
+    # select_for_update marks the queryset for writing: locking.db is the primary even behind
+    # a read-replica router, and the SET must go to that same connection.
+    connection = connections[locking.db]
     if connection.vendor != "postgresql":
         return list(locking)
     if not connection.in_atomic_block:
@@ -60,7 +62,7 @@ def lock_rows(queryset: QuerySet, *, timeout_ms: int | None = None, of=()) -> li
         timeout = as_lock_timeout(exc)
         if timeout is None:
             raise
-        transaction.set_rollback(True, using=queryset.db)
+        transaction.set_rollback(True, using=locking.db)
         raise timeout from exc
     return rows
 

@@ -283,3 +283,12 @@ def test_concurrent_identical_requests_run_exactly_once(runs):
     assert all(r.json()["code"] == "request_in_progress" for r in in_progress)
     assert runs() == 1
     assert IdempotencyKey.objects.get().status == IdempotencyStatus.COMPLETE
+
+
+@pytest.mark.django_db
+def test_a_malformed_body_is_refused_as_such_before_the_key_is_looked_at(runs):
+    response = APIClient().post(URL, "{not json", content_type="application/json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "malformed_request")
+    assert runs() == 0
+    assert not IdempotencyKey.objects.exists()
