@@ -24,7 +24,7 @@ def test_schema_lists_the_catalog_operations(api_client):
         CATALOG_PATHS
     )
     create = paths["/api/v1/products"]["post"]
-    # 413, 415, 422, 429 and 503 since the hardening issue's schema-truth finding (shop.api.schema).
+    # 413, 415, 422, 429 and 503 since the hardening issue (schema truth, shop.api.schema).
     assert set(create["responses"]) == {
         *("201", "400", "401", "403", "409"),
         *("413", "415", "422", "429", "503"),
