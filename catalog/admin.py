@@ -15,6 +15,7 @@ from django.contrib import admin
 
 from catalog import admin_products, admin_variants  # noqa: F401 - they register their pages
 from catalog.models import Attribute, Brand, Category
+from shop.forms import StorableTextModelForm
 
 
 @admin.register(Brand)
@@ -37,6 +38,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Attribute)
 class AttributeAdmin(admin.ModelAdmin):
+    form = StorableTextModelForm  # name_translations is JSON: a "\u0000" escape is a form error
     list_display = ["code", "name", "kind", "unit", "is_filterable", "position"]
     list_filter = ["kind", "is_filterable"]
     search_fields = ["code", "name"]

@@ -27,6 +27,7 @@ from inventory.models import (
 )
 from inventory.resources import BoundedCSV, BoundedXLSX, StockLevelResource
 from shop.exceptions import DomainError
+from shop.forms import StorableTextModelForm
 from shop.spreadsheets import SpreadsheetError
 
 
@@ -41,6 +42,7 @@ def _age(delta) -> str:
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
+    form = StorableTextModelForm  # shipping_costs is JSON: a "\u0000" escape is a form error
     list_display = ["code", "name", "kind", "country", "priority", "is_active", "last_count"]
     list_filter = ["kind", "is_active", "markets"]
     search_fields = ["code", "name"]

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from shop import tokens
+from shop.forms import StorableTextMixin
 from shop.models import ApiToken, Channel, DeferredTask, Market, User
 
 
@@ -62,7 +63,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
-class MarketForm(forms.ModelForm):
+class MarketForm(StorableTextMixin, forms.ModelForm):
     class Meta:
         model = Market
         fields = [

@@ -1,9 +1,13 @@
 """Storefront account forms: shape checks only; register_customer owns the rules. And the
 text check every storefront and admin form shares (StorableTextMixin)."""
 
+import json
+from functools import partial
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from shop import account_mail, services
@@ -24,8 +28,23 @@ class StorableTextMixin:
         cleaned = super().clean()
         for name, value in list(self.cleaned_data.items()):
             for _path, message in find_text_problems(value, limit=1):
-                self.add_error(name if name in self.fields else None, message)
+                field = self.fields.get(name)
+                if isinstance(field, forms.JSONField):
+                    # The form shows the value again: as JSON escapes, since a lone surrogate
+                    # cannot be sent back as UTF-8.
+                    field.prepare_value = partial(_prepare_ascii_json, field)
+                self.add_error(name if field else None, message)
         return cleaned
+
+
+def _prepare_ascii_json(field: forms.JSONField, value):
+    if isinstance(value, InvalidJSONInput):
+        return value
+    return json.dumps(value, ensure_ascii=True, cls=field.encoder)
+
+
+class StorableTextModelForm(StorableTextMixin, forms.ModelForm):
+    """A ModelAdmin's `form` when the model has JSON fields and no form of its own."""
 
 
 class EmailAuthenticationForm(StorableTextMixin, AuthenticationForm):

@@ -291,6 +291,61 @@ def test_admin_product_add_with_nul_in_tags_is_a_form_error(client, merchandiser
     assert Product.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("url", "data", "field", "message", "model"),
+    [
+        (
+            "/admin/catalog/attribute/add/",
+            {"code": "a", "name": "A", "name_translations": '{"fr": "\\u0000"}', "kind": "text"},
+            "name_translations",
+            NUL,
+            "catalog.Attribute",
+        ),
+        (
+            "/admin/shop/market/add/",
+            {
+                "code": "XX",
+                "name": "X",
+                "currency": "USD",
+                "countries": '["\\ud800"]',
+                "timezone": "UTC",
+                "default_locale": "en",
+            },
+            "countries",
+            SURROGATE,
+            "shop.Market",
+        ),
+        (
+            "/admin/inventory/location/add/",
+            {
+                "code": "l1",
+                "name": "L",
+                "kind": "warehouse",
+                "country": "US",
+                "shipping_costs": '{"x\\ud800": 1}',
+            },
+            "shipping_costs",
+            f"A key is not storable text. {SURROGATE}",
+            "inventory.Location",
+        ),
+    ],
+)
+def test_admin_json_fields_with_escaped_nul_or_surrogate_are_form_errors(
+    client, url, data, field, message, model
+):
+    from django.apps import apps
+
+    admin = get_user_model().objects.create_superuser(email="root@example.com", password="x")
+    client.force_login(admin)
+    before = apps.get_model(model).objects.count()
+
+    response = client.post(url, {"priority": "1", "position": "0", **data})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert apps.get_model(model).objects.count() == before
+
+
 # --- forms: the shared hook ------------------------------------------------------------------
 
 
