@@ -53,11 +53,11 @@ class LocationAdmin(admin.ModelAdmin):
     def last_count(self, obj):
         """How old the WMS count is; red when past the staleness budget (staff only)."""
         if obj.last_synced_at is None:
-            return format_html('<span style="color:#ba2121">{}</span>', _("never counted"))
+            return format_html('<span class="status-alert">{}</span>', _("never counted"))
         text = _("%(age)s ago") % {"age": _age(obj.count_age)}
         if obj.is_stale:
             return format_html(
-                '<strong style="color:#ba2121" title="{}">{} ⚠ stale</strong>',
+                '<strong class="status-alert" title="{}">{} ⚠ stale</strong>',
                 _("Older than the staleness budget"),
                 text,
             )
@@ -249,7 +249,7 @@ class ReservationAdmin(admin.ModelAdmin):
         if left is None:
             return "—"
         if not left:
-            return format_html('<span style="color:#ba2121">{}</span>', _("expired"))
+            return format_html('<span class="status-alert">{}</span>', _("expired"))
         return f"{int(left.total_seconds()) // 60}:{int(left.total_seconds()) % 60:02d}"
 
     @admin.action(description=_("Release selected reservations"), permissions=["change"])

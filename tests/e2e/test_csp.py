@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories.catalog import CategoryFactory, VariantFactory
+from tests.factories.inventory import LocationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +82,23 @@ def test_admin_pages_pass_the_policy(watched, live_server, login, merchandiser, 
     expect(page.locator("#id_title")).to_have_value("Harbor Hoodie")
     page.wait_for_load_state("networkidle")
 
+    _assert_clean(page, report)
+
+
+def test_admin_status_colours_come_from_a_stylesheet_not_style_attributes(
+    watched, live_server, login, operations_user
+):
+    page, report = watched
+    LocationFactory(code="WH-NEW", name="New warehouse")  # never counted: shown in red
+
+    login(operations_user)
+    page.goto(f"{live_server.url}/admin/inventory/location/")
+    alert = page.locator(".status-alert", has_text="never counted")
+
+    expect(alert).to_be_visible()
+    assert alert.evaluate("e => getComputedStyle(e).color") != alert.evaluate(
+        "e => getComputedStyle(e.closest('td')).color"
+    )
     _assert_clean(page, report)
 
 
