@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.db.models import Subquery, Sum
 
 from orders import selectors as order_selectors
@@ -79,24 +80,29 @@ def get_web_channel() -> Channel | None:
     return Channel.objects.filter(code=Channel.Kind.WEB, is_active=True).first()
 
 
-def cart_for_adding(request) -> Cart | None:
-    """The open cart to add to, opened now if there is none (None: the web channel is shut)."""
+def add_to_cart(request, *, sku: str, quantity: int) -> CartLine | None:
+    """Add `quantity` of `sku` to the visitor's open cart, opening one if needed (None: the
+    web channel is shut). Opening the cart and adding its first line are one transaction,
+    so a refused first line leaves no empty cart behind. Raises what add_cart_line raises.
+    """
     cart = open_session_cart(request)
     if cart is not None:
-        return cart
+        return order_services.add_cart_line(cart=cart, sku=sku, quantity=quantity)
     channel = get_web_channel()
     if channel is None:
         return None
     if not request.session.session_key:
         request.session.save()  # a guest cart records the session it was opened in
-    cart = order_services.create_cart(
-        market=request.market,
-        channel=channel,
-        customer=request.user,
-        session_key=request.session.session_key or "",
-    )
+    with transaction.atomic():
+        cart = order_services.create_cart(
+            market=request.market,
+            channel=channel,
+            customer=request.user,
+            session_key=request.session.session_key or "",
+        )
+        line = order_services.add_cart_line(cart=cart, sku=sku, quantity=quantity)
     remember_cart(request, cart)
-    return cart
+    return line
 
 
 def item_count(request) -> int:

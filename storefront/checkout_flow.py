@@ -30,6 +30,11 @@ STEP_NAMES = [name for name, _label in STEPS]
 SESSION_PAYMENT = "checkout_payment"  # {"cart": cart id, "token": "tok_…", "last4": "4242"}
 
 
+def posted(request):
+    """The POST data to bind a form to (an empty POST too: its fields are then missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def step_url(step: str) -> str:
     return f"/checkout/{step}/"
 

@@ -56,19 +56,18 @@ def cart_add(request):
             for error in errors:
                 messages.error(request, error)
         return redirect(_back(request))
-    cart = carts.cart_for_adding(request)
-    if cart is None:
-        messages.error(request, _("The shop is not taking orders right now."))
-        return redirect(_back(request))
     try:
-        line = order_services.add_cart_line(
-            cart=cart, sku=form.cleaned_data["sku"], quantity=form.cleaned_data["quantity"]
+        line = carts.add_to_cart(
+            request, sku=form.cleaned_data["sku"], quantity=form.cleaned_data["quantity"]
         )
     except InsufficientStock as exc:
         messages.error(request, stock_message(exc))
         return redirect(_back(request))
     except DomainError as exc:
         messages.error(request, str(exc))
+        return redirect(_back(request))
+    if line is None:
+        messages.error(request, _("The shop is not taking orders right now."))
         return redirect(_back(request))
     messages.success(
         request,

@@ -27,6 +27,7 @@ from storefront.checkout_flow import (
     checked_out,
     first_incomplete_step,
     keep_card,
+    posted,
     step_links,
     step_url,
 )
@@ -114,7 +115,7 @@ def identify(request):
         return leave.response
     user = request.user
     initial = {"email": cart.email or (user.email if user.is_authenticated else "")}
-    form = ContactForm(request.POST or None, initial=initial)
+    form = ContactForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cart = order_services.set_checkout_contact(cart=cart, email=form.cleaned_data["email"])
@@ -135,7 +136,7 @@ def address(request):
     except _Leave as leave:
         return leave.response
     form = AddressForm(
-        request.POST or None, initial=_address_initial(request, cart), market=cart.market
+        posted(request), initial=_address_initial(request, cart), market=cart.market
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,7 +169,7 @@ def shipping(request):
     options = page.pricing.quote.shipping_options
     chosen = page.pricing.quote.shipping_option
     form = ShippingMethodForm(
-        request.POST or None,
+        posted(request),
         options=options,
         initial={"method": chosen.code if chosen else (options[0].code if options else "")},
     )
@@ -204,7 +205,7 @@ def payment(request):
         cart = _checkout_cart(request, CheckoutStep.PAYMENT)
     except _Leave as leave:
         return leave.response
-    form = CardForm(request.POST or None)
+    form = CardForm(posted(request))
     if request.method == "POST" and form.is_valid():
         keep_card(request, cart, token=form.token, last4=form.last4)
         return redirect(step_url(CheckoutStep.REVIEW))

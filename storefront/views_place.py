@@ -32,12 +32,12 @@ from orders.models import Cart, CheckoutStep, Order
 from orders.providers.tax.base import TaxUnavailable
 from shop.exceptions import DomainError
 from storefront import carts
-from storefront.cart_display import describe_change
 from storefront.checkout_flow import (
     after_payment,
     card_on_file,
     checked_out,
     drop_card,
+    posted,
     step_url,
 )
 from storefront.forms_checkout import CardForm, PlaceOrderForm
@@ -89,10 +89,7 @@ def place_order(request):
 def _refused(request, cart: Cart, exc: DomainError):
     """Back to the page that can put it right, saying what is wrong; nothing was placed."""
     if isinstance(exc, PriceChanged):
-        # Take the new prices into the cart and show them on the review page again.
-        changes = order_services.reprice_cart(cart=cart)
-        for change in changes or exc.changes:
-            messages.warning(request, describe_change(change))
+        # The review page takes the new prices into the cart and lists each change.
         messages.error(
             request, _("Prices changed. Please check the new total and place the order again.")
         )
@@ -127,7 +124,7 @@ def _refused(request, cart: Cart, exc: DomainError):
 
 def retry_payment_page(request, cart: Cart, order: Order):
     """The payment step of an order whose card was declined: another card pays for it."""
-    form = CardForm(request.POST or None)
+    form = CardForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if not conf.checkout_enabled():
             form.add_error(None, CLOSED)
