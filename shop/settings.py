@@ -339,8 +339,9 @@ SPECTACULAR_SETTINGS = {
     # drf-spectacular warns about the collision and makes up a hashed name.
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "catalog.models.ProductStatus",
-        "VariantStatusEnum": "catalog.models.VariantStatus",
-        "SettableVariantStatusEnum": "catalog.models.SETTABLE_VARIANT_STATUS_CHOICES",
+        # What a write may set; what a read may show adds "archived" (a removed variant).
+        "VariantStatusEnum": "catalog.models.SETTABLE_VARIANT_STATUS_CHOICES",
+        "VariantRecordStatusEnum": "catalog.models.VariantStatus",
     },
 }
 

@@ -63,11 +63,13 @@ ALLOWED = {
     # Staff groups and their permissions are synced from code after migrate.
     ("shop/roles.py", "setup_roles"): "auth groups from code",
     # Platform plumbing whose module is its model's one writer, i.e. a service by its own name:
-    # idempotency keys, deferred Celery tasks, API tokens, webhook de-duplication.
+    # idempotency keys, deferred Celery tasks, API tokens, webhook de-duplication, the status
+    # of long admin jobs.
     ("shop/idempotency.py", "*"): "IdempotencyKey's only writer",
     ("shop/jobs.py", "*"): "DeferredTask's only writer",
     ("shop/tokens.py", "*"): "ApiToken's only writer",
     ("shop/webhooks.py", "*"): "ProcessedWebhook's only writer",
+    ("shop/background.py", "*"): "BackgroundJob's only writer",
     # The dummy payment gateway stands in for the outside world (its own ledger of charges).
     ("orders/providers/payments/dummy.py", "*"): "a fake external system's storage",
 }

@@ -160,9 +160,7 @@ def _variant_status(**kwargs) -> serializers.ChoiceField:
 class VariantWriteSerializer(serializers.Serializer):
     sku = SkuField(help_text="Opaque and immutable once saved; never reused.")
     title = serializers.CharField(max_length=255, required=False)
-    status = _variant_status(
-        required=False, help_text="Removing a variant archives it; that is not set here."
-    )
+    status = _variant_status(required=False)  # archived is what removing a variant does
     option_values = serializers.DictField(
         child=serializers.CharField(), help_text="{option name: value}, one for every option."
     )
