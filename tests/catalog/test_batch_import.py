@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.management import call_command
 
 from catalog.importers.base import ImportResult, read_table
 from catalog.importers.emporium import parse
@@ -110,3 +111,13 @@ def test_each_product_created_or_changed_gets_one_history_row_naming_the_importe
         ("Product 2", ADDITION, "Created by import with 5 variant(s)."),
         ("Product 0", CHANGE, "Changed by import: variants."),
     ]
+
+
+def test_the_command_shows_a_progress_bar_over_the_files_rows(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    path.write_bytes(catalog_csv(2))
+
+    call_command("import_catalog", str(path))
+
+    assert "10/10" in capsys.readouterr().err  # tqdm: rows written of the file's rows
+    assert Variant.objects.count() == 10

@@ -42,9 +42,12 @@ class Command(BaseCommand):
             check_file_size(path.stat().st_size)
         except ImportFileError as exc:
             raise CommandError(f"Nothing was imported: {exc}") from None
-        with tqdm(desc="rows", unit="row", file=self.stderr._out, leave=False) as bar:
+        data = path.read_bytes()
+        # A CSV's lines, less the header, for the bar's total (a workbook's are not known).
+        total = max(data.count(b"\n") - 1, 1) if path.suffix.lower() == ".csv" else None
+        with tqdm(desc="rows", unit="row", total=total, file=self.stderr._out, leave=False) as bar:
             result = import_catalog(
-                data=path.read_bytes(),
+                data=data,
                 filename=path.name,
                 format=options["format"],
                 dry_run=options["dry_run"],
