@@ -11,12 +11,17 @@ from django.db.models import Q
 MERCHANDISER, OPERATIONS, FINANCE = "Merchandiser", "Operations", "Finance"
 
 # group -> list of (app_label, actions) ; actions from view/add/change/delete, "*" = all four.
-# Model-specific extras (custom permissions such as inventory.adjust_stock) use "codename:".
+# Model-specific extras (custom permissions such as inventory.adjust_stock) use "codename:";
+# a leading "-" takes permissions away again (applied after every grant of the group).
 ROLE_RULES: dict[str, list[tuple[str, str]]] = {
     MERCHANDISER: [("catalog", "*"), ("promotions", "*"), ("inventory", "view")],
     OPERATIONS: [
         ("catalog", "view"),
         ("orders", "*"),
+        # Tax rates are Finance's (docs/orders.md, "Admin"); Operations only reads them.
+        ("orders", "-codename:add_taxrate"),
+        ("orders", "-codename:change_taxrate"),
+        ("orders", "-codename:delete_taxrate"),
         ("returns", "*"),
         ("inventory", "*"),
         ("promotions", "view"),
@@ -28,6 +33,7 @@ ROLE_RULES: dict[str, list[tuple[str, str]]] = {
         ("orders", "codename:refund"),
         ("returns", "codename:refund"),
         ("orders", "codename:dispute"),
+        ("orders", "codename:_taxrate"),  # view, add, change, delete tax rates
     ],
 }
 
@@ -52,7 +58,11 @@ def setup_roles() -> dict[str, int]:
         group, _ = Group.objects.get_or_create(name=name)
         perms = set()
         for app_label, actions in rules:
-            perms.update(_permissions_for(app_label, actions))
+            if not actions.startswith("-"):
+                perms.update(_permissions_for(app_label, actions))
+        for app_label, actions in rules:
+            if actions.startswith("-"):
+                perms.difference_update(_permissions_for(app_label, actions.removeprefix("-")))
         group.permissions.set(perms)
         counts[name] = len(perms)
     return counts
