@@ -49,6 +49,7 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    classes = ["order-records"]
 
     def has_view_permission(self, request, obj=None):
         return can_view_all_orders(request.user)
@@ -120,12 +121,16 @@ class PaymentTransactionInline(ReadOnlyInline):
         "gateway",
         "gateway_reference",
         "idempotency_key",
-        "response",
+        "answer",
     ]
 
     @admin.display(description=_("Amount"))
     def amount(self, row):
         return money(row.amount_cents, row.currency)
+
+    @admin.display(description=_("Gateway's answer"))
+    def answer(self, row):
+        return _summary(row.response)
 
 
 class TimelineInline(ReadOnlyInline):
@@ -133,7 +138,7 @@ class TimelineInline(ReadOnlyInline):
 
     model = OrderEvent
     verbose_name_plural = _("Timeline")
-    classes = ["order-timeline"]
+    classes = ["order-records", "order-timeline"]
     fields = readonly_fields = [
         "created_at",
         "type",
@@ -160,7 +165,12 @@ class TimelineInline(ReadOnlyInline):
 
     @admin.display(description=_("Details"))
     def details(self, event):
-        return ", ".join(f"{k}: {v}" for k, v in event.payload.items() if v not in ("", None))
+        return _summary(event.payload)
+
+
+def _summary(data: dict) -> str:
+    """{"status": "authorized", "reference": ""} -> "status: authorized" (no empty values)."""
+    return ", ".join(f"{k}: {v}" for k, v in (data or {}).items() if v not in ("", None))
 
 
 def _change(before: str, after: str) -> str:
@@ -197,6 +207,10 @@ class OrderAdmin(admin.ModelAdmin):
     search_help_text = _("Order id (ord_…), reference, e-mail (or part of it), or a line's SKU.")
     show_full_result_count = False  # the filtered count is enough; no second COUNT(*)
     inlines = [OrderLineInline, PaymentTransactionInline, TimelineInline]
+
+    class Media:
+        css = {"all": ["orders/admin.css"]}
+
     fieldsets = [
         (
             None,
