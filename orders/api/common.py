@@ -23,6 +23,16 @@ ORDER_ID = OpenApiParameter(
 )
 
 
+class BodyBeforeKeyMixin:
+    """Read the body before the Idempotency-Key is checked: a body with a NUL or broken JSON
+    is `invalid_text` / `malformed_request` whatever the headers (the boundary rule, also
+    for a request without a key); the key's fingerprint reads the body anyway."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _ = request.data
+
+
 def errors(**descriptions: str) -> dict:
     """extend_schema responses for error statuses: errors(s404="No such cart.")."""
     return {

@@ -22,6 +22,7 @@ from orders import conf, selectors, services
 from orders.api import serializers as s
 from orders.api.common import (
     ORDER_ID,
+    BodyBeforeKeyMixin,
     can_operate_orders,
     can_refund,
     errors,
@@ -104,7 +105,7 @@ class OrderListApi(APIView):
         return paginator.get_paginated_response(results)
 
 
-class OrderCreateApi(APIView):
+class OrderCreateApi(BodyBeforeKeyMixin, APIView):
     permission_classes = [OrderCollectionPermission]
 
     @extend_schema(
@@ -264,7 +265,7 @@ class OrderCancelApi(APIView):
         return _order_response(selectors.refresh_order(order))
 
 
-class PaymentCreateApi(APIView):
+class PaymentCreateApi(BodyBeforeKeyMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

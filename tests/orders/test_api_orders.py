@@ -532,3 +532,12 @@ def test_lines_and_checkout_are_untouched_by_a_refused_placement(buyer, stocked,
     cart = Cart.objects.get(public_id=cart_id)
     assert (cart.status, CartLine.objects.get(cart=cart).quantity) == ("open", 2)
     assert cart.shipping_method.code == "standard"
+
+
+def test_a_body_with_a_nul_is_invalid_text_even_without_a_key(buyer, us):
+    response = buyer.post(
+        "/api/v1/orders", '{"cart": "cart_\\u0000"}', content_type="application/json"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_text")
+    assert Order.objects.count() == 0
