@@ -78,6 +78,11 @@ def describe_change(change: PriceChange, rows_by_id: dict[str, CartRow] | None =
     }
 
 
+def _line_note(change: PriceChange) -> str:
+    old, new = Money(change.old_cents, change.currency), Money(change.new_cents, change.currency)
+    return _("Price changed from %(old)s to %(new)s") % {"old": old, "new": new}
+
+
 def _price(cart: Cart, with_tax: bool) -> CartPricing:
     try:
         return price_cart(cart=cart, with_tax=with_tax)
@@ -103,9 +108,7 @@ def build_cart_page(cart: Cart, *, price_changes: list[PriceChange] = ()) -> Car
     rows = _rows(cart, pricing)
     by_id = {row.id: row for row in rows}
     messages = [describe_change(change, by_id) for change in price_changes]
-    changed = {
-        change.key: message for change, message in zip(price_changes, messages, strict=True)
-    }
+    changed = {change.key: _line_note(change) for change in price_changes}
     rows = [replace(row, price_change=changed.get(row.id, "")) for row in rows]
     return CartPage(
         cart=cart,
