@@ -276,3 +276,27 @@ def test_a_signed_in_customer_finds_their_cart_in_a_new_browser(client, tee, cus
     response = client.get("/cart/")
 
     assert [row.quantity for row in response.context["page"].rows] == [4]
+
+
+def _queries_for(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_the_cart_page_costs_the_same_queries_for_one_line_or_four(client, tee):
+    from tests.factories.catalog import VariantFactory
+    from tests.factories.inventory import stock
+
+    add(client)
+    client.get("/cart/")  # shows (and so uses up) the "added" message
+    one_line = _queries_for(client, "/cart/")
+    for n in range(3):
+        variant = VariantFactory(sku=f"MUG-{n}", prices={"USD": 1200 + n})
+        stock(variant, Location.objects.get(), 5)
+        add(client, sku=variant.sku)
+
+    four_lines = _queries_for(client, "/cart/")
+
+    assert CartLine.objects.count() == 4
+    assert four_lines == one_line

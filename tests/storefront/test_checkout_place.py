@@ -267,3 +267,37 @@ def test_a_signed_in_customer_places_their_own_order(client, tee, customer):
     other = UserFactory()
     client.force_login(other)
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_the_review_page_costs_the_same_queries_for_one_line_or_three(client, tee):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.catalog import VariantFactory
+    from tests.factories.inventory import stock
+    from tests.storefront.checkout_support import add
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/checkout/review/").status_code == 200
+        return len(captured)
+
+    to_review(client)
+    client.get("/checkout/review/")  # entering the step logs it once
+    one_line = queries()
+    for n in range(2):
+        variant = VariantFactory(sku=f"MUG-{n}", prices={"USD": 1200 + n})
+        stock(variant, Location.objects.get(), 5)
+        add(client, sku=variant.sku)
+
+    assert queries() == one_line
+
+
+def test_placing_needs_the_csrf_token(tee):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/")
+    form = {"cart": "cart_x", "checkout_key": "k" * 32}
+
+    assert browser.post("/checkout/place/", form).status_code == 403
