@@ -1,0 +1,286 @@
+"""Guest checkouts per second under gunicorn + PostgreSQL + Redis, loopback only.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium REDIS_URL=redis://127.0.0.1:6379/1 \
+        python benchmarks/checkout_bench.py [--workers 4] [--no-celery]
+
+Creates a throwaway database `<name>_checkoutbench_<pid>`, migrates it, seeds the demo shop and
+stocks the load's SKUs (tests/load/checkout_mix.py prepare), then starts gunicorn (DEBUG off,
+Redis cache, sync workers as docs/deployment.md runs them) and one Celery worker, both on a
+Celery queue of this run only. Runs tests/load/checkout_mix.py's mix at 1, 8 and 32 concurrent
+buyers and the flash cases (200 buyers, 50 units; reserved at checkout, then at add-to-cart),
+checks the flash outcome in the database, then measures the minimal-Django one-query ceiling
+(tests/load/ceiling_app.py) with the same workers and clients, so the figures can be read
+against what this machine does today. Stops everything, drops the database and the queue.
+
+Exit status 1 when a flash case did not give exactly 50 orders. Timings are never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.load import checkout_mix as mix  # noqa: E402
+
+LEVELS = (1, 8, 32)
+CHECKOUT_REQUESTS = len(mix.STEPS)  # HTTP requests per checkout
+
+
+def _bench_db(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'emporium'}_checkoutbench_{os.getpid()}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    return admin, urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def _sql(admin_url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _ceiling(
+    base: str, clients: int, requests_per_client: int, path: str = "/"
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of GET `path` on the ceiling app with `clients` threads."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+
+    def client():
+        http = mix.Http(base)
+        start.wait()
+        mine = []
+        for _ in range(requests_per_client):
+            status, _, seconds = http.call("GET", path)
+            if status != 200:
+                raise RuntimeError(f"ceiling app answered {status}")
+            mine.append(seconds)
+        http.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return (
+        len(latencies) / elapsed,
+        mix.percentile(latencies, 50) * 1000,
+        mix.percentile(latencies, 99) * 1000,
+    )
+
+
+def _delete_queue(redis_url: str, queue: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(queue, f"_kombu.binding.{queue}", *client.keys(f"{queue}\x06\x16*"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--no-celery", action="store_true", help="queue tasks, run no worker")
+    parser.add_argument("--flash-buyers", type=int, default=200)
+    args = parser.parse_args()
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        raise SystemExit("checkout_bench needs REDIS_URL (cache, throttles and Celery broker)")
+    admin_url, bench_url, bench_name = _bench_db(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emporium")
+    )
+    queue = f"checkout-bench-{os.getpid()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DJANGO_SETTINGS_MODULE": "tests.load.bench_settings",
+        "CHECKOUT_BENCH_QUEUE": queue,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG off wants a real one; this run's own
+        "MEDIA_ROOT": f"/tmp/emporium-checkoutbench-{os.getpid()}",
+        "API_ANON_RATE": "100000000/minute",
+        "API_USER_RATE": "100000000/minute",
+        "CACHE_KEY_PREFIX": f"checkoutbench-{os.getpid()}",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+    }
+    _sql(admin_url, f'CREATE DATABASE "{bench_name}"')
+    server = worker = ceiling = None
+    plan_file = Path(env["MEDIA_ROOT"]) / "plan.json"
+    flash_ok = True
+    try:
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+        subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+        script = [sys.executable, str(ROOT / "tests" / "load" / "checkout_mix.py")]
+        plan = (
+            subprocess.run(
+                [*script, "prepare"], env=env, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        plan_file.write_text(plan)
+        plan = json.loads(plan)
+
+        port = _free_port()
+        server = _gunicorn("shop.wsgi:application", port, args.workers, env)
+        if not args.no_celery:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "shop", "worker", "-Q", queue]
+                + ["--pool", "solo", "--loglevel", "warning", "--without-heartbeat"]
+                + ["--without-gossip", "--without-mingle"],
+                cwd=ROOT,
+                env=env,
+            )
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base + "/healthz")
+        warm = mix.checkout(mix.Http(base), **plan["mix"][0], email="warm@example.com")
+        if warm.result != "placed":
+            raise SystemExit(f"warm-up checkout failed: {warm.detail}")
+        print(
+            f"checkout mix: gunicorn {args.workers} sync workers, PostgreSQL, Redis cache and "
+            f"broker, {'no' if args.no_celery else 'one'} Celery worker; {CHECKOUT_REQUESTS} "
+            f"requests per checkout ({', '.join(mix.STEPS)}); load average {mix.load_average()}"
+        )
+        results = mix.run_mix(base, plan, LEVELS)
+        flash = {}
+        for label, product in plan["flash"].items():
+            result = mix.run_flash(base, product, args.flash_buyers, label)
+            in_db = json.loads(
+                subprocess.run(
+                    [*script, "count", "--sku", product["sku"]],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            good = mix.flash_ok(result, args.flash_buyers) and (
+                in_db["placed"],
+                in_db["units"],
+                in_db["on_hand"] - in_db["reserved"],
+            ) == (mix.FLASH_UNITS, mix.FLASH_UNITS, 0)
+            flash_ok &= good
+            flash[label] = (result, in_db, good)
+            print(
+                f"  database: {in_db['placed']} placed orders, {in_db['units']} units sold, "
+                f"on hand {in_db['on_hand']}, reserved {in_db['reserved']} -> "
+                f"{'OK: exactly 50 orders' if good else 'WRONG'}"
+            )
+        _stop(server)
+        _stop(worker)
+        server = worker = None
+
+        _sql(bench_url, "CREATE TABLE ceiling_write (id bigserial PRIMARY KEY)")
+        ceiling_port = _free_port()
+        ceiling = _gunicorn("tests.load.ceiling_app:application", ceiling_port, args.workers, env)
+        ceiling_base = f"http://127.0.0.1:{ceiling_port}"
+        _wait_for(ceiling_base + "/")
+        _ceiling(ceiling_base, 8, 50)  # warm up every worker's connection
+        print(
+            "\nminimal-Django ceiling (no middleware), same workers and clients: "
+            "GET / runs SELECT 1, GET /write one committed INSERT"
+        )
+        print(
+            f"  {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'= checkouts/s':>14}"
+            f"  {'write/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        )
+        ceilings = {}
+        for clients in LEVELS:
+            requests = max(600 // clients, 40)
+            rate, p50, p99 = _ceiling(ceiling_base, clients, requests)
+            writes, w50, w99 = _ceiling(ceiling_base, clients, requests, "/write")
+            ceilings[clients] = rate
+            print(
+                f"  {clients:>7} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}  "
+                f"{rate / CHECKOUT_REQUESTS:>14.1f}  {writes:>8.0f} {w50:>8.1f} {w99:>8.1f}"
+            )
+        print(f"  load average {mix.load_average()}")
+
+        print("\nsummary (targets: >= 25 orders/s at 32 buyers, POST place-order p99 <= 250 ms):")
+        for buyers, result in results.items():
+            place = result.timings()["place"]
+            print(
+                f"  {buyers:>2} buyers: {result.orders_per_second:6.1f} orders/s, place p50 "
+                f"{mix.percentile(place, 50) * 1000:.0f} ms, p99 "
+                f"{mix.percentile(place, 99) * 1000:.0f} ms; ceiling {ceilings[buyers]:.0f} "
+                f"req/s = {ceilings[buyers] / CHECKOUT_REQUESTS:.1f} checkouts/s of "
+                f"{CHECKOUT_REQUESTS} requests"
+            )
+        for label, (result, in_db, good) in flash.items():
+            counts = result.counts
+            print(
+                f"  flash {label}: {counts['placed']} placed, {counts['sold_out']} sold out, "
+                f"{counts['error']} errors; database {in_db['placed']} orders -> "
+                f"{'OK' if good else 'WRONG'}"
+            )
+    finally:
+        _stop(server)
+        _stop(worker)
+        _stop(ceiling)
+        _sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+        _delete_queue(redis_url, queue)
+        shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
+    return 0 if flash_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,405 @@
+"""A guest checkout mix over HTTP, as buyers do it: product page -> cart -> add to cart ->
+address -> shipping method -> review -> place order (REST API, card tok_visa).
+
+    # in the shop's database: stock the mix and flash SKUs, print the plan (JSON)
+    DATABASE_URL=… python tests/load/checkout_mix.py prepare > plan.json
+    # against a running shop (gunicorn + PostgreSQL + Redis)
+    python tests/load/checkout_mix.py run --base-url http://127.0.0.1:8000 --plan plan.json
+    # what the database says about a flash SKU afterwards
+    DATABASE_URL=… python tests/load/checkout_mix.py count --sku SKU
+
+benchmarks/checkout_bench.py does all of it on a throwaway database (make bench). Each buyer is
+a thread with its own HTTP connection (kept alive where the server keeps it). Prints, per
+number of concurrent buyers (1, 8, 32), p50/p95/p99 per step and placed orders per second
+(whole checkouts per second of wall time); then the flash case: 200 buyers at once for 50 units
+of one SKU must give exactly 50 orders, the rest a clear `insufficient_stock` (409), nothing
+else. The storefront's cart and checkout pages are not used yet: the API is (API.md), and the
+product page is the storefront's.
+
+Timings are printed, never asserted; the flash count is asserted (exit status 1 when wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+STEPS = ["product", "cart", "add", "address", "shipping", "review", "place"]
+ADDRESS = {
+    "name": "Load Buyer",
+    "line1": "350 Fifth Avenue",
+    "city": "New York",
+    "region": "NY",
+    "postal_code": "10118",
+    "country": "US",
+}
+MIX_STOCK = 1_000_000
+FLASH_UNITS = 50
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+class Http:
+    """One buyer's connection: JSON in and out, each call timed."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, object, float]:
+        data = None if body is None else json.dumps(body).encode()
+        sent = {"Accept": "application/json", **(headers or {})}
+        if data is not None:
+            sent["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=data, headers=sent)
+            response = self.connection.getresponse()
+            raw = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed a kept-alive connection under us: send again on a new one
+            # (POST /orders carries the same Idempotency-Key, so a repeat is only a replay).
+            self.connection.close()
+            self.connection.request(method, path, body=data, headers=sent)
+            response = self.connection.getresponse()
+            raw = response.read()
+        elapsed = time.perf_counter() - started
+        if response.getheader("Content-Type", "").startswith("application/json"):
+            return response.status, json.loads(raw or b"null"), elapsed
+        return response.status, raw, elapsed
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# --- one checkout ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one checkout did: `placed`, `sold_out` (a 409 insufficient_stock) or `error`."""
+
+    result: str
+    timings: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+
+def checkout(http: Http, *, sku: str, handle: str, email: str, token: str = "tok_visa") -> Outcome:
+    timings: dict[str, float] = {}
+
+    def step(name, expected, method, path, body=None, headers=None):
+        status, answer, seconds = http.call(method, path, body, headers)
+        timings[name] = seconds
+        if status in expected:
+            return answer
+        code = answer.get("code", "") if isinstance(answer, dict) else ""
+        raise _Stop(
+            "sold_out" if code == "insufficient_stock" else "error", f"{name}: {status} {code}"
+        )
+
+    try:
+        step("product", {200}, "GET", f"/p/{handle}/")
+        cart = step("cart", {201}, "POST", "/api/v1/carts", {"market": "US", "channel": "web"})
+        lines = f"/api/v1/carts/{cart['id']}"
+        step("add", {200, 201}, "POST", f"{lines}/lines", {"sku": sku, "quantity": 1})
+        checkout_body = {"email": email, "shipping_address": ADDRESS}
+        step("address", {200}, "PUT", f"{lines}/checkout", checkout_body)
+        step(
+            "shipping",
+            {200},
+            "PUT",
+            f"{lines}/checkout",
+            {**checkout_body, "shipping_method": "standard"},
+        )
+        step("review", {200}, "GET", lines)
+        order = step(
+            "place",
+            {201},
+            "POST",
+            "/api/v1/orders",
+            {"cart": cart["id"], "payment": {"method": "card", "token": token}},
+            {"Idempotency-Key": uuid.uuid4().hex},
+        )
+    except _Stop as stop:
+        return Outcome(stop.result, timings, stop.detail)
+    if order.get("status") != "placed":
+        return Outcome("error", timings, f"place: order {order.get('status')}")
+    return Outcome("placed", timings)
+
+
+class _Stop(Exception):
+    def __init__(self, result: str, detail: str):
+        super().__init__(detail)
+        self.result, self.detail = result, detail
+
+
+# --- a run of buyers -------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    buyers: int
+    seconds: float
+    outcomes: list[Outcome]
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(o.result for o in self.outcomes)
+
+    @property
+    def orders_per_second(self) -> float:
+        return self.counts["placed"] / self.seconds if self.seconds else 0.0
+
+    def timings(self) -> dict[str, list[float]]:
+        by_step = defaultdict(list)
+        for outcome in self.outcomes:
+            for step, seconds in outcome.timings.items():
+                by_step[step].append(seconds)
+        return by_step
+
+
+def run_buyers(base_url: str, buyers: int, work: list[list[dict]]) -> RunResult:
+    """`buyers` threads, each doing its list of checkouts one after another, started together."""
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    start = threading.Barrier(buyers + 1)
+
+    def buyer(jobs: list[dict]) -> None:
+        http = Http(base_url)
+        mine = []
+        start.wait()
+        try:
+            for job in jobs:
+                mine.append(checkout(http, **job))
+        finally:
+            http.close()
+            with lock:
+                outcomes.extend(mine)
+
+    threads = [threading.Thread(target=buyer, args=(jobs,)) for jobs in work]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return RunResult(buyers, time.perf_counter() - began, outcomes)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def mix_work(plan: dict, buyers: int, per_buyer: int, seed: int) -> list[list[dict]]:
+    rng = random.Random(seed)
+    products = plan["mix"]
+    return [
+        [
+            {
+                **rng.choice(products),
+                "email": f"buyer-{buyers}-{b}-{n}@example.com",
+            }
+            for n in range(per_buyer)
+        ]
+        for b in range(buyers)
+    ]
+
+
+def print_run(title: str, result: RunResult) -> None:
+    counts = result.counts
+    print(
+        f"\n{title}: {len(result.outcomes)} checkouts in {result.seconds:.1f} s — "
+        f"{counts['placed']} placed, {counts['sold_out']} sold out, {counts['error']} errors; "
+        f"{result.orders_per_second:.1f} orders/s; load average {load_average()}"
+    )
+    print(f"  {'step':<10} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    timings = result.timings()
+    for step in STEPS:
+        values = timings.get(step)
+        if values:
+            print(
+                f"  {step:<10} {len(values):>5} {percentile(values, 50) * 1000:>8.1f} "
+                f"{percentile(values, 95) * 1000:>8.1f} {percentile(values, 99) * 1000:>8.1f}"
+            )
+    errors = Counter(o.detail for o in result.outcomes if o.result == "error")
+    for detail, count in errors.most_common(5):
+        print(f"  error x{count}: {detail}")
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def run_mix(base_url: str, plan: dict, levels=(1, 8, 32), seed: int = 7) -> dict[int, RunResult]:
+    """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts)."""
+    results = {}
+    for buyers in levels:
+        per_buyer = max(24 // buyers, 6)
+        result = run_buyers(base_url, buyers, mix_work(plan, buyers, per_buyer, seed + buyers))
+        print_run(f"{buyers} concurrent buyer(s)", result)
+        results[buyers] = result
+    return results
+
+
+def run_flash(base_url: str, product: dict, buyers: int = 200, label: str = "") -> RunResult:
+    """`buyers` buyers at once for one unit each of a SKU with FLASH_UNITS in stock."""
+    work = [[{**product, "email": f"flash-{label}-{b}@example.com"}] for b in range(buyers)]
+    result = run_buyers(base_url, buyers, work)
+    print_run(
+        f"flash ({label}): {buyers} buyers for {FLASH_UNITS} units of {product['sku']}", result
+    )
+    return result
+
+
+def flash_ok(result: RunResult, buyers: int = 200) -> bool:
+    counts = result.counts
+    return (counts["placed"], counts["sold_out"], counts["error"]) == (
+        FLASH_UNITS,
+        buyers - FLASH_UNITS,
+        0,
+    )
+
+
+# --- the database side (run with DATABASE_URL pointing at the shop's database) ---------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    import django
+
+    django.setup()
+
+
+def prepare(mix_size: int = 20) -> dict:
+    """Stock `mix_size` demo variants (one per product, sold at checkout) without limit and two
+    flash variants with exactly FLASH_UNITS units in one US warehouse (one reserved at checkout,
+    one at add-to-cart), through the inventory services. Returns the plan."""
+    _django()
+    from django.utils import timezone
+
+    from catalog.models import ProductStatus, Variant, VariantStatus
+    from inventory import services as inventory
+    from inventory.models import Location, ReservationPolicy, ReservationPolicyMode, StockLevel
+    from inventory.services import locations
+
+    warehouse = Location.objects.get(code="us-nj-dc")
+    with_policy = set(ReservationPolicy.objects.values_list("product_id", flat=True))
+    candidates = (
+        Variant.objects.filter(
+            status=VariantStatus.ACTIVE,
+            product__status=ProductStatus.ACTIVE,
+            prices__currency="USD",
+        )
+        .exclude(product_id__in=with_policy)
+        .select_related("product")
+        .order_by("product__handle", "sku")
+    )
+    one_per_product: dict[int, Variant] = {}
+    for variant in candidates:
+        one_per_product.setdefault(variant.product_id, variant)
+    chosen = list(one_per_product.values())
+    if len(chosen) < mix_size + 2:
+        raise SystemExit(
+            f"prepare: only {len(chosen)} sellable demo products; run seed_demo first"
+        )
+    mix, flash = chosen[:mix_size], chosen[mix_size : mix_size + 2]
+    now = timezone.now()
+    for variant in mix:
+        inventory.set_stock_count(
+            variant=variant, location=warehouse, on_hand=MIX_STOCK, source="load", as_of=now
+        )
+    for variant in flash:
+        # The units are in one warehouse only: every other location is counted to zero.
+        for level in StockLevel.objects.filter(variant=variant).exclude(location=warehouse):
+            inventory.set_stock_count(
+                variant=variant, location=level.location, on_hand=0, source="load", as_of=now
+            )
+        inventory.set_stock_count(
+            variant=variant, location=warehouse, on_hand=FLASH_UNITS, source="load", as_of=now
+        )
+    locations.set_reservation_policy(
+        product=flash[1].product, mode=ReservationPolicyMode.AT_ADD_TO_CART, ttl_seconds=900
+    )
+
+    def entry(variant):
+        return {"sku": variant.sku, "handle": variant.product.handle}
+
+    return {
+        "mix": [entry(v) for v in mix],
+        "flash": {"at_checkout": entry(flash[0]), "at_add_to_cart": entry(flash[1])},
+    }
+
+
+def count(sku: str) -> dict:
+    """What the database holds for `sku`: live orders, units sold, stock left."""
+    _django()
+    from django.db.models import Sum
+
+    from inventory.models import StockLevel
+    from orders.models import OrderLine, OrderStatus
+
+    lines = OrderLine.objects.filter(sku=sku).exclude(order__status=OrderStatus.CANCELLED)
+    stock = StockLevel.objects.filter(variant__sku=sku).aggregate(
+        on_hand=Sum("on_hand"), reserved=Sum("reserved")
+    )
+    return {
+        "orders": lines.values("order_id").distinct().count(),
+        "placed": lines.filter(order__status=OrderStatus.PLACED)
+        .values("order_id")
+        .distinct()
+        .count(),
+        "units": lines.aggregate(units=Sum("quantity"))["units"] or 0,
+        "on_hand": stock["on_hand"] or 0,
+        "reserved": stock["reserved"] or 0,
+    }
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("prepare", help="stock the SKUs in DATABASE_URL's shop, print the plan")
+    run = commands.add_parser("run", help="run the mix and the flash case against a server")
+    run.add_argument("--base-url", required=True)
+    run.add_argument("--plan", required=True, type=Path)
+    run.add_argument("--buyers", type=int, nargs="+", default=[1, 8, 32])
+    run.add_argument("--flash-buyers", type=int, default=200)
+    counted = commands.add_parser("count", help="orders and stock of a SKU in DATABASE_URL's shop")
+    counted.add_argument("--sku", required=True)
+    args = parser.parse_args()
+
+    if args.command == "prepare":
+        print(json.dumps(prepare()))
+        return 0
+    if args.command == "count":
+        print(json.dumps(count(args.sku)))
+        return 0
+    plan = json.loads(args.plan.read_text())
+    run_mix(args.base_url, plan, tuple(args.buyers))
+    ok = True
+    for label, product in plan["flash"].items():
+        result = run_flash(args.base_url, product, args.flash_buyers, label)
+        ok &= flash_ok(result, args.flash_buyers)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The load script's checkout against a live server, once each way, so it does not rot between
+benchmark runs (its timings are the benchmark's business, never asserted here)."""
+
+import pytest
+
+from tests.factories.catalog import VariantFactory
+from tests.factories.inventory import LocationFactory, stock
+from tests.factories.orders import ensure_order_config
+from tests.load import checkout_mix as mix
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def product(db):
+    ensure_order_config()
+    variant = VariantFactory(sku="LOAD-TEE", prices={"USD": 2500})
+    stock(variant, LocationFactory(code="us-east", country="US"), 2)
+    return {"sku": variant.sku, "handle": variant.product.handle}
+
+
+def test_a_buyer_checks_out_through_every_step(live_server, product):
+    outcome = mix.checkout(mix.Http(live_server.url), **product, email="load@example.com")
+
+    assert (outcome.result, outcome.detail) == ("placed", "")
+    assert list(outcome.timings) == mix.STEPS
+
+
+def test_buyers_beyond_the_stock_are_told_it_is_sold_out(live_server, product):
+    result = mix.run_buyers(
+        live_server.url,
+        3,
+        [[{**product, "email": f"b{n}@example.com"}] for n in range(3)],
+    )
+
+    assert sorted(o.result for o in result.outcomes) == ["placed", "placed", "sold_out"]
