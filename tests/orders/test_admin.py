@@ -476,3 +476,14 @@ def test_a_double_submitted_refund_refunds_once(finance, order):
     assert snapshot(order)["money"] == (5200, 5200, 500)
     assert PaymentTransaction.objects.filter(order=order, kind="refund").count() == 1
     assert "changed while the page was open" in shown_messages(second)[-1]
+
+
+def test_the_event_log_filters_by_type(ops, order):
+    services.capture_payment(order=order)
+
+    response = ops.get(reverse("admin:orders_orderevent_changelist"), {"type": "payment.captured"})
+
+    assert [e.type for e in response.context["cl"].result_list] == ["payment.captured"]
+    assert ("payment.void_failed", "payment.void_failed") in response.context["cl"].filter_specs[
+        0
+    ].lookup_choices
