@@ -187,6 +187,7 @@ def main() -> int:
                 + ["--without-gossip", "--without-mingle"],
                 cwd=ROOT,
                 env=env,
+                stdout=subprocess.DEVNULL,  # its banner; warnings still go to stderr
             )
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/healthz")
