@@ -7,10 +7,11 @@ Creates a throwaway database `<name>_checkoutbench_<pid>`, migrates it, seeds th
 stocks the load's SKUs (tests/load/checkout_mix.py prepare), then starts gunicorn (DEBUG off,
 Redis cache, sync workers as docs/deployment.md runs them) and one Celery worker, both on a
 Celery queue of this run only. Runs tests/load/checkout_mix.py's mix at 1, 8 and 32 concurrent
-buyers and the flash cases (200 buyers, 50 units; reserved at checkout, then at add-to-cart),
-checks the flash outcome in the database, then measures the minimal-Django one-query ceiling
-(tests/load/ceiling_app.py) with the same workers and clients, so the figures can be read
-against what this machine does today. Stops everything, drops the database and the queue.
+buyers through the storefront's pages and through the API (`--via`), the flash cases the first
+way (200 buyers, 50 units; reserved at checkout, then at add-to-cart) and checks them in the
+database, then measures the minimal-Django one-query ceiling (tests/load/ceiling_app.py) with
+the same workers and clients, so the figures can be read against what this machine does
+today. Stops everything, drops the database and the queue.
 
 Exit status 1 when a flash case did not give exactly 50 orders. Timings are never asserted.
 """
@@ -35,10 +36,10 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.load import buyers  # noqa: E402
 from tests.load import checkout_mix as mix  # noqa: E402
 
 LEVELS = (1, 8, 32)
-CHECKOUT_REQUESTS = len(mix.STEPS)  # HTTP requests per checkout
 
 
 def _bench_db(url: str) -> tuple[str, str, str]:
@@ -96,7 +97,7 @@ def _ceiling(
     start = threading.Barrier(clients + 1)
 
     def client():
-        http = mix.Http(base)
+        http = buyers.Http(base)
         start.wait()
         mine = []
         for _ in range(requests_per_client):
@@ -135,6 +136,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--no-celery", action="store_true", help="queue tasks, run no worker")
     parser.add_argument("--flash-buyers", type=int, default=200)
+    parser.add_argument(
+        "--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront", "api"]
+    )
     args = parser.parse_args()
 
     redis_url = os.environ.get("REDIS_URL")
@@ -191,18 +195,21 @@ def main() -> int:
             )
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/healthz")
-        warm = mix.checkout(mix.Http(base), **plan["mix"][0], email="warm@example.com")
-        if warm.result != "placed":
-            raise SystemExit(f"warm-up checkout failed: {warm.detail}")
+        for way in args.via:
+            checkout, _steps = buyers.WAYS[way]
+            warm = checkout(buyers.Http(base), **plan["mix"][0], email="warm@example.com")
+            if warm.result != "placed":
+                raise SystemExit(f"warm-up checkout ({way}) failed: {warm.detail}")
         print(
             f"checkout mix: gunicorn {args.workers} sync workers, PostgreSQL, Redis cache and "
-            f"broker, {'no' if args.no_celery else 'one'} Celery worker; {CHECKOUT_REQUESTS} "
-            f"requests per checkout ({', '.join(mix.STEPS)}); load average {mix.load_average()}"
+            f"broker, {'no' if args.no_celery else 'one'} Celery worker; requests per checkout: "
+            + ", ".join(f"{way} {buyers.REQUESTS[way]}" for way in args.via)
+            + f"; load average {mix.load_average()}"
         )
-        results = mix.run_mix(base, plan, LEVELS)
+        results = {way: mix.run_mix(base, plan, LEVELS, way) for way in args.via}
         flash = {}
         for label, product in plan["flash"].items():
-            result = mix.run_flash(base, product, args.flash_buyers, label)
+            result = mix.run_flash(base, product, args.flash_buyers, label, args.via[0])
             in_db = json.loads(
                 subprocess.run(
                     [*script, "count", "--sku", product["sku"]],
@@ -241,7 +248,7 @@ def main() -> int:
             "GET / runs SELECT 1, GET /write one committed INSERT"
         )
         print(
-            f"  {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'= checkouts/s':>14}"
+            f"  {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
             f"  {'write/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
         )
         ceilings = {}
@@ -252,20 +259,22 @@ def main() -> int:
             ceilings[clients] = rate
             print(
                 f"  {clients:>7} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}  "
-                f"{rate / CHECKOUT_REQUESTS:>14.1f}  {writes:>8.0f} {w50:>8.1f} {w99:>8.1f}"
+                f"{writes:>8.0f} {w50:>8.1f} {w99:>8.1f}"
             )
         print(f"  load average {mix.load_average()}")
 
         print("\nsummary (targets: >= 25 orders/s at 32 buyers, POST place-order p99 <= 250 ms):")
-        for buyers, result in results.items():
-            place = result.timings()["place"]
-            print(
-                f"  {buyers:>2} buyers: {result.orders_per_second:6.1f} orders/s, place p50 "
-                f"{mix.percentile(place, 50) * 1000:.0f} ms, p99 "
-                f"{mix.percentile(place, 99) * 1000:.0f} ms; ceiling {ceilings[buyers]:.0f} "
-                f"req/s = {ceilings[buyers] / CHECKOUT_REQUESTS:.1f} checkouts/s of "
-                f"{CHECKOUT_REQUESTS} requests"
-            )
+        for way, by_level in results.items():
+            requests = buyers.REQUESTS[way]
+            for level, result in by_level.items():
+                place = result.timings()["place"]
+                print(
+                    f"  {way:<10} {level:>2} buyers: {result.orders_per_second:5.1f} orders/s, "
+                    f"place p50 {mix.percentile(place, 50) * 1000:.0f} ms, p99 "
+                    f"{mix.percentile(place, 99) * 1000:.0f} ms; the ceiling's "
+                    f"{ceilings[level]:.0f} req/s would be {ceilings[level] / requests:.1f} "
+                    f"checkouts/s of {requests} requests"
+                )
         for label, (result, in_db, good) in flash.items():
             counts = result.counts
             print(

@@ -1,20 +1,21 @@
-"""A guest checkout mix over HTTP, as buyers do it: product page -> cart -> add to cart ->
-address -> shipping method -> review -> place order (REST API, card tok_visa).
+"""A guest checkout mix over HTTP, as buyers do it: product page -> add to cart -> checkout
+steps -> place order, through the storefront's pages or the REST API (tests/load/buyers.py).
 
     # in the shop's database: stock the mix and flash SKUs, print the plan (JSON)
     DATABASE_URL=… python tests/load/checkout_mix.py prepare > plan.json
     # against a running shop (gunicorn + PostgreSQL + Redis)
-    python tests/load/checkout_mix.py run --base-url http://127.0.0.1:8000 --plan plan.json
+    python tests/load/checkout_mix.py run --base-url http://127.0.0.1:8000 --plan plan.json \
+        [--via storefront api]
     # what the database says about a flash SKU afterwards
     DATABASE_URL=… python tests/load/checkout_mix.py count --sku SKU
 
 benchmarks/checkout_bench.py does all of it on a throwaway database (make bench). Each buyer is
 a thread with its own HTTP connection (kept alive where the server keeps it). Prints, per
 number of concurrent buyers (1, 8, 32), p50/p95/p99 per step and placed orders per second
-(whole checkouts per second of wall time); then the flash case: 200 buyers at once for 50 units
-of one SKU must give exactly 50 orders, the rest a clear `insufficient_stock` (409), nothing
-else. The storefront's cart and checkout pages are not used yet: the API is (API.md), and the
-product page is the storefront's.
+(whole checkouts per second of wall time), for each way; then the flash cases, the first way:
+200 buyers at once for 50 units of one SKU (reserved at checkout; reserved at add-to-cart) must
+give exactly 50 orders, the rest told the stock is gone (the storefront's "out of stock"
+message, the API's 409 `insufficient_stock`), nothing else.
 
 Timings are printed, never asserted; the flash count is asserted (exit status 1 when wrong).
 """
@@ -22,129 +23,24 @@ Timings are printed, never asserted; the flash count is asserted (exit status 1 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-STEPS = ["product", "cart", "add", "address", "shipping", "review", "place"]
-ADDRESS = {
-    "name": "Load Buyer",
-    "line1": "350 Fifth Avenue",
-    "city": "New York",
-    "region": "NY",
-    "postal_code": "10118",
-    "country": "US",
-}
+if __package__ in (None, ""):  # run as a script: import the package the way the bench does
+    sys.path.insert(0, str(ROOT))
+
+from tests.load.buyers import WAYS, Http, Outcome  # noqa: E402
+
 MIX_STOCK = 1_000_000
 FLASH_UNITS = 50
-
-
-# --- HTTP ------------------------------------------------------------------------------------
-
-
-class Http:
-    """One buyer's connection: JSON in and out, each call timed."""
-
-    def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-
-    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, object, float]:
-        data = None if body is None else json.dumps(body).encode()
-        sent = {"Accept": "application/json", **(headers or {})}
-        if data is not None:
-            sent["Content-Type"] = "application/json"
-        started = time.perf_counter()
-        try:
-            self.connection.request(method, path, body=data, headers=sent)
-            response = self.connection.getresponse()
-            raw = response.read()
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            # The server closed a kept-alive connection under us: send again on a new one
-            # (POST /orders carries the same Idempotency-Key, so a repeat is only a replay).
-            self.connection.close()
-            self.connection.request(method, path, body=data, headers=sent)
-            response = self.connection.getresponse()
-            raw = response.read()
-        elapsed = time.perf_counter() - started
-        if response.getheader("Content-Type", "").startswith("application/json"):
-            return response.status, json.loads(raw or b"null"), elapsed
-        return response.status, raw, elapsed
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-# --- one checkout ----------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What one checkout did: `placed`, `sold_out` (a 409 insufficient_stock) or `error`."""
-
-    result: str
-    timings: dict[str, float] = field(default_factory=dict)
-    detail: str = ""
-
-
-def checkout(http: Http, *, sku: str, handle: str, email: str, token: str = "tok_visa") -> Outcome:
-    timings: dict[str, float] = {}
-
-    def step(name, expected, method, path, body=None, headers=None):
-        status, answer, seconds = http.call(method, path, body, headers)
-        timings[name] = seconds
-        if status in expected:
-            return answer
-        code = answer.get("code", "") if isinstance(answer, dict) else ""
-        raise _Stop(
-            "sold_out" if code == "insufficient_stock" else "error", f"{name}: {status} {code}"
-        )
-
-    try:
-        step("product", {200}, "GET", f"/p/{handle}/")
-        cart = step("cart", {201}, "POST", "/api/v1/carts", {"market": "US", "channel": "web"})
-        lines = f"/api/v1/carts/{cart['id']}"
-        step("add", {200, 201}, "POST", f"{lines}/lines", {"sku": sku, "quantity": 1})
-        checkout_body = {"email": email, "shipping_address": ADDRESS}
-        step("address", {200}, "PUT", f"{lines}/checkout", checkout_body)
-        step(
-            "shipping",
-            {200},
-            "PUT",
-            f"{lines}/checkout",
-            {**checkout_body, "shipping_method": "standard"},
-        )
-        step("review", {200}, "GET", lines)
-        order = step(
-            "place",
-            {201},
-            "POST",
-            "/api/v1/orders",
-            {"cart": cart["id"], "payment": {"method": "card", "token": token}},
-            {"Idempotency-Key": uuid.uuid4().hex},
-        )
-    except _Stop as stop:
-        return Outcome(stop.result, timings, stop.detail)
-    if order.get("status") != "placed":
-        return Outcome("error", timings, f"place: order {order.get('status')}")
-    return Outcome("placed", timings)
-
-
-class _Stop(Exception):
-    def __init__(self, result: str, detail: str):
-        super().__init__(detail)
-        self.result, self.detail = result, detail
 
 
 # --- a run of buyers -------------------------------------------------------------------------
@@ -155,6 +51,7 @@ class RunResult:
     buyers: int
     seconds: float
     outcomes: list[Outcome]
+    steps: list[str]
 
     @property
     def counts(self) -> Counter:
@@ -172,8 +69,12 @@ class RunResult:
         return by_step
 
 
-def run_buyers(base_url: str, buyers: int, work: list[list[dict]]) -> RunResult:
-    """`buyers` threads, each doing its list of checkouts one after another, started together."""
+def run_buyers(
+    base_url: str, buyers: int, work: list[list[dict]], way: str = "storefront"
+) -> RunResult:
+    """`buyers` threads, each doing its list of checkouts one after another (the `way` of
+    tests/load/buyers.py), started together."""
+    checkout, steps = WAYS[way]
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     start = threading.Barrier(buyers + 1)
@@ -197,7 +98,7 @@ def run_buyers(base_url: str, buyers: int, work: list[list[dict]]) -> RunResult:
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return RunResult(buyers, time.perf_counter() - began, outcomes)
+    return RunResult(buyers, time.perf_counter() - began, outcomes, steps)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -229,7 +130,7 @@ def print_run(title: str, result: RunResult) -> None:
     )
     print(f"  {'step':<10} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     timings = result.timings()
-    for step in STEPS:
+    for step in result.steps:
         values = timings.get(step)
         if values:
             print(
@@ -245,24 +146,28 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def run_mix(base_url: str, plan: dict, levels=(1, 8, 32), seed: int = 7) -> dict[int, RunResult]:
+def run_mix(
+    base_url: str, plan: dict, levels=(1, 8, 32), way: str = "storefront", seed: int = 7
+) -> dict[int, RunResult]:
     """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts)."""
     results = {}
     for buyers in levels:
         per_buyer = max(24 // buyers, 6)
-        result = run_buyers(base_url, buyers, mix_work(plan, buyers, per_buyer, seed + buyers))
-        print_run(f"{buyers} concurrent buyer(s)", result)
+        work = mix_work(plan, buyers, per_buyer, seed + buyers)
+        result = run_buyers(base_url, buyers, work, way)
+        print_run(f"{way}, {buyers} concurrent buyer(s)", result)
         results[buyers] = result
     return results
 
 
-def run_flash(base_url: str, product: dict, buyers: int = 200, label: str = "") -> RunResult:
+def run_flash(
+    base_url: str, product: dict, buyers: int = 200, label: str = "", way: str = "storefront"
+) -> RunResult:
     """`buyers` buyers at once for one unit each of a SKU with FLASH_UNITS in stock."""
     work = [[{**product, "email": f"flash-{label}-{b}@example.com"}] for b in range(buyers)]
-    result = run_buyers(base_url, buyers, work)
-    print_run(
-        f"flash ({label}): {buyers} buyers for {FLASH_UNITS} units of {product['sku']}", result
-    )
+    result = run_buyers(base_url, buyers, work, way)
+    title = f"{way} flash ({label}): {buyers} buyers for {FLASH_UNITS} units of {product['sku']}"
+    print_run(title, result)
     return result
 
 
@@ -382,6 +287,7 @@ def main() -> int:
     run.add_argument("--plan", required=True, type=Path)
     run.add_argument("--buyers", type=int, nargs="+", default=[1, 8, 32])
     run.add_argument("--flash-buyers", type=int, default=200)
+    run.add_argument("--via", nargs="+", choices=sorted(WAYS), default=["storefront", "api"])
     counted = commands.add_parser("count", help="orders and stock of a SKU in DATABASE_URL's shop")
     counted.add_argument("--sku", required=True)
     args = parser.parse_args()
@@ -393,10 +299,11 @@ def main() -> int:
         print(json.dumps(count(args.sku)))
         return 0
     plan = json.loads(args.plan.read_text())
-    run_mix(args.base_url, plan, tuple(args.buyers))
+    for way in args.via:
+        run_mix(args.base_url, plan, tuple(args.buyers), way)
     ok = True
     for label, product in plan["flash"].items():
-        result = run_flash(args.base_url, product, args.flash_buyers, label)
+        result = run_flash(args.base_url, product, args.flash_buyers, label, args.via[0])
         ok &= flash_ok(result, args.flash_buyers)
     return 0 if ok else 1
 

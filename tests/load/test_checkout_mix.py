@@ -6,6 +6,7 @@ import pytest
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 from tests.factories.orders import ensure_order_config
+from tests.load import buyers
 from tests.load import checkout_mix as mix
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,18 +20,20 @@ def product(db):
     return {"sku": variant.sku, "handle": variant.product.handle}
 
 
-def test_a_buyer_checks_out_through_every_step(live_server, product):
-    outcome = mix.checkout(mix.Http(live_server.url), **product, email="load@example.com")
+@pytest.mark.parametrize("way", ["storefront", "api"])
+def test_a_buyer_checks_out_through_every_step(live_server, product, way):
+    checkout, steps = buyers.WAYS[way]
+
+    outcome = checkout(buyers.Http(live_server.url), **product, email="load@example.com")
 
     assert (outcome.result, outcome.detail) == ("placed", "")
-    assert list(outcome.timings) == mix.STEPS
+    assert list(outcome.timings) == steps
 
 
-def test_buyers_beyond_the_stock_are_told_it_is_sold_out(live_server, product):
-    result = mix.run_buyers(
-        live_server.url,
-        3,
-        [[{**product, "email": f"b{n}@example.com"}] for n in range(3)],
-    )
+@pytest.mark.parametrize("way", ["storefront", "api"])
+def test_buyers_beyond_the_stock_are_told_it_is_sold_out(live_server, product, way):
+    work = [[{**product, "email": f"b{n}@example.com"}] for n in range(3)]
+
+    result = mix.run_buyers(live_server.url, 3, work, way)
 
     assert sorted(o.result for o in result.outcomes) == ["placed", "placed", "sold_out"]
