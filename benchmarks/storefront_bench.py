@@ -12,6 +12,7 @@ Only 127.0.0.1 is ever contacted.
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -108,6 +109,7 @@ def main() -> None:
         "DATABASE_URL": bench_url,
         "DJANGO_SETTINGS_MODULE": "shop.settings",
         "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG off wants a real one; this run's own
         "MEDIA_ROOT": f"/tmp/emporium-webbench-{os.getpid()}",
         "API_ANON_RATE": "1000000/minute",
         "CACHE_KEY_PREFIX": f"webbench-{os.getpid()}",

@@ -44,8 +44,10 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported: {exc}") from None
         data = path.read_bytes()
         # A CSV's lines, less the header, for the bar's total (a workbook's are not known).
+        # The bar stays on screen when done (tqdm prints its final count on close) so
+        # the operator sees how many rows went through.
         total = max(data.count(b"\n") - 1, 1) if path.suffix.lower() == ".csv" else None
-        with tqdm(desc="rows", unit="row", total=total, file=self.stderr._out, leave=False) as bar:
+        with tqdm(desc="rows", unit="row", total=total, file=self.stderr._out) as bar:
             result = import_catalog(
                 data=data,
                 filename=path.name,
