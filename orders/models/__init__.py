@@ -29,16 +29,25 @@ from orders.models.payments import (
     TransactionKind,
     TransactionOutcome,
 )
+from orders.models.shipments import (
+    OPEN_SHIPMENT_STATUSES,
+    Carrier,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
 from orders.models.shipping import PPM, ShippingMethod, ShippingRate, ShippingZone, TaxRate
 
 __all__ = [
     "CANCELLABLE",
     "MAX_LINE_QUANTITY",
+    "OPEN_SHIPMENT_STATUSES",
     "PPM",
     "REFUNDABLE",
     "RETURNABLE",
     "SHIPPABLE",
     "UNPAID_STATUSES",
+    "Carrier",
     "Cart",
     "CartLine",
     "CartStatus",
@@ -54,6 +63,9 @@ __all__ = [
     "OrderStatus",
     "PaymentStatus",
     "PaymentTransaction",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
     "ShippingMethod",
     "ShippingRate",
     "ShippingZone",

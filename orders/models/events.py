@@ -62,6 +62,8 @@ class NotificationKind(models.TextChoices):
     ORDER_PLACED = "order_placed", _("Order confirmation")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+    SHIPMENT_SHIPPED = "shipment_shipped", _("Shipment on its way")
+    SHIPMENT_DELIVERED = "shipment_delivered", _("Shipment delivered")
 
 
 class OrderNotification(models.Model):
@@ -77,6 +79,14 @@ class OrderNotification(models.Model):
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     event_id = models.CharField(max_length=128)
     recipient = models.EmailField()
+    shipment = models.ForeignKey(
+        "orders.Shipment",
+        null=True,
+        blank=True,
+        related_name="notifications",
+        on_delete=models.PROTECT,
+        help_text=_("The parcel a shipped/delivered e-mail is about"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
