@@ -268,3 +268,77 @@ class BackgroundJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class KillSwitchKind(models.TextChoices):
+    CHECKOUT = "checkout", _("Checkout as a whole")
+    MARKET = "market", _("Market")
+    PAYMENT_METHOD = "payment_method", _("Payment method")
+    SHIPPING_METHOD = "shipping_method", _("Shipping method")
+    PROMOTION = "promotion", _("Promotion")
+
+
+class KillSwitch(models.Model):
+    """Operations turn one thing off at runtime: checkout, a market, a payment or shipping
+    method, a promotion (docs/runbooks.md, "Kill switches").
+
+    `target` names the thing (a market code, a method code, a promotion id; empty for
+    checkout). Written only by shop.services.set_kill_switch, which appends a
+    KillSwitchChange (who, when, why) and bumps the cache version every web worker reads.
+    """
+
+    kind = models.CharField(max_length=20, choices=KillSwitchKind.choices)
+    target = models.CharField(max_length=64, blank=True)
+    is_off = models.BooleanField(
+        default=True, help_text=_("Switched off: refused at checkout, hidden on the storefront.")
+    )
+    reason = models.CharField(max_length=255)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target"], name="kill_switch_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=KillSwitchKind.values), name="kill_switch_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="checkout", target="")
+                | (~models.Q(kind="checkout") & ~models.Q(target="")),
+                name="kill_switch_target_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        label = KillSwitchKind(self.kind).label
+        state = "off" if self.is_off else "on"
+        return f"{label} {self.target} {state}".replace("  ", " ")
+
+
+class KillSwitchChange(models.Model):
+    """One flip of a kill switch, append-only: the switch's history in the admin."""
+
+    switch = models.ForeignKey(KillSwitch, related_name="changes", on_delete=models.CASCADE)
+    is_off = models.BooleanField()
+    reason = models.CharField(max_length=255)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.switch} at {self.changed_at:%Y-%m-%d %H:%M}"

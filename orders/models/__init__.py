@@ -10,6 +10,7 @@ from orders.models.cart import (
     new_cart_id,
 )
 from orders.models.events import NotificationKind, OrderEvent, OrderNotification
+from orders.models.fraud import DEFAULT_HOLD_SCORE, FraudAssessment, FraudThreshold
 from orders.models.order import (
     CANCELLABLE,
     REFUNDABLE,
@@ -53,8 +54,11 @@ __all__ = [
     "CartStatus",
     "CheckoutStep",
     "CheckoutStepEvent",
+    "DEFAULT_HOLD_SCORE",
     "DummyCharge",
     "DummyOperation",
+    "FraudAssessment",
+    "FraudThreshold",
     "NotificationKind",
     "Order",
     "OrderEvent",

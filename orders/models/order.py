@@ -344,6 +344,9 @@ class OrderLine(models.Model):
     weight_grams = models.PositiveIntegerField(default=0)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # Units cancelled before they shipped (orders.services.cancellation): never shipped,
+    # their stock released and their share of the money given back.
+    quantity_cancelled = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
@@ -352,6 +355,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity_fulfilled__lte=F("quantity")),
                 name="order_line_fulfilled_lte_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_fulfilled__lte=F("quantity") - F("quantity_cancelled")),
+                name="order_line_shipped_and_cancelled_lte_quantity",
             ),
             models.CheckConstraint(
                 condition=Q(quantity_returned__lte=F("quantity_fulfilled")),
@@ -380,4 +387,5 @@ class OrderLine(models.Model):
 
     @property
     def quantity_unfulfilled(self) -> int:
-        return self.quantity - self.quantity_fulfilled
+        """Units still to ship: neither shipped nor cancelled."""
+        return self.quantity - self.quantity_fulfilled - self.quantity_cancelled
