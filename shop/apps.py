@@ -23,7 +23,8 @@ class ShopConfig(AppConfig):
 def _forget_markets(sender, **kwargs):
     from shop.selectors import clear_market_cache
 
-    clear_market_cache()
+    instance = kwargs.get("instance")
+    clear_market_cache(market_code=getattr(instance, "code", None))
 
 
 def _refresh_roles(sender, **kwargs):

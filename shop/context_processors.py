@@ -4,5 +4,6 @@ from shop.selectors import list_markets
 def storefront(request):
     return {
         "current_market": getattr(request, "market", None),
-        "markets": list_markets(),
+        # MarketMiddleware read them already: once per request, not twice.
+        "markets": getattr(request, "markets", None) or list_markets(),
     }

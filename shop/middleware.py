@@ -87,7 +87,8 @@ class MarketMiddleware:
 
     def __call__(self, request):
         requested = request.GET.get("market") or request.COOKIES.get(settings.MARKET_COOKIE)
-        request.market = selectors.get_market(requested)
+        request.markets = selectors.list_markets()
+        request.market = selectors.get_market(requested, markets=request.markets)
         if not request.path.startswith(("/admin/", "/api/")):
             translation.activate(request.market.default_locale)
             request.LANGUAGE_CODE = translation.get_language()

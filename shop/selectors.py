@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
+from shop import cache_versions
 from shop.models import Market
 
 _MARKETS_CACHE_KEY = "shop:markets:v1"
@@ -27,12 +28,13 @@ def list_markets() -> list[Market]:
     return markets
 
 
-def get_market(code: str | None) -> Market:
+def get_market(code: str | None, *, markets: list[Market] | None = None) -> Market:
     """The market with `code`, else the default one. Never raises: a shop always has a market.
 
-    Falls back to an unsaved US/USD market while the database has none (fresh install).
+    `markets` is a `list_markets()` the caller read already. Falls back to an unsaved US/USD
+    market while the database has none (fresh install).
     """
-    markets = {m.code: m for m in list_markets()}
+    markets = {m.code: m for m in (list_markets() if markets is None else markets)}
     wanted = (code or "").upper()
     if wanted in markets:
         return markets[wanted]
@@ -55,10 +57,13 @@ def find_market(code: str) -> Market | None:
     return {m.code: m for m in list_markets()}.get((code or "").upper())
 
 
-def clear_market_cache() -> None:
+def clear_market_cache(*, market_code: str | None = None) -> None:
     """Forget the cached markets. During a cache outage the stale copy (if Redis kept one)
     expires within its 60 seconds; a market edit in the admin must not fail for that."""
     try:
         cache.delete(_MARKETS_CACHE_KEY)
     except Exception:  # noqa: BLE001
         logger.warning("cache unavailable; cached markets not cleared", exc_info=True)
+    # The market's storefront documents (its currency, locale or name may have changed).
+    if market_code:
+        cache_versions.bump_versions([cache_versions.market_scope(market_code)])

@@ -369,6 +369,13 @@ CONTENT_SECURITY_POLICY = {
 DEFAULT_MARKET = "US"
 MARKET_COOKIE = "market"
 LOW_STOCK_THRESHOLD = 5
+# Versioned storefront documents (shop/cache_versions.py, docs/storefront.md "Caching"): a write
+# makes old entries unreachable at once; this TTL only bounds how long Redis keeps them, and how
+# long a version bump lost to a Redis outage can leave a page stale.
+STOREFRONT_CACHE_SECONDS = int(env("STOREFRONT_CACHE_SECONDS", "3600"))
+# How long a CDN may serve an anonymous home or listing page without revalidating (ETag); 0
+# keeps the "Out of stock" badges exactly true.
+STOREFRONT_PAGE_MAX_AGE = int(env("STOREFRONT_PAGE_MAX_AGE", "0"))
 # Cross-app plug-ins (stock availability, an import's stock counts, demo seeders) are typed
 # ports registered in each app's AppConfig.ready(): see catalog/ports.py and shop/ports.py.
 

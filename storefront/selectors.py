@@ -42,17 +42,19 @@ class ProductCard:
     image_url: str
     image_alt: str
     in_stock: bool | None  # None: no stock backend, make no claim
+    product_id: int = 0  # for the page's stock read; never rendered
 
     @property
     def price_varies(self) -> bool:
         return self.min_price_cents != self.max_price_cents
 
 
-def list_product_cards(*, products, market: Market) -> list[ProductCard]:
+def list_product_cards(*, products, market: Market, with_stock: bool = True) -> list[ProductCard]:
     """Cards for a page of `list_storefront_products()` rows, in the same order.
 
     A fixed number of queries whatever the page size: translations in the market's locale,
-    media, and stock (when a backend is plugged in).
+    media, and stock (when a backend is plugged in and `with_stock`; cached cards leave it out
+    and the page reads it fresh, storefront.listing_page.with_stock).
     """
     products = list(products)
     locale = market.default_locale
@@ -65,7 +67,7 @@ def list_product_cards(*, products, market: Market) -> list[ProductCard]:
         catalog_selectors.get_in_stock_product_ids(
             product_ids=[p.pk for p in products], market=market
         )
-        if products and ports.availability() is not None
+        if with_stock and products and ports.availability() is not None
         else None
     )
     cards = []
@@ -83,6 +85,7 @@ def list_product_cards(*, products, market: Market) -> list[ProductCard]:
                 image_url=image.url if image else "",
                 image_alt=image.alt_for(locale) if image else "",
                 in_stock=None if in_stock is None else product.pk in in_stock,
+                product_id=product.pk,
             )
         )
     return cards

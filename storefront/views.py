@@ -6,22 +6,19 @@ availability port; promotions and orders as they land). No domain app imports th
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog import selectors as catalog_selectors
-from catalog.models import Product
 from shop.models import Market
-from shop.money import Money
-from storefront import selectors
+from storefront import listing_page, page_cache, product_page, selectors
 from storefront.forms import ListingForm
+from storefront.http_caching import anonymous_cacheable
 
-PER_PAGE = 24
-HOME_PRODUCTS = 8
-HOME_CATEGORIES = 6
+PER_PAGE = listing_page.PER_PAGE
 
 
 def _paginate(request, products, market: Market) -> dict:
@@ -34,55 +31,100 @@ def _paginate(request, products, market: Market) -> dict:
 
 
 @require_safe
+@anonymous_cacheable
 def home(request):
     """The front page: featured and newest products and the top-level categories."""
-    market = request.market
-    featured = list(
-        catalog_selectors.list_storefront_products(market=market, sort="featured")[:HOME_PRODUCTS]
-    )
-    newest = catalog_selectors.list_storefront_products(market=market, sort="newest").exclude(
-        pk__in=[p.pk for p in featured]
-    )[:HOME_PRODUCTS]
     return render(
         request,
         "storefront/home.html",
-        {
-            "featured": selectors.list_product_cards(products=featured, market=market),
-            "newest": selectors.list_product_cards(products=newest, market=market),
-            "top_categories": selectors.list_top_categories(limit=HOME_CATEGORIES),
-        },
+        listing_page.get_home(request=request, market=request.market),
     )
 
 
 @require_safe
+@anonymous_cacheable
 def category_detail(request, path: str):
-    """`/c/<path>/`: active products in the category and its descendants, sorted and filtered."""
+    """`/c/<path>/`: active products in the category and its descendants, sorted and filtered.
+
+    Bad input gets a clear answer and never a new cache key: unknown filters and filter values
+    are dropped, an unknown sort is named and the featured order shown, a page that is not a
+    positive number is a 400 and a page past the end an empty 404 saying how many there are.
+    """
     market = request.market
-    category = catalog_selectors.get_category(path=path)
+    tree = page_cache.get_category_tree(request)
+    category = tree.find(path)
+    if category is None:
+        raise Http404("No such category")
     if category.path != path.strip("/"):
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(f"/c/{category.path}/{query}", permanent=True)
-    in_category = catalog_selectors.list_storefront_products(market=market, category=category)
-    facets = selectors.list_attribute_facets(products=in_category, locale=market.default_locale)
+    number = _page_number(request.GET.get("page"))
+    if number is None:
+        return _bad_request(request, _("The page number must be a whole number from 1 up."))
+    versions = listing_page.read_listing_versions(category, market)
+    facets = listing_page.get_facets(category=category, market=market, versions=versions)
     form = ListingForm(request.GET or None, facets=facets)
-    products = catalog_selectors.list_storefront_products(
-        market=market,
+    sort, filters = form.sort_value, form.attribute_filters
+    ids = listing_page.get_product_ids(
+        category=category, market=market, sort=sort, filters=filters, versions=versions
+    )
+    context = {
+        "category": category,
+        "breadcrumbs": tree.ancestors(category)[:-1],
+        "subcategories": tree.children(category),
+        "form": form,
+        "filtered": bool(filters),
+        "unknown_sort": _unknown_sort(request, form),
+        "count": len(ids),
+    }
+    last = max(1, -(-len(ids) // listing_page.PER_PAGE))
+    if number > last:
+        context.update(missing_page=number, last_page=last)
+        return render(request, "storefront/category.html", context, status=404)
+    page_obj = listing_page.paginate(len(ids), number)
+    document = listing_page.get_page_cards(
         category=category,
-        sort=form.sort_value,
-        attribute_filters=form.attribute_filters,
+        market=market,
+        sort=sort,
+        filters=filters,
+        page_ids=ids[page_obj.start_index() - 1 : page_obj.end_index()],
+        number=number,
+        versions=versions,
     )
-    return render(
-        request,
-        "storefront/category.html",
-        {
-            "category": category,
-            "breadcrumbs": selectors.list_category_ancestors(category=category)[:-1],
-            "subcategories": category.children.order_by("position", "name"),
-            "form": form,
-            "filtered": bool(form.attribute_filters),
-            **_paginate(request, products, market),
-        },
+    (cards,) = listing_page.with_stock([document], market=market)
+    context.update(
+        page_obj=page_obj,
+        page_range=page_obj.paginator.get_elided_page_range(number),
+        cards=cards,
     )
+    return render(request, "storefront/category.html", context)
+
+
+MAX_PAGE_DIGITS = 9  # a longer number is past any listing's end: no int() of a huge string
+
+
+def _page_number(raw: str | None) -> int | None:
+    """The requested page (1 when absent), or None when it is not a positive whole number."""
+    if raw is None or raw == "":
+        return 1
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    if len(raw) > MAX_PAGE_DIGITS:
+        return 10**MAX_PAGE_DIGITS
+    number = int(raw)
+    return number if number >= 1 else None
+
+
+def _unknown_sort(request, form: ListingForm) -> str:
+    """The `?sort=` value the listing did not know (shown with the featured order), or ""."""
+    raw = request.GET.get("sort", "")
+    known = {value for value, _label in form.fields["sort"].choices}
+    return raw[:40] if raw and raw not in known else ""
+
+
+def _bad_request(request, detail: str):
+    return render(request, "400.html", {"detail": detail}, status=400)
 
 
 @require_safe
@@ -102,134 +144,14 @@ def search(request):
 
 @require_safe
 def product_detail(request, handle: str):
-    """`/p/<handle>/`: the product in the market's locale and currency, with its variants."""
+    """`/p/<handle>/`: the product in the market's locale and currency, with its variants.
+
+    The document comes from the versioned cache; availability is read fresh (one query).
+    """
     market = request.market
-    product = catalog_selectors.get_storefront_product(handle=handle, market=market)
-    locale = market.default_locale
-    copy = catalog_selectors.get_localized_copy(product=product, locale=locale)
-    variants = _variant_rows(product, market)
-    selected = _pick_variant(variants, request.GET.get("sku", ""))
-    category = next(iter(product.categories.all()), None)
-    breadcrumbs = selectors.list_category_ancestors(category=category) if category else []
-    media = list(product.media.all())
-    main_image = (selected and selected["image"]) or (
-        {"url": media[0].url, "alt": media[0].alt_for(locale)} if media else None
+    document = product_page.get_product_document(request=request, handle=handle, market=market)
+    context = product_page.with_availability(
+        document, market=market, sku=request.GET.get("sku", "")
     )
-    return render(
-        request,
-        "storefront/product.html",
-        {
-            "product": product,
-            "copy": copy,
-            "brand": product.brand,
-            "breadcrumbs": breadcrumbs,
-            "media": [{"url": m.url, "alt": m.alt_for(locale)} for m in media],
-            "main_image": main_image,
-            "options": _option_rows(product, variants, selected),
-            "variants": variants,
-            "selected": selected,
-            "specs": [
-                {"name": v.attribute.name_for(locale), "value": v.display_value(locale)}
-                for v in product.attribute_values.all()
-            ],
-            "variant_data": [_public_variant(v) for v in variants],
-        },
-    )
-
-
-def _variant_rows(product: Product, market: Market) -> list[dict]:
-    """The product's variants sellable in `market` (priced in its currency), for the page."""
-    locale = market.default_locale
-    priced = [v for v in product.sellable_variants if v.prices.all()]
-    quantities = catalog_selectors.get_available_quantities(
-        variant_ids=[v.pk for v in priced], market=market
-    )
-    images = _variant_images(product, priced, locale)
-    rows = []
-    for variant in priced:
-        price = variant.prices.all()[0]
-        values = list(variant.option_values.all())
-        status, label = _availability(None if quantities is None else quantities[variant.pk])
-        rows.append(
-            {
-                "sku": variant.sku,
-                "label": " / ".join(v.value for v in values) or variant.title or variant.sku,
-                "options": {v.option.name: v.value for v in values},
-                "price": str(Money(price.amount_cents, price.currency)),
-                "compare_at": (
-                    str(Money(price.compare_at_cents, price.currency)) if price.is_on_sale else ""
-                ),
-                "status": status,
-                "availability": label,
-                "can_buy": status != "out_of_stock",
-                "image": images.get(variant.pk),
-            }
-        )
-    return rows
-
-
-def _variant_images(product: Product, variants: list, locale: str) -> dict[int, dict]:
-    """{variant id: image}: its own image, else one of a variant with the same value of the
-    first option (a photo attached to Rust/S also shows for Rust/L)."""
-    own = {}
-    for item in product.media.all():
-        if item.variant_id and item.variant_id not in own:
-            own[item.variant_id] = {"url": item.url, "alt": item.alt_for(locale)}
-    first_option = next(iter(product.options.all()), None)
-    leading = {
-        v.pk: next((ov.value for ov in v.option_values.all() if ov.option == first_option), None)
-        for v in variants
-    }
-    by_leading = {}
-    for variant in variants:
-        if variant.pk in own and leading[variant.pk] is not None:
-            by_leading.setdefault(leading[variant.pk], own[variant.pk])
-    return {
-        v.pk: own.get(v.pk) or by_leading.get(leading[v.pk])
-        for v in variants
-        if v.pk in own or leading[v.pk] in by_leading
-    }
-
-
-def _availability(quantity: int | None) -> tuple[str, str]:
-    """(status, customer-facing label); no claim at all when there is no stock backend."""
-    if quantity is None:
-        return "unknown", ""
-    if quantity <= 0:
-        return "out_of_stock", _("Out of stock")
-    if quantity <= settings.LOW_STOCK_THRESHOLD:
-        return "low_stock", _("Only %(count)d left") % {"count": quantity}
-    return "in_stock", _("In stock")
-
-
-def _pick_variant(variants: list[dict], sku: str) -> dict | None:
-    """The variant named in `?sku=`, else the first one a customer can buy, else the first."""
-    by_sku = {v["sku"]: v for v in variants}
-    if sku in by_sku:
-        return by_sku[sku]
-    return next((v for v in variants if v["can_buy"]), variants[0] if variants else None)
-
-
-def _option_rows(product: Product, variants: list[dict], selected: dict | None) -> list[dict]:
-    """One selector per option, listing only values some sellable variant has."""
-    used = {(name, value) for v in variants for name, value in v["options"].items()}
-    rows = []
-    for index, option in enumerate(product.options.all()):
-        values = [ov.value for ov in option.values.all() if (option.name, ov.value) in used]
-        if values:
-            current = (selected or {}).get("options", {}).get(option.name, "")
-            rows.append(
-                {
-                    "name": option.name,
-                    "id": f"option-{index}",
-                    "values": values,
-                    "current": current,
-                }
-            )
-    return rows
-
-
-def _public_variant(row: dict) -> dict:
-    """The JSON the option picker reads: no database ids, no identifiers."""
-    keys = ("sku", "options", "price", "compare_at", "status", "availability", "can_buy", "image")
-    return {key: row[key] for key in keys}
+    context["breadcrumbs"] = product_page.breadcrumbs(request, document)
+    return render(request, "storefront/product.html", context)

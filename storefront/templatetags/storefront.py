@@ -3,23 +3,24 @@ the mini-cart."""
 
 from django import template
 
-from catalog.models import Category
-from storefront import carts
+from storefront import carts, page_cache
 
 register = template.Library()
 
 
 @register.inclusion_tag("storefront/includes/category_nav.html", takes_context=True)
 def category_nav(context):
-    """Top-level categories for the header navigation (one query per page)."""
+    """Top-level categories for the header navigation, from the cached category tree (no query
+    while the nav version holds)."""
     request = context.get("request")
     current = getattr(request, "path", "")
-    roots = list(Category.objects.filter(parent__isnull=True).order_by("position", "name"))
-    for category in roots:
-        url = f"/c/{category.path}/"
-        category.nav_url = url
-        category.is_current = current.startswith(url)
-    return {"categories": roots}
+    roots = page_cache.get_category_tree(request).roots()
+    return {
+        "categories": [
+            {"name": c.name, "nav_url": c.url, "is_current": current.startswith(c.url)}
+            for c in roots
+        ]
+    }
 
 
 @register.inclusion_tag("storefront/includes/market_form.html", takes_context=True)

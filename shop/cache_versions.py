@@ -1,0 +1,132 @@
+"""Versions of what the storefront caches, so a write makes old cache entries unreachable.
+
+Every cached storefront read (a product document, a listing page, the navigation) is stored
+under a key that includes the versions of the scopes it was built from. A write bumps those
+versions after its transaction commits (`bump_versions` registers `transaction.on_commit`), so
+the next read misses and rebuilds; nothing is ever scanned or deleted. Old entries simply age
+out of Redis (they carry a TTL, STOREFRONT_CACHE_SECONDS, which also bounds how long a bump
+lost to a Redis outage can leave a page stale).
+
+Scopes (one key each in the cache):
+
+- `product:<id>`: the product's document, card and prices;
+- `category:<id>`: listing pages and facets of the category (which include its descendants);
+- `market:<code>`: everything shown in that market (its currency, locale, name);
+- `promotions`: the promotion set (every anonymous price);
+- `nav`: the category tree (header navigation, breadcrumbs, home tiles);
+- `home`: the home page's product lists.
+
+Redis down: `read_versions` returns None (callers read the database), bumps are logged and
+dropped; a short circuit breaker stops every request from waiting on a dead Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+NAV = "nav"
+HOME = "home"
+PROMOTIONS = "promotions"
+_VERSION_PREFIX = "ver:"
+# After a cache failure, skip the cache for this long: a dead Redis costs one warning per
+# process per period, not a timeout per request.
+CIRCUIT_OPEN_SECONDS = 5.0
+_circuit_open_until = 0.0
+
+
+def product_scope(product_id: int) -> str:
+    return f"product:{product_id}"
+
+
+def category_scope(category_id: int) -> str:
+    return f"category:{category_id}"
+
+
+def market_scope(market_code: str) -> str:
+    return f"market:{market_code}"
+
+
+def cache_available() -> bool:
+    """False while the circuit breaker is open after a cache failure."""
+    return time.monotonic() >= _circuit_open_until
+
+
+def report_cache_failure(what: str) -> None:
+    """Log a cache failure (once per open period) and open the circuit breaker."""
+    global _circuit_open_until
+    if cache_available():
+        logger.warning("cache unavailable; %s from the database", what, exc_info=True)
+    _circuit_open_until = time.monotonic() + CIRCUIT_OPEN_SECONDS
+
+
+def reset_circuit() -> None:
+    """Close the circuit breaker (tests, and after an operator fixed Redis)."""
+    global _circuit_open_until
+    _circuit_open_until = 0.0
+
+
+def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
+    """{scope: version} in one cache round trip, or None when the cache is unavailable.
+
+    A scope never bumped (or evicted) starts at a fresh value taken from the clock, so a
+    flushed Redis can never bring back an old version number and with it an old entry.
+    """
+    scopes = list(dict.fromkeys(scopes))
+    if not cache_available():
+        return None
+    keys = {_VERSION_PREFIX + scope: scope for scope in scopes}
+    try:
+        found = cache.get_many(list(keys))
+        versions = {keys[key]: value for key, value in found.items()}
+        for key, scope in keys.items():
+            if scope not in versions:
+                cache.add(key, time.time_ns(), timeout=None)
+                versions[scope] = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
+        report_cache_failure("versions unreadable; pages served")
+        return None
+    if any(version is None for version in versions.values()):
+        return None
+    return versions
+
+
+def bump_versions(scopes: Iterable[str]) -> None:
+    """Bump each scope's version once the current transaction commits (now, outside one).
+
+    Called by the write services (catalog.services, shop.selectors.clear_market_cache); a
+    rolled-back write bumps nothing.
+    """
+    scopes = sorted(set(scopes))
+    if scopes:
+        transaction.on_commit(lambda: _bump_now(scopes))
+
+
+def _bump_now(scopes: list[str]) -> None:
+    for scope in scopes:
+        key = _VERSION_PREFIX + scope
+        try:
+            try:
+                cache.incr(key)
+            except ValueError:  # never read yet: any fresh value will do
+                cache.set(key, time.time_ns(), timeout=None)
+        except Exception:  # noqa: BLE001 - the write committed; its pages age out (TTL)
+            logger.warning("cache unavailable; version %s not bumped", scope, exc_info=True)
+
+
+def versioned_key(name: str, parts: Iterable[object], versions: dict[str, int]) -> str:
+    """A cache key for `name` built from `parts` and the versions it depends on.
+
+    Long or free-form parts are hashed, so a key stays short whatever the request held.
+    """
+    text = "|".join(str(part) for part in parts)
+    stamp = ",".join(f"{scope}={versions[scope]}" for scope in sorted(versions))
+    digest = hashlib.blake2b(f"{text}#{stamp}".encode(), digest_size=16).hexdigest()
+    return f"sf:{name}:{digest}"

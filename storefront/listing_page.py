@@ -1,0 +1,183 @@
+"""Category listings and the home page from the versioned cache, stock read fresh.
+
+A listing is three documents: the category's facets (per category, market), the ordered product
+ids (per category, filters, sort, market) and one page of cards (the same plus the page
+number), each under the versions of the category and the market. Only facet values the form
+accepts and the known sorts make it into a key, and only pages that exist are stored, so no
+request can grow the key space. The home page is one document per market and home/nav version.
+Whether a card's product is in stock is never cached: one query per page (`with_stock`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.core.paginator import Paginator
+
+from catalog import selectors as catalog_selectors
+from catalog.models import Category, Variant, VariantStatus
+from shop import cache_versions
+from shop.cache_versions import HOME, NAV, read_versions, versioned_key
+from shop.models import Market
+from storefront import page_cache, selectors
+from storefront.page_cache import NavCategory
+
+PER_PAGE = 24
+HOME_PRODUCTS = 8
+HOME_CATEGORIES = 6
+
+
+def listing_scopes(category: NavCategory, market: Market) -> list[str]:
+    return [cache_versions.category_scope(category.pk), cache_versions.market_scope(market.code)]
+
+
+def read_listing_versions(category: NavCategory, market: Market) -> dict | None:
+    return read_versions([*listing_scopes(category, market), NAV])
+
+
+def get_facets(*, category: NavCategory, market: Market, versions: dict | None) -> list:
+    """The category's filterable attributes and their values (cached per category version)."""
+    key = _key("facets", [category.pk, market.code, market.default_locale], versions)
+    found = page_cache.fetch([key]).get(key) if key else None
+    if found is not None:
+        return found
+    products = catalog_selectors.list_storefront_products(
+        market=market, category=_category_row(category)
+    )
+    facets = selectors.list_attribute_facets(products=products, locale=market.default_locale)
+    if key:
+        page_cache.store({key: facets})
+    return facets
+
+
+def get_product_ids(
+    *, category: NavCategory, market: Market, sort: str, filters: dict, versions: dict | None
+) -> list[int]:
+    """The listing's product ids in display order (cached per category version)."""
+    key = _key("ids", [category.pk, market.code, sort, sorted(filters.items())], versions)
+    found = page_cache.fetch([key]).get(key) if key else None
+    if found is not None:
+        return found
+    ids = list(
+        catalog_selectors.list_storefront_products(
+            market=market, category=_category_row(category), sort=sort, attribute_filters=filters
+        ).values_list("pk", flat=True)
+    )
+    if key:
+        page_cache.store({key: ids})
+    return ids
+
+
+def get_page_cards(
+    *,
+    category: NavCategory,
+    market: Market,
+    sort: str,
+    filters: dict,
+    page_ids: list[int],
+    number: int,
+    versions: dict | None,
+) -> dict:
+    """{"cards": [...], "variant_ids": [[...] per card]} for one page, stock not included."""
+    parts = [category.pk, market.code, market.default_locale, sort, sorted(filters.items())]
+    key = _key("page", [*parts, number], versions)
+    found = page_cache.fetch([key]).get(key) if key else None
+    if found is not None:
+        return found
+    document = build_cards(product_ids=page_ids, market=market)
+    if key:
+        page_cache.store({key: document})
+    return document
+
+
+def build_cards(*, product_ids: list[int], market: Market) -> dict:
+    """Cards (no stock claim yet) and each card's active variant ids, in `product_ids` order."""
+    rows = {
+        p.pk: p
+        for p in catalog_selectors.list_storefront_products(market=market).filter(
+            pk__in=product_ids
+        )
+    }
+    products = [rows[pk] for pk in product_ids if pk in rows]
+    cards = selectors.list_product_cards(products=products, market=market, with_stock=False)
+    variant_ids: dict[int, list[int]] = {p.pk: [] for p in products}
+    for vid, pid in Variant.objects.filter(
+        product_id__in=list(variant_ids), status=VariantStatus.ACTIVE
+    ).values_list("pk", "product_id"):
+        variant_ids[pid].append(vid)
+    return {"cards": cards, "variant_ids": [variant_ids[p.pk] for p in products]}
+
+
+def with_stock(documents: list[dict], *, market: Market) -> list[list]:
+    """Each document's cards with today's in-stock flag: one query for all of them."""
+    every = [vid for doc in documents for ids in doc["variant_ids"] for vid in ids]
+    quantities = (
+        catalog_selectors.get_available_quantities(variant_ids=every, market=market)
+        if every
+        else {}
+    )
+    result = []
+    for doc in documents:
+        cards = []
+        for card, ids in zip(doc["cards"], doc["variant_ids"], strict=True):
+            in_stock = None if quantities is None else any(quantities[v] > 0 for v in ids)
+            cards.append(dataclasses.replace(card, in_stock=in_stock))
+        result.append(cards)
+    return result
+
+
+def paginate(count: int, number: int):
+    """A page object for `number` of `count` items (no rows behind it: the ids are cached)."""
+    return Paginator(range(count), PER_PAGE).page(number)
+
+
+def get_home(*, request, market: Market) -> dict:
+    """The home page's featured and newest cards and top categories (one document)."""
+    versions = read_versions([HOME, NAV, cache_versions.market_scope(market.code)])  # one trip
+    tree = page_cache.get_category_tree(request, versions)
+    market_scope = cache_versions.market_scope(market.code)
+    key = _key(
+        "home",
+        [market.code, market.default_locale],
+        versions and {HOME: versions[HOME], market_scope: versions[market_scope]},
+    )
+    document = page_cache.fetch([key]).get(key) if key else None
+    if document is None:
+        featured = list(
+            catalog_selectors.list_storefront_products(market=market, sort="featured").values_list(
+                "pk", flat=True
+            )[:HOME_PRODUCTS]
+        )
+        newest = list(
+            catalog_selectors.list_storefront_products(market=market, sort="newest")
+            .exclude(pk__in=featured)
+            .values_list("pk", flat=True)[:HOME_PRODUCTS]
+        )
+        both = build_cards(product_ids=featured + newest, market=market)
+        split = len([pk for pk in featured if pk in _ids_of(both)])
+        document = {
+            "featured": {k: v[:split] for k, v in both.items()},
+            "newest": {k: v[split:] for k, v in both.items()},
+        }
+        if key:
+            page_cache.store({key: document})
+    featured, newest = with_stock([document["featured"], document["newest"]], market=market)
+    return {
+        "featured": featured,
+        "newest": newest,
+        "top_categories": tree.roots()[:HOME_CATEGORIES],
+    }
+
+
+def _ids_of(document: dict) -> set[int]:
+    return {card.product_id for card in document["cards"]}
+
+
+def _key(name: str, parts: list, versions: dict | None) -> str | None:
+    return versioned_key(name, parts, versions) if versions else None
+
+
+def _category_row(category: NavCategory) -> Category:
+    """An unsaved Category standing for the cached one: the catalog's selectors read only its
+    pk and path."""
+    return Category(pk=category.pk, path=category.path, slug=category.slug, name=category.name)

@@ -1,0 +1,175 @@
+"""The storefront's versioned cache: reads that survive a dead Redis, and the category tree.
+
+Every page reads its documents through `fetch` and writes them through `store`; a cache failure
+is logged (shop.cache_versions opens its circuit breaker) and the page is built from the
+database instead, never a 500. Keys come from `shop.cache_versions.versioned_key`, so entries
+of an older version are never read again and need no deleting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.models import Category
+from shop import cache_versions
+from shop.cache_versions import NAV, read_versions, versioned_key
+
+# Documents recently read or built in this process, by versioned key. A key names one version
+# of its document for ever, so a copy kept here is as true as Redis's: only the versions must
+# be read from Redis on each request, not the documents (nor unpickled again). Bounded LRU.
+LOCAL_ENTRIES = 2000
+_local: OrderedDict[str, object] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(entries: dict) -> None:
+    with _local_lock:
+        for key, value in entries.items():
+            _local[key] = value
+            _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def forget_local() -> None:
+    """Empty this process's copies (tests that count cache reads)."""
+    with _local_lock:
+        _local.clear()
+
+
+def fetch(keys: list[str]) -> dict:
+    """{key: value} of the keys found, this process's copies first; {} when the cache is down.
+
+    Documents are shared between requests: callers never mutate what they get.
+    """
+    found = {}
+    with _local_lock:
+        for key in keys:
+            if key in _local:
+                found[key] = _local[key]
+                _local.move_to_end(key)
+    missing = [key for key in keys if key not in found]
+    if not missing or not cache_versions.cache_available():
+        return found
+    try:
+        remote = cache.get_many(missing)
+    except Exception:  # noqa: BLE001 - any cache failure: build from the database
+        cache_versions.report_cache_failure("storefront documents read")
+        return found
+    _remember(remote)
+    return {**found, **remote}
+
+
+def store(entries: dict) -> None:
+    """Keep `entries` for STOREFRONT_CACHE_SECONDS; a cache failure only costs the next read."""
+    if not entries or not cache_versions.cache_available():
+        return
+    _remember(entries)
+    try:
+        cache.set_many(entries, settings.STOREFRONT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        cache_versions.report_cache_failure("storefront documents not stored; served")
+
+
+@dataclass(frozen=True)
+class NavCategory:
+    """A category as the navigation, breadcrumbs and listings need it (no database row)."""
+
+    pk: int
+    name: str
+    slug: str
+    path: str
+    parent_id: int | None
+    position: int
+    description: str
+
+    @property
+    def url(self) -> str:
+        return f"/c/{self.path}/"
+
+
+@dataclass
+class CategoryTree:
+    """The whole category tree, built once per nav version and shared by every page."""
+
+    categories: list[NavCategory]
+    by_path: dict[str, NavCategory] = field(default_factory=dict)
+    by_slug: dict[str, NavCategory] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_path = {c.path: c for c in self.categories}
+        for category in sorted(self.categories, key=lambda c: c.path):
+            self.by_slug.setdefault(category.slug, category)
+
+    def roots(self) -> list[NavCategory]:
+        return sorted(
+            (c for c in self.categories if c.parent_id is None), key=lambda c: (c.position, c.name)
+        )
+
+    def find(self, path: str) -> NavCategory | None:
+        """By slug path ("apparel/hoodies"), else by a bare slug (the storefront's old links)."""
+        path = path.strip("/")
+        return self.by_path.get(path) or self.by_slug.get(path.rsplit("/", 1)[-1])
+
+    def ancestors(self, category: NavCategory) -> list[NavCategory]:
+        """Root first, the category itself last."""
+        parts = category.path.split("/")
+        paths = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return [self.by_path[p] for p in paths if p in self.by_path]
+
+    def children(self, category: NavCategory) -> list[NavCategory]:
+        return sorted(
+            (c for c in self.categories if c.parent_id == category.pk),
+            key=lambda c: (c.position, c.name),
+        )
+
+    def descendant_ids(self, category: NavCategory) -> list[int]:
+        prefix = f"{category.path}/"
+        return [category.pk] + [c.pk for c in self.categories if c.path.startswith(prefix)]
+
+
+def get_category_tree(request=None, versions: dict | None = None) -> CategoryTree:
+    """The category tree from the cache (per nav version), else one query.
+
+    Kept on `request` so the header, breadcrumbs and listing share one read; `versions` may
+    carry the nav version a view already read with its own (one cache round trip per page).
+    """
+    tree = getattr(request, "_category_tree", None)
+    if tree is not None:
+        return tree
+    if versions is None or NAV not in versions:
+        versions = read_versions([NAV])
+    tree = _category_tree({NAV: versions[NAV]} if versions else None)
+    if request is not None:
+        request._category_tree = tree
+    return tree
+
+
+def _category_tree(versions: dict | None) -> CategoryTree:
+    key = versioned_key("nav", [], versions) if versions else None
+    if key:
+        found = fetch([key]).get(key)
+        if found is not None:
+            return found
+    tree = CategoryTree(
+        [
+            NavCategory(
+                pk=c.pk,
+                name=c.name,
+                slug=c.slug,
+                path=c.path,
+                parent_id=c.parent_id,
+                position=c.position,
+                description=c.description,
+            )
+            for c in Category.objects.order_by("path")
+        ]
+    )
+    if key:
+        store({key: tree})
+    return tree
