@@ -8,8 +8,11 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from orders import switches
         from orders.models import ShippingMethod, ShippingRate, ShippingZone, TaxRate
         from orders.providers.tables import forget_rate_tables
+        from shop.models import KillSwitchKind
+        from shop.ports import register_kill_switch_targets
 
         post_migrate.connect(
             _ensure_shipping_and_tax, sender=self, dispatch_uid="orders.ensure_defaults"
@@ -22,6 +25,12 @@ class OrdersConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"orders.rates.{model.__name__}.{signal}",
                 )
+        register_kill_switch_targets(
+            KillSwitchKind.SHIPPING_METHOD, switches.shipping_method_targets
+        )
+        register_kill_switch_targets(
+            KillSwitchKind.PAYMENT_METHOD, lambda: list(switches.PAYMENT_METHODS)
+        )
 
 
 def _ensure_shipping_and_tax(sender, **kwargs):

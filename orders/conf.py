@@ -30,10 +30,9 @@ def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
 
 
-def checkout_enabled() -> bool:
-    """Whether orders may be placed or paid now: ORDERS_CHECKOUT_ENABLED (default True).
+def checkout_enabled(market=None) -> bool:
+    """Whether orders may be placed or paid now (in `market`): no kill switch is off for
+    checkout as a whole or for the market (orders.switches; docs/runbooks.md)."""
+    from orders import switches
 
-    A minimal kill switch until shop has a runtime one (ARCHITECTURE.md lists KillSwitch),
-    read on every request: set it False in settings and restart to stop taking orders.
-    """
-    return bool(getattr(settings, "ORDERS_CHECKOUT_ENABLED", True))
+    return switches.checkout_open(market)

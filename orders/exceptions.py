@@ -93,13 +93,40 @@ class OrderNotFound(NotFound):
 
 
 class CheckoutDisabled(DomainError):
-    """Operations switched checkout off (orders.conf.checkout_enabled): nothing is placed."""
+    """Operations switched checkout (or the market's) off with a kill switch: nothing is placed."""
 
     code = "checkout_disabled"
     status_code = 503
 
     def __init__(self):
         super().__init__("Checkout is switched off for the moment; please try again later.")
+
+
+class ShippingMethodUnavailable(DomainError):
+    """Operations switched this shipping method off (a kill switch): choose another one."""
+
+    code = "shipping_method_unavailable"
+    status_code = 422
+
+    def __init__(self, method: str):
+        super().__init__(
+            f"Shipping method '{method}' is switched off for the moment; choose another one.",
+            method=method,
+        )
+        self.fields = {"shipping_method": [f"{method} is switched off."]}
+
+
+class PaymentMethodUnavailable(DomainError):
+    """Operations switched this payment method off (a kill switch)."""
+
+    code = "payment_method_unavailable"
+    status_code = 422
+
+    def __init__(self, method: str):
+        super().__init__(
+            f"Payment method '{method}' is switched off for the moment.", method=method
+        )
+        self.fields = {"payment": [f"{method} is switched off."]}
 
 
 class CouponInvalid(DomainError):

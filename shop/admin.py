@@ -1,5 +1,5 @@
 """Admin for the platform core: staff and customer accounts (e-mail login), markets, channels,
-API tokens."""
+API tokens, kill switches."""
 
 from django import forms
 from django.contrib import admin
@@ -8,9 +8,19 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from shop import tokens
+from shop import ports, services, tokens
+from shop.exceptions import ValidationFailed
 from shop.forms import StorableTextMixin
-from shop.models import ApiToken, Channel, DeferredTask, Market, User
+from shop.models import (
+    ApiToken,
+    Channel,
+    DeferredTask,
+    KillSwitch,
+    KillSwitchChange,
+    KillSwitchKind,
+    Market,
+    User,
+)
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -141,3 +151,88 @@ class DeferredTaskAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _known_targets_help() -> str:
+    parts = []
+    for kind in (KillSwitchKind.PAYMENT_METHOD, KillSwitchKind.SHIPPING_METHOD):
+        targets = ports.kill_switch_targets(kind)
+        if targets:
+            codes = ", ".join(code for code, _label in targets)
+            parts.append(f"{KillSwitchKind(kind).label}: {codes}")
+    parts.append("Market: its code (US, CA…); promotion: its id; checkout: leave empty")
+    return ". ".join(parts) + "."
+
+
+class KillSwitchForm(StorableTextMixin, forms.ModelForm):
+    """Kind, target, state and why; the service checks the target exists."""
+
+    class Meta:
+        model = KillSwitch
+        fields = ["kind", "target", "is_off", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "target" in self.fields:
+            self.fields["target"].help_text = _known_targets_help()
+        # A new reason for every flip: the history keeps each one.
+        self.initial["reason"] = ""
+        self.fields["reason"].help_text = _("Why now? Kept in the switch's history.")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind", getattr(self.instance, "kind", ""))
+        target = data.get("target", getattr(self.instance, "target", ""))
+        if kind:
+            try:
+                data["target"] = services.check_kill_switch_target(kind, target)
+            except ValidationFailed as exc:
+                self.add_error("target" if "target" in self.fields else None, exc.detail)
+        return data
+
+
+class KillSwitchChangeInline(admin.TabularInline):
+    model = KillSwitchChange
+    fields = ["changed_at", "is_off", "reason", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-changed_at", "-pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KillSwitch)
+class KillSwitchAdmin(admin.ModelAdmin):
+    """Operations switch checkout, a market, a payment or shipping method or a promotion off
+    (docs/runbooks.md). Every save goes through shop.services.set_kill_switch: it takes
+    effect in every web worker within a second and appends who/when/why to the history."""
+
+    form = KillSwitchForm
+    list_display = ["kind", "target", "is_off", "reason", "changed_by", "changed_at"]
+    list_filter = ["kind", "is_off"]
+    search_fields = ["target", "reason"]
+    inlines = [KillSwitchChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "target"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch it back on instead: the history stays
+
+    def save_model(self, request, obj, form, change):
+        switch = services.set_kill_switch(
+            kind=obj.kind,
+            target=form.cleaned_data.get("target", obj.target),
+            is_off=form.cleaned_data["is_off"],
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+        obj.pk = switch.pk
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the history is written by the service; nothing else is editable here

@@ -54,3 +54,20 @@ def override_demo_seeders(seeders: list[tuple[str, Callable[[], Any], int]]) -> 
     finally:
         _demo_seeders.clear()
         _demo_seeders.update(saved)
+
+
+# Kill switch targets: which payment methods, shipping methods and promotions exist, so the
+# admin offers them by name (shop.admin's KillSwitch form) instead of free text a typo defeats.
+KillSwitchTargets = Callable[[], list[tuple[str, str]]]
+_kill_switch_targets: dict[str, KillSwitchTargets] = {}
+
+
+def register_kill_switch_targets(kind: str, targets: KillSwitchTargets) -> None:
+    """Say what can be switched off for `kind` (a KillSwitchKind): () -> [(code, label)]."""
+    _kill_switch_targets[kind] = targets
+
+
+def kill_switch_targets(kind: str) -> list[tuple[str, str]] | None:
+    """[(code, label)] for `kind`, or None when no app registered its targets."""
+    provider = _kill_switch_targets.get(kind)
+    return None if provider is None else list(provider())

@@ -25,6 +25,8 @@ ROLE_RULES: dict[str, list[tuple[str, str]]] = {
         ("returns", "*"),
         ("inventory", "*"),
         ("promotions", "view"),
+        # Kill switches and their history (docs/runbooks.md): Operations flip them.
+        ("shop", "codename:killswitch"),
     ],
     FINANCE: [
         ("orders", "view"),

@@ -9,10 +9,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.http import urlsafe_base64_decode
 
-from shop import account_mail
+from shop import account_mail, kill_switches, ports
 from shop.exceptions import Conflict, ValidationFailed
+from shop.models import KillSwitch, KillSwitchChange, KillSwitchKind, Market
 from shop.tokens import revoke_all_api_tokens
 
 
@@ -146,3 +148,74 @@ def reset_password(*, user, password: str):
     revoke_all_api_tokens(user=user, actor=user)
     AxesProxyHandler.reset_attempts(username=user.email)
     return user
+
+
+def check_kill_switch_target(kind: str, target) -> str:
+    """The normalised target for `kind` (market codes upper-case); raises ValidationFailed."""
+    if kind not in KillSwitchKind.values:
+        raise ValidationFailed(
+            f"Unknown kind of kill switch: {str(kind)[:40]}.", fields={"kind": ["Unknown."]}
+        )
+    target = str(target or "").strip()
+    if kind == KillSwitchKind.CHECKOUT:
+        return ""
+    if kind == KillSwitchKind.MARKET:
+        target = target.upper()
+    if not target or len(target) > 64:
+        raise ValidationFailed(
+            "Name what to switch off (1 to 64 characters).", fields={"target": ["Required."]}
+        )
+    known = (
+        [m.code for m in Market.objects.all()]
+        if kind == KillSwitchKind.MARKET
+        else [code for code, _label in ports.kill_switch_targets(kind) or []]
+    )
+    if (
+        known
+        and target not in known
+        and not KillSwitch.objects.filter(kind=kind, target=target).exists()
+    ):
+        raise ValidationFailed(
+            f"No {KillSwitchKind(kind).label.lower()} is called {target}.",
+            fields={"target": [f"One of: {', '.join(known)}."]},
+        )
+    return target
+
+
+def set_kill_switch(*, kind: str, target: str = "", is_off: bool, reason: str, actor=None):
+    """Switch something off (or back on) for every web worker, recording who, when and why.
+
+    Takes effect for every process when this commits (the cached set is dropped; its TTL is
+    one second anyway). Raises ValidationFailed for an unknown kind or target or a missing
+    reason; nothing is written then. Setting the state it already has still records why.
+    """
+    target = check_kill_switch_target(kind, target)
+    reason = str(reason or "").strip()
+    if not reason or len(reason) > 255:
+        raise ValidationFailed(
+            "Say why (1 to 255 characters): it is kept in the switch's history.",
+            fields={"reason": ["Required."]},
+        )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    with transaction.atomic():
+        switch, _created = KillSwitch.objects.select_for_update().get_or_create(
+            kind=kind,
+            target=target,
+            defaults={"is_off": bool(is_off), "reason": reason, "changed_by": user},
+        )
+        switch.is_off, switch.reason, switch.changed_by, switch.changed_at = (
+            bool(is_off),
+            reason,
+            user,
+            now,
+        )
+        switch.save()
+        KillSwitchChange.objects.create(
+            switch=switch, is_off=bool(is_off), reason=reason, changed_by=user, changed_at=now
+        )
+        # Dropped now (this process, tests) and again at commit (a worker that cached the
+        # old set in between reads the new one then).
+        kill_switches.forget_switches()
+        transaction.on_commit(kill_switches.forget_switches)
+    return switch

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from orders import conf
+from orders import conf, switches
 from orders import services as order_services
 from orders.exceptions import CartNotOpen, CheckoutIncomplete, InvalidShippingMethod
 from orders.models import CheckoutStep, OrderStatus
@@ -206,11 +206,15 @@ def payment(request):
     except _Leave as leave:
         return leave.response
     form = CardForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    card_open = switches.payment_method_open("card")  # a kill switch hides the card form
+    if request.method == "POST" and card_open and form.is_valid():
         keep_card(request, cart, token=form.token, last4=form.last4)
         return redirect(step_url(CheckoutStep.REVIEW))
     return _page(
-        request, cart, CheckoutStep.PAYMENT, {"form": form, "card": card_on_file(request, cart)}
+        request,
+        cart,
+        CheckoutStep.PAYMENT,
+        {"form": form, "card": card_on_file(request, cart), "card_open": card_open},
     )
 
 
@@ -241,7 +245,7 @@ def review(request):
         {
             "form": form,
             "card": card_on_file(request, cart),
-            "checkout_enabled": conf.checkout_enabled(),
+            "checkout_enabled": conf.checkout_enabled(cart.market),
         },
         page=page,
     )

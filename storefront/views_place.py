@@ -15,17 +15,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory.exceptions import InsufficientStock
-from orders import conf
+from orders import conf, switches
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.exceptions import (
     CartNotFound,
     CartNotOpen,
+    CheckoutDisabled,
     CheckoutIncomplete,
     EmptyCart,
     InvalidOrderTransition,
     InvalidShippingMethod,
+    PaymentMethodUnavailable,
     PriceChanged,
+    ShippingMethodUnavailable,
     VariantUnavailable,
 )
 from orders.models import Cart, CheckoutStep, Order
@@ -64,7 +67,7 @@ def place_order(request):
         # A second submit of the same page (or one from another tab) after the first one
         # placed the order: show that order.
         return checked_out(request, cart)
-    if not conf.checkout_enabled():
+    if not conf.checkout_enabled(cart.market):
         messages.error(request, CLOSED)
         return redirect(step_url(CheckoutStep.REVIEW))
     card = card_on_file(request, cart)
@@ -100,6 +103,17 @@ def _refused(request, cart: Cart, exc: DomainError):
     if isinstance(exc, VariantUnavailable | EmptyCart):
         messages.error(request, str(exc))
         return redirect("/cart/")
+    if isinstance(exc, CheckoutDisabled):
+        messages.error(request, CLOSED)
+        return redirect(step_url(CheckoutStep.REVIEW))
+    if isinstance(exc, ShippingMethodUnavailable):
+        messages.error(
+            request, _("That shipping method is not available at the moment; choose another.")
+        )
+        return redirect(step_url(CheckoutStep.SHIPPING))
+    if isinstance(exc, PaymentMethodUnavailable):
+        messages.error(request, str(exc))
+        return redirect(step_url(CheckoutStep.PAYMENT))
     if isinstance(exc, InvalidShippingMethod):
         messages.error(request, _("Your shipping method no longer ships there; choose another."))
         return redirect(step_url(CheckoutStep.SHIPPING))
@@ -126,8 +140,10 @@ def retry_payment_page(request, cart: Cart, order: Order):
     """The payment step of an order whose card was declined: another card pays for it."""
     form = CardForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if not conf.checkout_enabled():
+        if not conf.checkout_enabled(order.market):
             form.add_error(None, CLOSED)
+        elif not switches.payment_method_open("card"):
+            form.add_error(None, str(PaymentMethodUnavailable("card")))
         else:
             try:
                 order = order_services.retry_payment(

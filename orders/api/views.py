@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders import conf, selectors, services
+from orders import conf, selectors, services, switches
 from orders.api import serializers as s
 from orders.api.common import (
     ORDER_ID,
@@ -301,8 +301,9 @@ class PaymentCreateApi(BodyBeforeKeyMixin, APIView):
                 order.customer_id == user.pk or can_operate_orders(user),
                 "Only the order's customer may pay for it.",
             )
-            if not conf.checkout_enabled():
+            if not conf.checkout_enabled(order.market):
                 raise CheckoutDisabled()
+            switches.refuse_switched_off_payment("card")
             order = services.retry_payment(order=order, payment_token=data["token"], actor=user)
         elif action in ("capture", "void"):
             require(can_operate_orders(user), f"Only Operations may {action} payments.")

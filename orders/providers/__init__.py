@@ -70,7 +70,12 @@ def tax_provider() -> TaxProvider:
 
 
 def shipping_provider() -> ShippingRateProvider:
-    return _pick("shipping", SHIPPING_PROVIDERS, "ORDERS_SHIPPING_PROVIDER", "table")
+    """The configured provider, minus the shipping methods switched off (orders.switches)."""
+    from orders.switches import SwitchableShippingProvider
+
+    return SwitchableShippingProvider(
+        _pick("shipping", SHIPPING_PROVIDERS, "ORDERS_SHIPPING_PROVIDER", "table")
+    )
 
 
 _UNSET: Any = object()

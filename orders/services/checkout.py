@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from orders import switches
 from orders.addresses import validate_address
 from orders.exceptions import (
     CheckoutIncomplete,
@@ -53,6 +54,7 @@ def _shipping_codes(cart: Cart) -> list[str]:
 
 
 def _apply_method(cart: Cart, code) -> None:
+    switches.refuse_switched_off_shipping(code)
     if not cart.shipping_address:
         raise CheckoutIncomplete(
             "Enter the shipping address first.", fields={"shipping_address": ["Required."]}

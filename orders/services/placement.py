@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from inventory import services as inventory
 from inventory.models import ReservationKind
-from orders import conf, providers
+from orders import conf, providers, switches
 from orders.exceptions import (
     CartNotFound,
     CartNotOpen,
@@ -66,10 +66,12 @@ def place_order(
     (already ordered, `order_id` names the order), EmptyCart, CheckoutIncomplete,
     VariantUnavailable, PriceChanged (lists the changes; reprice_cart takes them),
     InvalidShippingMethod, TaxUnavailable, InsufficientStock (`lines[{sku, requested,
-    available}]`), ValidationFailed (missing token or key).
+    available}]`), ValidationFailed (missing token or key), CheckoutDisabled,
+    ShippingMethodUnavailable, PaymentMethodUnavailable (kill switches, orders.switches).
     """
     _check_key(idempotency_key, "idempotency_key", 255)
     _check_key(payment_token, "payment.token", 64)
+    switches.refuse_switched_off_checkout(cart)
     try:
         order, created = _create_pending_order(
             cart=cart, customer=customer, idempotency_key=idempotency_key, actor=actor

@@ -4,6 +4,7 @@ import pytest
 
 from inventory.models import StockLevel
 from orders.models import DummyCharge, Order, OrderEvent, PaymentTransaction
+from shop.services import set_kill_switch
 from tests.factories.shop import UserFactory
 from tests.orders.api_support import client_for, footprint, new_key, place, ready_cart, usd
 
@@ -231,8 +232,8 @@ def test_a_retry_is_for_payment_failed_orders_only(buyer, order):
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
 
 
-def test_a_retry_while_checkout_is_switched_off_is_503(buyer, declined, settings):
-    settings.ORDERS_CHECKOUT_ENABLED = False
+def test_a_retry_while_checkout_is_switched_off_is_503(buyer, declined):
+    set_kill_switch(kind="checkout", is_off=True, reason="incident")
     before = footprint()
 
     response = pay(buyer, declined, "authorize", token="tok_visa")

@@ -13,6 +13,7 @@ from orders import providers, services
 from orders import tasks as order_tasks
 from orders.models import Cart, CartLine, DummyCharge, Order
 from orders.providers.tax.base import TaxUnavailable
+from shop.services import set_kill_switch
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 from tests.factories.shop import UserFactory
@@ -275,9 +276,9 @@ def test_a_changed_price_is_409_price_changed_until_accepted(buyer, stocked, us)
     assert (placed.status_code, placed.json()["subtotal"]) == (201, usd(2700))
 
 
-def test_checkout_switched_off_is_503_and_places_nothing(buyer, stocked, us, settings):
+def test_checkout_switched_off_is_503_and_places_nothing(buyer, stocked, us):
     cart_id = ready_cart(buyer, [("TEE-RED-M", 1)])
-    settings.ORDERS_CHECKOUT_ENABLED = False
+    set_kill_switch(kind="checkout", is_off=True, reason="incident")
     before = footprint()
 
     response = place(buyer, cart_id)

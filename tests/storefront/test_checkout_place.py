@@ -2,7 +2,6 @@
 refusals that leave nothing behind (no order, no reservation, no charge)."""
 
 import pytest
-from django.test import override_settings
 
 from inventory import services as inventory
 from inventory.models import OPEN_STATUSES, Location, Reservation, StockLevel
@@ -10,6 +9,7 @@ from orders import providers
 from orders.links import order_link_token
 from orders.models import Cart, CartStatus, Order, OrderStatus, PaymentTransaction
 from orders.providers.tax.base import TaxUnavailable
+from shop.services import set_kill_switch
 from storefront.checkout_flow import SESSION_PAYMENT
 from tests.factories.shop import UserFactory
 from tests.storefront.checkout_support import (
@@ -245,9 +245,9 @@ def test_checkout_switched_off_places_nothing(client, tee):
     to_review(client)
     form = review_form(client)
 
-    with override_settings(ORDERS_CHECKOUT_ENABLED=False):
-        review = client.get("/checkout/review/")
-        refused = client.post("/checkout/place/", form)
+    set_kill_switch(kind="checkout", is_off=True, reason="incident")
+    review = client.get("/checkout/review/")
+    refused = client.post("/checkout/place/", form)
 
     assert ">Place order</button>" not in review.content.decode()
     assert refused["Location"] == "/checkout/review/"

@@ -1,0 +1,67 @@
+"""Reading the kill switches: what Operations switched off, the same in every web worker.
+
+The set of switched-off (kind, target) pairs lives in the shared cache (Redis) under one key
+for at most SWITCHES_TTL_SECONDS; `shop.services.set_kill_switch` deletes the key when its
+transaction commits. So a flip reaches every process on its next check (the key is gone)
+and, even if that delete was lost in a cache outage, within a second (the TTL). With the
+cache down the database is read on every check: slower, still right.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+
+from shop.models import KillSwitch, KillSwitchKind
+
+logger = logging.getLogger(__name__)
+SWITCHES_CACHE_KEY = "shop:kill_switches:v1"
+SWITCHES_TTL_SECONDS = 1
+K = KillSwitchKind
+PAYMENT_METHODS = [("card", "Card")]
+
+
+def _from_database() -> frozenset[tuple[str, str]]:
+    return frozenset(KillSwitch.objects.filter(is_off=True).values_list("kind", "target"))
+
+
+def switched_off() -> frozenset[tuple[str, str]]:
+    """Every (kind, target) switched off now (target "" for checkout)."""
+    try:
+        found = cache.get(SWITCHES_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage must not open a switched-off checkout
+        logger.warning("cache unavailable; reading kill switches from the database")
+        return _from_database()
+    if found is None:
+        found = _from_database()
+        try:
+            cache.set(SWITCHES_CACHE_KEY, found, SWITCHES_TTL_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; kill switches not cached")
+    return found
+
+
+def forget_switches() -> None:
+    """Make every process read the switches afresh (after a flip commits)."""
+    try:
+        cache.delete(SWITCHES_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - the 1-second TTL bounds the staleness anyway
+        logger.warning("cache unavailable; kill switches expire by their TTL")
+
+
+def is_off(kind: str, target: str = "") -> bool:
+    return (kind, target) in switched_off()
+
+
+def off_targets(kind: str) -> set[str]:
+    """The targets of `kind` switched off now (shipping method codes, promotion ids…)."""
+    return {target for k, target in switched_off() if k == kind}
+
+
+def checkout_off(market_code: str | None = None) -> bool:
+    """Checkout as a whole, or the market's checkout, is switched off."""
+    off = switched_off()
+    return (K.CHECKOUT, "") in off or (
+        bool(market_code) and (K.MARKET, str(market_code).upper()) in off
+    )
