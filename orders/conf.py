@@ -36,3 +36,35 @@ def checkout_enabled(market=None) -> bool:
     from orders import switches
 
     return switches.checkout_open(market)
+
+
+class CapturePolicy:
+    """When an order's authorized money is taken (docs/orders.md, "Capture policy")."""
+
+    ON_SHIPMENT = "on_shipment"  # each shipment captures what it carries (the default)
+    AT_PLACEMENT = "at_placement"  # everything right after the authorization
+    CHOICES = (ON_SHIPMENT, AT_PLACEMENT)
+
+
+def capture_policy(market) -> str:
+    """ORDERS_CAPTURE_POLICY: {market code: "on_shipment" | "at_placement", "default": …}.
+
+    An unknown value in settings falls back to on_shipment (never capture early by mistake).
+    """
+    table = getattr(settings, "ORDERS_CAPTURE_POLICY", {})
+    value = table.get(getattr(market, "code", ""), table.get("default"))
+    return value if value in CapturePolicy.CHOICES else CapturePolicy.ON_SHIPMENT
+
+
+def authorization_valid_for(market) -> timedelta:
+    """How long a card authorization holds at the gateway (ORDERS_AUTHORIZATION_VALID_DAYS:
+    {market code: days, "default": days}; 7 by default, as most card networks)."""
+    table = getattr(settings, "ORDERS_AUTHORIZATION_VALID_DAYS", {})
+    days = table.get(getattr(market, "code", ""), table.get("default"))
+    return timedelta(days=days or 7)
+
+
+def authorization_warning() -> timedelta:
+    """Orders whose authorization expires within this (ORDERS_AUTHORIZATION_WARNING_DAYS,
+    default 2) and still have units to ship are flagged in the fulfillment queue."""
+    return timedelta(days=getattr(settings, "ORDERS_AUTHORIZATION_WARNING_DAYS", 2))

@@ -168,3 +168,50 @@ class EventIdConflict(Conflict):
     """This event id was already used for a different event on this order."""
 
     code = "event_id_reused"
+
+
+class ShipmentNotFound(NotFound):
+    """No such shipment (or not one you may see)."""
+
+    code = "shipment_not_found"
+
+    def __init__(self, detail: str = "No such shipment."):
+        super().__init__(detail)
+
+
+class InvalidShipment(ValidationFailed):
+    """The shipment's lines, quantities or location are not right for this order."""
+
+    code = "invalid_shipment"
+
+
+class UnknownCarrier(ValidationFailed):
+    code = "unknown_carrier"
+
+
+class InvalidTracking(ValidationFailed):
+    """A tracking number or URL that is empty, too long, or not plain text."""
+
+    code = "invalid_tracking"
+
+
+class InvalidShipmentTransition(Conflict):
+    """The shipment cannot do that in its current state."""
+
+    code = "invalid_transition"
+
+    def __init__(self, *, shipment, action: str, detail: str = ""):
+        super().__init__(
+            detail
+            or f"Shipment {shipment.public_id} cannot {action.replace('_', ' ')} while "
+            f"{shipment.status}.",
+            shipment_id=shipment.public_id,
+            action=action,
+            status=shipment.status,
+        )
+
+
+class UnknownTrackingNumbers(ValidationFailed):
+    """A delivery list names parcels we do not know (nothing was marked delivered)."""
+
+    code = "unknown_tracking_numbers"

@@ -43,3 +43,17 @@ def commit_order_tax(order_id: int) -> None:
     from orders.services import tax
 
     tax.commit_tax(Order.objects.get(pk=order_id))
+
+
+@shared_task(
+    name="orders.tasks.capture_placed_order",
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=60,
+    max_retries=5,
+)
+def capture_placed_order(order_id: int) -> None:
+    """Capture policy at_placement: take the money once the order is placed."""
+    from orders.models import Order
+    from orders.services import shipments
+
+    shipments.capture_placed_order(order=Order.objects.get(pk=order_id))

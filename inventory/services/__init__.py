@@ -4,6 +4,12 @@ One name per operation, the descriptive one (STYLE.md section 2): a bare `commit
 `extend` reads like a transaction word, so there are no short aliases.
 """
 
+from inventory.services.outbound import (
+    pick_held_units,
+    reroute_held_units,
+    ship_picked_units,
+    unpick_units,
+)
 from inventory.services.reservations import (
     commit_reservations,
     consume_reservation,
@@ -41,17 +47,21 @@ __all__ = [
     "create_transfer",
     "expire_reservations",
     "extend_reservations",
+    "pick_held_units",
     "reassign_reservations",
     "receive_stock",
     "receive_transfer",
     "release_stock",
+    "reroute_held_units",
     "reserve_stock",
     "restock_return",
     "set_safety_stock",
     "set_stock_count",
+    "ship_picked_units",
     "ship_transfer",
     "start_picking",
     "sync_stock_levels",
+    "unpick_units",
     "update_transfer",
     "write_off_stock",
 ]

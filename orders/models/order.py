@@ -278,6 +278,18 @@ class Order(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     def capture(self, *, amount_cents: int) -> None:
         self.captured_cents = amount_cents
 
+    # Capture on shipment (docs/orders.md): each shipment takes its part of the one
+    # authorization; the first part moves authorized -> captured, later ones add to it.
+    @fsm.transition(
+        field=payment_status,
+        source=[P.AUTHORIZED, P.CAPTURED, P.PARTIALLY_REFUNDED],
+        target=fsm.RETURN_VALUE(P.CAPTURED, P.PARTIALLY_REFUNDED),
+        custom={"admin": False},
+    )
+    def capture_part(self, *, amount_cents: int) -> str:
+        self.captured_cents += amount_cents
+        return P.PARTIALLY_REFUNDED if self.refunded_total_cents else P.CAPTURED
+
     @fsm.transition(
         field=payment_status, source=P.AUTHORIZED, target=P.VOIDED, custom={"admin": False}
     )

@@ -8,6 +8,9 @@ placement    place_order
 payments     retry_payment, capture_payment, void_payment, refund_payment
 reconciliation reconcile_payments, reconcile_order_payment
 cancellation cancel_order, expire_unpaid_orders
+shipments    create_shipment, start_picking_shipment, pack_shipment, ship_shipment,
+             deliver_shipment, cancel_shipment, reroute_line, deliver_by_tracking_numbers,
+             capture_shipment_payment, capture_placed_order
 transitions  one service per transition (mark_payment_authorized, ship_order_lines, …)
 order_events apply_order_event: external events, deduplicated on (order, event_id)
 """
@@ -37,6 +40,18 @@ from orders.services.reconciliation import (
     reconcile_order_payment,
     reconcile_payments,
 )
+from orders.services.shipments import (
+    cancel_shipment,
+    capture_placed_order,
+    capture_shipment_payment,
+    create_shipment,
+    deliver_by_tracking_numbers,
+    deliver_shipment,
+    pack_shipment,
+    reroute_line,
+    ship_shipment,
+    start_picking_shipment,
+)
 from orders.services.transitions import (
     approve_order_review,
     deliver_order,
@@ -64,10 +79,16 @@ __all__ = [
     "apply_order_event",
     "approve_order_review",
     "cancel_order",
+    "cancel_shipment",
     "capture_payment",
+    "capture_placed_order",
+    "capture_shipment_payment",
     "change_cart_line_quantity",
     "create_cart",
+    "create_shipment",
+    "deliver_by_tracking_numbers",
     "deliver_order",
+    "deliver_shipment",
     "expire_unpaid_orders",
     "hold_order_for_review",
     "lose_dispute",
@@ -76,6 +97,7 @@ __all__ = [
     "mark_payment_declined",
     "merge_guest_cart",
     "open_dispute",
+    "pack_shipment",
     "place_order",
     "reconcile_order_payment",
     "reconcile_payments",
@@ -88,11 +110,14 @@ __all__ = [
     "reject_order_review",
     "remove_cart_line",
     "reprice_cart",
+    "reroute_line",
     "retry_payment",
     "set_checkout_contact",
     "set_shipping_address",
     "set_shipping_method",
     "ship_order_lines",
+    "ship_shipment",
+    "start_picking_shipment",
     "update_checkout",
     "void_payment",
     "win_dispute",

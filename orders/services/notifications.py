@@ -28,11 +28,13 @@ SUBJECTS = {
     NotificationKind.ORDER_PLACED: "Your order {ref} is confirmed",
     NotificationKind.PAYMENT_FAILED: "Payment for order {ref} did not go through",
     NotificationKind.ORDER_CANCELLED: "Your order {ref} has been cancelled",
+    NotificationKind.SHIPMENT_SHIPPED: "Your order {ref} is on its way",
+    NotificationKind.SHIPMENT_DELIVERED: "Your order {ref} was delivered",
 }
 TRANSIENT_ERRORS = (SMTPException, ConnectionError, TimeoutError)
 
 
-def queue_order_notification(*, order: Order, kind: str, event_id: str) -> None:
+def queue_order_notification(*, order: Order, kind: str, event_id: str, shipment=None) -> None:
     """Record the e-mail for this event and send it once the transaction commits.
 
     Called once per event: the event itself is deduplicated on (order, event_id) in the same
@@ -41,7 +43,7 @@ def queue_order_notification(*, order: Order, kind: str, event_id: str) -> None:
     if not order.email:
         return
     notification = OrderNotification.objects.create(
-        order=order, kind=kind, event_id=event_id, recipient=order.email
+        order=order, kind=kind, event_id=event_id, recipient=order.email, shipment=shipment
     )
     from orders import tasks as order_tasks
 
@@ -56,7 +58,30 @@ def _amount(order: Order, cents: int) -> str:
     return format_money(cents, order.currency, order.market.default_locale or "en")
 
 
-def _context(order: Order, kind: str) -> dict:
+def _shipment_context(shipment) -> dict | None:
+    """A parcel for the shipped/delivered e-mails: its items, carrier and tracking link."""
+    if shipment is None:
+        return None
+    return {
+        "id": shipment.public_id,
+        "carrier": shipment.carrier_name,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "shipped_at": shipment.shipped_at,
+        "delivered_at": shipment.delivered_at,
+        "lines": [
+            {
+                "title": sl.order_line.title,
+                "variant_title": sl.order_line.variant_title,
+                "sku": sl.order_line.sku,
+                "quantity": sl.quantity,
+            }
+            for sl in shipment.lines.select_related("order_line")
+        ],
+    }
+
+
+def _context(order: Order, kind: str, shipment=None) -> dict:
     lines = [
         {
             "title": line.title,
@@ -81,12 +106,14 @@ def _context(order: Order, kind: str) -> dict:
         "order_url": order_url(order),
         "shop_name": getattr(settings, "SHOP_NAME", "Emporium"),
         "support_email": settings.DEFAULT_FROM_EMAIL,
+        "shipment": _shipment_context(shipment),
     }
 
 
-def render_order_email(order: Order, kind: str) -> EmailMultiAlternatives:
-    """The text + HTML message for `kind` about `order` (templates/orders/email/)."""
-    context = _context(order, kind)
+def render_order_email(order: Order, kind: str, shipment=None) -> EmailMultiAlternatives:
+    """The text + HTML message for `kind` about `order` (templates/orders/email/); the
+    shipment e-mails are about one parcel."""
+    context = _context(order, kind, shipment)
     message = EmailMultiAlternatives(
         subject=SUBJECTS[kind].format(ref=order.reference),
         body=render_to_string(f"orders/email/{kind}.txt", context),
@@ -115,7 +142,7 @@ def send_order_notification(*, notification_id: int) -> bool:
             return False
         notification.attempts += 1
         try:
-            render_order_email(notification.order, notification.kind).send()
+            render_order_email(notification.order, notification.kind, notification.shipment).send()
         except TRANSIENT_ERRORS as exc:
             failure = exc
             notification.last_error = f"{type(exc).__name__}: {exc}"[:255]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from orders.exceptions import InvalidAmount, UnknownOrderEvent
 from orders.models import Order, OrderEvent
-from orders.services import cancellation, transitions
+from orders.services import cancellation, shipments, transitions
 from orders.services.events import EventResult, EventType
 
 E = EventType
@@ -29,6 +29,20 @@ def _cancelled(service):
         result = service(**kwargs)
         cancellation.give_money_back(result.order)
         return result
+
+    return handle
+
+
+def _per_shipment(type: str, order_level):
+    """payload.shipment = shp_…: ship or deliver that shipment (orders.services.shipments);
+    without it, the order-level service (an integration that keeps no shipments here)."""
+
+    def handle(*, order, event_id, actor=None, payload=None, **kwargs) -> EventResult:
+        if isinstance(payload, Mapping) and "shipment" in payload:
+            return shipments.apply_shipment_event(
+                order=order, type=type, event_id=event_id, payload=payload, actor=actor
+            )
+        return order_level(order=order, event_id=event_id, actor=actor, payload=payload, **kwargs)
 
     return handle
 
@@ -56,10 +70,13 @@ HANDLERS: dict[str, tuple[Callable[..., EventResult], Callable[[Order, Mapping],
         lambda o, p: {"amount_cents": _amount(p), "payload": dict(p)},
     ),
     E.SHIPMENT_SHIPPED: (
-        transitions.ship_order_lines,
+        _per_shipment(E.SHIPMENT_SHIPPED, transitions.ship_order_lines),
         lambda o, p: {"lines": p.get("lines"), "payload": dict(p)},
     ),
-    E.SHIPMENT_DELIVERED: (transitions.deliver_order, lambda o, p: {"payload": dict(p)}),
+    E.SHIPMENT_DELIVERED: (
+        _per_shipment(E.SHIPMENT_DELIVERED, transitions.deliver_order),
+        lambda o, p: {"payload": dict(p)},
+    ),
     E.ORDER_CANCELLED: (
         _cancelled(transitions.mark_order_cancelled),
         lambda o, p: {"reason": str(p.get("reason", ""))[:255]},

@@ -15,12 +15,14 @@ from django.db.models import F
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from inventory import services as inventory
-from inventory.models import OPEN_STATUSES, Reservation
+from inventory.models import HOLDING_STATUSES, Reservation
+from orders import conf
 from orders import tasks as order_tasks
 from orders.exceptions import InvalidAmount, InvalidCartQuantity
 from orders.models import NotificationKind, Order, OrderLine, OrderStatus
 from orders.services.events import EventResult, EventType, run_transition
 from orders.services.notifications import queue_order_notification
+from orders.services.shipments import in_open_shipments
 from orders.services.stock import commit_order_stock, release_order_stock
 
 S = OrderStatus
@@ -55,6 +57,10 @@ def mark_payment_authorized(
         queue_order_notification(order=o, kind=NotificationKind.ORDER_PLACED, event_id=eid)
         order_id = o.pk
         transaction.on_commit(lambda: order_tasks.commit_order_tax.delay(order_id), robust=True)
+        if conf.capture_policy(o.market) == conf.CapturePolicy.AT_PLACEMENT:
+            transaction.on_commit(
+                lambda: order_tasks.capture_placed_order.delay(order_id), robust=True
+            )
 
     eid = event_id or _event_id(EventType.PAYMENT_AUTHORIZED)
     return run_transition(
@@ -229,12 +235,16 @@ def ship_order_lines(
 
     def change(o: Order) -> None:
         _check_allowed(o.fulfill)
+        # Units in a shipment being picked are that shipment's to ship (ship_shipment).
+        picking = in_open_shipments(o)
         todo = lines or [
-            {"line_id": ln.public_id, "quantity": ln.quantity_unfulfilled}
+            {"line_id": ln.public_id, "quantity": ln.quantity_unfulfilled - picking.get(ln.pk, 0)}
             for ln in o.lines.all()
-            if ln.quantity_unfulfilled
+            if ln.quantity_unfulfilled - picking.get(ln.pk, 0) > 0
         ]
-        wanted = _line_quantities(o, todo, "shipped", lambda ln: ln.quantity_unfulfilled)
+        wanted = _line_quantities(
+            o, todo, "shipped", lambda ln: ln.quantity_unfulfilled - picking.get(ln.pk, 0)
+        )
         for line, qty in wanted.items():
             _consume(o, line, qty)
             OrderLine.objects.filter(pk=line.pk).update(
@@ -256,7 +266,7 @@ def ship_order_lines(
 
 def _consume(order: Order, line: OrderLine, quantity: int) -> None:
     holds = Reservation.objects.filter(
-        owner=order.reservation_owner, variant_id=line.variant_id, status__in=OPEN_STATUSES
+        owner=order.reservation_owner, variant_id=line.variant_id, status__in=HOLDING_STATUSES
     ).order_by("pk")
     for hold in holds:
         take = min(quantity, hold.quantity)

@@ -111,7 +111,11 @@ class DummyGateway:
 
     def capture(self, *, reference: str, amount: Money, idempotency_key: str) -> GatewayResult:
         return self._operate(
-            "capture", reference, amount, idempotency_key, DummyCharge.Status.AUTHORIZED
+            "capture",
+            reference,
+            amount,
+            idempotency_key,
+            (DummyCharge.Status.AUTHORIZED, DummyCharge.Status.CAPTURED),
         )
 
     def void(self, *, reference: str, idempotency_key: str) -> GatewayResult:
@@ -144,14 +148,15 @@ class DummyGateway:
 
     @staticmethod
     def _apply(kind: str, charge: DummyCharge, cents: int, needs: str) -> None:
-        if charge.status != needs:
+        if charge.status not in (needs if isinstance(needs, tuple) else (needs,)):
             raise GatewayError(f"Cannot {kind} a {charge.status} charge.")
         if cents <= 0:
             raise GatewayError("The amount must be positive.")
         if kind == "capture":
-            if cents > charge.amount_cents:
+            # Several partial captures against one authorization (capture on shipment).
+            if charge.captured_cents + cents > charge.amount_cents:
                 raise GatewayError("Cannot capture more than was authorized.")
-            charge.captured_cents = cents
+            charge.captured_cents += cents
             charge.status = DummyCharge.Status.CAPTURED
         elif kind == "void":
             charge.status = DummyCharge.Status.VOIDED
