@@ -1,0 +1,109 @@
+"""Shipments under real concurrency on PostgreSQL (threads, each with its own connection):
+two operators shipping the same line never exceed what was ordered, and one shipment shipped
+twice at once moves its stock once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from inventory.exceptions import ReservationNotActive
+from inventory.models import MovementKind, StockLevel, StockMovement
+from orders import services
+from orders.exceptions import InvalidShipment
+from orders.models import Order, PaymentTransaction, Shipment, ShipmentLine, ShipmentStatus
+from tests.factories.catalog import VariantFactory
+from tests.factories.inventory import LocationFactory, market, stock
+from tests.factories.orders import checkout_ready_cart, place
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def together(n, action):
+    """Run action(i) in n threads released at once; (results, refusals, errors)."""
+    barrier = threading.Barrier(n)
+    ok, refused, errors = [], [], []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            ok.append(action(i))
+        except (InvalidShipment, ReservationNotActive) as exc:
+            refused.append(exc)
+        except Exception as exc:  # noqa: BLE001 - any other error fails the test
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return ok, refused, errors
+
+
+@pytest.fixture
+def order_of_three():
+    market("US")
+    where = LocationFactory(code="race-a")
+    variant = VariantFactory(sku="RACE-LINE", prices={"USD": 1500})
+    stock(variant, where, 10)
+    order = place(checkout_ready_cart(lines=[(variant, 3)]))
+    return order, where
+
+
+def test_operators_creating_shipments_for_one_line_never_exceed_the_ordered_quantity(
+    order_of_three,
+):
+    order, where = order_of_three
+    (line,) = order.lines.all()
+
+    ok, refused, errors = together(
+        8, lambda i: services.create_shipment(order=order, location=where, lines={line: 2})
+    )
+
+    assert errors == []
+    assert (len(ok), len(refused)) == (1, 7)
+    assert all(e.code == "invalid_shipment" for e in refused)
+    units = sum(ShipmentLine.objects.values_list("quantity", flat=True))
+    assert units == 2
+    level = StockLevel.objects.get(location=where)
+    assert (level.on_hand, level.reserved, level.in_transit_out) == (10, 1, 2)
+
+
+def test_one_unit_each_from_many_operators_stops_at_the_ordered_quantity(order_of_three):
+    order, where = order_of_three
+    (line,) = order.lines.all()
+
+    ok, refused, errors = together(
+        8, lambda i: services.create_shipment(order=order, location=where, lines={line: 1})
+    )
+
+    assert errors == []
+    assert (len(ok), len(refused)) == (3, 5)
+    level = StockLevel.objects.get(location=where)
+    assert (level.reserved, level.in_transit_out) == (0, 3)
+
+
+def test_shipping_one_shipment_twice_at_once_moves_stock_once(order_of_three):
+    order, where = order_of_three
+    (line,) = order.lines.all()
+    shipment = services.create_shipment(order=order, location=where, lines={line: 3})
+
+    ok, refused, errors = together(
+        6,
+        lambda i: services.ship_shipment(
+            shipment=shipment, carrier="ups", tracking_number="1ZRACE"
+        ),
+    )
+
+    assert errors == [] and refused == []
+    assert sorted(r.applied for r in ok) == [False] * 5 + [True]
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.SHIPPED
+    level = StockLevel.objects.get(location=where)
+    assert (level.on_hand, level.reserved, level.in_transit_out) == (7, 0, 0)
+    assert StockMovement.objects.filter(kind=MovementKind.SALE).count() == 1
+    assert PaymentTransaction.objects.filter(kind="capture").count() == 1
+    order = Order.objects.get(pk=order.pk)
+    assert (order.status, order.captured_cents) == ("fulfilled", order.total_cents)
