@@ -1,4 +1,5 @@
-"""The merchandiser's console: brands, the category tree, attributes and products.
+"""The merchandiser's console: brands, the category tree, attributes, products and the search's
+synonym groups.
 
 A product, its options (with values typed as "S, M, L"), its variants (option values, weight and
 a price per market currency), translations, attribute values and media are all edited on the
@@ -14,7 +15,9 @@ errors on the rows they name.
 from django.contrib import admin
 
 from catalog import admin_products, admin_variants  # noqa: F401 - they register their pages
-from catalog.models import Attribute, Brand, Category
+from catalog.models import Attribute, Brand, Category, SearchSynonym
+from catalog.services import search_index, taxonomy
+from shop.admin_mixins import ServiceSaveMixin
 from shop.forms import StorableTextModelForm
 
 
@@ -26,7 +29,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["path", "name", "parent", "position"]
     list_select_related = ["parent"]
     search_fields = ["name", "path"]
@@ -34,6 +37,23 @@ class CategoryAdmin(admin.ModelAdmin):
     readonly_fields = ["path"]
     fields = ["name", "slug", "parent", "path", "description", "position"]
     autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the taxonomy services, so the storefront's navigation changes version.
+        values = {
+            "name": obj.name,
+            "slug": obj.slug,
+            "parent": obj.parent,
+            "position": obj.position,
+            "description": obj.description,
+        }
+        if change:
+            saved = self.call_service(
+                taxonomy.update_category, category=obj, actor=request.user, **values
+            )
+        else:
+            saved = self.call_service(taxonomy.create_category, **values)
+        obj.pk, obj.path = saved.pk, saved.path
 
 
 @admin.register(Attribute)
@@ -43,3 +63,24 @@ class AttributeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_filterable"]
     search_fields = ["code", "name"]
     prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Synonym groups for the storefront search ("t-shirt, tee, tshirt"): a search for any
+    phrase of a group also finds what the others find. Saved and deleted through
+    catalog.services.search_index; Merchandisers edit them, other staff read them."""
+
+    form = StorableTextModelForm
+    list_display = ["phrases", "updated_at"]
+    search_fields = ["phrases"]
+    fields = ["phrases"]
+
+    def save_model(self, request, obj, form, change):
+        self.call_service(search_index.save_synonym_group, group=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        self.call_service(search_index.delete_synonym_groups, groups=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        search_index.delete_synonym_groups(groups=list(queryset), actor=request.user)

@@ -30,6 +30,12 @@ ATTRIBUTES = [
     ("wireless", "Wireless", {"de": "Kabellos", "fr": "Sans fil"}, "boolean", "", True),
 ]
 SPEC_TRANSLATIONS = {"care": {"de": "Kalt waschen, schonend trocknen"}}
+# Search synonym groups (catalog.SearchSynonym): what shoppers type for the same thing.
+SYNONYM_GROUPS = [
+    "t-shirt, tee, tshirt, tee shirt",
+    "hoodie, hoody, hooded sweatshirt",
+    "headphones, headset, earphones",
+]
 
 
 @dataclass(frozen=True)

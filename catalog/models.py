@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
@@ -459,3 +460,55 @@ def unique_handle(title: str, exclude_pk: int | None = None) -> str:
     while qs.filter(handle=handle).exists():
         handle, n = f"{base}-{n}", n + 1
     return handle
+
+
+class ProductSearchDocument(models.Model):
+    """A listed product as the storefront's search reads it, one row per search language.
+
+    Maintained by catalog.services.search_index (every catalog write service that changes what
+    it holds calls it in its own transaction), never edited. A row exists only while the product
+    is active; `currencies` are those its active variants are priced in, so a search reads this
+    table alone to find what a market can sell and joins the products of one page. `document`
+    is weighted: A title (and its translation), B brand, categories and product type, C option
+    values and SKUs, D description, stemmed with the language's text-search configuration
+    (docs/storefront.md, "Search"). PostgreSQL only: migration 0003 adds its GIN index there,
+    and SQLite (`make run`) searches the products' own columns instead.
+    """
+
+    product = models.ForeignKey(Product, related_name="search_documents", on_delete=models.CASCADE)
+    language = models.CharField(max_length=10)
+    document = SearchVectorField()
+    currencies = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "language"], name="search_document_unique_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product_id}:{self.language}"
+
+
+class SearchSynonym(TimeStampedModel):
+    """A group of words or phrases a shopper may type for the same thing ("t-shirt, tee, tshirt").
+
+    A search for any of them also finds what the others find. Hyphens and spaces are the same
+    ("t-shirt" is "t shirt"), case does not matter.
+    """
+
+    phrases = models.CharField(
+        max_length=500,
+        help_text=_("Same-meaning phrases, comma-separated: t-shirt, tee"),
+    )
+
+    class Meta:
+        ordering = ["phrases"]
+        verbose_name = _("search synonym group")
+
+    def __str__(self):
+        return self.phrases
+
+    def phrase_list(self) -> list[str]:
+        return [p.strip() for p in self.phrases.split(",") if p.strip()]

@@ -22,13 +22,14 @@ from catalog.demo_data import (
     ATTRIBUTES,
     DEMO_TAG,
     SPEC_TRANSLATIONS,
+    SYNONYM_GROUPS,
     DemoCatalog,
     DemoImage,
     DemoProduct,
     demo_catalog,
 )
-from catalog.models import Attribute, Category, Product, Variant
-from catalog.services import content, taxonomy
+from catalog.models import Attribute, Category, Product, SearchSynonym, Variant
+from catalog.services import content, search_index, taxonomy
 from catalog.services.batch_writing import ProductSpec, VariantSpec, write_products
 from shop.exceptions import DomainError
 
@@ -44,6 +45,7 @@ def seed_demo_catalog(*, rng_seed: int = 42) -> dict[str, int]:
             categories = _ensure_categories(catalog)
             _ensure_attributes()
             _create(missing, categories)
+        _ensure_synonyms()
     return _counts(catalog, rng_seed)
 
 
@@ -109,6 +111,16 @@ def _ensure_categories(catalog: DemoCatalog) -> dict[str, Category]:
                 position=position,
             )
     return found
+
+
+def _ensure_synonyms() -> None:
+    """The demo's synonym groups, each added once (a merchandiser's edits are kept): a group is
+    present when a group holds its first phrase."""
+    existing = [g.phrase_list() for g in SearchSynonym.objects.all()]
+    for phrases in SYNONYM_GROUPS:
+        first = phrases.split(",")[0].strip()
+        if not any(first in group for group in existing):
+            search_index.save_synonym_group(group=SearchSynonym(phrases=phrases))
 
 
 def _ensure_attributes() -> None:

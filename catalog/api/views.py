@@ -92,6 +92,14 @@ def _category(request) -> Category | None:
         ) from None
 
 
+def _search_query(request) -> str:
+    query = request.query_params.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        message = f"Search with at most {MAX_QUERY_LENGTH} characters (this has {len(query)})."
+        raise ValidationFailed(message, fields={"q": [message]})
+    return query
+
+
 def _is_catalog_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("catalog.view_product"))
 
@@ -128,7 +136,12 @@ class ProductListApi(CatalogApi):
         parameters=[
             MARKET,
             OpenApiParameter("category", OpenApiTypes.STR, description="Slug or slug path."),
-            OpenApiParameter("q", OpenApiTypes.STR, description="Search words or a SKU."),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Search words or a SKU, at most 200 characters (longer is a 400). "
+                "Best match first.",
+            ),
             OpenApiParameter("page", OpenApiTypes.INT),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 100."),
         ],
@@ -139,7 +152,7 @@ class ProductListApi(CatalogApi):
         products = selectors.list_storefront_products(
             market=market,
             category=_category(request),
-            query=request.query_params.get("q", "")[:MAX_QUERY_LENGTH],
+            query=_search_query(request),
         )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(products, request, view=self)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     Exists,
     IntegerField,
@@ -35,6 +34,7 @@ from catalog.models import (
     VariantPrice,
     VariantStatus,
 )
+from catalog.selectors.search import search_products
 from shop.models import Market
 
 SORTS = {
@@ -73,21 +73,23 @@ def list_storefront_products(
 
     Only products with at least one active variant priced in that currency are listed, so the
     storefront never shows a product it cannot sell in the market. `category` includes its
-    descendants; `query` is full-text on PostgreSQL and a substring match elsewhere.
+    descendants; `query` searches (catalog/selectors/search.py), best match first unless another
+    `sort` is asked for.
     """
-    priced = VariantPrice.objects.filter(
-        variant__product=OuterRef("pk"),
-        variant__status=VariantStatus.ACTIVE,
-        currency=market.currency,
-    )
-    products = (
-        Product.objects.active()
-        .filter(Exists(priced))
-        .select_related("brand")
-        .annotate(
-            min_price_cents=_price_subquery(market.currency, Min),
-            max_price_cents=_price_subquery(market.currency, Max),
+    query = query.strip()
+    if query:
+        # The search document knows what the market can sell (catalog/selectors/search.py).
+        products = search_products(market=market, query=query)
+    else:
+        priced = VariantPrice.objects.filter(
+            variant__product=OuterRef("pk"),
+            variant__status=VariantStatus.ACTIVE,
+            currency=market.currency,
         )
+        products = Product.objects.active().filter(Exists(priced))
+    products = products.select_related("brand").annotate(
+        min_price_cents=_price_subquery(market.currency, Min),
+        max_price_cents=_price_subquery(market.currency, Max),
     )
     if category is not None:
         in_tree = Product.categories.through.objects.filter(
@@ -104,10 +106,8 @@ def list_storefront_products(
             matches, product=OuterRef("pk"), attribute__code=code, attribute__is_filterable=True
         )
         products = products.filter(Exists(attribute_values))
-    if query.strip():
-        products = _search(products, query.strip())
-        if sort == "featured":
-            return products
+    if query and sort == "featured":
+        return products.order_by("-rank", "title", "pk")
     return products.order_by(*SORTS.get(sort, SORTS["featured"]))
 
 
@@ -116,53 +116,6 @@ def _int_or_none(value: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
-    """Full-text search over title, description, brand and SKU, best match first."""
-    sku_match = Variant.objects.filter(
-        product=OuterRef("pk"), status=VariantStatus.ACTIVE, sku__iexact=query
-    )
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = (
-            SearchVector("title", weight="A", config="simple")
-            + SearchVector("brand__name", weight="B", config="simple")
-            + SearchVector("product_type", weight="B", config="simple")
-            + SearchVector("description", weight="C", config="simple")
-        )
-        search = SearchQuery(query, search_type="websearch", config="simple")
-        prefix = _prefix_query(query)
-        text_match = Q(search_vector=search)
-        if prefix is not None:
-            text_match |= Q(search_vector=prefix)
-        return (
-            products.annotate(search_vector=vector, rank=SearchRank(vector, search))
-            .filter(text_match | Q(Exists(sku_match)) | Q(title__icontains=query))
-            .order_by("-rank", "title", "pk")
-        )
-    words = query.split()
-    text = Q()
-    for word in words:
-        text &= (
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(brand__name__icontains=word)
-            | Q(product_type__icontains=word)
-        )
-    return products.filter(text | Q(Exists(sku_match))).order_by("title", "pk")
-
-
-def _prefix_query(query: str):
-    """`hood` finds `hoodie`: a prefix query over the words the customer typed."""
-    from django.contrib.postgres.search import SearchQuery
-
-    words = ["".join(ch for ch in word if ch.isalnum()) for word in query.split()]
-    words = [w for w in words if w]
-    if not words:
-        return None
-    return SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
 
 
 def get_storefront_product(*, handle: str, market: Market) -> Product:

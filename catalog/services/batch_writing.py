@@ -52,6 +52,8 @@ from catalog.services.batch_variants import VariantRows
 from catalog.services.brands import get_or_create_brand
 from catalog.services.bulk_sql import NewRow, insert_new, insert_objects
 from catalog.services.publishing import mark_published
+from catalog.services.search_index import refresh_search_documents
+from catalog.services.storefront_versions import bump_product_versions
 
 BATCH_ROWS = 1000
 
@@ -174,6 +176,14 @@ class _Writer(VariantRows):
         for item in items:
             if item.created or item.product_changed:
                 self.report.mark(item.spec.line, "create" if item.created else "update")
+        # What the storefront search reads: one statement pair for the whole batch.
+        refresh_search_documents(
+            product_ids=[item.product.pk for item in items if item.created or item.changed]
+        )
+        bump_product_versions(
+            product_ids=[item.product.pk for item in items if item.created or item.changed],
+            category_ids=set().union(*existing.categories.values()),
+        )
         self._history(items)
 
     def _load_brands(self, specs) -> None:

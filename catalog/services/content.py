@@ -27,6 +27,8 @@ from catalog.models import (
     ProductTranslation,
     Variant,
 )
+from catalog.services.search_index import refresh_search_documents
+from catalog.services.storefront_versions import bump_product_versions
 from catalog.services.writing import audit
 from shop.exceptions import ValidationFailed
 
@@ -142,6 +144,7 @@ def set_product_specs(*, items: Sequence[SpecInput], actor=None) -> int:
     ProductAttributeValue.objects.bulk_create(new)
     if changed:
         ProductAttributeValue.objects.bulk_update(changed, VALUE_FIELDS)
+    bump_product_versions(product_ids=touched)  # specifications and listing facets
     for product, changed_codes in touched.values():
         audit(actor, product, CHANGE, f"Changed specifications: {', '.join(changed_codes)}.")
     return len(new) + len(changed)
@@ -201,6 +204,8 @@ def set_product_translations(*, items: Sequence[TranslationInput], actor=None) -
     ProductTranslation.objects.bulk_create(new)
     if changed:
         ProductTranslation.objects.bulk_update(changed, TRANSLATION_FIELDS)
+    refresh_search_documents(product_ids={row.product_id for row in new + changed})
+    bump_product_versions(product_ids={row.product_id for row in new + changed})
     for row in new + changed:
         audit(actor, row.product, CHANGE, f"Changed the {row.locale} translation.")
     return len(new) + len(changed)
@@ -256,6 +261,7 @@ def add_product_media(*, items: Sequence[MediaInput], actor=None) -> list[Media]
     problems.raise_if_any()
     # An upload is written to storage by FileField.pre_save, which bulk_create calls too.
     Media.objects.bulk_create(rows)
+    bump_product_versions(product_ids={media.product_id for media in rows})
     added: dict[int, tuple[Product, int]] = {}
     for media in rows:
         product, count = added.get(media.product_id, (media.product, 0))

@@ -27,6 +27,8 @@ from catalog.models import (
 )
 from catalog.services import publishing
 from catalog.services.brands import get_or_create_brand
+from catalog.services.search_index import refresh_search_documents
+from catalog.services.storefront_versions import bump_product_versions
 from catalog.services.validation import (
     Errors,
     check_catalog,
@@ -81,6 +83,8 @@ def create_product(*, data: Any, actor=None) -> Product:
         lookup = _create_options(product, options)
         for position, variant in enumerate(variants):
             write_variant(product, {**variant, "position": position}, lookup)
+    refresh_search_documents(product_ids=[product.pk])
+    bump_product_versions(product_ids=[product.pk])
     audit(actor, product, ADDITION, f"Created with {len(variants)} variant(s) via the API.")
     return product
 
@@ -103,6 +107,7 @@ def update_product(*, product: Product, data: Any, actor=None) -> Product:
     if "brand" in clean:
         clean["brand"] = get_or_create_brand(clean["brand"])
     changed = [field for field, value in clean.items() if getattr(product, field) != value]
+    categories_before = [c.pk for c in product.categories.all()]
     for field in changed:
         setattr(product, field, clean[field])
     with unique_or_conflict():
@@ -114,6 +119,8 @@ def update_product(*, product: Product, data: Any, actor=None) -> Product:
     if status != product.status:
         changed += _change_status(product, status, actor=actor)
     if changed:
+        refresh_search_documents(product_ids=[product.pk])
+        bump_product_versions(product_ids=[product.pk], category_ids=categories_before)
         audit(actor, product, CHANGE, f"Changed {', '.join(changed)} via the API.")
     return product
 
@@ -136,6 +143,8 @@ def create_variant(*, product: Product, data: Any, actor=None) -> Variant:
     position = max(product.variants.values_list("position", flat=True), default=-1) + 1
     with unique_or_conflict():
         variant, _ = write_variant(product, {**clean, "position": position}, lookup)
+    refresh_search_documents(product_ids=[product.pk])
+    bump_product_versions(product_ids=[product.pk])
     audit(actor, product, CHANGE, f"Added variant {variant.sku} via the API.")
     return variant
 
@@ -165,6 +174,8 @@ def update_variant(*, variant: Variant, data: Any, actor=None) -> Variant:
     with unique_or_conflict():
         variant, changed = write_variant(product, clean, lookup, variant=variant)
     if changed:
+        refresh_search_documents(product_ids=[product.pk])
+        bump_product_versions(product_ids=[product.pk])
         audit(actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}.")
     return variant
 
@@ -195,9 +206,13 @@ def save_product_details(
         product.status, product.published_at = saved.status, saved.published_at
     with unique_or_conflict(HANDLE):
         product.save()
+    categories_before = []
     if categories is not None:
+        categories_before = list(product.categories.values_list("pk", flat=True))
         product.categories.set(categories)
     publishing.change_product_status(product=product, status=status, actor=actor)
+    refresh_search_documents(product_ids=[product.pk])
+    bump_product_versions(product_ids=[product.pk], category_ids=categories_before)
     return product
 
 
@@ -228,6 +243,8 @@ def save_product_content(
         row.delete()
     for row in rows:
         row.save()
+    refresh_search_documents(product_ids=[product.pk])  # a translated title or description
+    bump_product_versions(product_ids=[product.pk])
     logger.info("%s saved %d content row(s) of %s", actor, len(rows) + len(removed), product)
 
 
@@ -246,6 +263,8 @@ def delete_product(*, product: Product, actor) -> None:
             "reused); archive it instead.",
             code="product_has_variants",
         )
+    # Without variants it was never listed; its handle may still be cached as a 404's cause.
+    bump_product_versions(product_ids=[product.pk])
     with unique_or_conflict():
         product.delete()
     logger.info("%s deleted product %s", actor, product.handle)

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Product, ProductStatus
+from catalog.services.search_index import refresh_search_documents
+from catalog.services.storefront_versions import bump_product_versions
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ def publish_products(*, products: Iterable[Product], actor=None, audit: bool = T
         mark_published(product, now=now)
         product.save(update_fields=["status", "published_at", "updated_at"])
         changed.append(product)
+    refresh_search_documents(product_ids=[p.pk for p in changed])
+    bump_product_versions(product_ids=[p.pk for p in changed])
     logger.info("%s published %d product(s)", actor, len(changed))
     if audit:
         _audit(actor, changed, "Published.")
@@ -104,6 +108,8 @@ def _move(products, status: str, actor, audit: bool, message: str) -> int:
         product.status = status
         product.save(update_fields=["status", "updated_at"])
         changed.append(product)
+    refresh_search_documents(product_ids=[p.pk for p in changed])
+    bump_product_versions(product_ids=[p.pk for p in changed])
     logger.info("%s moved %d product(s) to %s", actor, len(changed), status)
     if audit:
         _audit(actor, changed, message)

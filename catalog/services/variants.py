@@ -19,6 +19,8 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 
 from catalog.models import Option, OptionValue, Product, Variant, VariantPrice, VariantStatus
+from catalog.services.search_index import refresh_search_documents
+from catalog.services.storefront_versions import bump_product_versions
 from catalog.services.validation import (
     Errors,
     check_catalog,
@@ -145,6 +147,8 @@ def save_product_variants(
         if options is not None:
             _write_options(product, current, plan)
         written = _write_rows(product, rows, [locked[pk] for pk in sorted(gone)])
+    refresh_search_documents(product_ids=[product.pk])
+    bump_product_versions(product_ids=[product.pk])
     if audit and (options is not None or written or gone):
         message = f"Saved options and {len(written)} variant(s); removed {len(gone)} variant(s)."
         audit_change(actor, product, CHANGE, message)
@@ -177,6 +181,8 @@ def update_variant_details(
     errors.raise_if_any()
     clean = {key: clean[key] for key in data} | {"position": position}
     variant, changed = write_variant(product, clean, {}, variant=variant)
+    refresh_search_documents(product_ids=[product.pk])  # an inactive variant leaves the index
+    bump_product_versions(product_ids=[product.pk])
     if audit:
         audit_change(
             actor, product, CHANGE, f"Changed variant {variant.sku}: {', '.join(changed)}."
@@ -214,6 +220,8 @@ def set_variant_prices(
                 currency=currency,
                 defaults={"amount_cents": price[0], "compare_at_cents": price[1]},
             )
+    refresh_search_documents(product_ids=[product.pk])  # the currencies it sells in
+    bump_product_versions(product_ids=[product.pk])
     if audit and prices:
         audit_change(actor, product, CHANGE, f"Changed variant {variant.sku}: prices.")
     return variant

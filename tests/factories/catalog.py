@@ -13,6 +13,13 @@ from catalog.models import (
     VariantPrice,
     option_key_for,
 )
+from catalog.services.search_index import refresh_search_documents
+
+
+def _refresh_search_document(product_id) -> None:
+    """Factories write rows directly: keep the storefront search's document as the catalog
+    services do after their writes."""
+    refresh_search_documents(product_ids=[product_id])
 
 
 class BrandFactory(factory.django.DjangoModelFactory):
@@ -48,6 +55,11 @@ class ProductFactory(factory.django.DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create and extracted:
             self.categories.set(extracted)
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        if create:
+            _refresh_search_document(self.pk)
 
 
 class OptionFactory(factory.django.DjangoModelFactory):
@@ -91,6 +103,11 @@ class VariantFactory(factory.django.DjangoModelFactory):
             self.option_values.set(extracted)
             self.option_key = option_key_for(ov.pk for ov in extracted)
             self.save(update_fields=["option_key"])
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        if create:
+            _refresh_search_document(self.product_id)
 
 
 class VariantPriceFactory(factory.django.DjangoModelFactory):
@@ -146,8 +163,14 @@ class ProductAttributeValueFactory(factory.django.DjangoModelFactory):
 class ProductTranslationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductTranslation
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     locale = "de"
     title = factory.Sequence(lambda n: f"Produkt {n}")
     description = "Ein feines Produkt."
+
+    @factory.post_generation
+    def search_document(self, create, extracted, **kwargs):
+        if create:
+            _refresh_search_document(self.product_id)

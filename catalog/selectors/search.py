@@ -1,0 +1,218 @@
+"""Storefront search: what a shopper typed, matched against the stored search documents.
+
+On PostgreSQL a search reads catalog.ProductSearchDocument (one weighted tsvector per active
+product and language, GIN-indexed, kept by catalog.services.search_index) in the market's
+language, so "tees", "shirts" and "jackets" find their products (stemming), "black" finds
+products with black variants (option values are in the document) and "NW-HOOD-01" finds its
+product (SKUs are too). The words are parsed by PostgreSQL (`websearch_to_tsquery`: quotes,
+`or`), never turned into tsquery syntax here, so no input is a syntax error. The last word
+also matches as a prefix ("hood" finds hoodies). Synonym groups edited in the admin
+(SearchSynonym) widen the query: "tshirt" also searches "t-shirt" and "tee". Results are
+ranked with `ts_rank` (title above brand and categories, above options and SKUs, above the
+description).
+
+The documents carry what the market can sell (active products, the currencies their active
+variants are priced in), so the count and the page read one index and join the products of the
+page only: the cost follows the matches, not the catalog. SQLite (`make run`) has no full-text
+search: there each word is a case-insensitive substring of the title, brand, product type,
+description, categories, option values or SKUs, with a crude plural rule ("tees" -> "tee").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+
+from catalog.models import (
+    Category,
+    OptionValue,
+    Product,
+    ProductTranslation,
+    SearchSynonym,
+    Variant,
+    VariantPrice,
+    VariantStatus,
+)
+from catalog.services.search_index import (
+    SEARCH_LANGUAGES,
+    SYNONYMS_CACHE_KEY,
+    search_language,
+)
+from shop.models import Market
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 12  # words of a prefix query: a pasted paragraph stays a bounded query
+MAX_ALTERNATIVES = 8  # synonym rewrites of one query
+SYNONYMS_TTL = 600  # seconds; a write drops the entry at once, this bounds a missed drop
+_WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"[\s\-_/.]+")
+_LEADING_MINUS = re.compile(r"(^|\s)-+")
+
+
+def search_products(*, market: Market, query: str) -> QuerySet[Product]:
+    """Active products sellable in `market` that match `query`, annotated with `rank`
+    (unordered: the caller sorts, "-rank" for best match). An empty queryset when nothing in
+    the query can match (only punctuation, only stop words)."""
+    query = query[:MAX_QUERY_LENGTH].strip()
+    if not _WORD.search(query):
+        return Product.objects.annotate(rank=Value(0.0)).none()
+    if connection.vendor == "postgresql":
+        return _full_text(market, query)
+    return _substring(market, query)
+
+
+def has_searchable_words(query: str) -> bool:
+    """Whether `query` holds a letter or digit (a query of punctuation cannot match)."""
+    return bool(_WORD.search(query or ""))
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _full_text(market: Market, query: str) -> QuerySet[Product]:
+    language = search_language(market.default_locale)
+    config = SEARCH_LANGUAGES[language]
+    tsquery = None
+    for text in [query, *_synonym_rewrites(query)]:
+        # A leading "-" would be websearch's NOT: a query of exclusions matches the whole
+        # catalog without the index, so a hyphen only ever joins words here.
+        part = SearchQuery(_LEADING_MINUS.sub(r"\1", text), search_type="websearch", config=config)
+        tsquery = part if tsquery is None else tsquery | part
+    prefix = _prefix_query(query, config)
+    if prefix is not None:
+        tsquery = tsquery | prefix
+    in_language = Q(search_documents__language=language)
+    document = FilteredRelation("search_documents", condition=in_language)
+    return (
+        Product.objects.annotate(search=document)
+        .filter(
+            search__document=tsquery,
+            search__currencies__contains=[market.currency],
+            status="active",
+        )
+        .annotate(rank=SearchRank(F("search__document"), tsquery))
+    )
+
+
+def _prefix_query(query: str, config: str) -> SearchQuery | None:
+    """The words, the last one as a prefix ("summit hood" finds "Summit Hoodie").
+
+    Built from letters and digits only (`_WORD`), so the tsquery syntax around them cannot be
+    broken by what was typed; stop words and stemming are the configuration's.
+    """
+    words = _WORD.findall(query)[:MAX_WORDS]
+    if not words or len(words[-1]) < 2:
+        return None
+    terms = [*words[:-1], f"{words[-1]}:*"]
+    return SearchQuery(" & ".join(terms), search_type="raw", config=config)
+
+
+# --- synonyms --------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Lower case, hyphens and slashes as spaces, single spaces, plurals as their singular:
+    "T-Shirts" -> "t shirt" (how a typed query and a synonym phrase are compared)."""
+    return " ".join(_singular(word) for word in _SEPARATORS.sub(" ", text.lower()).split())
+
+
+def _synonym_rewrites(query: str) -> list[str]:
+    """The query with each synonym phrase it contains replaced by the others of its group."""
+    text = f" {normalise(query)} "
+    rewrites: list[str] = []
+    for group in synonym_groups():
+        found = next((p for p in sorted(group, key=len, reverse=True) if f" {p} " in text), None)
+        if found is None:
+            continue
+        for other in group:
+            if other != found:
+                rewrite = text.replace(f" {found} ", f" {other} ").strip()
+                if rewrite not in rewrites:
+                    rewrites.append(rewrite)
+    return rewrites[:MAX_ALTERNATIVES]
+
+
+def synonym_groups() -> list[list[str]]:
+    """Every synonym group as normalised phrases, from the cache (refilled from the table)."""
+    try:
+        groups = cache.get(SYNONYMS_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - a cache outage degrades to the table
+        logger.warning("cache unavailable; search synonyms read from the database", exc_info=True)
+        return _load_synonym_groups()
+    if groups is None:
+        groups = _load_synonym_groups()
+        try:
+            cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_TTL)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; search synonyms not cached", exc_info=True)
+    return groups
+
+
+def _load_synonym_groups() -> list[list[str]]:
+    groups = []
+    for row in SearchSynonym.objects.order_by("pk").values_list("phrases", flat=True):
+        phrases = [normalise(p) for p in row.split(",")]
+        phrases = list(dict.fromkeys(p for p in phrases if p))
+        if len(phrases) > 1:
+            groups.append(phrases)
+    return groups
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+
+def _substring(market: Market, query: str) -> QuerySet[Product]:
+    priced = VariantPrice.objects.filter(
+        variant__product=OuterRef("pk"),
+        variant__status=VariantStatus.ACTIVE,
+        currency=market.currency,
+    )
+    matches = Q(pk__in=[])
+    for text in [query, *_synonym_rewrites(query)]:
+        words = _WORD.findall(normalise(text))[:MAX_WORDS]
+        every_word = Q()
+        for word in words:
+            every_word &= _word_match(word)
+        if words:
+            matches |= every_word
+    return (
+        Product.objects.active().filter(Exists(priced)).filter(matches).annotate(rank=Value(0.0))
+    )
+
+
+def _singular(word: str) -> str:
+    """A crude English singular ("tees" -> "tee", "boxes" -> "box"), only to compare phrases
+    and for SQLite; PostgreSQL stems with the market language's dictionary."""
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _word_match(word: str) -> Q:
+    active = Variant.objects.filter(product=OuterRef("pk"), status=VariantStatus.ACTIVE)
+    option_value = OptionValue.objects.filter(
+        variants__product=OuterRef("pk"),
+        variants__status=VariantStatus.ACTIVE,
+        value__icontains=word,
+    )
+    category = Category.objects.filter(products=OuterRef("pk"), name__icontains=word)
+    translated = ProductTranslation.objects.filter(product=OuterRef("pk"), title__icontains=word)
+    return (
+        Q(title__icontains=word)
+        | Q(brand__name__icontains=word)
+        | Q(product_type__icontains=word)
+        | Q(description__icontains=word)
+        | Q(Exists(translated))
+        | Q(Exists(active.filter(sku__icontains=word)))
+        | Q(Exists(option_value))
+        | Q(Exists(category))
+    )
