@@ -12,9 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from catalog import selectors as catalog_selectors
 from shop.models import Market
-from storefront import listing_page, page_cache, product_page, selectors
+from storefront import listing_page, page_cache, product_page, search_page, selectors
 from storefront.forms import ListingForm
 from storefront.http_caching import anonymous_cacheable
 
@@ -129,16 +128,39 @@ def _bad_request(request, detail: str):
 
 @require_safe
 def search(request):
-    """`/search?q=`: full-text search over active products, best match first."""
+    """`/search?q=`: full-text search over active products, best match first
+    (storefront/search_page.py: results and cards from the versioned cache, stock fresh).
+
+    Any text is a search: operators are words, a query longer than 200 characters is cut,
+    one without letters or digits finds nothing; a page past the end shows the last one.
+    """
     market = request.market
     query = request.GET.get("q", "").strip()[:200]
     form = ListingForm(request.GET or None, relevance=True)
     context = {"search_query": query, "form": form}
     if query:
-        products = catalog_selectors.list_storefront_products(
-            market=market, query=query, sort=form.sort_value
+        sort = form.sort_value
+        versions = search_page.read_search_versions(market)
+        ids = search_page.get_result_ids(query=query, market=market, sort=sort, versions=versions)
+        shown = ids[: search_page.MAX_RESULTS]
+        last = max(1, -(-len(shown) // PER_PAGE))
+        number = min(_page_number(request.GET.get("page")) or 1, last)
+        page_obj = listing_page.paginate(len(shown), number)
+        document = search_page.get_page_cards(
+            query=query,
+            market=market,
+            sort=sort,
+            page_ids=shown[page_obj.start_index() - 1 : page_obj.end_index()],
+            number=number,
+            versions=versions,
         )
-        context.update(_paginate(request, products, market))
+        (cards,) = listing_page.with_stock([document], market=market)
+        context.update(
+            page_obj=page_obj,
+            page_range=page_obj.paginator.get_elided_page_range(number),
+            cards=cards,
+            more_results=len(ids) > len(shown),
+        )
     return render(request, "storefront/search.html", context)
 
 

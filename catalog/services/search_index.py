@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from catalog.models import SearchSynonym
+from shop import cache_versions
 from shop.exceptions import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 SEARCH_LANGUAGES = {"en": "english", "de": "german"}
 DEFAULT_SEARCH_LANGUAGE = "en"
 SYNONYMS_CACHE_KEY = "catalog:search-synonyms:v1"
+# The storefront's cached search results depend on the synonyms (shop.cache_versions scope).
+SYNONYMS_SCOPE = "search-synonyms"
 # Products per statement: bounds the size of one INSERT ... SELECT during a large import.
 REFRESH_CHUNK = 5000
 
@@ -137,6 +140,7 @@ def save_synonym_group(*, group: SearchSynonym, actor=None) -> SearchSynonym:
     group.save()
     logger.info("%s saved search synonyms %r", actor, group.phrases)
     transaction.on_commit(forget_synonyms)
+    cache_versions.bump_versions([SYNONYMS_SCOPE])  # cached search results are stale
     return group
 
 
@@ -147,6 +151,7 @@ def delete_synonym_groups(*, groups: Iterable[SearchSynonym], actor=None) -> int
     count, _ = SearchSynonym.objects.filter(pk__in=ids).delete()
     logger.info("%s deleted %d search synonym group(s)", actor, count)
     transaction.on_commit(forget_synonyms)
+    cache_versions.bump_versions([SYNONYMS_SCOPE])
     return count
 
 

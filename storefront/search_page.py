@@ -1,0 +1,66 @@
+"""The search page from the versioned cache, stock read fresh (as listing_page does listings).
+
+A search is two documents: the ordered ids of the best MAX_RESULTS matches per (normalised
+query, market, sort), and one page of cards per (the same, page number), both under the home
+version (every catalog write bumps it), the market's version and the synonyms' version (a
+synonym edit bumps it). A repeated search costs one query: whether the page's products are in
+stock. Queries are stored under a hash of their normalised text, only when they hold a letter
+or digit, and age out with STOREFRONT_CACHE_SECONDS like every storefront document.
+"""
+
+from __future__ import annotations
+
+from catalog import selectors as catalog_selectors
+from catalog.selectors.search import has_searchable_words
+from catalog.services.search_index import SYNONYMS_SCOPE
+from shop import cache_versions
+from shop.cache_versions import HOME, read_versions, versioned_key
+from shop.models import Market
+from storefront import listing_page, page_cache
+
+# More matches than this are not worth paging through: the page says there are more and asks
+# for another word. Bounds the ids kept per query whatever the catalog's size.
+MAX_RESULTS = 1000
+
+
+def read_search_versions(market: Market) -> dict | None:
+    return read_versions([HOME, cache_versions.market_scope(market.code), SYNONYMS_SCOPE])
+
+
+def cache_text(query: str) -> str:
+    """The query as a cache key part: case and runs of spaces do not make another entry."""
+    return " ".join(query.lower().split())
+
+
+def get_result_ids(*, query: str, market: Market, sort: str, versions: dict | None) -> list[int]:
+    """Ids of the best MAX_RESULTS + 1 matches in display order (the extra one says "more")."""
+    if not has_searchable_words(query):
+        return []
+    key = _key("search-ids", [market.code, sort, cache_text(query)], versions)
+    found = page_cache.fetch([key]).get(key) if key else None
+    if found is not None:
+        return found
+    products = catalog_selectors.list_storefront_products(market=market, query=query, sort=sort)
+    ids = list(products.values_list("pk", flat=True)[: MAX_RESULTS + 1])
+    if key:
+        page_cache.store({key: ids})
+    return ids
+
+
+def get_page_cards(
+    *, query: str, market: Market, sort: str, page_ids: list[int], number: int, versions
+) -> dict:
+    """{"cards": [...], "variant_ids": [...]} of one page of results, stock not included."""
+    parts = [market.code, market.default_locale, sort, cache_text(query), number]
+    key = _key("search-page", parts, versions)
+    found = page_cache.fetch([key]).get(key) if key else None
+    if found is not None:
+        return found
+    document = listing_page.build_cards(product_ids=page_ids, market=market)
+    if key:
+        page_cache.store({key: document})
+    return document
+
+
+def _key(name: str, parts: list, versions: dict | None) -> str | None:
+    return versioned_key(name, parts, versions) if versions else None
