@@ -153,6 +153,24 @@ class InvalidOrderTransition(Conflict):
         )
 
 
+class LineNotCancellable(Conflict):
+    """Fewer units of the line are left unshipped than the cancellation names."""
+
+    code = "line_not_cancellable"
+
+    def __init__(self, *, line, requested: int, free: int, packing: dict):
+        in_shipment = packing.get(line.pk, 0)
+        parts = [f"{line.quantity_fulfilled} shipped", f"{line.quantity_cancelled} cancelled"]
+        if in_shipment:
+            parts.append(f"{in_shipment} in a shipment being packed (cancel it first)")
+        super().__init__(
+            f"Only {max(free, 0)} of {line.sku} can be cancelled ({', '.join(parts)}).",
+            line_id=line.public_id,
+            requested=requested,
+            cancellable=max(free, 0),
+        )
+
+
 class UnknownOrderEvent(ValidationFailed):
     code = "unknown_event_type"
 

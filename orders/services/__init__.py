@@ -7,7 +7,7 @@ checkout     set_checkout_contact, set_shipping_address, set_shipping_method,
 placement    place_order
 payments     retry_payment, capture_payment, void_payment, refund_payment
 reconciliation reconcile_payments, reconcile_order_payment
-cancellation cancel_order, expire_unpaid_orders
+cancellation cancel_order, cancel_order_lines, customer_may_cancel, expire_unpaid_orders
 shipments    create_shipment, start_picking_shipment, pack_shipment, ship_shipment,
              deliver_shipment, cancel_shipment, reroute_line, deliver_by_tracking_numbers,
              capture_shipment_payment, capture_placed_order
@@ -15,7 +15,12 @@ transitions  one service per transition (mark_payment_authorized, ship_order_lin
 order_events apply_order_event: external events, deduplicated on (order, event_id)
 """
 
-from orders.services.cancellation import cancel_order, expire_unpaid_orders
+from orders.services.cancellation import (
+    cancel_order,
+    cancel_order_lines,
+    customer_may_cancel,
+    expire_unpaid_orders,
+)
 from orders.services.cart import (
     add_cart_line,
     change_cart_line_quantity,
@@ -79,12 +84,14 @@ __all__ = [
     "apply_order_event",
     "approve_order_review",
     "cancel_order",
+    "cancel_order_lines",
     "cancel_shipment",
     "capture_payment",
     "capture_placed_order",
     "capture_shipment_payment",
     "change_cart_line_quantity",
     "create_cart",
+    "customer_may_cancel",
     "create_shipment",
     "deliver_by_tracking_numbers",
     "deliver_order",

@@ -31,6 +31,7 @@ class EventType:
     PAYMENT_VOIDED = "payment.voided"
     REFUND_CREATED = "refund.created"
     ORDER_CANCELLED = "order.cancelled"
+    LINES_CANCELLED = "order.lines_cancelled"
     CHECKOUT_EXPIRED = "checkout.expired"
     FRAUD_REVIEW_REQUIRED = "fraud.review_required"
     FRAUD_APPROVED = "fraud.approved"

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders.links import order_url
-from orders.models import NotificationKind, Order, OrderNotification
+from orders.models import NotificationKind, Order, OrderEvent, OrderNotification, OrderStatus
 from shop.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -110,12 +110,35 @@ def _context(order: Order, kind: str, shipment=None) -> dict:
     }
 
 
-def render_order_email(order: Order, kind: str, shipment=None) -> EmailMultiAlternatives:
+def _cancellation_context(order: Order, kind: str, event_id: str) -> dict | None:
+    """What a cancellation e-mail reports: the units cancelled and the money given back, as
+    the cancellation event recorded them (orders.services.cancellation)."""
+    if kind != NotificationKind.ORDER_CANCELLED or not event_id:
+        return None
+    event = OrderEvent.objects.filter(order=order, event_id=event_id).first()
+    payload = event.payload if event is not None else {}
+    if "lines" not in payload:
+        return None
+    return {
+        "lines": payload["lines"],
+        "partial": order.status != OrderStatus.CANCELLED,
+        "refund": _amount(order, payload.get("refund") or 0) if payload.get("refund") else "",
+        "void": bool(payload.get("void")),
+    }
+
+
+def render_order_email(
+    order: Order, kind: str, shipment=None, event_id: str = ""
+) -> EmailMultiAlternatives:
     """The text + HTML message for `kind` about `order` (templates/orders/email/); the
-    shipment e-mails are about one parcel."""
+    shipment e-mails are about one parcel, the cancellation e-mail about its event."""
     context = _context(order, kind, shipment)
+    context["cancellation"] = _cancellation_context(order, kind, event_id)
+    subject = SUBJECTS[kind]
+    if context["cancellation"] and context["cancellation"]["partial"]:
+        subject = "Part of your order {ref} has been cancelled"
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[kind].format(ref=order.reference),
+        subject=subject.format(ref=order.reference),
         body=render_to_string(f"orders/email/{kind}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[order.email],
@@ -142,7 +165,12 @@ def send_order_notification(*, notification_id: int) -> bool:
             return False
         notification.attempts += 1
         try:
-            render_order_email(notification.order, notification.kind, notification.shipment).send()
+            render_order_email(
+                notification.order,
+                notification.kind,
+                notification.shipment,
+                event_id=notification.event_id,
+            ).send()
         except TRANSIENT_ERRORS as exc:
             failure = exc
             notification.last_error = f"{type(exc).__name__}: {exc}"[:255]
