@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet, Sum
 
-from orders.exceptions import CartNotFound, OrderNotFound
+from orders.exceptions import CartNotFound, OrderNotFound, ShipmentNotFound
 from orders.links import check_order_link_token
-from orders.models import Cart, CartStatus, Order, OrderEvent
+from orders.models import Cart, CartStatus, Order, OrderEvent, Shipment, ShipmentLine
 
 VIEW_ALL_ORDERS = "orders.view_order"
 
@@ -45,11 +45,38 @@ def cart_is_usable_by(cart: Cart, user) -> bool:
     return bool(user and user.is_authenticated and user.pk == cart.customer_id)
 
 
+SHIPMENTS = Prefetch(
+    "shipments",
+    queryset=Shipment.objects.select_related("location", "order").prefetch_related(
+        Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+    ),
+)
+
+
 def _with_lines_and_events(queryset: QuerySet[Order]) -> QuerySet[Order]:
     return queryset.select_related("market").prefetch_related(
         "lines",
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "pk")),
+        SHIPMENTS,
     )
+
+
+def get_shipment(*, public_id: str, user) -> Shipment:
+    """The shipment `public_id` (lines, location and order joined) for staff who may see
+    every order; for anyone else it does not exist (ShipmentNotFound, a 404)."""
+    if not can_view_all_orders(user):
+        raise ShipmentNotFound()
+    shipment = (
+        Shipment.objects.select_related("location", "order__market")
+        .prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+        )
+        .filter(public_id=str(public_id))
+        .first()
+    )
+    if shipment is None:
+        raise ShipmentNotFound()
+    return shipment
 
 
 def list_orders(*, user, status: str | None = None) -> QuerySet[Order]:

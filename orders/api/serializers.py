@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.addresses import MAX_LENGTHS
-from orders.models import MAX_LINE_QUANTITY, OrderStatus, PaymentStatus
+from orders.models import MAX_LINE_QUANTITY, Carrier, OrderStatus, PaymentStatus, ShipmentStatus
 from orders.services import EVENT_TYPES
 from shop.api.serializers import MoneySerializer
 from shop.models import Channel
@@ -343,6 +343,32 @@ OrderEventSerializer = type(
 )
 
 
+class ShipmentLineSerializer(serializers.Serializer):
+    line_id = serializers.CharField(help_text="The order line (oli_…)")
+    sku = serializers.CharField()
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="shp_…")
+    order = serializers.CharField(help_text="ord_…")
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    location = serializers.CharField(help_text="The stock location it leaves from")
+    carrier = serializers.ChoiceField(choices=Carrier.choices, allow_null=True)
+    carrier_name = serializers.CharField(allow_null=True)
+    tracking_number = serializers.CharField(allow_null=True)
+    tracking_url = serializers.CharField(allow_null=True)
+    lines = ShipmentLineSerializer(many=True)
+    captured = MoneySerializer(help_text="Captured when it shipped (capture on shipment)")
+    created_at = serializers.DateTimeField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(
+        allow_null=True, help_text="The return window counts from this date"
+    )
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
 class ShippingMethodRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -366,9 +392,7 @@ class OrderSerializer(serializers.Serializer):
     prices_include_tax = serializers.BooleanField()
     shipping_address = AddressSerializer()
     shipping_method = ShippingMethodRefSerializer()
-    shipments = serializers.ListField(
-        child=serializers.DictField(), help_text="Empty until shipments land."
-    )
+    shipments = ShipmentSerializer(many=True)
     events = OrderEventSerializer(many=True)
     order_url = serializers.CharField(
         help_text="The order's storefront page; signed for guest orders, whose buyers see "

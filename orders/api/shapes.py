@@ -141,8 +141,38 @@ def _actor(event: OrderEvent, order: Order) -> str:
     return event.actor_label or "system"
 
 
+def shipment_data(shipment) -> dict:
+    """The API's shipment shape. Reads `shipment.lines` with their order lines and
+    `shipment.location` (orders.selectors prefetches them)."""
+    return {
+        "id": shipment.public_id,
+        "order": shipment.order.public_id,
+        "status": shipment.status,
+        "location": shipment.location.code,
+        "carrier": shipment.carrier or None,
+        "carrier_name": shipment.carrier_name or None,
+        "tracking_number": shipment.tracking_number or None,
+        "tracking_url": shipment.tracking_url or None,
+        "lines": [
+            {
+                "line_id": sl.order_line.public_id,
+                "sku": sl.order_line.sku,
+                "title": sl.order_line.title,
+                "quantity": sl.quantity,
+            }
+            for sl in shipment.lines.all()
+        ],
+        "captured": money(shipment.captured_cents, shipment.order.currency),
+        "created_at": shipment.created_at,
+        "shipped_at": shipment.shipped_at,
+        "delivered_at": shipment.delivered_at,
+        "cancelled_at": shipment.cancelled_at,
+    }
+
+
 def order_data(order: Order) -> dict:
-    """The API's order shape. Reads `order.lines` and `order.events` (prefetch them)."""
+    """The API's order shape. Reads `order.lines`, `order.events` and `order.shipments`
+    (prefetch them)."""
     currency = order.currency
     return {
         "id": order.public_id,
@@ -181,7 +211,7 @@ def order_data(order: Order) -> dict:
             "code": order.shipping_method_code,
             "name": order.shipping_method_name,
         },
-        "shipments": [],  # the fulfillment issue adds shipments
+        "shipments": [shipment_data(shipment) for shipment in order.shipments.all()],
         "events": [
             {
                 "type": event.type,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.api import cart_views, views
+from orders.api import cart_views, shipment_views, views
 
 app_name = "orders-api"
 
@@ -31,5 +31,23 @@ urlpatterns = [
     path("orders/<str:order_id>", views.OrderDetailApi.as_view(), name="order"),
     path("orders/<str:order_id>/events", views.OrderEventCreateApi.as_view(), name="order-events"),
     path("orders/<str:order_id>/cancel", views.OrderCancelApi.as_view(), name="order-cancel"),
+    path(
+        "orders/<str:order_id>/shipments",
+        shipment_views.OrderShipmentCreateApi.as_view(),
+        name="order-shipments",
+    ),
+    path(
+        "shipments/<str:shipment_id>", shipment_views.ShipmentDetailApi.as_view(), name="shipment"
+    ),
+    path(
+        "shipments/<str:shipment_id>/ship",
+        shipment_views.ShipmentShipApi.as_view(),
+        name="shipment-ship",
+    ),
+    path(
+        "shipments/<str:shipment_id>/deliver",
+        shipment_views.ShipmentDeliverApi.as_view(),
+        name="shipment-deliver",
+    ),
     path("payments", views.PaymentCreateApi.as_view(), name="payments"),
 ]

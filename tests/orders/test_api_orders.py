@@ -515,8 +515,9 @@ def test_post_orders_statements_are_bounded_and_independent_of_lines(capsys):
             f"(place_order {len(one_placing)} and {len(six_placing)})"
         )
     # Around place_order: the idempotency claim (get_or_create: SELECT, INSERT) and its
-    # stored answer (UPDATE), the cart lookup, the order re-read with lines and events.
-    assert len(one) - len(one_placing) == len(six) - len(six_placing) == 7
+    # stored answer (UPDATE), the cart lookup, the order re-read with lines, events and
+    # shipments.
+    assert len(one) - len(one_placing) == len(six) - len(six_placing) == 8
     assert len(one_placing) <= 25
     # inventory.reserve_stock runs one conditional UPDATE per stock allocation (the
     # no-oversell rule); every other statement is the same for 1 line or 6.
