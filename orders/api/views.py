@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from orders import conf, selectors, services, switches
 from orders.api import serializers as s
+from orders.api.cancel_serializers import OrderCancelRequestSerializer
 from orders.api.common import (
     ORDER_ID,
     BodyBeforeKeyMixin,
@@ -234,17 +235,20 @@ class OrderCancelApi(APIView):
 
     @extend_schema(
         operation_id="order_cancel",
-        summary="Cancel an order nothing of which has shipped",
-        description="Its customer or Operations. Releases the stock, voids an authorization "
-        "or refunds a capture.",
+        summary="Cancel an order, or (Operations) some of its lines",
+        description="The customer, while nothing has shipped; Operations, what has not shipped "
+        "(the whole order, or `lines`). Releases the stock, voids an untouched authorization "
+        "or refunds what the cancelled units are worth (docs/orders.md), e-mails the customer.",
         parameters=[ORDER_ID],
-        request=s.OrderCancelSerializer,
+        request=OrderCancelRequestSerializer,
         responses={
             200: s.OrderSerializer,
             **errors(
-                s403="Only the order's customer or Operations may cancel it.",
+                s403="Only the order's customer or Operations may cancel it; only Operations "
+                "cancel single lines.",
                 s404=ORDER_404,
-                s409="Too late: shipped, or already cancelled (`invalid_transition`).",
+                s409="Too late: shipped, delivered or already cancelled (`invalid_transition`), "
+                "or fewer units left to cancel (`line_not_cancellable`).",
                 s502=GATEWAY_502,
             ),
         },
@@ -252,16 +256,22 @@ class OrderCancelApi(APIView):
     def post(self, request, order_id):
         order = selectors.get_order(public_id=order_id, user=request.user)
         is_owner = order.customer_id == request.user.pk
+        is_operations = can_operate_orders(request.user)
         require(
-            is_owner or can_operate_orders(request.user),
+            is_owner or is_operations,
             "Only the order's customer or Operations may cancel it.",
         )
-        data = validated(s.OrderCancelSerializer, request.data)
-        order = services.cancel_order(
-            order=order,
-            actor=request.user,
-            reason=data.get("reason") or ("customer" if is_owner else "staff"),
-        )
+        data = validated(OrderCancelRequestSerializer, request.data)
+        reason = data.get("reason") or ("customer" if not is_operations else "staff")
+        if data.get("lines"):
+            require(is_operations, "Only Operations may cancel single lines.")
+            order = services.cancel_order_lines(
+                order=order, lines=data["lines"], actor=request.user, reason=reason
+            )
+        else:
+            order = services.cancel_order(
+                order=order, actor=request.user, reason=reason, by_customer=not is_operations
+            )
         return _order_response(selectors.refresh_order(order))
 
 
