@@ -1,6 +1,13 @@
 from django.urls import path
 
-from storefront import views, views_account, views_cart, views_checkout, views_place
+from storefront import (
+    views,
+    views_account,
+    views_cancel,
+    views_cart,
+    views_checkout,
+    views_place,
+)
 
 # Global names like the accounts' (`login`, `signup`): `home` is the site root every page
 # links to, `category`, `search` and `product` the storefront pages, `cart`, `checkout-*`,
@@ -23,5 +30,6 @@ urlpatterns = [
     path("checkout/review/", views_checkout.review, name="checkout-review"),
     path("checkout/place/", views_place.place_order, name="checkout-place"),
     path("orders/<str:public_id>/", views_account.order_detail, name="order"),
+    path("orders/<str:public_id>/cancel/", views_cancel.cancel_order, name="order-cancel"),
     path("account/", views_account.account, name="account"),
 ]

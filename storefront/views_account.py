@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from orders import selectors as order_selectors
+from orders import services as order_services
 from orders.exceptions import OrderNotFound
 from orders.models import OrderStatus
 from storefront.order_display import (
@@ -67,5 +68,6 @@ def order_detail(request, public_id: str):
             "payment_label": payment_label(order),
             "refresh_seconds": REFRESH_SECONDS if waiting else None,
             "is_confirmed": order.status == OrderStatus.PLACED,
+            "may_cancel": order_services.customer_may_cancel(order),
         },
     )

@@ -1,0 +1,90 @@
+"""The customer's "Cancel order" on their order page: shown while nothing has shipped, a
+confirm page, then cancelled, voided and released; refused clearly once it ships."""
+
+import pytest
+from django.test import Client
+
+from inventory.models import StockLevel
+from orders import services as order_services
+from orders.links import order_url
+from orders.models import Order
+from tests.factories.orders import checkout_ready_cart, place
+from tests.factories.shop import UserFactory
+from tests.storefront.checkout_support import messages_of
+
+pytestmark = pytest.mark.django_db
+
+
+def placed_order(customer, variant, quantity=1) -> Order:
+    cart = checkout_ready_cart(
+        lines=[(variant, quantity)], customer=customer, email="c@example.com"
+    )
+    return place(cart, customer=customer)
+
+
+def test_the_customer_cancels_from_their_order_page(client, tee, customer):
+    order = placed_order(customer, tee, 2)
+    client.force_login(customer)
+
+    page = client.get(f"/orders/{order.public_id}/").content.decode()
+    confirm = client.get(f"/orders/{order.public_id}/cancel/")
+    done = client.post(f"/orders/{order.public_id}/cancel/", follow=True)
+
+    assert "data-cancel-order" in page
+    assert "Yes, cancel my order" in confirm.content.decode()
+    assert done.redirect_chain[-1][0] == f"/orders/{order.public_id}/"
+    assert "Your order is cancelled" in " ".join(messages_of(done))
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == ("cancelled", "voided")
+    assert StockLevel.objects.get(variant=tee).reserved == 0
+    assert "data-cancel-order" not in done.content.decode()
+
+
+def test_a_guest_cancels_through_the_signed_link(tee):
+    guest = Client()
+    order = place(checkout_ready_cart(lines=[(tee, 1)]))
+    link = order_url(order, signed=True).split("/orders/", 1)[1]
+    token = link.split("token=", 1)[1]
+
+    page = guest.get(f"/orders/{order.public_id}/?token={token}").content.decode()
+    done = guest.post(f"/orders/{order.public_id}/cancel/", {"token": token})
+
+    assert "data-cancel-order" in page
+    assert done.status_code == 302 and "token=" in done["Location"]
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_nobody_else_can_cancel(client, tee, customer):
+    order = placed_order(customer, tee)
+    client.force_login(UserFactory())
+
+    assert client.post(f"/orders/{order.public_id}/cancel/").status_code == 404
+    assert (
+        Client().post(f"/orders/{order.public_id}/cancel/", {"token": "forged"}).status_code == 404
+    )
+    assert Order.objects.get(pk=order.pk).status == "placed"
+
+
+def test_once_it_shipped_the_button_is_gone_and_a_post_is_refused(client, tee, customer):
+    order = placed_order(customer, tee, 2)
+    line = order.lines.get()
+    order_services.ship_order_lines(
+        order=order, lines=[{"line_id": line.public_id, "quantity": 1}]
+    )
+    client.force_login(customer)
+
+    page = client.get(f"/orders/{order.public_id}/").content.decode()
+    refused = client.post(f"/orders/{order.public_id}/cancel/", follow=True)
+
+    assert "data-cancel-order" not in page
+    assert "can no longer be cancelled" in " ".join(messages_of(refused))
+    assert Order.objects.get(pk=order.pk).status == "partially_fulfilled"
+
+
+def test_cancelling_needs_the_csrf_token(tee, customer):
+    order = placed_order(customer, tee)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer)
+
+    assert browser.post(f"/orders/{order.public_id}/cancel/").status_code == 403
+    assert Order.objects.get(pk=order.pk).status == "placed"
