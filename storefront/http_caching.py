@@ -5,8 +5,9 @@ A visitor without a session cookie gets `Cache-Control: public` with an ETag of 
 may keep the page and revalidate it; a repeat with `If-None-Match` gets a 304 without a body.
 `STOREFRONT_PAGE_MAX_AGE` (default 0: revalidate every time, because the cards' "Out of stock"
 badge is read fresh) lets a shared cache serve it that many seconds without asking.
-Anyone with a session (a cart, a login) gets `Cache-Control: private`: the header shows their
-cart and name. The product page carries a CSRF token in its form, so it is never shared.
+Anyone with a session (a cart, a login) or a pending message gets `Cache-Control: private`:
+the page shows their cart, name or message. The product page carries a CSRF token in its form,
+so it is never shared.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import functools
 import hashlib
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
@@ -24,7 +26,8 @@ def anonymous_cacheable(view):
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         patch_vary_headers(response, ["Cookie"])
-        if settings.SESSION_COOKIE_NAME in request.COOKIES or response.status_code != 200:
+        personal = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
+        if personal & request.COOKIES.keys() or response.status_code != 200:
             patch_cache_control(response, private=True)
             return response
         if getattr(response, "streaming", False):

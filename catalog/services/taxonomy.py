@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from catalog.models import Attribute, Category
+from catalog.services.storefront_versions import bump_category_versions
 from shop.exceptions import Conflict, ValidationFailed
 
 
@@ -29,7 +30,51 @@ def create_category(
     )
     _check(category)  # includes the unique slug among its siblings, so the path is free
     _insert(category, f"category {category.build_path()}")
+    bump_category_versions()
     return category
+
+
+@transaction.atomic
+def update_category(
+    *,
+    category: Category,
+    name: str,
+    slug: str,
+    parent: Category | None,
+    position: int,
+    description: str,
+    actor=None,
+) -> Category:
+    """Rename, re-slug, move or reorder a category (its descendants' paths follow).
+
+    Locks the category row. A move refuses a parent inside its own subtree (the model's
+    clean). After commit the storefront's category tree changes version, and on a move the
+    listings of its old and new ancestors too (their products changed). Raises
+    ValidationFailed (nothing written), Conflict when a concurrent writer took the slug.
+    """
+    saved = Category.objects.select_for_update().get(pk=category.pk)
+    old_parent_id = saved.parent_id
+    for field, value in (
+        ("name", name),
+        ("slug", slug),
+        ("parent", parent),
+        ("position", position),
+        ("description", description),
+    ):
+        setattr(saved, field, value)
+    _check(saved)
+    try:
+        with transaction.atomic():
+            saved.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"A concurrent change took the category path {saved.build_path()}; reload."
+        ) from exc
+    moved = old_parent_id != saved.parent_id
+    bump_category_versions(
+        category_ids=[pk for pk in (old_parent_id, saved.parent_id) if pk], moved=moved
+    )
+    return saved
 
 
 @transaction.atomic

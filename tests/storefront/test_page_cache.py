@@ -1,0 +1,363 @@
+"""The storefront's read path from versioned caches (issue 9): query budgets warm and cold,
+every write showing on the next request of every page that shows it and bumping nothing else,
+a dead Redis served from the database, bad listing input, HTTP caching of anonymous pages."""
+
+import logging
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from catalog import services as catalog_services
+from catalog.models import Product
+from catalog.services import content, taxonomy
+from inventory import services as inventory_services
+from inventory.models import Location
+from shop import cache_versions
+from storefront import page_cache
+from tests.factories.catalog import (
+    CategoryFactory,
+    OptionFactory,
+    OptionValueFactory,
+    ProductFactory,
+    VariantFactory,
+)
+from tests.factories.inventory import LocationFactory, market, stock
+
+pytestmark = pytest.mark.django_db
+
+WARM_BUDGET = {"/p/harbor-tee/": 3, "/c/apparel/": 4, "/c/apparel/tees/": 4, "/": 3}
+# Cold: every document built from the catalog (markets, categories, product, cards, stock).
+COLD_BUDGET = {"/p/harbor-tee/": 14, "/c/apparel/": 12, "/": 10}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    cache_versions.reset_circuit()
+    page_cache.forget_local()
+    yield
+    cache_versions.reset_circuit()
+    page_cache.forget_local()
+
+
+@pytest.fixture
+def shop_floor():
+    """Apparel > Tees with Harbor Tee (two sizes, stocked) and Books with a novel."""
+    market("US")
+    apparel = CategoryFactory(name="Apparel", slug="apparel")
+    tees = CategoryFactory(name="Tees", slug="tees", parent=apparel)
+    books = CategoryFactory(name="Books", slug="books")
+    tee = ProductFactory(title="Harbor Tee", handle="harbor-tee", categories=[tees])
+    size = OptionFactory(product=tee, name="Size")
+    variants = [
+        VariantFactory(
+            product=tee,
+            sku=f"TEE-{value}",
+            option_values=[OptionValueFactory(option=size, value=value)],
+            prices={"USD": 2500},
+        )
+        for value in ("S", "M")
+    ]
+    novel = ProductFactory(title="Quiet Novel", handle="quiet-novel", categories=[books])
+    novel_variant = VariantFactory(product=novel, sku="NOVEL-1", prices={"USD": 1200})
+    warehouse = LocationFactory(code="us-east", country="US", markets=["US"])
+    for variant in [*variants, novel_variant]:
+        stock(variant, warehouse, 10)
+    cache.clear()  # factories bump nothing: start cold
+    return {"tee": tee, "variants": variants, "novel": novel, "tees": tees, "apparel": apparel}
+
+
+def _queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries)
+
+
+def _bumped(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = cache_versions.bump_versions
+
+    def spy(scopes):
+        scopes = list(scopes)
+        seen.extend(scopes)
+        real(scopes)
+
+    monkeypatch.setattr(cache_versions, "bump_versions", spy)
+    return seen
+
+
+# --- Query budgets ---
+
+
+def test_warm_pages_stay_within_their_query_budgets(client, shop_floor):
+    for path in WARM_BUDGET:
+        client.get(path)
+
+    counts = {path: _queries(client, path) for path in WARM_BUDGET}
+
+    assert all(counts[path] <= budget for path, budget in WARM_BUDGET.items()), counts
+    assert counts["/p/harbor-tee/"] == 1  # availability, read fresh
+
+
+def test_cold_pages_stay_within_their_query_budgets(client, shop_floor):
+    counts = {}
+    for path in COLD_BUDGET:
+        cache.clear()
+        page_cache.forget_local()
+        counts[path] = _queries(client, path)
+
+    assert all(counts[path] <= budget for path, budget in COLD_BUDGET.items()), counts
+
+
+def test_warm_budgets_do_not_grow_with_the_catalog_or_the_variants(client, shop_floor):
+    tees = shop_floor["tees"]
+    with CaptureQueriesContext(connection):
+        for n in range(30):
+            product = ProductFactory(title=f"Tee {n}", categories=[tees])
+            option = OptionFactory(product=product, name="Size")
+            for size in ("S", "M", "L", "XL"):
+                VariantFactory(
+                    product=product,
+                    option_values=[OptionValueFactory(option=option, value=size)],
+                    prices={"USD": 1000 + n},
+                )
+    big = Product.objects.get(title="Tee 3")
+    cache.clear()
+    paths = ["/", "/c/apparel/", f"/p/{big.handle}/", "/c/apparel/?page=2"]
+    for path in paths:
+        client.get(path)
+
+    counts = {path: _queries(client, path) for path in paths}
+
+    assert counts == dict.fromkeys(paths, 1)
+
+
+# --- Invalidation: the next request shows the write, nothing unrelated is touched ---
+
+
+def _tee_pages(client) -> dict[str, str]:
+    return {
+        path: client.get(path).content.decode()
+        for path in ("/p/harbor-tee/", "/c/apparel/tees/", "/c/apparel/", "/")
+    }
+
+
+def _assert_novel_still_warm(client):
+    for path in ("/p/quiet-novel/", "/c/books/"):
+        assert _queries(client, path) == 1, path
+
+
+def test_a_price_change_shows_on_every_page_at_once_and_bumps_only_its_own_scopes(
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
+):
+    tee, tees, apparel = shop_floor["tee"], shop_floor["tees"], shop_floor["apparel"]
+    for path in ("/p/quiet-novel/", "/c/books/"):
+        client.get(path)
+    assert all("$25.00" in html for html in _tee_pages(client).values())
+    bumped = _bumped(monkeypatch)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for variant in shop_floor["variants"]:
+            catalog_services.set_variant_prices(
+                variant=variant, prices={"USD": (1999, None)}, actor=None
+            )
+
+    pages = _tee_pages(client)
+    assert all("$19.99" in html and "$25.00" not in html for html in pages.values()), pages
+    assert set(bumped) == {
+        f"product:{tee.pk}",
+        f"category:{tees.pk}",
+        f"category:{apparel.pk}",
+        "home",
+    }
+    _assert_novel_still_warm(client)
+
+
+def test_archiving_and_publishing_show_on_the_next_request(
+    client, shop_floor, django_capture_on_commit_callbacks
+):
+    tee = shop_floor["tee"]
+    _tee_pages(client)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.archive_products(products=[tee])
+
+    assert client.get("/p/harbor-tee/").status_code == 404
+    for path in ("/c/apparel/tees/", "/c/apparel/", "/"):
+        assert "Harbor Tee" not in client.get(path).content.decode(), path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.publish_products(products=[tee])
+
+    assert all("Harbor Tee" in html for html in _tee_pages(client).values())
+
+
+def test_a_category_rename_shows_in_the_nav_breadcrumbs_and_listing_and_bumps_only_nav(
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
+):
+    tees, apparel = shop_floor["tees"], shop_floor["apparel"]
+    _tee_pages(client)
+    bumped = _bumped(monkeypatch)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taxonomy.update_category(
+            category=apparel,
+            name="Clothing",
+            slug="apparel",
+            parent=None,
+            position=0,
+            description="",
+        )
+
+    pages = _tee_pages(client)
+    assert all(">Clothing</a>" in html for html in pages.values()), pages
+    assert "<h1>Clothing</h1>" in pages["/c/apparel/"]
+    assert set(bumped) == {"nav"}
+    assert tees.pk  # the subcategory's listing kept its version
+
+
+def test_a_translation_edit_shows_on_the_next_request_in_that_market(
+    client, shop_floor, django_capture_on_commit_callbacks
+):
+    tee = shop_floor["tee"]
+    for variant in shop_floor["variants"]:
+        variant.prices.create(currency="EUR", amount_cents=2300)
+    Location.objects.get(code="us-east").markets.add(market("EU"))
+    cache.clear()
+    client.get("/p/harbor-tee/?market=EU")
+    client.get("/c/apparel/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        content.set_product_translations(
+            items=[content.TranslationInput(product=tee, locale="de", title="Hafen-Shirt")]
+        )
+
+    assert "Hafen-Shirt" in client.get("/p/harbor-tee/").content.decode()
+    assert "Hafen-Shirt" in client.get("/c/apparel/").content.decode()
+
+
+def test_a_stock_change_shows_on_the_next_product_page_and_listing(client, shop_floor):
+    _tee_pages(client)
+    warehouse = Location.objects.get(code="us-east")
+
+    for variant in shop_floor["variants"]:
+        inventory_services.set_stock_count(
+            variant=variant, location=warehouse, on_hand=0, source="test"
+        )
+
+    product_html = client.get("/p/harbor-tee/").content.decode()
+    assert "Out of stock" in product_html
+    assert "Add to cart</button>" in product_html and "disabled" in product_html
+    listing = client.get("/c/apparel/tees/").content.decode()
+    assert "Out of stock" in listing
+
+
+# --- Redis down ---
+
+
+def test_every_page_is_served_from_the_database_when_redis_dies(client, shop_floor, caplog):
+    for path in WARM_BUDGET:
+        client.get(path)
+    page_cache.forget_local()
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    with override_settings(CACHES=dead), caplog.at_level(logging.WARNING):
+        responses = {path: client.get(path) for path in [*WARM_BUDGET, "/c/books/?page=1"]}
+
+    assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(responses, 200)
+    assert "Harbor Tee" in responses["/p/harbor-tee/"].content.decode()
+    assert any("cache unavailable" in r.getMessage() for r in caplog.records)
+
+
+# --- Bad input on listings ---
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "٣"])
+def test_a_page_that_is_not_a_positive_number_is_a_400(client, shop_floor, page):
+    response = client.get("/c/apparel/", {"page": page})
+
+    assert response.status_code == 400
+    assert "whole number from 1 up" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "1000000000", "9" * 40])
+def test_a_page_past_the_end_is_an_empty_404_saying_how_many_there_are(client, shop_floor, page):
+    response = client.get("/c/apparel/", {"page": page})
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "this listing has 1 page." in html
+    assert "product-card" not in html
+
+
+def test_unknown_sorts_and_filters_never_make_new_cache_entries(client, shop_floor, monkeypatch):
+    client.get("/c/apparel/")
+    stored: list[str] = []
+    real = page_cache.store
+    monkeypatch.setattr(
+        page_cache, "store", lambda entries: (stored.extend(entries), real(entries))
+    )
+
+    unknown_sort = client.get("/c/apparel/", {"sort": "'; DROP TABLE"})
+    unknown_filter = client.get("/c/apparel/", {"f_bogus": "x", "utm_source": "mail"})
+
+    assert unknown_sort.status_code == unknown_filter.status_code == 200
+    assert "is not a sort order we know" in unknown_sort.content.decode()
+    assert "Harbor Tee" in unknown_filter.content.decode()
+    assert stored == []
+
+
+# --- HTTP caching and sessions ---
+
+
+def test_anonymous_home_and_listing_are_public_with_an_etag_and_revalidate(client, shop_floor):
+    for path in ("/", "/c/apparel/"):
+        response = client.get(path)
+
+        assert "public" in response["Cache-Control"]
+        assert "Cookie" in response["Vary"]
+        again = client.get(path, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304
+        assert again.content == b""
+
+
+def test_anonymous_browsing_never_touches_the_session(client, shop_floor):
+    from django.contrib.sessions.models import Session
+
+    for path in ("/", "/c/apparel/", "/p/harbor-tee/", "/c/apparel/?page=99"):
+        response = client.get(path)
+        assert "sessionid" not in response.cookies, path
+
+    assert Session.objects.count() == 0
+
+
+def test_a_visitor_with_a_session_gets_private_pages(client, shop_floor, customer):
+    client.force_login(customer)
+
+    response = client.get("/")
+
+    assert "private" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_the_product_page_is_never_shared(client, shop_floor):
+    response = client.get("/p/harbor-tee/")
+
+    assert "public" not in response.get("Cache-Control", "")
+    assert re.search(r'name="csrfmiddlewaretoken"', response.content.decode())
+
+
+def test_templates_are_cached_by_the_loader():
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert isinstance(engines["django"].engine.template_loaders[0], Loader)
