@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from orders import services
 from orders.api.common import can_operate_orders, can_refund
 from orders.models import Order, OrderStatus
+from orders.services.cancellation import LINES_CANCELLABLE
 from orders.services.events import EventType
 from shop.money import AmountInputError, Money, format_amount_input, parse_money_input
 
@@ -45,6 +46,15 @@ def _void(order: Order, user, data: dict) -> Order:
 def _cancel(order: Order, user, data: dict) -> Order:
     return services.cancel_order(
         order=order, actor=user, reason=data["reason"], event_id=_event_id(data)
+    )
+
+
+def _cancel_lines(order: Order, user, data: dict) -> Order:
+    lines = [
+        {"line_id": line_id, "quantity": qty} for line_id, qty in data["lines"].items() if qty
+    ]
+    return services.cancel_order_lines(
+        order=order, lines=lines, actor=user, reason=data["reason"], event_id=_event_id(data)
     )
 
 
@@ -75,10 +85,18 @@ class OrderAction:
     run: Callable[[Order, object, dict], Order]
     done: str
     asks_amount: bool = False
+    asks_lines: bool = False  # a quantity per line still to ship
     asks_reason: bool = False
     reason_required: bool = False
     # A refusal of the service the state machine does not express (it is checked again there).
     also: Callable[[Order], bool] = lambda order: True
+    # The fsm transition that must be allowed (default: `name`); "" when none is (the
+    # service decides, `also` says when the button shows).
+    transition: str | None = None
+
+    @property
+    def needs_transition(self) -> str:
+        return self.name if self.transition is None else self.transition
 
     def default_amount(self, order: Order) -> int | None:
         if self.name == "capture":
@@ -127,6 +145,27 @@ ACTIONS: dict[str, OrderAction] = {
             done=_("order cancelled"),
             asks_reason=True,
             reason_required=True,
+        ),
+        OrderAction(
+            name="cancel_lines",
+            label=_("Cancel some items"),
+            explanation=_(
+                "Cancels the units you enter (only units not shipped and not in a shipment "
+                "being packed), releases their stock, refunds what they are worth if it was "
+                "captured (their share of shipping and discounts included), and e-mails the "
+                "customer. The rest of the order goes on."
+            ),
+            may=can_operate_orders,
+            run=_cancel_lines,
+            done=_("items cancelled"),
+            asks_lines=True,
+            asks_reason=True,
+            reason_required=True,
+            transition="",
+            also=lambda order: (
+                order.status in LINES_CANCELLABLE
+                and any(line.quantity_unfulfilled for line in order.lines.all())
+            ),
         ),
         OrderAction(
             name="refund",
@@ -178,7 +217,9 @@ def available_actions(order: Order, user) -> list[OrderAction]:
     return [
         action
         for action in ACTIONS.values()
-        if action.name in allowed and action.also(order) and action.may(user)
+        if (not action.needs_transition or action.needs_transition in allowed)
+        and action.also(order)
+        and action.may(user)
     ]
 
 
@@ -217,6 +258,17 @@ class OrderActionForm(forms.Form):
                 initial=format_amount_input(default, order.currency, self.locale),
                 help_text=_("At most %(most)s.") % {"most": Money(default, order.currency)},
             )
+        if action.asks_lines:
+            for line in order.lines.all():
+                if line.quantity_unfulfilled:
+                    self.fields[f"line_{line.public_id}"] = forms.IntegerField(
+                        label=f"{line.sku} — {line.title}",
+                        min_value=0,
+                        max_value=line.quantity_unfulfilled,
+                        initial=0,
+                        help_text=_("%(left)s of %(ordered)s not shipped.")
+                        % {"left": line.quantity_unfulfilled, "ordered": line.quantity},
+                    )
         if action.asks_reason:
             self.fields["reason"] = forms.CharField(
                 label=_("Reason"),
@@ -235,6 +287,18 @@ class OrderActionForm(forms.Form):
         if cents <= 0:
             raise forms.ValidationError(_("Enter an amount above zero."))
         return cents
+
+    def clean(self):
+        data = super().clean()
+        if self.action.asks_lines:
+            data["lines"] = {
+                name.removeprefix("line_"): value or 0
+                for name, value in data.items()
+                if name.startswith("line_")
+            }
+            if not self.errors and not any(data["lines"].values()):
+                raise forms.ValidationError(_("Enter how many units of at least one line."))
+        return data
 
     @property
     def is_stale(self) -> bool:

@@ -64,6 +64,7 @@ class OrderLineInline(ReadOnlyInline):
         "tax",
         "total",
         "quantity_fulfilled",
+        "quantity_cancelled",
         "quantity_returned",
     ]
 

@@ -196,7 +196,7 @@ def test_the_order_page_shows_lines_addresses_payments_and_timeline(ops, order):
     ]:
         assert text in html, text
     assert 'name="_save"' not in html  # read-only: nothing to save
-    assert buttons(response) == ["capture", "void", "cancel"]
+    assert buttons(response) == ["capture", "void", "cancel", "cancel_lines"]
 
 
 def _page_queries(client, order) -> int:
@@ -269,7 +269,7 @@ def test_an_unpaid_order_offers_cancel_only(ops, stocked):
 def test_a_captured_order_offers_cancel_to_operations_and_refund_to_finance(ops, finance, order):
     services.capture_payment(order=order)
 
-    assert buttons(ops.get(page_url(order))) == ["cancel"]
+    assert buttons(ops.get(page_url(order))) == ["cancel", "cancel_lines"]
     assert buttons(finance.get(page_url(order))) == ["refund"]
 
 
@@ -487,3 +487,31 @@ def test_the_event_log_filters_by_type(ops, order):
     assert ("payment.void_failed", "payment.void_failed") in response.context["cl"].filter_specs[
         0
     ].lookup_choices
+
+
+def test_cancelling_some_items_through_the_admin_is_the_lines_service(ops, stocked, order):
+    services.capture_payment(order=order)
+    line = order.lines.get()
+
+    response = submit(
+        ops, order, "cancel_lines", reason="damaged in stock", **{f"line_{line.public_id}": "1"}
+    )
+
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (order.status, line.quantity_cancelled) == (S.PLACED, 1)
+    assert order.refunded_total_cents == order.total_cents // 2
+    assert StockLevel.objects.get(variant=stocked).reserved == 1
+    assert shown_messages(response)[0].startswith(f"Order {order.reference}: items cancelled")
+
+
+@pytest.mark.parametrize("typed", ["0", "3", "-1", "x"])
+def test_cancelling_no_items_or_too_many_is_a_form_error(ops, order, typed):
+    line = order.lines.get()
+    before = snapshot(order)
+
+    response = submit(ops, order, "cancel_lines", reason="r", **{f"line_{line.public_id}": typed})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert snapshot(order) == before
