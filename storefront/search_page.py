@@ -40,8 +40,15 @@ def get_result_ids(*, query: str, market: Market, sort: str, versions: dict | No
     found = page_cache.fetch([key]).get(key) if key else None
     if found is not None:
         return found
-    products = catalog_selectors.list_storefront_products(market=market, query=query, sort=sort)
-    ids = list(products.values_list("pk", flat=True)[: MAX_RESULTS + 1])
+    if sort == "featured":  # best match: read from the search index alone
+        ids = catalog_selectors.search_product_ids(
+            market=market, query=query, limit=MAX_RESULTS + 1
+        )
+    else:
+        products = catalog_selectors.list_storefront_products(
+            market=market, query=query, sort=sort
+        )
+        ids = list(products.values_list("pk", flat=True)[: MAX_RESULTS + 1])
     if key:
         page_cache.store({key: ids})
     return ids

@@ -5,6 +5,7 @@ the storefront pages and the public API; `staff`: products in any status for sta
 API's writes. Callers use `from catalog import selectors` and the names below.
 """
 
+from catalog.selectors.search import count_search_results, search_product_ids
 from catalog.selectors.staff import get_product, get_product_for_staff, get_product_variant
 from catalog.selectors.storefront import (
     SORTS,
@@ -22,6 +23,7 @@ from catalog.selectors.storefront import (
 __all__ = [
     "SORTS",
     "LocalizedCopy",
+    "count_search_results",
     "get_available_quantities",
     "get_category",
     "get_in_stock_product_ids",
@@ -33,4 +35,5 @@ __all__ = [
     "get_variant_prices",
     "list_category_tree",
     "list_storefront_products",
+    "search_product_ids",
 ]

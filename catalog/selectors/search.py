@@ -32,6 +32,7 @@ from catalog.models import (
     Category,
     OptionValue,
     Product,
+    ProductSearchDocument,
     ProductTranslation,
     SearchSynonym,
     Variant,
@@ -76,28 +77,70 @@ def has_searchable_words(query: str) -> bool:
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def _full_text(market: Market, query: str) -> QuerySet[Product]:
+def search_product_ids(*, market: Market, query: str, limit: int) -> list[int]:
+    """Ids of the best `limit` matches, best first (ties: newest first), read from the search
+    index alone: the storefront's result list, whatever the catalog's size."""
+    query = query[:MAX_QUERY_LENGTH].strip()
+    if not _WORD.search(query):
+        return []
+    if connection.vendor != "postgresql":
+        ids = _substring(market, query).order_by("-pk").values_list("pk", flat=True)
+        return list(ids[:limit])
+    documents = _matching_documents(market, query).order_by("-rank", "-product_id")
+    return list(documents.values_list("product_id", flat=True)[:limit])
+
+
+def count_search_results(*, market: Market, query: str) -> int:
+    """How many products match, counted on the search index alone (no product row read)."""
+    query = query[:MAX_QUERY_LENGTH].strip()
+    if not _WORD.search(query):
+        return 0
+    if connection.vendor != "postgresql":
+        return _substring(market, query).count()
+    return _matching_documents(market, query).order_by().count()
+
+
+def _text_queries(market: Market, query: str) -> tuple[str, SearchQuery, SearchQuery]:
+    """(language, what matches, what ranks) for `query` in the market's language.
+
+    The match is widened by synonyms and the prefix, the rank is the typed words' only: exact
+    words first, and ts_rank's cost grows with the query's terms on every matching row.
+    """
     language = search_language(market.default_locale)
     config = SEARCH_LANGUAGES[language]
-    tsquery = None
-    for text in [query, *_synonym_rewrites(query)]:
+
+    def words(text: str) -> SearchQuery:
         # A leading "-" would be websearch's NOT: a query of exclusions matches the whole
         # catalog without the index, so a hyphen only ever joins words here.
-        part = SearchQuery(_LEADING_MINUS.sub(r"\1", text), search_type="websearch", config=config)
-        tsquery = part if tsquery is None else tsquery | part
+        return SearchQuery(_LEADING_MINUS.sub(r"\1", text), search_type="websearch", config=config)
+
+    typed = words(query)
+    matches = typed
+    for rewrite in _synonym_rewrites(query):
+        matches = matches | words(rewrite)
     prefix = _prefix_query(query, config)
     if prefix is not None:
-        tsquery = tsquery | prefix
+        matches = matches | prefix
+    return language, matches, typed
+
+
+def _matching_documents(market: Market, query: str) -> QuerySet[ProductSearchDocument]:
+    language, matches, typed = _text_queries(market, query)
+    return ProductSearchDocument.objects.filter(
+        language=language, document=matches, currencies__contains=[market.currency]
+    ).annotate(rank=SearchRank(F("document"), typed))
+
+
+def _full_text(market: Market, query: str) -> QuerySet[Product]:
+    language, matches, typed = _text_queries(market, query)
+    # A document exists only while its product is active (catalog.services.search_index), so
+    # the products table is not read to filter, only to show the page.
     in_language = Q(search_documents__language=language)
     document = FilteredRelation("search_documents", condition=in_language)
     return (
         Product.objects.annotate(search=document)
-        .filter(
-            search__document=tsquery,
-            search__currencies__contains=[market.currency],
-            status="active",
-        )
-        .annotate(rank=SearchRank(F("search__document"), tsquery))
+        .filter(search__document=matches, search__currencies__contains=[market.currency])
+        .annotate(rank=SearchRank(F("search__document"), typed))
     )
 
 

@@ -107,7 +107,7 @@ def list_storefront_products(
         )
         products = products.filter(Exists(attribute_values))
     if query and sort == "featured":
-        return products.order_by("-rank", "title", "pk")
+        return products.order_by("-rank", "-pk")
     return products.order_by(*SORTS.get(sort, SORTS["featured"]))
 
 

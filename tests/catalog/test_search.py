@@ -10,7 +10,11 @@ from catalog import services
 from catalog.demo_data import demo_catalog
 from catalog.models import Product, ProductSearchDocument, SearchSynonym
 from catalog.seeding import seed_demo_catalog
-from catalog.selectors import list_storefront_products
+from catalog.selectors import (
+    count_search_results,
+    list_storefront_products,
+    search_product_ids,
+)
 from catalog.services import content, search_index
 from catalog.services.batch_writing import ProductSpec, VariantSpec, write_products
 from shop.exceptions import ValidationFailed
@@ -319,3 +323,13 @@ def test_a_query_of_exclusions_is_not_a_full_catalog_scan(us):
     # websearch would read "-tee" as NOT tee; the storefront reads it as the word.
     crew_tee = Product.objects.get(title="Crew Tee")
     assert _handles(us, "-tee") == {crew_tee.handle}
+
+
+def test_the_index_only_reads_agree_with_the_product_query(us):
+    seed_demo_catalog()
+    for query in ("tees", "black", "jackets", "hood", "the a of", "!!"):
+        products = list_storefront_products(market=us, query=query)
+        ids = search_product_ids(market=us, query=query, limit=1000)
+
+        assert count_search_results(market=us, query=query) == products.count() == len(ids)
+        assert ids == list(products.values_list("pk", flat=True))  # best first, newest on ties
