@@ -26,7 +26,17 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Exists,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from catalog.models import (
     Category,
@@ -77,17 +87,38 @@ def has_searchable_words(query: str) -> bool:
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def search_product_ids(*, market: Market, query: str, limit: int) -> list[int]:
-    """Ids of the best `limit` matches, best first (ties: newest first), read from the search
-    index alone: the storefront's result list, whatever the catalog's size."""
+def search_product_ids(*, market: Market, query: str, limit: int, offset: int = 0) -> list[int]:
+    """Ids of the best matches from `offset`, at most `limit`, best first (ties: newest first),
+    read from the search index alone: the storefront's result list, whatever the catalog's
+    size."""
+    ids = _ranked_ids(market, query)
+    return list(ids[offset : offset + limit]) if ids is not None else []
+
+
+def ranked_page(*, market: Market, query: str, limit: int, offset: int = 0):
+    """(ids, rank) of one page of matches for a products query: `ids` a subquery for
+    `pk__in` (a list on SQLite), `rank` an expression giving a product's rank (None on SQLite:
+    keep the list's order); None when nothing can match."""
+    ids = _ranked_ids(market, query)
+    if ids is None:
+        return None
+    ids = ids[offset : offset + limit]
+    if connection.vendor != "postgresql":
+        return list(ids), None
+    language, _matches, typed = _text_queries(market, query)
+    rank = ProductSearchDocument.objects.filter(product=OuterRef("pk"), language=language)
+    rank = rank.annotate(rank=SearchRank(F("document"), typed)).values("rank")[:1]
+    return ids, Subquery(rank, output_field=FloatField())
+
+
+def _ranked_ids(market: Market, query: str):
     query = query[:MAX_QUERY_LENGTH].strip()
     if not _WORD.search(query):
-        return []
+        return None
     if connection.vendor != "postgresql":
-        ids = _substring(market, query).order_by("-pk").values_list("pk", flat=True)
-        return list(ids[:limit])
+        return _substring(market, query).order_by("-pk").values_list("pk", flat=True)
     documents = _matching_documents(market, query).order_by("-rank", "-product_id")
-    return list(documents.values_list("product_id", flat=True)[:limit])
+    return documents.values_list("product_id", flat=True)
 
 
 def count_search_results(*, market: Market, query: str) -> int:

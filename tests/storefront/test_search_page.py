@@ -112,6 +112,20 @@ def test_bad_queries_get_a_page_that_says_so(client, query):
     assert "No products match" in html or _titles(response) == ["Crew Tee"]
 
 
+@pytest.mark.parametrize("catalog_size", [5, 80])
+def test_an_api_search_costs_the_same_queries_whatever_the_catalog(api_client, catalog_size):
+    for n in range(catalog_size):
+        VariantFactory(product=ProductFactory(title=f"Crew Tee {n}"))
+    api_client.get("/api/v1/products", {"q": "tees"})  # the market and synonyms are cached
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get("/api/v1/products", {"q": "tees", "page": 2, "page_size": 3}).json()
+
+    assert body["count"] == catalog_size
+    assert len(body["results"]) == (2 if catalog_size == 5 else 3)
+    assert len(queries) <= 4, [q["sql"][:120] for q in queries.captured_queries]
+
+
 def test_a_nul_byte_is_refused_with_a_clear_answer(client, api_client):
     assert client.get("/search?q=tee%00").status_code == 400
     assert api_client.get("/api/v1/products?q=tee%00").status_code == 400
