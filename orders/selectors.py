@@ -11,11 +11,22 @@ Visibility rules live here, once:
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, Sum
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
 from orders.exceptions import CartNotFound, OrderNotFound, ShipmentNotFound
 from orders.links import check_order_link_token
-from orders.models import Cart, CartStatus, Order, OrderEvent, Shipment, ShipmentLine
+from orders.models import (
+    OPEN_SHIPMENT_STATUSES,
+    SHIPPABLE,
+    Cart,
+    CartStatus,
+    Order,
+    OrderEvent,
+    Shipment,
+    ShipmentLine,
+)
 
 VIEW_ALL_ORDERS = "orders.view_order"
 
@@ -156,3 +167,109 @@ def get_linked_order(*, public_id: str, token: str) -> Order:
     if order is None:
         raise OrderNotFound()
     return order
+
+
+# --- Fulfillment (the Operations console: orders/admin/fulfillment.py) ------------------------
+
+
+def fulfillment_queue(*, location=None) -> QuerySet[Order]:
+    """Orders with units still to ship (placed or partially fulfilled), oldest first, each
+    annotated with `units_ordered`, `units_shipped`, `units_cancelled`. `location`: only
+    orders with units held or being picked there."""
+    from inventory.models import OPEN_STATUSES, Reservation
+
+    queryset = Order.objects.filter(status__in=SHIPPABLE).select_related("market")
+    if location is not None:
+        holds = Reservation.objects.filter(
+            owner=OuterRef("public_id"), location=location, status__in=OPEN_STATUSES
+        )
+        queryset = queryset.filter(Exists(holds))
+    return queryset.annotate(
+        units_ordered=Sum("lines__quantity"),
+        units_shipped=Sum("lines__quantity_fulfilled"),
+        units_cancelled=Sum("lines__quantity_cancelled"),
+    ).order_by("placed_at", "pk")
+
+
+def holding_locations(orders) -> dict[str, list[str]]:
+    """{order public id: [codes of the locations holding or picking its units]} (one query)."""
+    from inventory.models import OPEN_STATUSES, Reservation
+
+    rows = (
+        Reservation.objects.filter(
+            owner__in=[o.public_id for o in orders], status__in=OPEN_STATUSES
+        )
+        .values_list("owner", "location__code")
+        .distinct()
+        .order_by("owner", "location__code")
+    )
+    found: dict[str, list[str]] = {}
+    for owner, code in rows:
+        found.setdefault(owner, []).append(code)
+    return found
+
+
+def open_shipment_units(orders) -> dict[int, int]:
+    """{order pk: units in its shipments not shipped yet} (one query)."""
+    rows = (
+        ShipmentLine.objects.filter(
+            shipment__order__in=[o.pk for o in orders],
+            shipment__status__in=OPEN_SHIPMENT_STATUSES,
+        )
+        .values("shipment__order_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["shipment__order_id"]: row["units"] for row in rows}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: object
+    kind: str  # event, shipment, payment
+    title: str
+    detail: str
+    actor: str
+
+
+def order_timeline(order: Order) -> list[TimelineEntry]:
+    """One list of what happened to `order`, oldest first: its events, its shipments'
+    steps and its payment transactions (three queries)."""
+    entries: list[TimelineEntry] = []
+    for event in order.events.select_related("actor").order_by("created_at", "pk"):
+        moved = ""
+        if event.from_status != event.to_status:
+            moved = f"{event.from_status} → {event.to_status}"
+        if event.from_payment_status != event.to_payment_status:
+            moved += f"{'; ' if moved else ''}payment {event.from_payment_status} → "
+            moved += event.to_payment_status
+        actor = event.actor.email if event.actor_id else event.actor_label
+        entries.append(TimelineEntry(event.created_at, "event", event.type, moved, actor))
+    for shipment in order.shipments.select_related("location").prefetch_related(
+        Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+    ):
+        items = ", ".join(f"{sl.quantity}× {sl.order_line.sku}" for sl in shipment.lines.all())
+        steps = [
+            (shipment.created_at, f"created at {shipment.location.code}: {items}"),
+            (shipment.picking_at, "picking"),
+            (shipment.packed_at, "packed"),
+            (
+                shipment.shipped_at,
+                f"shipped with {shipment.carrier_name} {shipment.tracking_number}".strip(),
+            ),
+            (shipment.delivered_at, "delivered"),
+            (shipment.cancelled_at, f"cancelled {shipment.cancel_reason}".strip()),
+        ]
+        for at, what in steps:
+            if at is not None:
+                entries.append(TimelineEntry(at, "shipment", shipment.public_id, what, ""))
+    for tx in order.transactions.order_by("created_at", "pk"):
+        entries.append(
+            TimelineEntry(
+                tx.created_at,
+                "payment",
+                f"{tx.kind} {tx.outcome}",
+                f"{tx.amount_cents / 100:.2f} {tx.currency} {tx.gateway_reference}".strip(),
+                tx.gateway,
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
