@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus, ShipmentStatus
 from orders.quote import Quote
 from shop.money import Money
 
@@ -193,6 +193,11 @@ STATUS_MESSAGES = {
     OrderStatus.PLACED: gettext_lazy("Your order is confirmed and will ship soon."),
     OrderStatus.ON_HOLD: gettext_lazy("Your order is being checked before it ships."),
     OrderStatus.CANCELLED: gettext_lazy("This order was cancelled."),
+    OrderStatus.PARTIALLY_FULFILLED: gettext_lazy(
+        "Part of your order is on its way; the rest follows in another parcel."
+    ),
+    OrderStatus.FULFILLED: gettext_lazy("Everything is on its way."),
+    OrderStatus.DELIVERED: gettext_lazy("Your order was delivered."),
 }
 
 
@@ -203,3 +208,57 @@ def status_message(order: Order) -> str:
 
 def payment_label(order: Order) -> str:
     return str(PaymentStatus(order.payment_status).label)
+
+
+@dataclass(frozen=True)
+class ShipmentItem:
+    title: str
+    variant_title: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentRow:
+    """One parcel as its customer reads it: what is in it, who carries it, where to track."""
+
+    public_id: str
+    status: str
+    status_label: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    items: list[ShipmentItem]
+    shipped_at: object
+    delivered_at: object
+
+
+SHIPMENT_LABELS = {
+    ShipmentStatus.PENDING: gettext_lazy("Being prepared"),
+    ShipmentStatus.PICKING: gettext_lazy("Being prepared"),
+    ShipmentStatus.PACKED: gettext_lazy("Packed, leaving soon"),
+    ShipmentStatus.SHIPPED: gettext_lazy("On its way"),
+    ShipmentStatus.DELIVERED: gettext_lazy("Delivered"),
+}
+
+
+def order_shipments(order: Order) -> list[ShipmentRow]:
+    """The order's parcels, cancelled ones left out (reads `order.shipments` with their
+    lines: orders.selectors prefetches them)."""
+    return [
+        ShipmentRow(
+            public_id=shipment.public_id,
+            status=shipment.status,
+            status_label=str(SHIPMENT_LABELS[shipment.status]),
+            carrier=shipment.carrier_name,
+            tracking_number=shipment.tracking_number,
+            tracking_url=shipment.tracking_url,
+            items=[
+                ShipmentItem(sl.order_line.title, sl.order_line.variant_title, sl.quantity)
+                for sl in shipment.lines.all()
+            ],
+            shipped_at=shipment.shipped_at,
+            delivered_at=shipment.delivered_at,
+        )
+        for shipment in order.shipments.all()
+        if shipment.status != ShipmentStatus.CANCELLED
+    ]

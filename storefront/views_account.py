@@ -20,6 +20,7 @@ from orders.exceptions import OrderNotFound
 from orders.models import OrderStatus
 from storefront.order_display import (
     order_lines,
+    order_shipments,
     order_summary,
     payment_label,
     status_message,
@@ -64,6 +65,7 @@ def order_detail(request, public_id: str):
             "lines": order_lines(order),
             "summary": order_summary(order),
             "timeline": timeline(order),
+            "shipments": order_shipments(order),
             "status_message": status_message(order),
             "payment_label": payment_label(order),
             "refresh_seconds": REFRESH_SECONDS if waiting else None,
