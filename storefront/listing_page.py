@@ -86,6 +86,7 @@ def get_page_cards(
         return found
     document = build_cards(product_ids=page_ids, market=market)
     if key:
+        document["version_key"] = key  # what the rendered page keys on (html_cache)
         page_cache.store({key: document})
     return document
 
@@ -158,6 +159,7 @@ def get_home(*, request, market: Market) -> dict:
         document = {
             "featured": {k: v[:split] for k, v in both.items()},
             "newest": {k: v[split:] for k, v in both.items()},
+            "version_key": key,
         }
         if key:
             page_cache.store({key: document})
@@ -166,6 +168,7 @@ def get_home(*, request, market: Market) -> dict:
         "featured": featured,
         "newest": newest,
         "top_categories": tree.roots()[:HOME_CATEGORIES],
+        "version_key": document["version_key"],
     }
 
 

@@ -147,6 +147,8 @@ def get_category_tree(request=None, versions: dict | None = None) -> CategoryTre
     tree = _category_tree({NAV: versions[NAV]} if versions else None)
     if request is not None:
         request._category_tree = tree
+        # The rendered-page cache keys on it (storefront.html_cache); None: not cacheable.
+        request._category_tree_version = versions[NAV] if versions else None
     return tree
 
 

@@ -54,12 +54,9 @@ def get_product_document(*, request, handle: str, market: Market) -> dict:
     versions = read_versions(product_scopes(product.pk, market))
     document = build_product_document(product=product, market=market)
     if versions is not None:
-        page_cache.store(
-            {
-                _handle_key(handle): product.pk,
-                _document_key(product.pk, market, versions): document,
-            }
-        )
+        key = _document_key(product.pk, market, versions)
+        document["version_key"] = key
+        page_cache.store({_handle_key(handle): product.pk, key: document})
     return document
 
 
@@ -97,6 +94,7 @@ def build_product_document(*, product: Product, market: Market) -> dict:
     media = [{"url": m.url, "alt": m.alt_for(locale)} for m in product.media.all()]
     category = next(iter(product.categories.all()), None)
     return {
+        "version_key": None,  # the cache key it is stored under: what the rendered page keys on
         "product_id": product.pk,
         "handle": product.handle,
         "url": product.get_absolute_url(),

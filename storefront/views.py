@@ -13,8 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from shop.models import Market
-from storefront import listing_page, page_cache, product_page, search_page, selectors
-from storefront.forms import ListingForm
+from storefront import (
+    html_cache,
+    listing_page,
+    page_cache,
+    product_page,
+    search_page,
+    selectors,
+)
+from storefront.forms import FILTER_PREFIX, ListingForm
 from storefront.http_caching import anonymous_cacheable
 
 PER_PAGE = listing_page.PER_PAGE
@@ -33,10 +40,13 @@ def _paginate(request, products, market: Market) -> dict:
 @anonymous_cacheable
 def home(request):
     """The front page: featured and newest products and the top-level categories."""
-    return render(
+    context = listing_page.get_home(request=request, market=request.market)
+    return html_cache.render_page(
         request,
         "storefront/home.html",
-        listing_page.get_home(request=request, market=request.market),
+        context,
+        version_key=context["version_key"],
+        live=[card.in_stock for card in (*context["featured"], *context["newest"])],
     )
 
 
@@ -96,7 +106,26 @@ def category_detail(request, path: str):
         page_range=page_obj.paginator.get_elided_page_range(number),
         cards=cards,
     )
-    return render(request, "storefront/category.html", context)
+    return html_cache.render_page(
+        request,
+        "storefront/category.html",
+        context,
+        version_key=document.get("version_key"),
+        live=[card.in_stock for card in cards],
+        params=_understood_params(request, form, filters),
+    )
+
+
+def _understood_params(request, form: ListingForm, filters: dict) -> list[str]:
+    """The query parameters that all went into the listing as given (a known sort, a page, a
+    filter value the facets offer): only then may the rendered page be kept."""
+    names = ["page"]
+    if not _unknown_sort(request, form):
+        names.append("sort")
+    given = {k: v for k, v in request.GET.items() if k.startswith(FILTER_PREFIX) and v}
+    if all(filters.get(k.removeprefix(FILTER_PREFIX)) == v for k, v in given.items()):
+        names += list(given)
+    return names
 
 
 MAX_PAGE_DIGITS = 9  # a longer number is past any listing's end: no int() of a huge string
@@ -172,8 +201,16 @@ def product_detail(request, handle: str):
     """
     market = request.market
     document = product_page.get_product_document(request=request, handle=handle, market=market)
-    context = product_page.with_availability(
-        document, market=market, sku=request.GET.get("sku", "")
-    )
+    sku = request.GET.get("sku", "")
+    context = product_page.with_availability(document, market=market, sku=sku)
     context["breadcrumbs"] = product_page.breadcrumbs(request, document)
-    return render(request, "storefront/product.html", context)
+    page_cache.get_category_tree(request)
+    known_sku = any(v["sku"] == sku for v in document["variants"])
+    return html_cache.render_page(
+        request,
+        "storefront/product.html",
+        context,
+        version_key=document["version_key"],
+        live=[(v["sku"], v["status"], v["availability"]) for v in context["variants"]],
+        params=["sku"] if known_sku else [],
+    )

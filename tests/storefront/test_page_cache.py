@@ -16,7 +16,7 @@ from catalog.services import content, taxonomy
 from inventory import services as inventory_services
 from inventory.models import Location
 from shop import cache_versions
-from storefront import page_cache
+from storefront import html_cache, page_cache
 from tests.factories.catalog import (
     CategoryFactory,
     OptionFactory,
@@ -37,9 +37,11 @@ COLD_BUDGET = {"/p/harbor-tee/": 14, "/c/apparel/": 12, "/": 10}
 def _fresh_caches():
     cache_versions.reset_circuit()
     page_cache.forget_local()
+    html_cache.forget()
     yield
     cache_versions.reset_circuit()
     page_cache.forget_local()
+    html_cache.forget()
 
 
 @pytest.fixture
@@ -361,3 +363,51 @@ def test_templates_are_cached_by_the_loader():
     from django.template.loaders.cached import Loader
 
     assert isinstance(engines["django"].engine.template_loaders[0], Loader)
+
+
+# --- Rendered pages kept per process (storefront/html_cache.py) ---
+
+
+def test_a_kept_product_page_still_carries_a_working_csrf_token(shop_floor):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/p/harbor-tee/")
+    kept = len(html_cache._pages)
+
+    html = browser.get("/p/harbor-tee/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = browser.post(
+        "/cart/add/", {"sku": "TEE-S", "quantity": "1", "csrfmiddlewaretoken": token}
+    )
+
+    assert len(html_cache._pages) == kept == 1
+    assert html_cache.CSRF_PLACEHOLDER not in html
+    assert response.status_code == 302
+
+
+def test_pages_with_parameters_they_did_not_understand_are_rendered_not_kept(client, shop_floor):
+    for path in ("/", "/c/apparel/", "/p/harbor-tee/"):
+        client.get(path)
+    kept = len(html_cache._pages)
+
+    for n in range(5):
+        client.get("/", {"utm_source": n})
+        client.get("/c/apparel/", {"f_bogus": n, "sort": f"x{n}"})
+        client.get("/p/harbor-tee/", {"sku": f"NOPE-{n}"})
+
+    assert kept == 3
+    assert len(html_cache._pages) == kept
+
+
+def test_a_kept_listing_follows_the_stock(client, shop_floor):
+    client.get("/c/apparel/tees/")
+    warehouse = Location.objects.get(code="us-east")
+    for variant in shop_floor["variants"]:
+        inventory_services.set_stock_count(
+            variant=variant, location=warehouse, on_hand=0, source="test"
+        )
+
+    html = client.get("/c/apparel/tees/").content.decode()
+
+    assert "Out of stock" in html

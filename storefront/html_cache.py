@@ -1,0 +1,90 @@
+"""Rendered pages kept per worker process, with the live parts in their key.
+
+Rendering the templates is most of what a warm page costs. For an anonymous shopper (no
+session, no pending message) whose address holds only parameters the page understood, the HTML
+is kept under a key made of: the document's versioned key (so a catalog write makes it
+unreachable), the category tree's version (header, breadcrumbs), the markets (the selector),
+the language, the full path and the live signature (each variant's availability, or each card's
+in-stock flag, read fresh on this request). A cached page is therefore exactly what rendering
+would give now, except for the CSRF token, which is rendered as a placeholder and filled in per
+request. Anything else (a signed-in customer, a cart, a stray parameter) is rendered normally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+
+HTML_ENTRIES = 300  # pages of ~30-60 KB: at most ~20 MB per worker
+MAX_PARAM_LENGTH = 100
+CSRF_PLACEHOLDER = "csrf-token-filled-in-per-request-0f3a9c"
+_pages: OrderedDict[str, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+def render_page(
+    request,
+    template: str,
+    context: dict,
+    *,
+    version_key: str | None,
+    live: Iterable,
+    params: Iterable[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """`render(request, template, context)`, from this process's copy when the page may be
+    shared (see the module's doc). `params` are the query parameters the page understood."""
+    key = _key(request, version_key, live, set(params)) if status == 200 else None
+    if key is None:
+        return render(request, template, context, status=status)
+    with _lock:
+        html = _pages.get(key)
+        if html is not None:
+            _pages.move_to_end(key)
+    if html is None:
+        html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+        with _lock:
+            _pages[key] = html
+            while len(_pages) > HTML_ENTRIES:
+                _pages.popitem(last=False)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return HttpResponse(html)
+
+
+def forget() -> None:
+    with _lock:
+        _pages.clear()
+
+
+def _key(request, version_key: str | None, live: Iterable, params: set[str]) -> str | None:
+    if version_key is None:
+        return None
+    if {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name} & request.COOKIES.keys():
+        return None
+    for name, values in request.GET.lists():
+        if name not in params or len(values) != 1 or len(values[0]) > MAX_PARAM_LENGTH:
+            return None
+    tree_version = getattr(request, "_category_tree_version", None)
+    if tree_version is None:
+        return None
+    markets = [(m.code, m.name, m.currency) for m in getattr(request, "markets", None) or []]
+    parts = (
+        version_key,
+        tree_version,
+        markets,
+        translation.get_language(),
+        request.get_full_path(),
+        list(live),
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
