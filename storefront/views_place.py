@@ -33,6 +33,7 @@ from orders.exceptions import (
 )
 from orders.models import Cart, CheckoutStep, Order
 from orders.providers.tax.base import TaxUnavailable
+from shop.auth import client_ip
 from shop.exceptions import DomainError
 from storefront import carts
 from storefront.checkout_flow import (
@@ -82,6 +83,7 @@ def place_order(request):
             customer=request.user,
             idempotency_key=placement_key(cart, form.cleaned_data["checkout_key"]),
             actor=request.user,
+            client_ip=client_ip(request),
         )
     except DomainError as exc:
         return _refused(request, cart, exc)

@@ -39,6 +39,7 @@ from orders.services.events import EventType
 from shop.api.errors import error_body
 from shop.api.pagination import StandardPagination
 from shop.api.serializers import ErrorSerializer
+from shop.auth import client_ip
 from shop.exceptions import ValidationFailed
 from shop.idempotency import KEY_PARAMETER, idempotent
 
@@ -153,6 +154,7 @@ class OrderCreateApi(BodyBeforeKeyMixin, APIView):
                 customer=request.user,
                 idempotency_key=placement_key(request),
                 actor=request.user,
+                client_ip=client_ip(request),
             )
         except CartNotOpen as exc:
             _name_the_order(exc, cart)

@@ -30,7 +30,7 @@ from orders.models import (
     TransactionOutcome,
 )
 from orders.providers.payments.base import GatewayError, GatewayResult, GatewayTimeout
-from orders.services import transitions
+from orders.services import fraud, transitions
 from orders.services._common import lock_order
 from orders.services.events import EventType, record_note, run_transition
 from orders.services.stock import commit_order_stock, order_demand
@@ -68,12 +68,14 @@ def _record(
     )
 
 
-def authorize_payment(*, order: Order, payment_token: str) -> Order:
+def authorize_payment(*, order: Order, payment_token: str, client_ip: str | None = None) -> Order:
     """Ask the gateway to authorize the order's total for its current attempt, then settle.
 
     Call outside any transaction. A timeout or a gateway failure leaves the order
-    pending_payment (reconciliation finds out later).
+    pending_payment (reconciliation finds out later). `client_ip` and the card feed the
+    fraud check (orders.services.fraud).
     """
+    risk = fraud.checkout_risk(payment_token=payment_token, client_ip=client_ip)
     gateway = providers.gateway_named(order.payment_gateway)
     key = attempt_key(order)
     try:
@@ -86,7 +88,7 @@ def authorize_payment(*, order: Order, payment_token: str) -> Order:
     except GATEWAY_TROUBLE as exc:
         logger.warning("authorization of %s got no answer: %s", order.public_id, exc)
         return settle_authorization(order=order, idempotency_key=key, result=None, note=str(exc))
-    return settle_authorization(order=order, idempotency_key=key, result=result)
+    return settle_authorization(order=order, idempotency_key=key, result=result, risk=risk)
 
 
 def settle_authorization(
@@ -96,6 +98,7 @@ def settle_authorization(
     result: GatewayResult | None,
     source: str = "checkout",
     note: str = "",
+    risk: fraud.CheckoutRisk | None = None,
 ) -> Order:
     """Record the gateway's answer (None: no answer) for the attempt `idempotency_key`.
 
@@ -137,7 +140,7 @@ def settle_authorization(
             )
             void_after = result.approved
         elif result.approved:
-            void_after = _place_or_compensate(order, result, result_event, source)
+            void_after = _place_or_compensate(order, result, result_event, source, risk)
         else:
             transitions.mark_payment_declined(
                 order=order,
@@ -147,6 +150,7 @@ def settle_authorization(
                 actor_label=source,
                 locked=True,
             )
+            fraud.record_declined_attempt(order=order, risk=risk)
             void_after = False
     if void_after:
         order.refresh_from_db()
@@ -164,7 +168,9 @@ def _outcome(result: GatewayResult | None) -> str:
     return TransactionOutcome.DECLINED
 
 
-def _place_or_compensate(order: Order, result: GatewayResult, event_id: str, source: str) -> bool:
+def _place_or_compensate(
+    order: Order, result: GatewayResult, event_id: str, source: str, risk=None
+) -> bool:
     """Place the locked order; if its stock is gone, cancel it instead. True: void the payment.
 
     The stock is committed first, on its own: inventory's savepoints undo a failed commit
@@ -198,6 +204,9 @@ def _place_or_compensate(order: Order, result: GatewayResult, event_id: str, sou
         commit_stock=False,
         locked=True,
     )
+    # Scored with the order still locked: above the threshold it is on hold before anyone
+    # can capture or ship it.
+    fraud.screen_authorized_order(order=order, gateway_score=result.fraud_score, risk=risk)
     return False
 
 

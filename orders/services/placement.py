@@ -53,7 +53,13 @@ def _check_key(value, field: str, limit: int) -> str:
 
 
 def place_order(
-    *, cart: Cart, payment_token: str, customer=None, idempotency_key: str, actor=None
+    *,
+    cart: Cart,
+    payment_token: str,
+    customer=None,
+    idempotency_key: str,
+    actor=None,
+    client_ip: str | None = None,
 ) -> Order:
     """Turn `cart` into an order and authorize its payment.
 
@@ -61,6 +67,7 @@ def place_order(
     stock released; the buyer may retry_payment) or `pending_payment` (the gateway did not
     answer; reconciliation settles it). A repeat with the same `idempotency_key` returns
     that order as it is now, without a second charge. Call outside any transaction.
+    `client_ip` (the buyer's) feeds the fraud check, which may put the order on hold.
 
     Raises, with nothing written: CartNotFound (another customer's cart), CartNotOpen
     (already ordered, `order_id` names the order), EmptyCart, CheckoutIncomplete,
@@ -86,7 +93,9 @@ def place_order(
         ) from None
     if not created:
         return order
-    return payments.authorize_payment(order=order, payment_token=payment_token)
+    return payments.authorize_payment(
+        order=order, payment_token=payment_token, client_ip=client_ip
+    )
 
 
 @transaction.atomic(durable=True)

@@ -163,10 +163,11 @@ def test_settling_twice_is_a_no_op(stocked):
     assert Order.objects.get(pk=order.pk).transactions.count() == 2
 
 
-def test_risky_card_places_with_its_fraud_score(stocked):
+def test_risky_card_is_authorized_and_held_for_review(stocked):
     order = place(checkout_ready_cart(lines=[(stocked, 1)]), "tok_risky")
 
-    assert (order.status, order.risk_score) == (S.PLACED, 92)
+    # The gateway's own score stays on the order; the fraud check held it (test_fraud.py).
+    assert (order.status, order.payment_status, order.risk_score) == (S.ON_HOLD, P.AUTHORIZED, 92)
 
 
 def test_authorization_that_finds_the_stock_gone_is_voided_and_the_order_cancelled(stocked):
