@@ -282,13 +282,18 @@ class Order(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     # authorization; the first part moves authorized -> captured, later ones add to it.
     @fsm.transition(
         field=payment_status,
-        source=[P.AUTHORIZED, P.CAPTURED, P.PARTIALLY_REFUNDED],
-        target=fsm.RETURN_VALUE(P.CAPTURED, P.PARTIALLY_REFUNDED),
+        source=[P.AUTHORIZED, P.CAPTURED],
+        target=P.CAPTURED,
         custom={"admin": False},
     )
-    def capture_part(self, *, amount_cents: int) -> str:
+    @fsm.transition(
+        field=payment_status,
+        source=P.PARTIALLY_REFUNDED,
+        target=P.PARTIALLY_REFUNDED,
+        custom={"admin": False},
+    )
+    def capture_part(self, *, amount_cents: int) -> None:
         self.captured_cents += amount_cents
-        return P.PARTIALLY_REFUNDED if self.refunded_total_cents else P.CAPTURED
 
     @fsm.transition(
         field=payment_status, source=P.AUTHORIZED, target=P.VOIDED, custom={"admin": False}
