@@ -1,6 +1,7 @@
 """Reads of the platform core."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,8 +13,25 @@ _MARKETS_CACHE_KEY = "shop:markets:v1"
 logger = logging.getLogger(__name__)
 
 
+# This process's copy of the markets, for MARKETS_LOCAL_SECONDS: every request reads them, and
+# a Redis round trip is a good part of a cached storefront page. (expires at, markets)
+_local_markets: tuple[float, list[Market]] = (0.0, [])
+
+
 def list_markets() -> list[Market]:
-    """Active markets, cached briefly: every request needs them."""
+    """Active markets, cached briefly (this process's copy for MARKETS_LOCAL_SECONDS, then the
+    shared cache for 60 s): every request needs them."""
+    global _local_markets
+    expires, markets = _local_markets
+    if markets and time.monotonic() < expires:
+        return markets
+    markets = _shared_markets()
+    if settings.MARKETS_LOCAL_SECONDS > 0:
+        _local_markets = (time.monotonic() + settings.MARKETS_LOCAL_SECONDS, markets)
+    return markets
+
+
+def _shared_markets() -> list[Market]:
     try:
         markets = cache.get(_MARKETS_CACHE_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not take the storefront down
@@ -60,6 +78,8 @@ def find_market(code: str) -> Market | None:
 def clear_market_cache(*, market_code: str | None = None) -> None:
     """Forget the cached markets. During a cache outage the stale copy (if Redis kept one)
     expires within its 60 seconds; a market edit in the admin must not fail for that."""
+    global _local_markets
+    _local_markets = (0.0, [])  # other workers' copies last MARKETS_LOCAL_SECONDS at most
     try:
         cache.delete(_MARKETS_CACHE_KEY)
     except Exception:  # noqa: BLE001

@@ -367,6 +367,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Storefront ---
 DEFAULT_MARKET = "US"
+# Each worker keeps the active markets this long before asking Redis again (shop.selectors):
+# a market edited in the admin shows in every worker within it.
+MARKETS_LOCAL_SECONDS = float(env("MARKETS_LOCAL_SECONDS", "1"))
 MARKET_COOKIE = "market"
 LOW_STOCK_THRESHOLD = 5
 # Versioned storefront documents (shop/cache_versions.py, docs/storefront.md "Caching"): a write

@@ -22,4 +22,6 @@ REST_FRAMEWORK = {
         "auth": "1000/minute",
     },
 }
+# Tests flush the cache and the database between tests: no per-process copy of the markets.
+MARKETS_LOCAL_SECONDS = 0
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests

@@ -411,3 +411,26 @@ def test_a_kept_listing_follows_the_stock(client, shop_floor):
     html = client.get("/c/apparel/tees/").content.decode()
 
     assert "Out of stock" in html
+
+
+# --- Markets: one read per request, a process copy in production ---
+
+
+def test_markets_are_read_once_per_request_and_kept_per_process(client, shop_floor, monkeypatch):
+    from shop import selectors as shop_selectors
+
+    reads = []
+    real = shop_selectors._shared_markets
+    monkeypatch.setattr(shop_selectors, "_shared_markets", lambda: reads.append(1) or real())
+
+    client.get("/p/harbor-tee/")
+    assert len(reads) == 1
+    with override_settings(MARKETS_LOCAL_SECONDS=60):
+        shop_selectors.clear_market_cache()
+        client.get("/p/harbor-tee/")
+        client.get("/c/apparel/")
+        assert len(reads) == 2
+        shop_selectors.clear_market_cache()  # an edit in this process: read again at once
+        client.get("/")
+        assert len(reads) == 3
+    shop_selectors.clear_market_cache()
