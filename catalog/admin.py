@@ -16,16 +16,20 @@ from django.contrib import admin
 
 from catalog import admin_products, admin_variants  # noqa: F401 - they register their pages
 from catalog.models import Attribute, Brand, Category, SearchSynonym
-from catalog.services import search_index, taxonomy
+from catalog.services import brands, search_index, taxonomy
 from shop.admin_mixins import ServiceSaveMixin
 from shop.forms import StorableTextModelForm
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: a renamed brand's products are found by the new name.
+        self.call_service(brands.save_brand, brand=obj, actor=request.user)
 
 
 @admin.register(Category)

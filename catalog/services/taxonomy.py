@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from catalog.models import Attribute, Category
+from catalog.models import Attribute, Category, Product
+from catalog.services.search_index import refresh_search_documents
 from catalog.services.storefront_versions import bump_category_versions
 from shop.exceptions import Conflict, ValidationFailed
 
@@ -53,7 +55,7 @@ def update_category(
     ValidationFailed (nothing written), Conflict when a concurrent writer took the slug.
     """
     saved = Category.objects.select_for_update().get(pk=category.pk)
-    old_parent_id = saved.parent_id
+    old_parent_id, old_name = saved.parent_id, saved.name
     for field, value in (
         ("name", name),
         ("slug", slug),
@@ -71,6 +73,9 @@ def update_category(
             f"A concurrent change took the category path {saved.build_path()}; reload."
         ) from exc
     moved = old_parent_id != saved.parent_id
+    if moved or saved.name != old_name:
+        # The products' search documents hold their categories' and ancestors' names.
+        refresh_search_documents(product_ids=_products_under(saved))
     bump_category_versions(
         category_ids=[pk for pk in (old_parent_id, saved.parent_id) if pk], moved=moved
     )
@@ -101,6 +106,13 @@ def create_attribute(
     _check(attribute)
     _insert(attribute, f"attribute {code}")
     return attribute
+
+
+def _products_under(category: Category) -> list[int]:
+    in_subtree = Product.categories.through.objects.filter(
+        Q(category__path=category.path) | Q(category__path__startswith=f"{category.path}/")
+    )
+    return list(in_subtree.values_list("product_id", flat=True).distinct())
 
 
 def _check(instance) -> None:

@@ -337,3 +337,25 @@ def test_the_index_only_reads_agree_with_the_product_query(us):
         pages = [list_search_page(market=us, query=query, offset=o, limit=10) for o in (0, 10)]
         assert [p.pk for p in pages[0] + pages[1]] == ids[:20]
         assert all(p.min_price_cents > 0 for p in pages[0])
+
+
+def test_a_renamed_category_or_brand_is_found_by_its_new_name(us, merch_client):
+    from catalog.services import taxonomy
+
+    outdoor = taxonomy.create_category(name="Outdoor", slug="outdoor")
+    patio = taxonomy.create_category(name="Patio", slug="patio", parent=outdoor)
+    brand = BrandFactory(name="Lumen", slug="lumen")
+    lamp = ProductFactory(title="Brass Lamp", brand=brand, categories=[patio])
+    VariantFactory(product=lamp)
+    assert _handles(us, "outdoor") == _handles(us, "lumen") == {lamp.handle}
+
+    taxonomy.update_category(
+        category=outdoor, name="Garden", slug="outdoor", parent=None, position=0, description=""
+    )
+    response = merch_client.post(
+        f"/admin/catalog/brand/{brand.pk}/change/", {"name": "Radiant", "slug": "lumen"}
+    )
+
+    assert response.status_code == 302
+    assert _handles(us, "outdoor") == _handles(us, "lumen") == set()
+    assert _handles(us, "garden") == _handles(us, "radiant") == {lamp.handle}
