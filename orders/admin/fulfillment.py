@@ -29,7 +29,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Location
-from orders import selectors, services
+from orders import conf, selectors, services
 from orders.admin.fulfillment_forms import (
     CreateShipmentForm,
     DeliveryCsvForm,
@@ -38,6 +38,7 @@ from orders.admin.fulfillment_forms import (
     ShipForm,
 )
 from orders.admin.order_inlines import address_html, money
+from orders.exceptions import InvalidShipmentTransition
 from orders.models import OPEN_SHIPMENT_STATUSES, Order, Shipment, ShipmentLine, ShipmentStatus
 from orders.services.shipments import authorization_at_risk, find_shipments_by_tracking
 from shop.exceptions import DomainError
@@ -50,7 +51,17 @@ STEPS = {
     "ship": (_("Ship"), OPEN_SHIPMENT_STATUSES, ShipForm),
     "deliver": (_("Mark delivered"), [SH.SHIPPED], None),
     "cancel": (_("Cancel shipment"), OPEN_SHIPMENT_STATUSES, ReasonForm),
+    # Shown only while its capture is due (capture on shipment, the gateway refused before).
+    "capture": (_("Capture shipped amount"), [SH.SHIPPED, SH.DELIVERED], None),
 }
+
+
+def _capture_due(shipment: Shipment) -> bool:
+    return (
+        not shipment.captured_cents
+        and shipment.order.payment_status in ("authorized", "captured", "partially_refunded")
+        and conf.capture_policy(shipment.order.market) == conf.CapturePolicy.ON_SHIPMENT
+    )
 
 
 def _run_step(step: str, shipment: Shipment, user, data: dict):
@@ -68,6 +79,12 @@ def _run_step(step: str, shipment: Shipment, user, data: dict):
         ).shipment
     if step == "deliver":
         return services.deliver_shipment(shipment=shipment, actor=user).shipment
+    if step == "capture":
+        if not services.capture_shipment_payment(shipment=shipment, actor=user):
+            raise InvalidShipmentTransition(
+                shipment=shipment, action="capture", detail=str(_("Nothing to capture."))
+            )
+        return Shipment.objects.get(pk=shipment.pk)
     return services.cancel_shipment(shipment=shipment, reason=data.get("reason", ""), actor=user)
 
 
@@ -197,7 +214,7 @@ class ShipmentAdmin(admin.ModelAdmin):
             steps = [
                 (name, label)
                 for name, (label, sources, _f) in STEPS.items()
-                if shipment.status in sources
+                if shipment.status in sources and (name != "capture" or _capture_due(shipment))
             ]
         return super().change_view(
             request, object_id, form_url, {**(extra_context or {}), "shipment_steps": steps}

@@ -239,3 +239,34 @@ def test_cancel_from_the_admin_puts_units_back(ops, order, places):
 def test_an_order_age_reads_in_the_queue(ops, order):
     Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(days=3))
     assert "3\xa0days" in ops.get(QUEUE).content.decode()
+
+
+def test_a_failed_capture_is_noted_and_retried_from_the_shipment_page(ops, order, places):
+    from unittest import mock
+
+    from orders.models import OrderEvent
+    from orders.providers.payments.base import GatewayError
+    from orders.providers.payments.dummy import DummyGateway
+
+    east, _west = places
+    shirt = order.lines.order_by("pk")[0]
+    shipment = services.create_shipment(order=order, location=east, lines={shirt: 3})
+    with mock.patch.object(DummyGateway, "capture", side_effect=GatewayError("gateway down")):
+        services.ship_shipment(shipment=shipment, carrier="ups", tracking_number="1ZFAIL")
+    assert Shipment.objects.get().status == SH.SHIPPED
+    assert Shipment.objects.get().captured_cents == 0
+    assert OrderEvent.objects.filter(order=order, type="payment.capture_failed").exists()
+    page = reverse("admin:orders_shipment_change", args=[shipment.pk])
+    assert "shipment-step-capture" in ops.get(page).content.decode()
+
+    done = ops.post(reverse("admin:orders_shipment_step", args=[shipment.pk, "capture"]))
+
+    assert done.status_code == 302
+    captured = Shipment.objects.get().captured_cents
+    assert captured == 3 * shirt.total_cents // 3 + (
+        order.total_cents - sum(ln.total_cents for ln in order.lines.all())
+    )
+    assert Order.objects.get(pk=order.pk).captured_cents == captured
+    assert "shipment-step-capture" not in ops.get(page).content.decode()
+    again = ops.post(reverse("admin:orders_shipment_step", args=[shipment.pk, "capture"]))
+    assert "Nothing to capture" in messages_of(again)[-1]
