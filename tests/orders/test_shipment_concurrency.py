@@ -107,3 +107,50 @@ def test_shipping_one_shipment_twice_at_once_moves_stock_once(order_of_three):
     assert PaymentTransaction.objects.filter(kind="capture").count() == 1
     order = Order.objects.get(pk=order.pk)
     assert (order.status, order.captured_cents) == ("fulfilled", order.total_cents)
+
+
+def test_shipping_and_cancelling_one_shipment_at_once_exactly_one_wins(order_of_three):
+    from orders.exceptions import InvalidShipmentTransition
+
+    order, where = order_of_three
+    (line,) = order.lines.all()
+    shipment = services.create_shipment(order=order, location=where, lines={line: 2})
+
+    def act(i):
+        if i % 2:
+            return services.cancel_shipment(shipment=shipment, reason="race")
+        return services.ship_shipment(
+            shipment=shipment, carrier="ups", tracking_number="1ZRACE2"
+        ).shipment
+
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            outcomes.append(("ok", act(i).status))
+        except InvalidShipmentTransition as exc:
+            outcomes.append(("refused", exc.code))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    assert errors == []
+    final = Shipment.objects.get(pk=shipment.pk).status
+    level = StockLevel.objects.get(location=where)
+    sales = StockMovement.objects.filter(kind=MovementKind.SALE).count()
+    if final == ShipmentStatus.SHIPPED:
+        assert (level.on_hand, level.reserved, level.in_transit_out, sales) == (8, 1, 0, 1)
+    else:
+        assert final == ShipmentStatus.CANCELLED
+        assert (level.on_hand, level.reserved, level.in_transit_out, sales) == (10, 3, 0, 0)
+    # A cancelled shipment refuses to ship (409) and a shipped one to cancel (409).
+    assert sorted(outcomes) == sorted([("ok", final), ("refused", "invalid_transition")])
