@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shop import ports, services, tokens
@@ -16,7 +17,6 @@ from shop.models import (
     Channel,
     DeferredTask,
     KillSwitch,
-    KillSwitchChange,
     KillSwitchKind,
     Market,
     User,
@@ -191,21 +191,6 @@ class KillSwitchForm(StorableTextMixin, forms.ModelForm):
         return data
 
 
-class KillSwitchChangeInline(admin.TabularInline):
-    model = KillSwitchChange
-    fields = ["changed_at", "is_off", "reason", "changed_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["-changed_at", "-pk"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(KillSwitch)
 class KillSwitchAdmin(admin.ModelAdmin):
     """Operations switch checkout, a market, a payment or shipping method or a promotion off
@@ -216,10 +201,38 @@ class KillSwitchAdmin(admin.ModelAdmin):
     list_display = ["kind", "target", "is_off", "reason", "changed_by", "changed_at"]
     list_filter = ["kind", "is_off"]
     search_fields = ["target", "reason"]
-    inlines = [KillSwitchChangeInline]
+
+    def get_fields(self, request, obj=None):
+        fields = ["kind", "target", "is_off", "reason"]
+        return [*fields, "history"] if obj is not None else fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["kind", "target"] if obj is not None else []
+        return ["kind", "target", "history"] if obj is not None else []
+
+    @admin.display(description=_("History"))
+    def history(self, switch):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{change.changed_at:%Y-%m-%d %H:%M:%S}",
+                    _("off") if change.is_off else _("on"),
+                    change.changed_by or _("system"),
+                    change.reason,
+                )
+                for change in switch.changes.select_related("changed_by")
+            ),
+        )
+        return format_html(
+            '<table class="kill-switch-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("When (UTC)"),
+            _("State"),
+            _("Who"),
+            _("Why"),
+            rows,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # switch it back on instead: the history stays

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from orders import services
 from orders.api.common import can_operate_orders, can_refund
 from orders.models import Order, OrderStatus
+from orders.services import fraud
 from orders.services.cancellation import LINES_CANCELLABLE
-from orders.services.events import EventType
 from shop.money import AmountInputError, Money, format_amount_input, parse_money_input
 
 
@@ -64,14 +64,14 @@ def _refund(order: Order, user, data: dict) -> Order:
     )
 
 
-def _event(type: str) -> Callable[[Order, object, dict], Order]:
-    def run(order: Order, user, data: dict) -> Order:
-        payload = {"reason": data["reason"]} if data.get("reason") else {}
-        return services.apply_order_event(
-            order=order, event_id=_event_id(data), type=type, payload=payload, actor=user
-        ).order
+def _approve_review(order: Order, user, data: dict) -> Order:
+    return fraud.approve_review(order=order, actor=user, event_id=_event_id(data))
 
-    return run
+
+def _reject_review(order: Order, user, data: dict) -> Order:
+    return fraud.reject_review(
+        order=order, actor=user, event_id=_event_id(data), reason=data.get("reason", "")
+    )
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ ACTIONS: dict[str, OrderAction] = {
             label=_("Approve after review"),
             explanation=_("The fraud review found nothing: the order goes back to placed."),
             may=can_operate_orders,
-            run=_event(EventType.FRAUD_APPROVED),
+            run=_approve_review,
             done=_("review approved"),
         ),
         OrderAction(
@@ -196,7 +196,7 @@ ACTIONS: dict[str, OrderAction] = {
                 "authorization voided."
             ),
             may=can_operate_orders,
-            run=_event(EventType.FRAUD_REJECTED),
+            run=_reject_review,
             done=_("review rejected, order cancelled"),
             asks_reason=True,
         ),

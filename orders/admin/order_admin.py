@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin.actions import ACTIONS, OrderActionForm, available_actions
+from orders.admin.fraud_admin import reasons_html
 from orders.admin.order_inlines import (
     OrderLineInline,
     PaymentTransactionInline,
@@ -25,7 +26,7 @@ from orders.admin.order_inlines import (
     address_html,
     money,
 )
-from orders.models import Order
+from orders.models import FraudAssessment, Order
 from shop.exceptions import DomainError
 
 
@@ -86,6 +87,7 @@ class OrderAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Fraud check"), {"fields": ["fraud_check"]}),
         (_("Addresses"), {"fields": [("ship_to", "bill_to")]}),
         (
             _("Payment and tax"),
@@ -131,6 +133,7 @@ class OrderAdmin(admin.ModelAdmin):
         "risk_score",
         "tax_provider",
         "tax_reference",
+        "fraud_check",
     ]
 
     # --- who may do what: see and act, never add, edit or delete --------------------------
@@ -200,6 +203,10 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("Refunded"))
     def refunded(self, order):
         return money(order.refunded_total_cents, order.currency)
+
+    @admin.display(description=_("Score and reasons"))
+    def fraud_check(self, order):
+        return reasons_html(FraudAssessment.objects.filter(order=order).first())
 
     @admin.display(description=_("Ship to"))
     def ship_to(self, order):
