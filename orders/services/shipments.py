@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from inventory import services as inventory
 from inventory.models import HOLDING_STATUSES, Location, Reservation
@@ -261,8 +262,8 @@ def create_shipment(
                 raise InvalidShipment(
                     f"Only {left[line.pk]} of {line.sku} can still be shipped "
                     f"(ordered {line.quantity}, shipped {line.quantity_fulfilled}, "
-                    f"cancelled {line.quantity - line.quantity_fulfilled - line.quantity_unfulfilled}, "  # noqa: E501
-                    f"in other shipments {line.quantity_unfulfilled - left[line.pk]}).",
+                    f"cancelled {line.quantity_cancelled}, in other shipments "
+                    f"{line.quantity_unfulfilled - left[line.pk]}).",
                     fields={"lines": [f"{line.public_id}: at most {left[line.pk]}."]},
                 )
         shipment = Shipment.objects.create(
@@ -309,8 +310,6 @@ def _step(shipment: Shipment, *, action: str, event_type: str, transition, actor
         order = lock_order(shipment.order)
         shipment = _lock_shipment(shipment)
         move = getattr(shipment, transition)
-        from django_fsm import can_proceed
-
         if not can_proceed(move):
             raise InvalidShipmentTransition(shipment=shipment, action=action)
         move()
