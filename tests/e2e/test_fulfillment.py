@@ -31,10 +31,14 @@ def test_operations_ship_part_of_an_order_and_print_the_packing_slip(page, live_
     page.goto(f"{live_server.url}/admin/orders/shipment/queue/")
     row = page.locator(f"tr[data-order='{order.public_id}']")
     expect(row).to_contain_text("us-east")
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/fulfillment-queue.png", full_page=True)
     row.get_by_role("link", name="Create shipment").click()
 
     line = order.lines.get()
     page.fill(f"#id_line_{line.public_id}", "2")
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/create-shipment.png", full_page=True)
     page.get_by_role("button", name="Create shipment").click()
     expect(page.locator(".messagelist")).to_contain_text("Shipment shp_")
     shipment = Shipment.objects.get()

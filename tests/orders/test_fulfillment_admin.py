@@ -270,3 +270,8 @@ def test_a_failed_capture_is_noted_and_retried_from_the_shipment_page(ops, order
     assert "shipment-step-capture" not in ops.get(page).content.decode()
     again = ops.post(reverse("admin:orders_shipment_step", args=[shipment.pk, "capture"]))
     assert "Nothing to capture" in messages_of(again)[-1]
+
+
+def test_the_shipments_list_leads_to_the_queue(ops, order):
+    html = ops.get(reverse("admin:orders_shipment_changelist")).content.decode()
+    assert f'href="{QUEUE}"' in html
