@@ -133,6 +133,15 @@ class CategoryTree:
         return [category.pk] + [c.pk for c in self.categories if c.path.startswith(prefix)]
 
 
+_latest_tree: CategoryTree | None = None
+
+
+def latest_category_tree() -> CategoryTree | None:
+    """The tree this process read last: good for a guess (which category a path names) that
+    the caller checks against the current version, saving a cache round trip."""
+    return _latest_tree
+
+
 def get_category_tree(request=None, versions: dict | None = None) -> CategoryTree:
     """The category tree from the cache (per nav version), else one query.
 
@@ -145,6 +154,9 @@ def get_category_tree(request=None, versions: dict | None = None) -> CategoryTre
     if versions is None or NAV not in versions:
         versions = read_versions([NAV])
     tree = _category_tree({NAV: versions[NAV]} if versions else None)
+    if versions:
+        global _latest_tree
+        _latest_tree = tree
     if request is not None:
         request._category_tree = tree
         # The rendered-page cache keys on it (storefront.html_cache); None: not cacheable.

@@ -60,7 +60,12 @@ def category_detail(request, path: str):
     positive number is a 400 and a page past the end an empty 404 saying how many there are.
     """
     market = request.market
-    tree = page_cache.get_category_tree(request)
+    # One cache round trip: guess the category from this process's last tree, read its
+    # listing's versions with the tree's, and check the guess against the current tree.
+    guess = page_cache.latest_category_tree()
+    guessed = guess.find(path) if guess else None
+    versions = listing_page.read_listing_versions(guessed, market) if guessed else None
+    tree = page_cache.get_category_tree(request, versions)
     category = tree.find(path)
     if category is None:
         raise Http404("No such category")
@@ -70,7 +75,8 @@ def category_detail(request, path: str):
     number = _page_number(request.GET.get("page"))
     if number is None:
         return _bad_request(request, _("The page number must be a whole number from 1 up."))
-    versions = listing_page.read_listing_versions(category, market)
+    if guessed != category:
+        versions = listing_page.read_listing_versions(category, market)
     facets = listing_page.get_facets(category=category, market=market, versions=versions)
     form = ListingForm(request.GET or None, facets=facets)
     sort, filters = form.sort_value, form.attribute_filters
