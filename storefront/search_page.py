@@ -65,6 +65,7 @@ def get_page_cards(
         return found
     document = listing_page.build_cards(product_ids=page_ids, market=market)
     if key:
+        document["version_key"] = key  # what the rendered page keys on (html_cache)
         page_cache.store({key: document})
     return document
 

@@ -196,6 +196,15 @@ def search(request):
             cards=cards,
             more_results=len(ids) > len(shown),
         )
+        page_cache.get_category_tree(request)
+        return html_cache.render_page(
+            request,
+            "storefront/search.html",
+            context,
+            version_key=document.get("version_key"),
+            live=[card.in_stock for card in cards],
+            params=["q", "page"] + ([] if _unknown_sort(request, form) else ["sort"]),
+        )
     return render(request, "storefront/search.html", context)
 
 
