@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.api import serializers as s
+from catalog.api.search_results import SearchResults
 from catalog.models import Category
 from shop import selectors as shop_selectors
 from shop.api.pagination import StandardPagination
@@ -92,26 +93,6 @@ def _category(request) -> Category | None:
         ) from None
 
 
-class _SearchResults:
-    """A search's products for the paginator: counted and paged on the search index alone, so
-    only the page's products are read (joining every matching product to count and rank them
-    costs ~10x as much on a broad word of a 100,000-product catalog)."""
-
-    def __init__(self, market: Market, query: str):
-        self.market, self.query = market, query
-
-    def __len__(self):
-        return selectors.count_search_results(market=self.market, query=self.query)
-
-    def __getitem__(self, page: slice):
-        return selectors.list_search_page(
-            market=self.market,
-            query=self.query,
-            offset=page.start or 0,
-            limit=page.stop - (page.start or 0),
-        )
-
-
 def _search_query(request) -> str:
     query = request.query_params.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
@@ -174,7 +155,9 @@ class ProductListApi(CatalogApi):
             market=market, category=category, query=query
         )
         if query.strip() and category is None:
-            products = _SearchResults(market, query)
+            # Counted and paged on the search index (cached), only the page's products read:
+            # joining every matching product costs ~10x as much on a broad word.
+            products = SearchResults(market, query)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(products, request, view=self)
         in_stock = selectors.get_in_stock_product_ids(

@@ -17,7 +17,7 @@ from catalog.selectors.storefront import (
     get_storefront_product,
     get_variant_prices,
     list_category_tree,
-    list_search_page,
+    list_products_in_order,
     list_storefront_products,
 )
 
@@ -35,7 +35,7 @@ __all__ = [
     "get_storefront_product",
     "get_variant_prices",
     "list_category_tree",
-    "list_search_page",
+    "list_products_in_order",
     "list_storefront_products",
     "search_product_ids",
 ]

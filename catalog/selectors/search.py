@@ -30,11 +30,9 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
-    FloatField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 
@@ -93,22 +91,6 @@ def search_product_ids(*, market: Market, query: str, limit: int, offset: int = 
     size."""
     ids = _ranked_ids(market, query)
     return list(ids[offset : offset + limit]) if ids is not None else []
-
-
-def ranked_page(*, market: Market, query: str, limit: int, offset: int = 0):
-    """(ids, rank) of one page of matches for a products query: `ids` a subquery for
-    `pk__in` (a list on SQLite), `rank` an expression giving a product's rank (None on SQLite:
-    keep the list's order); None when nothing can match."""
-    ids = _ranked_ids(market, query)
-    if ids is None:
-        return None
-    ids = ids[offset : offset + limit]
-    if connection.vendor != "postgresql":
-        return list(ids), None
-    language, _matches, typed = _text_queries(market, query)
-    rank = ProductSearchDocument.objects.filter(product=OuterRef("pk"), language=language)
-    rank = rank.annotate(rank=SearchRank(F("document"), typed)).values("rank")[:1]
-    return ids, Subquery(rank, output_field=FloatField())
 
 
 def _ranked_ids(market: Market, query: str):

@@ -34,7 +34,7 @@ from catalog.models import (
     VariantPrice,
     VariantStatus,
 )
-from catalog.selectors.search import ranked_page, search_products
+from catalog.selectors.search import search_products
 from shop.models import Market
 
 SORTS = {
@@ -111,19 +111,11 @@ def list_storefront_products(
     return products.order_by(*SORTS.get(sort, SORTS["featured"]))
 
 
-def list_search_page(*, market: Market, query: str, offset: int, limit: int) -> list[Product]:
-    """One page of search results, best first, with the listing's price annotations: the
-    page's ids are picked on the search index alone, so only the page's products are read
-    (one query). For a search without category or other sort (the API's `?q=`)."""
-    page = ranked_page(market=market, query=query, offset=offset, limit=limit)
-    if page is None:
-        return []
-    ids, rank = page
-    products = list_storefront_products(market=market).filter(pk__in=ids)
-    if rank is None:  # SQLite: `ids` is the ordered list
-        rows = {p.pk: p for p in products}
-        return [rows[pk] for pk in ids if pk in rows]
-    return list(products.annotate(rank=rank).order_by("-rank", "-pk"))
+def list_products_in_order(*, market: Market, product_ids: list[int]) -> list[Product]:
+    """The sellable products among `product_ids`, in that order, with the listing's price
+    annotations (one query): a page of search results picked on the search index."""
+    rows = {p.pk: p for p in list_storefront_products(market=market).filter(pk__in=product_ids)}
+    return [rows[pk] for pk in product_ids if pk in rows]
 
 
 def _int_or_none(value: str) -> int | None:

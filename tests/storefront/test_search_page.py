@@ -177,6 +177,24 @@ def test_a_catalog_write_shows_on_the_next_search(client, django_capture_on_comm
     assert sorted(_titles(client.get("/search", {"q": "tees"}))) == ["Crew Tee", "Pocket Tee"]
 
 
+def test_a_catalog_write_shows_on_the_next_api_search(
+    api_client, django_capture_on_commit_callbacks
+):
+    from catalog import services
+
+    VariantFactory(product=ProductFactory(title="Crew Tee"))
+    first = api_client.get("/api/v1/products", {"q": "tees"}).json()  # now cached
+    draft = ProductFactory(title="Pocket Tee", status="draft")
+    VariantFactory(product=draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_products(products=[draft])
+
+    second = api_client.get("/api/v1/products", {"q": "tees"}).json()
+
+    assert (first["count"], second["count"]) == (1, 2)
+    assert {r["title"] for r in second["results"]} == {"Crew Tee", "Pocket Tee"}
+
+
 def test_a_synonym_edit_shows_on_the_next_search(client, django_capture_on_commit_callbacks):
     from catalog.models import SearchSynonym
     from catalog.services import search_index
