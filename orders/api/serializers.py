@@ -321,6 +321,7 @@ class OrderLineSerializer(serializers.Serializer):
     tax = MoneySerializer()
     total = MoneySerializer()
     quantity_fulfilled = serializers.IntegerField()
+    quantity_cancelled = serializers.IntegerField(help_text="Units cancelled before they shipped.")
     quantity_returned = serializers.IntegerField()
 
 

@@ -195,6 +195,7 @@ def order_data(order: Order) -> dict:
                 "tax": money(line.tax_cents, currency),
                 "total": money(line.total_cents, currency),
                 "quantity_fulfilled": line.quantity_fulfilled,
+                "quantity_cancelled": line.quantity_cancelled,
                 "quantity_returned": line.quantity_returned,
             }
             for line in order.lines.all()

@@ -48,6 +48,7 @@ def test_operations_cancel_one_line_and_the_rest_goes_on(ops, order):
     body = response.json()
     assert (body["status"], body["payment_status"]) == ("placed", "authorized")
     assert body["events"][-1]["type"] == "order.lines_cancelled"
+    assert line(body, "MUG-1")["quantity_cancelled"] == 1
     assert StockLevel.objects.get(variant__sku="MUG-1").reserved == 0
     assert StockLevel.objects.get(variant__sku="TEE-RED-M").reserved == 2
 

@@ -73,6 +73,7 @@ def test_place_order_answers_201_with_the_order(buyer, customer, stocked, us):
                 "tax": usd(200),
                 "total": usd(5200),
                 "quantity_fulfilled": 0,
+                "quantity_cancelled": 0,
                 "quantity_returned": 0,
             }
         ],
