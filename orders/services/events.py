@@ -38,6 +38,13 @@ class EventType:
     FRAUD_REJECTED = "fraud.rejected"
     SHIPMENT_SHIPPED = "shipment.shipped"
     SHIPMENT_DELIVERED = "shipment.delivered"
+    # Fulfillment notes (no state change; orders.services.shipments)
+    SHIPMENT_CREATED = "shipment.created"
+    SHIPMENT_PICKING = "shipment.picking"
+    SHIPMENT_PACKED = "shipment.packed"
+    SHIPMENT_CANCELLED = "shipment.cancelled"
+    LINE_REROUTED = "line.rerouted"
+    PAYMENT_CAPTURE_FAILED = "payment.capture_failed"
     RMA_COMPLETED = "rma.completed"
     CHARGEBACK_NOTICE = "chargeback.notice"
     CHARGEBACK_WON = "chargeback.won"

@@ -74,12 +74,12 @@ from shop.money import Money
 
 logger = logging.getLogger(__name__)
 SH = ShipmentStatus
-SHIPMENT_CREATED = "shipment.created"
-SHIPMENT_CANCELLED = "shipment.cancelled"
-SHIPMENT_PICKING = "shipment.picking"
-SHIPMENT_PACKED = "shipment.packed"
-LINE_REROUTED = "line.rerouted"
-CAPTURE_FAILED = "payment.capture_failed"
+SHIPMENT_CREATED = EventType.SHIPMENT_CREATED
+SHIPMENT_CANCELLED = EventType.SHIPMENT_CANCELLED
+SHIPMENT_PICKING = EventType.SHIPMENT_PICKING
+SHIPMENT_PACKED = EventType.SHIPMENT_PACKED
+LINE_REROUTED = EventType.LINE_REROUTED
+CAPTURE_FAILED = EventType.PAYMENT_CAPTURE_FAILED
 
 
 @dataclass(frozen=True)
