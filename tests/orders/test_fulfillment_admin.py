@@ -275,3 +275,20 @@ def test_a_failed_capture_is_noted_and_retried_from_the_shipment_page(ops, order
 def test_the_shipments_list_leads_to_the_queue(ops, order):
     html = ops.get(reverse("admin:orders_shipment_changelist")).content.decode()
     assert f'href="{QUEUE}"' in html
+
+
+def test_the_queue_costs_the_same_queries_for_one_order_or_many(ops, order, places, capsys):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ops.get(QUEUE)  # the session's first request loads more (permissions, caches)
+    with CaptureQueriesContext(connection) as one:
+        assert ops.get(QUEUE).status_code == 200
+    variant = order.lines.first().variant
+    for _ in range(5):
+        place(checkout_ready_cart(lines=[(variant, 1)]))
+    with CaptureQueriesContext(connection) as six:
+        assert ops.get(QUEUE).status_code == 200
+    with capsys.disabled():
+        print(f"\nfulfillment queue: {len(one)} queries for 1 order, {len(six)} for 6")
+    assert len(one) == len(six)
