@@ -118,6 +118,7 @@ class OrderLineRow:
     variant_title: str
     quantity: int
     amount: Money  # quantity × the unit price as listed
+    cancelled: int = 0  # units cancelled before they shipped
 
 
 def order_lines(order: Order) -> list[OrderLineRow]:
@@ -128,6 +129,7 @@ def order_lines(order: Order) -> list[OrderLineRow]:
             line.variant_title,
             line.quantity,
             Money(line.unit_price_cents * line.quantity, order.currency),
+            line.quantity_cancelled,
         )
         for line in order.lines.all()
     ]
@@ -144,6 +146,7 @@ EVENT_LABELS = {
     "payment.voided": gettext_lazy("Payment released"),
     "refund.created": gettext_lazy("Refund issued"),
     "order.cancelled": gettext_lazy("Order cancelled"),
+    "order.lines_cancelled": gettext_lazy("Some items cancelled"),
     "checkout.expired": gettext_lazy("Cancelled: the payment did not arrive in time"),
     "fraud.review_required": gettext_lazy("Being checked by our team"),
     "fraud.approved": gettext_lazy("Check passed"),
@@ -181,8 +184,9 @@ def timeline(order: Order) -> list[TimelineEntry]:
 
 
 def _shown(event: OrderEvent) -> bool:
-    # A late answer about an attempt the order no longer waits for changes nothing.
-    return event.type == "order.created" or event.changed_state
+    # A late answer about an attempt the order no longer waits for changes nothing; some
+    # items cancelled changes no state but the customer must see it.
+    return event.type in ("order.created", "order.lines_cancelled") or event.changed_state
 
 
 STATUS_MESSAGES = {

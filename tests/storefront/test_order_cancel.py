@@ -88,3 +88,17 @@ def test_cancelling_needs_the_csrf_token(tee, customer):
 
     assert browser.post(f"/orders/{order.public_id}/cancel/").status_code == 403
     assert Order.objects.get(pk=order.pk).status == "placed"
+
+
+def test_the_order_page_shows_items_cancelled_by_operations(client, tee, customer):
+    order = placed_order(customer, tee, 3)
+    line = order.lines.get()
+    order_services.cancel_order_lines(
+        order=order, lines=[{"line_id": line.public_id, "quantity": 1}], reason="damaged"
+    )
+    client.force_login(customer)
+
+    response = client.get(f"/orders/{order.public_id}/")
+
+    assert "1 cancelled" in response.content.decode()
+    assert [e.label for e in response.context["timeline"]][-1] == "Some items cancelled"
