@@ -1,8 +1,10 @@
 """Reads of stock: ATP per location and per market, policies, the default location, the ledger."""
 
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -34,23 +36,47 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
 
     Sums each active market location's ATP, a location below zero counting as zero so that
     one location's safety stock never hides another's units. Not cached: it must be right
-    straight after a reservation; the query is one indexed aggregate.
+    straight after a reservation; the query is one indexed aggregate. Every storefront page
+    runs it, so on PostgreSQL it is one prepared-shape statement with the ids as one array
+    (building and binding the ORM's IN list was a quarter of a cached page's CPU).
     """
     variant_ids = list(variant_ids)
     result = dict.fromkeys(variant_ids, 0)
     if not variant_ids or _market_pk(market) is None:
         return result
-    rows = (
-        StockLevel.objects.filter(
-            variant_id__in=variant_ids, location__is_active=True, location__markets=market
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_atp_by_variant_sql(), [variant_ids, _market_pk(market)])
+            rows = [{"variant_id": vid, "atp": atp} for vid, atp in cursor.fetchall()]
+    else:
+        rows = (
+            StockLevel.objects.filter(
+                variant_id__in=variant_ids, location__is_active=True, location__markets=market
+            )
+            .values("variant_id")
+            .annotate(atp=Sum(Greatest(ATP_EXPRESSION, Value(0))))
+            .order_by()
         )
-        .values("variant_id")
-        .annotate(atp=Sum(Greatest(ATP_EXPRESSION, Value(0))))
-        .order_by()
-    )
     for row in rows:
         result[row["variant_id"]] = max(0, row["atp"] or 0)
     return result
+
+
+@functools.cache
+def _atp_by_variant_sql() -> str:
+    """available_quantities' statement: ATP_EXPRESSION per row, clamped at 0, summed per
+    variant over the market's active locations (tests/inventory compare it with the ORM)."""
+    level, location = StockLevel._meta.db_table, Location._meta.db_table
+    served = Location.markets.through._meta.db_table
+    return (
+        "SELECT s.variant_id, SUM(GREATEST(s.on_hand - s.reserved - s.in_transit_out"
+        " + s.in_transit_in - s.safety_stock, 0))"
+        f' FROM "{level}" s'
+        f' JOIN "{location}" l ON l.id = s.location_id'
+        f' JOIN "{served}" m ON m.location_id = l.id'
+        " WHERE s.variant_id = ANY(%s) AND l.is_active AND m.market_id = %s"
+        " GROUP BY s.variant_id"
+    )
 
 
 @dataclass(frozen=True)

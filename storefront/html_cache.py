@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -28,7 +29,7 @@ from django.utils import translation
 HTML_ENTRIES = 300  # pages of ~30-60 KB: at most ~20 MB per worker
 MAX_PARAM_LENGTH = 100
 CSRF_PLACEHOLDER = "csrf-token-filled-in-per-request-0f3a9c"
-_pages: OrderedDict[str, str] = OrderedDict()
+_pages: OrderedDict[str, tuple[float, str]] = OrderedDict()  # key: (expires at, html)
 _lock = threading.Lock()
 
 
@@ -47,14 +48,18 @@ def render_page(
     key = _key(request, version_key, live, set(params)) if status == 200 else None
     if key is None:
         return render(request, template, context, status=status)
+    now = time.monotonic()
     with _lock:
-        html = _pages.get(key)
-        if html is not None:
+        expires, html = _pages.get(key, (0.0, None))
+        if now < expires:
             _pages.move_to_end(key)
+        else:
+            html = None
     if html is None:
         html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
         with _lock:
-            _pages[key] = html
+            # No longer than its documents (a version bump lost in an outage heals).
+            _pages[key] = (now + settings.STOREFRONT_CACHE_SECONDS, html)
             while len(_pages) > HTML_ENTRIES:
                 _pages.popitem(last=False)
     if CSRF_PLACEHOLDER in html:

@@ -9,6 +9,7 @@ of an older version are never read again and need no deleting.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -23,14 +24,16 @@ from shop.cache_versions import NAV, read_versions, versioned_key
 # of its document for ever, so a copy kept here is as true as Redis's: only the versions must
 # be read from Redis on each request, not the documents (nor unpickled again). Bounded LRU.
 LOCAL_ENTRIES = 2000
-_local: OrderedDict[str, object] = OrderedDict()
+_local: OrderedDict[str, tuple[float, object]] = OrderedDict()  # key: (expires at, value)
 _local_lock = threading.Lock()
 
 
 def _remember(entries: dict) -> None:
+    # As long as Redis keeps them: a version bump lost during an outage heals in every worker.
+    expires = time.monotonic() + settings.STOREFRONT_CACHE_SECONDS
     with _local_lock:
         for key, value in entries.items():
-            _local[key] = value
+            _local[key] = (expires, value)
             _local.move_to_end(key)
         while len(_local) > LOCAL_ENTRIES:
             _local.popitem(last=False)
@@ -48,10 +51,12 @@ def fetch(keys: list[str]) -> dict:
     Documents are shared between requests: callers never mutate what they get.
     """
     found = {}
+    now = time.monotonic()
     with _local_lock:
         for key in keys:
-            if key in _local:
-                found[key] = _local[key]
+            expires, value = _local.get(key, (0.0, None))
+            if now < expires:
+                found[key] = value
                 _local.move_to_end(key)
     missing = [key for key in keys if key not in found]
     if not missing or not cache_versions.cache_available():
