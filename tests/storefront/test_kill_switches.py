@@ -68,3 +68,13 @@ def review_form_or_none(client) -> dict:
     form = review_form(client)
     set_kill_switch(kind="market", target="US", is_off=True, reason="tax outage")
     return form
+
+
+def test_the_review_page_after_the_chosen_method_was_switched_off_does_not_break(client, tee):
+    to_review(client, method="express")
+    set_kill_switch(kind="shipping_method", target="express", is_off=True, reason="carrier down")
+
+    review = client.get("/checkout/review/", follow=True)
+
+    assert review.status_code == 200
+    assert Order.objects.count() == 0
