@@ -154,6 +154,22 @@ def get_reservation_policy(*, variant, market=None) -> Policy:
     return Policy(best.mode, best.ttl_seconds or default_ttl)
 
 
+def list_market_locations_and_strategy(*, market) -> tuple[list[Location], str]:
+    """(list_market_locations, get_routing_strategy) in one query, for reserve_stock's hot path:
+    each location row carries the market's strategy (a scalar subquery)."""
+    if _market_pk(market) is None:
+        return [], settings.INVENTORY_DEFAULT_ROUTING
+    strategy = MarketRouting.objects.filter(market_id=market.pk).values("strategy")[:1]
+    locations = list(
+        Location.objects.serving(market)
+        .annotate(market_strategy=Subquery(strategy))
+        .order_by("priority", "code")
+    )
+    if not locations:
+        return [], get_routing_strategy(market=market)
+    return locations, locations[0].market_strategy or settings.INVENTORY_DEFAULT_ROUTING
+
+
 def get_routing_strategy(*, market) -> str:
     """The market's routing strategy, else INVENTORY_DEFAULT_ROUTING."""
     if _market_pk(market) is not None:

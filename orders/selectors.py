@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum, prefetch_related_objects
 
 from orders.exceptions import CartNotFound, OrderNotFound, ShipmentNotFound
 from orders.links import check_order_link_token
@@ -109,6 +109,14 @@ def get_order(*, public_id: str, user) -> Order:
     order = list_orders(user=user).filter(public_id=str(public_id)).first()
     if order is None:
         raise OrderNotFound()
+    return order
+
+
+def with_lines_and_events(order: Order) -> Order:
+    """`order` itself (as a service returned it, current) with its lines, events and shipments
+    loaded, where refresh_order would read the order row once more."""
+    events = OrderEvent.objects.order_by("created_at", "pk")
+    prefetch_related_objects([order], "lines", Prefetch("events", queryset=events), SHIPMENTS)
     return order
 
 

@@ -35,7 +35,7 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
@@ -206,6 +206,9 @@ def claim_key(
         "created_at": now,
         "expires_at": now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
     }
+    fresh = _insert_new_claim(scope=scope, owner=owner, key=key, claimed=claimed)
+    if fresh is not None:
+        return fresh, True
     abandoned = now - timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)
     for _attempt in range(3):  # another request may delete or retake the row between reads
         with transaction.atomic():
@@ -236,6 +239,38 @@ def claim_key(
     if row.status == IdempotencyStatus.IN_FLIGHT:
         raise RequestInProgress()
     return row, False
+
+
+def _insert_new_claim(*, scope: str, owner: str, key: str, claimed: dict) -> IdempotencyKey | None:
+    """The claim of a key never seen before, in one statement; None when the key exists (or
+    off PostgreSQL), for claim_key's general path to read and judge.
+
+    Every checkout carries a new key, so this is the case to make cheap: an INSERT … ON
+    CONFLICT DO NOTHING in autocommit, instead of get_or_create's transaction, SELECT,
+    savepoint and INSERT. A concurrent insert of the same key waits for that one to commit
+    and then does nothing, exactly as the unique index makes get_or_create do.
+    """
+    connection = connections[router.db_for_write(IdempotencyKey)]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    row = IdempotencyKey(scope=scope, owner=owner, key=key, **claimed)
+    fields = [f for f in IdempotencyKey._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 - names are ours
+            "ON CONFLICT (scope, owner, key) DO NOTHING RETURNING id",
+            values,
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    row.pk = inserted[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return row
 
 
 def complete_key(claim: IdempotencyKey, response: Response) -> None:

@@ -53,9 +53,7 @@ def lock_rows(queryset: QuerySet, *, timeout_ms: int | None = None, of=()) -> li
     if not connection.in_atomic_block:
         # select_for_update refuses too, but only once evaluated; say it before any SET.
         raise transaction.TransactionManagementError("lock_rows needs transaction.atomic().")
-    with connection.cursor() as cursor:
-        # set_config(name, value, is_local=true) is SET LOCAL with a bound parameter.
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+    _set_lock_timeout(connection, timeout_ms)
     try:
         rows = list(locking)
     except OperationalError as exc:
@@ -65,6 +63,25 @@ def lock_rows(queryset: QuerySet, *, timeout_ms: int | None = None, of=()) -> li
         transaction.set_rollback(True, using=locking.db)
         raise timeout from exc
     return rows
+
+
+def _set_lock_timeout(connection, timeout_ms: int) -> None:
+    """SET LOCAL lock_timeout, once per transaction and value.
+
+    A checkout locks the cart's stock rows, later the order and its reservations: the second
+    SET would be a round trip that changes nothing. Django gives each transaction a new
+    `run_on_commit` list (replaced on commit, on rollback and on a savepoint rollback, which
+    also undoes a SET LOCAL made inside it), so holding the list the SET was made under tells
+    whether it still applies; holding it also keeps its identity from being reused.
+    """
+    under, value = getattr(connection, "_emporium_lock_timeout", (None, None))
+    # `is`: this transaction's very list, not an equal (say, empty) list of another one.
+    if under is connection.run_on_commit and value == timeout_ms:
+        return
+    with connection.cursor() as cursor:
+        # set_config(name, value, is_local=true) is SET LOCAL with a bound parameter.
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+    connection._emporium_lock_timeout = (connection.run_on_commit, timeout_ms)
 
 
 def as_lock_timeout(exc: BaseException) -> LockTimeout | None:

@@ -20,7 +20,6 @@ from orders import selectors, services
 from orders.api import serializers as s
 from orders.api.common import CART_ID, LINE_ID, errors, validated
 from orders.api.shapes import cart_data
-from orders.models import CheckoutStep
 from orders.services.coupons import apply_cart_coupon, remove_cart_coupon
 from shop import selectors as shop_selectors
 from shop.exceptions import ValidationFailed
@@ -31,8 +30,9 @@ NOT_OPEN = "The cart was already checked out (`cart_not_open`, `order_id` names 
 TAX_503 = "Tax cannot be calculated for the address right now (`tax_unavailable`); retry."
 
 
-def _cart_response(request, cart_id: str, **kwargs) -> Response:
-    cart = selectors.get_cart(public_id=cart_id, user=request.user)
+def _cart_response(cart, **kwargs) -> Response:
+    """The cart as the answer. `cart` is the one the view read (or a service returned): the
+    lines are priced fresh, so a line the service just changed is in the answer."""
     return Response(s.CartSerializer(cart_data(cart)).data, **kwargs)
 
 
@@ -74,7 +74,7 @@ class CartDetailApi(APIView):
         responses={200: s.CartSerializer, **errors(s404=CART_404, s503=TAX_503)},
     )
     def get(self, request, cart_id):
-        return _cart_response(request, cart_id)
+        return _cart_response(selectors.get_cart(public_id=cart_id, user=request.user))
 
 
 class CartLineCreateApi(APIView):
@@ -103,7 +103,7 @@ class CartLineCreateApi(APIView):
         cart = selectors.get_cart(public_id=cart_id, user=request.user)
         with _available_on_refusal():
             services.add_cart_line(cart=cart, sku=data["sku"], quantity=data["quantity"])
-        return _cart_response(request, cart_id, status=status.HTTP_201_CREATED)
+        return _cart_response(cart, status=status.HTTP_201_CREATED)
 
 
 @contextmanager
@@ -141,7 +141,7 @@ class CartLineUpdateApi(APIView):
             services.change_cart_line_quantity(
                 cart=cart, line_id=line_id, quantity=data["quantity"]
             )
-        return _cart_response(request, cart_id)
+        return _cart_response(cart)
 
 
 class CartLineDeleteApi(APIView):
@@ -160,7 +160,7 @@ class CartLineDeleteApi(APIView):
     def delete(self, request, cart_id, line_id):
         cart = selectors.get_cart(public_id=cart_id, user=request.user)
         services.remove_cart_line(cart=cart, line_id=line_id)
-        return _cart_response(request, cart_id)
+        return _cart_response(cart)
 
 
 # PATCH changes, DELETE removes: /api/v1/carts/{cart_id}/lines/{line_id}.
@@ -191,7 +191,8 @@ class CartCouponCreateApi(APIView):
         data = validated(s.CouponSerializer, request.data)
         cart = selectors.get_cart(public_id=cart_id, user=request.user)
         apply_cart_coupon(cart=cart, code=data["code"])
-        return _cart_response(request, cart_id)
+        # The coupon list is the cart's own field: read the cart as the service left it.
+        return _cart_response(selectors.get_cart(public_id=cart_id, user=request.user))
 
 
 class CartCouponDeleteApi(APIView):
@@ -207,7 +208,8 @@ class CartCouponDeleteApi(APIView):
     def delete(self, request, cart_id, code):
         cart = selectors.get_cart(public_id=cart_id, user=request.user)
         remove_cart_coupon(cart=cart, code=code)
-        return _cart_response(request, cart_id)
+        # The coupon list is the cart's own field: read the cart as the service left it.
+        return _cart_response(selectors.get_cart(public_id=cart_id, user=request.user))
 
 
 class CartCheckoutApi(APIView):
@@ -241,9 +243,7 @@ class CartCheckoutApi(APIView):
             shipping_address=data["shipping_address"],
             shipping_method=data.get("shipping_method"),
         )
-        step = CheckoutStep.REVIEW if cart.shipping_method_id else CheckoutStep.SHIPPING
-        services.record_checkout_step(cart=cart, step=step)
-        return _cart_response(request, cart_id)
+        return _cart_response(cart)
 
 
 class CartRepriceApi(APIView):
@@ -261,4 +261,4 @@ class CartRepriceApi(APIView):
     def post(self, request, cart_id):
         cart = selectors.get_cart(public_id=cart_id, user=request.user)
         services.reprice_cart(cart=cart)
-        return _cart_response(request, cart_id)
+        return _cart_response(cart)

@@ -32,13 +32,17 @@ def _address(stored: dict) -> dict | None:
 def price_for_display(cart: Cart) -> CartPricing:
     """Price the cart as it stands. A chosen method that stopped shipping to the address
     (the rate tables changed since) is shown as not chosen rather than refusing the read.
-    Raises TaxUnavailable (503) when tax cannot be quoted for the address."""
+    Raises TaxUnavailable (503) when tax cannot be quoted for the address.
+
+    Lines a checkout service read under the cart's lock in this request (`cart.lines_read`)
+    are priced as they are, not read a second time."""
+    lines = cart.lines_read
     try:
-        return price_cart(cart=cart)
+        return price_cart(cart=cart, lines=lines)
     except InvalidShippingMethod:
         chosen, cart.shipping_method = cart.shipping_method, None
         try:
-            return price_cart(cart=cart)
+            return price_cart(cart=cart, lines=lines)
         finally:
             cart.shipping_method = chosen
 

@@ -159,7 +159,9 @@ class OrderCreateApi(BodyBeforeKeyMixin, APIView):
         except CartNotOpen as exc:
             _name_the_order(exc, cart)
             raise
-        order = selectors.refresh_order(order)
+        # place_order hands back the order as its last transaction left it (locked, then
+        # changed): only its lines and events are still to read.
+        order = selectors.with_lines_and_events(order)
         if order.status == OrderStatus.PAYMENT_FAILED:
             return _declined_response(order)
         response = _order_response(order, status=status.HTTP_201_CREATED)

@@ -43,6 +43,11 @@ class Cart(TimeStampedModel):
     country, phone.
     """
 
+    # Not a column: the lines (orders.pricing.load_cart_lines) a checkout service read while
+    # it held this cart's lock, so the answer to the same request prices them without a
+    # second read. Only services that do not change lines set it; None means "read them".
+    lines_read = None
+
     public_id = models.CharField(max_length=32, unique=True, default=new_cart_id, editable=False)
     market = models.ForeignKey("shop.Market", related_name="+", on_delete=models.PROTECT)
     channel = models.ForeignKey("shop.Channel", related_name="+", on_delete=models.PROTECT)

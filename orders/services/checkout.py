@@ -23,7 +23,7 @@ from orders.exceptions import (
     InvalidShippingMethod,
 )
 from orders.models import Cart, CheckoutStep, CheckoutStepEvent, ShippingMethod
-from orders.pricing import price_cart
+from orders.pricing import load_cart_lines, price_cart
 from orders.services._common import lock_cart
 from orders.services.cart import _open
 
@@ -44,10 +44,16 @@ def _clean_email(email) -> str:
 
 
 def _shipping_codes(cart: Cart) -> list[str]:
-    """Codes of the methods that ship the cart's lines to its address (no method chosen)."""
+    """Codes of the methods that ship the cart's lines to its address (no method chosen).
+
+    The lines are read once per locked cart and kept on it (Cart.lines_read), so the
+    answer to the request prices the same lines without reading them again.
+    """
+    if cart.lines_read is None:
+        cart.lines_read = load_cart_lines(cart)
     chosen, cart.shipping_method = cart.shipping_method, None
     try:
-        pricing = price_cart(cart=cart, with_tax=False)
+        pricing = price_cart(cart=cart, lines=cart.lines_read, with_tax=False)
     finally:
         cart.shipping_method = chosen
     return [option.code for option in pricing.quote.shipping_options]
@@ -109,7 +115,8 @@ def set_shipping_method(*, cart: Cart, code: str) -> Cart:
 def update_checkout(
     *, cart: Cart, email=_UNSET, shipping_address=_UNSET, shipping_method=_UNSET
 ) -> Cart:
-    """Set e-mail, address and method together, all or nothing (fields left out stay).
+    """Set e-mail, address and method together, all or nothing (fields left out stay), and
+    log the step the buyer is now at (review with a method, else shipping).
 
     Errors of e-mail and address are reported together. Raises CartNotOpen, InvalidEmail,
     InvalidAddress, CheckoutIncomplete, InvalidShippingMethod.
@@ -136,7 +143,11 @@ def update_checkout(
         cart
     ):
         cart.shipping_method = None
-    cart.save(update_fields=["email", "shipping_address", "shipping_method", "updated_at"])
+    step = CheckoutStep.REVIEW if cart.shipping_method_id else CheckoutStep.SHIPPING
+    fields = ["email", "shipping_address", "shipping_method", "updated_at"]
+    if _enter_step(cart, step):
+        fields.append("checkout_step")
+    cart.save(update_fields=fields)
     return cart
 
 
@@ -149,8 +160,15 @@ def record_checkout_step(*, cart: Cart, step: str) -> None:
     if step not in CheckoutStep.values:
         raise CheckoutIncomplete(f"Unknown checkout step: {step}.", fields={"step": [str(step)]})
     cart = lock_cart(cart)
+    if _enter_step(cart, step):
+        cart.save(update_fields=["checkout_step", "updated_at"])
+
+
+def _enter_step(cart: Cart, step: str) -> bool:
+    """Log leaving the locked cart's step and entering `step`; set it on `cart` (the caller
+    saves). False, logging nothing, when the buyer is already there."""
     if cart.checkout_step == step:
-        return
+        return False
     now = timezone.now()
     events = []
     if cart.checkout_step:
@@ -164,4 +182,4 @@ def record_checkout_step(*, cart: Cart, step: str) -> None:
     )
     CheckoutStepEvent.objects.bulk_create(events)
     cart.checkout_step = step
-    cart.save(update_fields=["checkout_step", "updated_at"])
+    return True

@@ -467,7 +467,7 @@ def test_staff_without_the_orders_permission_see_only_their_own(stocked, us, mer
 
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-PER_ALLOCATION = 'UPDATE "inventory_stocklevel" SET "reserved"'
+BATCH_RESERVE = 'UPDATE "inventory_stocklevel" AS s SET reserved'
 
 
 def _statements(ctx) -> list[str]:
@@ -515,15 +515,14 @@ def test_post_orders_statements_are_bounded_and_independent_of_lines(capsys):
             f"\nPOST /api/v1/orders: {len(one)} statements for 1 line, {len(six)} for 6 "
             f"(place_order {len(one_placing)} and {len(six_placing)})"
         )
-    # Around place_order: the idempotency claim (get_or_create: SELECT, INSERT) and its
-    # stored answer (UPDATE), the cart lookup, the order re-read with lines, events and
-    # shipments.
-    assert len(one) - len(one_placing) == len(six) - len(six_placing) == 8
-    assert len(one_placing) <= 27  # 25 + the fraud check's 2 (test_placement.py)
-    # inventory.reserve_stock runs one conditional UPDATE per stock allocation (the
-    # no-oversell rule); every other statement is the same for 1 line or 6.
-    assert sum(q.startswith(PER_ALLOCATION) for q in six) == 6
-    assert len(six) - 6 == len(one) - 1
+    # Around place_order: the idempotency claim (one INSERT … ON CONFLICT DO NOTHING) and
+    # its stored answer (UPDATE), the cart lookup, the order's lines, events and shipments.
+    assert len(one) - len(one_placing) == len(six) - len(six_placing) == 6
+    assert len(one_placing) <= 25  # the fraud check's 2 included (test_placement.py)
+    # inventory.reserve_stock reserves every allocation in one conditional UPDATE (joined
+    # to a VALUES list; the no-oversell rule holds per row): 1 line or 6, the same statements.
+    assert sum(q.startswith(BATCH_RESERVE) for q in six) == 1
+    assert len(six) == len(one)
 
 
 def test_lines_and_checkout_are_untouched_by_a_refused_placement(buyer, stocked, us):

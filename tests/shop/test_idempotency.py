@@ -43,7 +43,9 @@ def post(body, key="key-1", client=None, **headers):
     return client.post(URL, body, format="json", headers=headers)
 
 
-@pytest.mark.django_db
+# Real transactions: the first claim takes the one-statement INSERT … ON CONFLICT path,
+# the second finds the row and goes the general way.
+@pytest.mark.django_db(transaction=True)
 def test_a_replay_answers_the_first_result_without_running_again(runs):
     first = post({"echo": "a"})
     again = post({"echo": "a"})
@@ -173,7 +175,9 @@ def test_keys_belong_to_their_owner(runs):
     }
 
 
-@pytest.mark.django_db
+# Real transactions: the first claim takes the one-statement INSERT … ON CONFLICT path,
+# the second finds the row and goes the general way.
+@pytest.mark.django_db(transaction=True)
 def test_an_expired_key_counts_as_new_and_is_purged(runs):
     post({"echo": "a"})
     IdempotencyKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -205,7 +209,9 @@ def test_purging_deletes_only_expired_keys(capsys):
     assert not IdempotencyKey.objects.exists()
 
 
-@pytest.mark.django_db
+# Real transactions: the first claim takes the one-statement INSERT … ON CONFLICT path,
+# the second finds the row and goes the general way.
+@pytest.mark.django_db(transaction=True)
 def test_a_claim_abandoned_by_a_dead_worker_may_be_taken_again(runs, settings):
     post({"echo": "a"})
     IdempotencyKey.objects.update(

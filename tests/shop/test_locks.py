@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from inventory import services
@@ -84,6 +85,41 @@ def test_the_timeout_lasts_until_the_transaction_ends(stocked):
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone() != ("50ms",)
+
+
+def _timeouts_set(ctx) -> int:
+    return sum("set_config('lock_timeout'" in q["sql"] for q in ctx.captured_queries)
+
+
+def _lock_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_timeout_is_set_once_per_transaction_and_again_where_it_could_be_undone(stocked):
+    rows = StockLevel.objects.all()
+    with CaptureQueriesContext(connection) as ctx:
+        with transaction.atomic():
+            lock_rows(rows, timeout_ms=70)
+            lock_rows(rows, timeout_ms=70)  # still in force: no second SET
+            assert _timeouts_set(ctx) == 1
+            lock_rows(rows, timeout_ms=80)  # another value is set
+            assert (_timeouts_set(ctx), _lock_timeout()) == (2, "80ms")
+            try:
+                with transaction.atomic():
+                    lock_rows(rows, timeout_ms=90)
+                    raise RuntimeError("roll the savepoint back")
+            except RuntimeError:
+                pass
+            # The savepoint's rollback undid its SET LOCAL: 80 ms again, and set again.
+            assert _lock_timeout() == "80ms"
+            lock_rows(rows, timeout_ms=90)
+            assert (_timeouts_set(ctx), _lock_timeout()) == (4, "90ms")
+        with transaction.atomic():  # a new transaction starts from the session's default
+            lock_rows(rows, timeout_ms=90)
+            assert (_timeouts_set(ctx), _lock_timeout()) == (5, "90ms")
 
 
 @pytest.mark.django_db(transaction=True)
