@@ -1,9 +1,17 @@
-"""API throttles that keep counting when Redis is down.
+"""API throttles: one cache round trip per request, and still counting when Redis is down.
 
-DRF's throttles keep each client's request history in the cache; with Redis unreachable every
-read raised and every /api/v1/ call answered 500. These read and write the shared cache as
-before, and when it fails switch to a per-process memory for OUTAGE_RETRY_SECONDS, logging one
-warning per switch, then try Redis again.
+DRF's stock throttles keep each client's request history (a list of timestamps, up to the
+rate's number of requests) in the cache, read and written whole on every request: a GET and
+a SET of a list that grows with the rate, per throttle, and an anonymous request went
+through two (the user throttle counted anonymous clients too). These count requests per
+fixed window instead: one INCR (with its EXPIRE, pipelined) per request, whatever the rate;
+the user throttle leaves anonymous clients to the anonymous one. A fixed window lets a
+client make up to twice the rate across a window boundary; the limit is a guard against
+abuse, not a quota, so that is the trade for O(1) work on every API call.
+
+With Redis unreachable every read raised and every /api/v1/ call answered 500. These count in
+the shared cache while it answers, and when it fails switch to a per-process memory for
+OUTAGE_RETRY_SECONDS, logging one warning per switch, then try Redis again.
 
 Why a per-process limiter rather than failing open: the token endpoint's `auth` rate is what
 slows credential stuffing, and an outage is no time to drop it. The cost: with N worker
@@ -17,6 +25,7 @@ import time
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
 logger = logging.getLogger(__name__)
@@ -48,22 +57,14 @@ class OutageTolerantCache:
             exc_info=True,
         )
 
-    def get(self, key, default=None):
+    def hit(self, key: str, timeout: int) -> int:
+        """Count one request under `key` (kept `timeout` seconds); return the count so far."""
         if not self.shared_is_down():
             try:
-                return caches[self.alias].get(key, default)
+                return _count(caches[self.alias], key, timeout)
             except Exception:  # noqa: BLE001 - any cache failure: count in this process
                 self._shared_failed()
-        return self.local.get(key, default)
-
-    def set(self, key, value, timeout=None):
-        if not self.shared_is_down():
-            try:
-                caches[self.alias].set(key, value, timeout)
-                return
-            except Exception:  # noqa: BLE001
-                self._shared_failed()
-        self.local.set(key, value, timeout)
+        return _count(self.local, key, timeout)
 
     def reset(self) -> None:
         """Forget the outage and the local counts (tests)."""
@@ -71,16 +72,60 @@ class OutageTolerantCache:
         self.local.clear()
 
 
+def _count(cache, key: str, timeout: int) -> int:
+    if isinstance(cache, RedisCache):
+        # INCR and EXPIRE in one round trip; EXPIRE again on every hit is harmless, the key
+        # names its window.
+        name = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)
+        count, _ = pipe.incr(name).expire(name, timeout).execute()
+        return int(count)
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this request starts the window
+        cache.set(key, 1, timeout)
+        return 1
+
+
 throttle_cache = OutageTolerantCache()
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
+class WindowCounting(throttling.SimpleRateThrottle):
+    """DRF's SimpleRateThrottle counting per fixed window. Listed after DRF's own class in
+    each throttle below, so ScopedRateThrottle still picks its scope first."""
+
     cache = throttle_cache
 
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self.seconds_left = (window + 1) * self.duration - now
+        count = self.cache.hit(f"{self.key}:{window}", self.duration)
+        return count <= self.num_requests
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    cache = throttle_cache
+    def wait(self):
+        return self.seconds_left
 
 
-class ScopedRateThrottle(throttling.ScopedRateThrottle):
-    cache = throttle_cache
+class AnonRateThrottle(throttling.AnonRateThrottle, WindowCounting):
+    pass
+
+
+class UserRateThrottle(throttling.UserRateThrottle, WindowCounting):
+    """Signed-in clients by user; anonymous ones are the AnonRateThrottle's."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle, WindowCounting):
+    pass

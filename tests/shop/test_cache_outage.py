@@ -1,5 +1,7 @@
 """A Redis outage degrades speed, never sessions: they live in PostgreSQL behind the cache."""
 
+from unittest import mock
+
 import pytest
 from django.core.cache.backends.redis import RedisCache
 
@@ -177,9 +179,9 @@ def test_an_outage_logs_one_warning_and_skips_redis_for_thirty_seconds(
     dead, tries = caches["default"], []
 
     class CountingCache:
-        def get(self, *args, **kwargs):
-            tries.append("get")
-            return dead.get(*args, **kwargs)
+        def add(self, *args, **kwargs):
+            tries.append("add")
+            return dead.add(*args, **kwargs)
 
     monkeypatch.setattr(production_throttles, "caches", {"default": CountingCache()})
 
@@ -187,7 +189,7 @@ def test_an_outage_logs_one_warning_and_skips_redis_for_thirty_seconds(
 
     warnings = [r for r in caplog.records if r.name == "shop.api.throttling"]
     assert statuses == [200] * 5
-    assert tries == ["get"]  # later requests do not wait for Redis
+    assert tries == ["add"]  # later requests do not wait for Redis
     assert [r.getMessage() for r in warnings] == [
         "Cache unreachable: API throttles count in this process for the next 30 s"
     ]
@@ -340,3 +342,37 @@ def test_the_shop_runs_with_redis_url_pointing_at_a_closed_port(merchandiser, cu
         "deferred": [["shop.tasks.send_email", ["body", "subject", "to"]]],
         "healthz": {"status": "unhealthy", "database": "ok", "cache": "down"},
     }
+
+
+def test_a_throttled_request_costs_one_round_trip_to_redis(client, production_throttles):
+    """Fixed-window counting: one pipelined INCRBY + EXPIRE per throttle, whatever the rate,
+    and an anonymous client goes through the anonymous throttle only."""
+    import redis
+
+    sent = []
+    original = redis.client.Pipeline.execute
+
+    def execute(self, *args, **kwargs):
+        sent.append([command[0][0] for command in self.command_stack])
+        return original(self, *args, **kwargs)
+
+    with mock.patch.object(redis.client.Pipeline, "execute", execute):
+        client.get("/api/v1/products")
+
+    assert sent == [["INCRBY", "EXPIRE"]]
+
+
+def test_the_window_limits_each_client_and_says_when_to_retry(
+    client, production_throttles, monkeypatch
+):
+    monkeypatch.setattr(
+        production_throttles.AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"}
+    )
+
+    statuses = [client.get("/api/v1/products").status_code for _ in range(5)]
+    other = client.get("/api/v1/products", REMOTE_ADDR="203.0.113.9")
+
+    assert statuses == [200, 200, 200, 429, 429]
+    assert other.status_code == 200  # counted apart
+    refused = client.get("/api/v1/products")
+    assert 0 < int(refused["Retry-After"]) <= 60
