@@ -85,7 +85,8 @@ def cart_data(cart: Cart, pricing: CartPricing | None = None) -> dict:
         )
     unavailable = set(pricing.unavailable_skus)
     chosen = quote.shipping_option
-    order = getattr(cart, "order", None)
+    # An open cart has no order (placing one converts the cart): no need to ask the database.
+    order = None if cart.is_open else getattr(cart, "order", None)
     return {
         "id": cart.public_id,
         "status": cart.status,

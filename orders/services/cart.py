@@ -9,6 +9,7 @@ transaction, while the stock rows stay locked, so no other buyer can take the un
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from catalog.models import Variant, VariantPrice
 from inventory import selectors as stock_selectors
@@ -34,6 +35,7 @@ def create_cart(*, market, channel, customer=None, session_key: str = "", email:
         email=email or (getattr(customer, "email", "") if customer else ""),
     )
     cart.save()
+    cart.lines_read = []  # a new cart: its answer needs no read of its (no) lines
     return cart
 
 
@@ -47,14 +49,18 @@ def _open(cart: Cart) -> Cart:
 
 def _buyable_variant(cart: Cart, sku) -> tuple[Variant, int]:
     """The active variant with `sku` and its price in the cart's currency, or refuse."""
-    variant = Variant.objects.select_related("product").filter(sku=str(sku)).first()
-    if variant is None:
-        raise VariantUnavailable(f"Unknown SKU: {sku}.", skus=[str(sku)])
-    price = (
-        VariantPrice.objects.filter(variant=variant, currency=cart.currency)
-        .values_list("amount_cents", flat=True)
+    price_in_currency = VariantPrice.objects.filter(
+        variant_id=OuterRef("pk"), currency=cart.currency
+    ).values("amount_cents")[:1]
+    variant = (
+        Variant.objects.select_related("product")
+        .annotate(price_cents=Subquery(price_in_currency))
+        .filter(sku=str(sku))
         .first()
     )
+    if variant is None:
+        raise VariantUnavailable(f"Unknown SKU: {sku}.", skus=[str(sku)])
+    price = variant.price_cents
     if not (variant.is_active and variant.product.is_active) or price is None:
         raise VariantUnavailable(
             f"{variant.sku} is not for sale in {cart.market.code}.", skus=[variant.sku]
