@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
+from django.db import transaction
 
 from orders.providers.shipping.table import RateRow
 from orders.providers.tax.manual import Rate
@@ -70,7 +71,14 @@ def rate_tables() -> tuple[list[RateRow], list[Rate]]:
 
 
 def forget_rate_tables(**_kwargs) -> None:
-    """Drop the cached tables (a rate, zone, method or tax rate changed)."""
+    """Drop the cached tables (a rate, zone, method or tax rate changed): now, and again when
+    the change commits. Dropping only now would let a checkout running meanwhile read the
+    tables as they were before the commit and cache that copy for TABLE_CACHE_SECONDS."""
+    _drop_cached_tables()
+    transaction.on_commit(_drop_cached_tables)
+
+
+def _drop_cached_tables() -> None:
     try:
         cache.delete(CACHE_KEY)
     except Exception:

@@ -315,3 +315,31 @@ def test_a_bad_tax_rate_is_refused_and_nothing_saved(finance, fields, field, mes
     assert response.status_code == 200
     assert response.context["adminform"].form.errors[field] == [message]
     assert sorted(TaxRate.objects.values_list("country", "region", "rate_ppm")) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_reading_during_the_change_leaves_no_stale_copy():
+    """The cached tables are dropped again when the change commits: a checkout that read
+    (and cached) the tables while the change was uncommitted does not keep the old rate."""
+    import threading
+
+    from django.db import connection, transaction
+
+    ensure_order_config()
+    rate = ShippingRate.objects.filter(method__code="standard", currency="USD").first()
+    rate_tables()
+    with transaction.atomic():
+        ShippingRate.objects.filter(pk=rate.pk).update(price_cents=4321)
+        rate.refresh_from_db()
+        rate.save()  # the admin's save: the signal drops the cached copy (not yet committed)
+
+        def concurrent_checkout():
+            rate_tables()  # reads the committed (old) price and caches it
+            connection.close()
+
+        reader = threading.Thread(target=concurrent_checkout)
+        reader.start()
+        reader.join(30)
+
+    shipping, _tax = rate_tables()
+    assert 4321 in [r.price_cents for r in shipping if r.method_code == "standard"]
