@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -108,6 +109,47 @@ class ShipmentLineInline(admin.TabularInline):
     @admin.display(description=_("Item"))
     def title(self, row):
         return row.order_line.title
+
+
+class OrderShipmentInline(admin.TabularInline):
+    """The order page's parcels: each links to its shipment page (the buttons are there)."""
+
+    model = Shipment
+    verbose_name_plural = _("Shipments")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    classes = ["order-records"]
+    fields = readonly_fields = [
+        "public_id",
+        "location",
+        "status",
+        "items",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+        "delivered_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("location")
+            .prefetch_related(
+                Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+            )
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Items"))
+    def items(self, shipment):
+        return ", ".join(f"{sl.quantity}× {sl.order_line.sku}" for sl in shipment.lines.all())
 
 
 @admin.register(Shipment)

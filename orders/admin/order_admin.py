@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.admin.actions import ACTIONS, OrderActionForm, available_actions
 from orders.admin.fraud_admin import reasons_html
+from orders.admin.fulfillment import OrderShipmentInline
 from orders.admin.order_inlines import (
     OrderLineInline,
     PaymentTransactionInline,
@@ -57,7 +58,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["=public_id", "=reference", "email", "=lines__sku"]
     search_help_text = _("Order id (ord_…), reference, e-mail (or part of it), or a line's SKU.")
     show_full_result_count = False  # the filtered count is enough; no second COUNT(*)
-    inlines = [OrderLineInline, PaymentTransactionInline, TimelineInline]
+    inlines = [OrderLineInline, OrderShipmentInline, PaymentTransactionInline, TimelineInline]
 
     class Media:
         css = {"all": ["orders/admin.css"]}

@@ -292,3 +292,15 @@ def test_the_queue_costs_the_same_queries_for_one_order_or_many(ops, order, plac
     with capsys.disabled():
         print(f"\nfulfillment queue: {len(one)} queries for 1 order, {len(six)} for 6")
     assert len(one) == len(six)
+
+
+def test_the_order_page_lists_its_shipments(ops, order, places):
+    east, _west = places
+    shirt = order.lines.order_by("pk")[0]
+    shipment = services.create_shipment(order=order, location=east, lines={shirt: 2})
+
+    html = ops.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert shipment.public_id in html and "2× ADM-SHIRT" in html
+    assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in html
+    assert reverse("admin:orders_shipment_create", args=[order.pk]) in html
