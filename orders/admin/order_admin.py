@@ -4,7 +4,8 @@ buttons of orders/admin/actions.py, which call orders.services.
 The changelist costs a fixed number of queries whatever the page holds (market joined; a
 search on a line's SKU is an EXISTS, so orders are neither repeated nor fetched twice). The
 order page reads the order with market, channel and customer joined, then one query per
-inline: lines, payment transactions, timeline (events with their actor).
+inline: lines, shipments (and their lines), payment transactions, timeline (events with
+their actor).
 """
 
 from __future__ import annotations
