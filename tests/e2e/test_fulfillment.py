@@ -3,6 +3,7 @@ admin at 1280 px and print its packing slip; the customer sees the tracking link
 order page at phone width."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -66,8 +67,11 @@ def test_operations_ship_part_of_an_order_and_print_the_packing_slip(page, live_
     expect(page.locator("#print-slip")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator("#print-slip")).to_be_hidden()  # the print stylesheet hides it
+    printed = page.pdf(prefer_css_page_size=True)  # what the printer gets: one A4 page
+    assert printed.startswith(b"%PDF") and re.search(rb"/Count 1\b", printed)
     if SCREENSHOTS:
-        page.pdf(path=f"{SCREENSHOTS}/packing-slip.pdf")
+        with open(f"{SCREENSHOTS}/packing-slip.pdf", "wb") as out:
+            out.write(printed)
     assert shipment.public_id in page.content()
 
 
