@@ -1,16 +1,25 @@
-"""Storefront and catalog API latency under gunicorn on PostgreSQL, loopback only.
+"""Storefront read path under gunicorn on PostgreSQL + Redis against the one-SELECT ceiling.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium python benchmarks/storefront_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium REDIS_URL=redis://127.0.0.1:6379/0 \
+        python benchmarks/storefront_bench.py
 
-Creates a throwaway database `<name>_webbench_<pid>`, migrates it and seeds the demo shop
-(200+ products, 800+ variants, stock in US/CA/EU), starts gunicorn on 127.0.0.1 with
-production-like settings (DEBUG off, Redis cache when REDIS_URL is set), then requests each page
-a bounded number of times with 1 and 8 concurrent clients. Prints p50/p99 latency and
-requests/s per page (medians over the rounds), stops gunicorn and drops the database.
-Only 127.0.0.1 is ever contacted.
+Creates a throwaway database `<name>_webbench_<pid>`, migrates it, seeds the demo shop and
+imports generated products through the catalog import service until the catalog holds
+--products products (default 2,000) x 3 variants, spread over the demo's categories. Starts the
+shop under gunicorn (production-like: DEBUG off, Redis cache) and, on the same database and
+worker count, the minimal-Django ceiling app (tests/load/ceiling_app.py: one `SELECT 1`, no
+middleware). Then, warm, requests the product page, a category listing, the home page, a
+search and two API reads with 16 and 64 concurrent anonymous clients, each row in rounds of
+the ceiling then the page back to back (a shared machine's load moves within seconds),
+printing req/s, p50/p99, the ceiling's req/s and p99 and the page's ratio to it. Issue 9's
+targets (ratios): product >= 0.7 with p99 <= 100 ms at 16 clients, listing and home >= 0.6,
+search >= 0.5. Figures only, never asserted. Only 127.0.0.1 is
+contacted; gunicorn is stopped and the database dropped at the end.
 """
 
 import argparse
+import csv
+import io
 import os
 import secrets
 import shutil
@@ -26,16 +35,34 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.load import buyers  # noqa: E402
+
 PAGES = [
-    ("home", "/"),
-    ("category", "/c/apparel/?sort=price_asc"),
-    ("category p2", "/c/apparel/?page=2"),
-    ("search", "/search?q=hoodie"),
     ("product", "/p/everyday-pullover-hoodie/"),
-    ("product EU", "/p/everyday-pullover-hoodie/?market=EU"),
+    ("listing", "/c/apparel/?sort=price_asc"),
+    ("home", "/"),
+    ("search", "/search?q=hoodie"),
     ("api list", "/api/v1/products?page=2"),
     ("api detail", "/api/v1/products/everyday-pullover-hoodie"),
 ]
+CONCURRENCY = (16, 64)
+CATEGORIES = ("apparel/hoodies", "apparel/tees", "apparel/jackets", "books", "electronics")
+SIZES = ("S", "M", "L")
+COUNT = (
+    "import django; django.setup(); from catalog.models import Product; "
+    "print(Product.objects.count())"
+)
+IMPORT = """
+import sys
+import django
+django.setup()
+from catalog.importing import import_catalog
+result = import_catalog(data=sys.stdin.buffer.read(), filename="bench.csv", format="emporium")
+if result.has_errors:
+    raise SystemExit(str(result.messages()[:5]))
+"""
 
 
 def _bench_db(url: str) -> tuple[str, str]:
@@ -68,22 +95,83 @@ def _get(url: str) -> float:
     return time.perf_counter() - started
 
 
-def _round(url: str, clients: int, requests_per_client: int) -> tuple[list[float], float]:
+def generate_csv(products: int) -> bytes:
+    """`products` active products of 3 sizes each, priced in USD, CAD and EUR, in the demo's
+    categories (an Emporium import file)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "handle",
+            "title",
+            "description",
+            "brand",
+            "categories",
+            "status",
+            "option1_name",
+            "option1_value",
+            "sku",
+            "price_USD",
+            "price_CAD",
+            "price_EUR",
+        ]
+    )
+    for p in range(products):
+        cents = 1500 + (p % 60) * 100
+        for v, size in enumerate(SIZES):
+            first = v == 0
+            writer.writerow(
+                [
+                    f"bench-{p:05d}",
+                    f"Bench Hoodie {p}" if first else "",
+                    f"A sturdy everyday piece, number {p}." if first else "",
+                    f"Brand {p % 40}" if first else "",
+                    CATEGORIES[p % len(CATEGORIES)] if first else "",
+                    "active" if first else "",
+                    "Size",
+                    size,
+                    f"BENCH-{p:05d}-{size}",
+                    f"{cents // 100}.{cents % 100:02d}",
+                    f"{(cents + 500) // 100}.{cents % 100:02d}",
+                    f"{(cents - 100) // 100}.{cents % 100:02d}",
+                ]
+            )
+    return out.getvalue().encode()
+
+
+def _load(base: str, path: str, clients: int, per_client: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of GET `path` by `clients` anonymous shoppers at once."""
     latencies: list[float] = []
     lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
 
     def client():
-        mine = [_get(url) for _ in range(requests_per_client)]
+        http = buyers.Http(base)
+        start.wait()
+        mine = []
+        for _ in range(per_client):
+            http.cookies.clear()  # every request an anonymous shopper's, as a CDN miss
+            response = http.request("GET", path)
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            mine.append(response.seconds)
+        http.connection.close()
         with lock:
             latencies.extend(mine)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
+    start.wait()
+    began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return latencies, len(latencies) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - began
+    return (
+        len(latencies) / elapsed,
+        _percentile(latencies, 50) * 1000,
+        _percentile(latencies, 99) * 1000,
+    )
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -91,10 +179,46 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
+def _gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(150):
+        try:
+            _get(url)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} never answered")
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is not None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=40, help="per client per round")
+    parser.add_argument("--products", type=int, default=2000, help="catalog size")
+    parser.add_argument("--requests", type=int, default=960, help="per page and concurrency")
+    parser.add_argument("--rounds", type=int, default=3, help="ceiling/page pairs per row")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
 
@@ -103,7 +227,7 @@ def main() -> None:
     )
     bench_name = urlsplit(bench_url).path.lstrip("/")
     _sql(admin_url, f'CREATE DATABASE "{bench_name}"')
-    port = _free_port()
+    shop_port, ceiling_port = _free_port(), _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
@@ -113,61 +237,75 @@ def main() -> None:
         "MEDIA_ROOT": f"/tmp/emporium-webbench-{os.getpid()}",
         "API_ANON_RATE": "1000000/minute",
         "CACHE_KEY_PREFIX": f"webbench-{os.getpid()}",
+        "CATALOG_IMPORT_MAX_BYTES": str(200 * 1024 * 1024),
     }
-    server = None
+    shop = ceiling = None
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
         subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "shop.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
+        count = subprocess.run(
+            [sys.executable, "-c", COUNT],
             env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                _get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        print(
-            f"gunicorn workers={args.workers}, {args.rounds} rounds x {args.requests} "
-            "requests per client; medians of the rounds"
+        extra = max(0, args.products - int(count.stdout.split()[-1]))
+        subprocess.run(
+            [sys.executable, "-c", IMPORT],
+            input=generate_csv(extra),
+            env=env,
+            cwd=ROOT,
+            check=True,
         )
-        print(f"{'page':<12} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-        for label, path in PAGES:
-            _get(base + path)  # warm caches and connections
-            for clients in (1, 8):
-                p50s, p99s, rates = [], [], []
-                for _ in range(args.rounds):
-                    latencies, rate = _round(base + path, clients, args.requests // clients or 1)
-                    p50s.append(_percentile(latencies, 50) * 1000)
-                    p99s.append(_percentile(latencies, 99) * 1000)
-                    rates.append(rate)
-                print(
-                    f"{label:<12} {clients:>7} {statistics.median(p50s):>8.1f} "
-                    f"{statistics.median(p99s):>8.1f} {statistics.median(rates):>8.0f}"
-                )
+        shop = _gunicorn("shop.wsgi:application", shop_port, args.workers, env)
+        ceiling = _gunicorn("tests.load.ceiling_app:application", ceiling_port, args.workers, env)
+        shop_base, ceiling_base = (f"http://127.0.0.1:{p}" for p in (shop_port, ceiling_port))
+        _wait_for(shop_base + "/healthz")
+        _wait_for(ceiling_base + "/")
+        _report(args, shop_base, ceiling_base, catalog=int(count.stdout.split()[-1]) + extra)
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        _stop(shop)
+        _stop(ceiling)
         _sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
         shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
 
 
+def _report(args, shop_base: str, ceiling_base: str, *, catalog: int) -> None:
+    """Each row: `--rounds` rounds of the ceiling then the page, back to back, so both see the
+    same machine (others share it); medians of the rounds, the ratio the median of each
+    round's ratio."""
+    for _label, path in PAGES:  # warm every cache and connection first
+        for _ in range(3):
+            _get(shop_base + path)
+    print(
+        f"{catalog} products, gunicorn workers={args.workers} (sync), {args.requests} requests "
+        f"per row in {args.rounds} rounds; ceiling = minimal Django, one SELECT, measured in "
+        "each round just before the page"
+    )
+    print(
+        f"{'page':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'ceiling':>8} {'c p99':>8} {'ratio':>6}"
+    )
+    for label, path in PAGES:
+        for clients in CONCURRENCY:
+            per_client = max(1, args.requests // args.rounds // clients)
+            pages, ceilings = [], []
+            for _ in range(args.rounds):
+                ceilings.append(_load(ceiling_base, "/", clients, per_client))
+                pages.append(_load(shop_base, path, clients, per_client))
+            rate, p50, p99 = (statistics.median(x[i] for x in pages) for i in range(3))
+            ceiling = statistics.median(x[0] for x in ceilings)
+            ceiling_p99 = statistics.median(x[2] for x in ceilings)
+            ratio = statistics.median(p[0] / c[0] for p, c in zip(pages, ceilings, strict=True))
+            print(
+                f"{label:<12} {clients:>7} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f} "
+                f"{ceiling:>8.0f} {ceiling_p99:>8.1f} {ratio:>6.2f}",
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -358,6 +358,26 @@ def test_the_product_page_is_never_shared(client, shop_floor):
     assert re.search(r'name="csrfmiddlewaretoken"', response.content.decode())
 
 
+def test_production_serves_static_files_under_hashed_names():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "EMPORIUM_ENV": "production",
+        "SECRET_KEY": "k" * 60,
+        "DJANGO_SETTINGS_MODULE": "shop.settings",
+    }
+    code = "import shop.settings as s; print(s.STORAGES['staticfiles']['BACKEND'], s.DEBUG)"
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.split() == ["whitenoise.storage.CompressedManifestStaticFilesStorage", "False"]
+
+
 def test_templates_are_cached_by_the_loader():
     from django.template import engines
     from django.template.loaders.cached import Loader
