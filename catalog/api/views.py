@@ -151,13 +151,14 @@ class ProductListApi(CatalogApi):
     def get(self, request):
         market = _market(request)
         category, query = _category(request), _search_query(request)
-        products = selectors.list_storefront_products(
-            market=market, category=category, query=query
-        )
         if query.strip() and category is None:
             # Counted and paged on the search index (cached), only the page's products read:
             # joining every matching product costs ~10x as much on a broad word.
             products = SearchResults(market, query)
+        else:
+            products = selectors.list_storefront_products(
+                market=market, category=category, query=query
+            )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(products, request, view=self)
         in_stock = selectors.get_in_stock_product_ids(
