@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -221,7 +222,7 @@ def product_detail(request, handle: str):
     context["breadcrumbs"] = product_page.breadcrumbs(request, document)
     page_cache.get_category_tree(request)
     known_sku = any(v["sku"] == sku for v in document["variants"])
-    return html_cache.render_page(
+    response = html_cache.render_page(
         request,
         "storefront/product.html",
         context,
@@ -229,3 +230,6 @@ def product_detail(request, handle: str):
         live=[(v["sku"], v["status"], v["availability"]) for v in context["variants"]],
         params=["sku"] if known_sku else [],
     )
+    # Its add-to-cart form carries this visitor's CSRF token: never for a shared cache.
+    patch_cache_control(response, private=True)
+    return response
