@@ -8,8 +8,8 @@ product (SKUs are too). The words are parsed by PostgreSQL (`websearch_to_tsquer
 `or`), never turned into tsquery syntax here, so no input is a syntax error. The last word
 also matches as a prefix ("hood" finds hoodies). Synonym groups edited in the admin
 (SearchSynonym) widen the query: "tshirt" also searches "t-shirt" and "tee". Results are
-ranked with `ts_rank` (title above brand and categories, above options and SKUs, above the
-description).
+ranked with `ts_rank` of the words typed (title above brand and categories, above options and
+SKUs, above the description), ties newest first.
 
 The documents carry what the market can sell (active products, the currencies their active
 variants are priced in), so the count and the page read one index and join the products of the
@@ -26,15 +26,7 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import (
-    Exists,
-    F,
-    FilteredRelation,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 
 from catalog.models import (
     Category,
