@@ -359,3 +359,20 @@ def test_a_renamed_category_or_brand_is_found_by_its_new_name(us, merch_client):
     assert response.status_code == 302
     assert _handles(us, "outdoor") == _handles(us, "lumen") == set()
     assert _handles(us, "garden") == _handles(us, "radiant") == {lamp.handle}
+
+
+def test_merchandisers_edit_synonym_groups_in_the_admin_and_others_read_them(
+    client, merchandiser, operations_user
+):
+    client.force_login(merchandiser)
+    added = client.post("/admin/catalog/searchsynonym/add/", {"phrases": "Parka, ANORAK"})
+    refused = client.post("/admin/catalog/searchsynonym/add/", {"phrases": "parka"})
+
+    assert added.status_code == 302
+    assert list(SearchSynonym.objects.values_list("phrases", flat=True)) == ["parka, anorak"]
+    assert refused.status_code == 200
+    assert "at least two words or phrases" in refused.content.decode()
+
+    client.force_login(operations_user)
+    assert client.get("/admin/catalog/searchsynonym/").status_code == 200
+    assert client.post("/admin/catalog/searchsynonym/add/", {"phrases": "a, b"}).status_code == 403
