@@ -61,12 +61,31 @@ class CategoryAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(Attribute)
-class AttributeAdmin(admin.ModelAdmin):
+class AttributeAdmin(ServiceSaveMixin, admin.ModelAdmin):
     form = StorableTextModelForm  # name_translations is JSON: a "\u0000" escape is a form error
     list_display = ["code", "name", "kind", "unit", "is_filterable", "position"]
     list_filter = ["kind", "is_filterable"]
     search_fields = ["code", "name"]
     prepopulated_fields = {"code": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        # Through the taxonomy services, so pages showing its name change version.
+        values = {
+            "code": obj.code,
+            "name": obj.name,
+            "kind": obj.kind,
+            "unit": obj.unit,
+            "is_filterable": obj.is_filterable,
+            "position": obj.position,
+            "name_translations": obj.name_translations,
+        }
+        if change:
+            saved = self.call_service(
+                taxonomy.update_attribute, attribute=obj, actor=request.user, **values
+            )
+        else:
+            saved = self.call_service(taxonomy.create_attribute, **values)
+        obj.pk = saved.pk
 
 
 @admin.register(SearchSynonym)

@@ -13,7 +13,10 @@ from django.db.models import Q
 
 from catalog.models import Attribute, Category, Product
 from catalog.services.search_index import refresh_search_documents
-from catalog.services.storefront_versions import bump_category_versions
+from catalog.services.storefront_versions import (
+    bump_category_versions,
+    bump_product_versions,
+)
 from shop.exceptions import Conflict, ValidationFailed
 
 
@@ -113,6 +116,47 @@ def _products_under(category: Category) -> list[int]:
         Q(category__path=category.path) | Q(category__path__startswith=f"{category.path}/")
     )
     return list(in_subtree.values_list("product_id", flat=True).distinct())
+
+
+@transaction.atomic
+def update_attribute(
+    *,
+    attribute: Attribute,
+    code: str,
+    name: str,
+    kind: str,
+    unit: str,
+    is_filterable: bool,
+    position: int,
+    name_translations: dict[str, str] | None = None,
+    actor=None,
+) -> Attribute:
+    """Change a specification key (its names, unit, kind, whether listings filter on it).
+
+    Locks the attribute row. After commit the storefront documents of every product carrying
+    a value for it change version (their specifications and their listings' facets show its
+    name). Raises ValidationFailed (nothing written), Conflict when a concurrent writer took
+    the code.
+    """
+    saved = Attribute.objects.select_for_update().get(pk=attribute.pk)
+    for field, value in (
+        ("code", code),
+        ("name", name),
+        ("kind", kind),
+        ("unit", unit),
+        ("is_filterable", is_filterable),
+        ("position", position),
+        ("name_translations", dict(name_translations or {})),
+    ):
+        setattr(saved, field, value)
+    _check(saved)
+    try:
+        with transaction.atomic():
+            saved.save()
+    except IntegrityError as exc:
+        raise Conflict(f"A concurrent change took the attribute code {code}; reload.") from exc
+    bump_product_versions(product_ids=saved.values.values_list("product_id", flat=True).distinct())
+    return saved
 
 
 def _check(instance) -> None:

@@ -454,3 +454,66 @@ def test_markets_are_read_once_per_request_and_kept_per_process(client, shop_flo
         client.get("/")
         assert len(reads) == 3
     shop_selectors.clear_market_cache()
+
+
+def test_an_attribute_rename_shows_in_specs_and_facets_and_bumps_only_its_products(
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tests.factories.catalog import AttributeFactory, ProductAttributeValueFactory
+
+    tee, tees, apparel = shop_floor["tee"], shop_floor["tees"], shop_floor["apparel"]
+    material = AttributeFactory(code="material", name="Material", is_filterable=True)
+    ProductAttributeValueFactory(product=tee, attribute=material, value_text="Cotton")
+    cache.clear()
+    assert "Material" in client.get("/p/harbor-tee/").content.decode()
+    assert "Material" in client.get("/c/apparel/tees/").content.decode()
+    for path in ("/p/quiet-novel/", "/c/books/"):
+        client.get(path)
+    bumped = _bumped(monkeypatch)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taxonomy.update_attribute(
+            attribute=material,
+            code="material",
+            name="Fabric",
+            kind=material.kind,
+            unit="",
+            is_filterable=True,
+            position=0,
+        )
+
+    assert "Fabric" in client.get("/p/harbor-tee/").content.decode()
+    assert "Fabric" in client.get("/c/apparel/tees/").content.decode()
+    assert set(bumped) == {
+        f"product:{tee.pk}",
+        f"category:{tees.pk}",
+        f"category:{apparel.pk}",
+        "home",
+    }
+    _assert_novel_still_warm(client)
+
+
+def test_the_admin_category_page_saves_through_the_service_and_the_nav_follows(
+    client, shop_floor, merchandiser, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    apparel = shop_floor["apparel"]
+    client.get("/c/apparel/")
+    staff = Client()
+    staff.force_login(merchandiser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            f"/admin/catalog/category/{apparel.pk}/change/",
+            {
+                "name": "Clothing",
+                "slug": "apparel",
+                "parent": "",
+                "description": "",
+                "position": 0,
+            },
+        )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "<h1>Clothing</h1>" in client.get("/c/apparel/").content.decode()
