@@ -199,6 +199,7 @@ def set_kill_switch(*, kind: str, target: str = "", is_off: bool, reason: str, a
     user = actor if getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     with transaction.atomic():
+        # get_or_create survives two first flips at once (the loser reads the row, locked).
         switch, _created = KillSwitch.objects.select_for_update().get_or_create(
             kind=kind,
             target=target,
