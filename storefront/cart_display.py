@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Media
 from inventory import selectors as stock_selectors
-from orders.exceptions import InvalidShippingMethod
+from orders import services as order_services
+from orders.exceptions import CartNotOpen, InvalidShippingMethod
 from orders.models import Cart, CartLine
-from orders.pricing import CartPricing, price_cart
+from orders.pricing import CartPricing, load_cart_lines, price_cart
 from orders.providers.tax.base import TaxUnavailable
 from orders.quote import PriceChange
 from shop.money import Money
@@ -84,14 +85,16 @@ def _line_note(change: PriceChange) -> str:
 
 
 def _price(cart: Cart, with_tax: bool) -> CartPricing:
+    # Lines the page already read (Cart.lines_read) are priced as they are.
+    lines = cart.lines_read
     try:
-        return price_cart(cart=cart, with_tax=with_tax)
+        return price_cart(cart=cart, lines=lines, with_tax=with_tax)
     except InvalidShippingMethod:
         # The rate tables changed since the method was chosen: show it as not chosen (the
         # shipping step asks again; placement would refuse it).
         chosen, cart.shipping_method = cart.shipping_method, None
         try:
-            return price_cart(cart=cart, with_tax=with_tax)
+            return price_cart(cart=cart, lines=lines, with_tax=with_tax)
         finally:
             cart.shipping_method = chosen
 
@@ -118,6 +121,24 @@ def build_cart_page(cart: Cart, *, price_changes: list[PriceChange] = ()) -> Car
         price_changes=messages,
         tax_error=tax_error,
     )
+
+
+def build_current_cart_page(cart: Cart) -> CartPage:
+    """The cart page at today's prices, changed prices taken into the cart and said on the
+    page (orders.services.reprice_cart), never applied silently.
+
+    Most carts have no changed price: they are priced once, from lines read once, and
+    nothing is locked. Raises CartNotOpen for a cart that was checked out meanwhile.
+    """
+    if not cart.is_open:
+        raise CartNotOpen()
+    cart.lines_read = load_cart_lines(cart)
+    page = build_cart_page(cart)
+    if not page.pricing.price_changes:
+        return page
+    changes = order_services.reprice_cart(cart=cart)
+    cart.lines_read = None  # their captured prices changed: read them again
+    return build_cart_page(cart, price_changes=changes)
 
 
 def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:

@@ -105,9 +105,23 @@ def add_to_cart(request, *, sku: str, quantity: int) -> CartLine | None:
     return line
 
 
+# The header's unit count, when the page has read the cart's lines anyway (note_item_count).
+_ITEM_COUNT = "_storefront_cart_units"
+
+
+def note_item_count(request, cart: Cart) -> None:
+    """A page that read the open cart's lines (Cart.lines_read) gives the header its count:
+    the mini cart then needs no query of its own."""
+    if cart.is_open and cart.lines_read is not None:
+        setattr(request, _ITEM_COUNT, sum(line.quantity for line in cart.lines_read))
+
+
 def item_count(request) -> int:
     """Units in the visitor's open cart in this market, for the header: at most one query
-    (none for a guest without a cart)."""
+    (none for a guest without a cart, or when the page noted the count)."""
+    noted = getattr(request, _ITEM_COUNT, None)
+    if noted is not None:
+        return noted
     market = getattr(request, "market", None)
     if market is None or market.pk is None or not hasattr(request, "session"):
         return 0

@@ -17,7 +17,7 @@ from orders import services as order_services
 from orders.exceptions import CartLineNotFound, CartNotOpen
 from shop.exceptions import DomainError
 from storefront import carts
-from storefront.cart_display import build_cart_page
+from storefront.cart_display import build_current_cart_page
 from storefront.forms_cart import AddToCartForm, CartLineForm
 
 CART_URL = "/cart/"
@@ -87,12 +87,12 @@ def _render(request, cart, *, line_id: str = "", form: CartLineForm | None = Non
     page = None
     if cart is not None:
         try:
-            changes = order_services.reprice_cart(cart=cart)
+            page = build_current_cart_page(cart)
         except CartNotOpen:
             carts.forget_cart(request, cart)
             cart = None
         else:
-            page = build_cart_page(cart, price_changes=changes)
+            carts.note_item_count(request, cart)
     return render(
         request,
         "storefront/cart/detail.html",

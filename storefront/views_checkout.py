@@ -18,9 +18,10 @@ from orders import conf, switches
 from orders import services as order_services
 from orders.exceptions import CartNotOpen, CheckoutIncomplete, InvalidShippingMethod
 from orders.models import CheckoutStep, OrderStatus
+from orders.pricing import load_cart_lines
 from shop.exceptions import DomainError
 from storefront import carts
-from storefront.cart_display import build_cart_page
+from storefront.cart_display import build_cart_page, build_current_cart_page
 from storefront.checkout_flow import (
     STEP_NAMES,
     card_on_file,
@@ -58,9 +59,12 @@ def _checkout_cart(request, step: str):
         raise _Leave(redirect("/cart/"))
     if not cart.is_open:
         raise _Leave(checked_out(request, cart))
-    if not cart.lines.exists():
+    # Read once here; the page's summary and the header's count use the same lines.
+    cart.lines_read = load_cart_lines(cart)
+    if not cart.lines_read:
         messages.info(request, _("Your cart is empty."))
         raise _Leave(redirect("/cart/"))
+    carts.note_item_count(request, cart)
     reachable = first_incomplete_step(request, cart)
     if STEP_NAMES.index(step) > STEP_NAMES.index(reachable):
         raise _Leave(redirect(step_url(reachable)))
@@ -118,7 +122,9 @@ def identify(request):
     form = ContactForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            cart = order_services.set_checkout_contact(cart=cart, email=form.cleaned_data["email"])
+            cart = order_services.set_checkout_contact(
+                cart=cart, email=form.cleaned_data["email"], enter_step=CheckoutStep.ADDRESS
+            )
         except CartNotOpen as exc:
             return _refused(request, exc)
         except DomainError as exc:
@@ -140,7 +146,9 @@ def address(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            cart = order_services.set_shipping_address(cart=cart, address=form.cleaned_data)
+            cart = order_services.set_shipping_address(
+                cart=cart, address=form.cleaned_data, enter_step=CheckoutStep.SHIPPING
+            )
         except CartNotOpen as exc:
             return _refused(request, exc)
         except DomainError as exc:
@@ -175,7 +183,9 @@ def shipping(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            cart = order_services.set_shipping_method(cart=cart, code=form.cleaned_data["method"])
+            cart = order_services.set_shipping_method(
+                cart=cart, code=form.cleaned_data["method"], enter_step=CheckoutStep.PAYMENT
+            )
         except CartNotOpen as exc:
             return _refused(request, exc)
         except (InvalidShippingMethod, CheckoutIncomplete) as exc:
@@ -229,12 +239,11 @@ def review(request):
     """
     try:
         cart = _checkout_cart(request, CheckoutStep.REVIEW)
-        changes = order_services.reprice_cart(cart=cart)
+        page = build_current_cart_page(cart)
     except _Leave as leave:
         return leave.response
     except CartNotOpen as exc:
         return _refused(request, exc)
-    page = build_cart_page(cart, price_changes=changes)
     form = PlaceOrderForm(
         initial={"cart": cart.public_id, "checkout_key": secrets.token_urlsafe(24)}
     )

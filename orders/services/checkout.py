@@ -75,39 +75,52 @@ def _apply_method(cart: Cart, code) -> None:
     cart.shipping_method = method
 
 
+def _save_entering(cart: Cart, fields: list[str], enter_step: str | None) -> None:
+    """Save `fields` of the locked cart, logging the step the buyer goes to next (if given)
+    in the same transaction: one lock, not a second transaction for the step log."""
+    if enter_step is not None:
+        _check_step(enter_step)
+        if _enter_step(cart, enter_step):
+            fields = [*fields, "checkout_step"]
+    cart.save(update_fields=[*fields, "updated_at"])
+
+
 @transaction.atomic
-def set_checkout_contact(*, cart: Cart, email: str) -> Cart:
-    """Set the e-mail the order confirmation goes to. Raises CartNotOpen, InvalidEmail."""
+def set_checkout_contact(*, cart: Cart, email: str, enter_step: str | None = None) -> Cart:
+    """Set the e-mail the order confirmation goes to; `enter_step`: log that the buyer goes
+    on to that step (record_checkout_step). Raises CartNotOpen, InvalidEmail."""
     cart = _open(cart)
     cart.email = _clean_email(email)
-    cart.save(update_fields=["email", "updated_at"])
+    _save_entering(cart, ["email"], enter_step)
     return cart
 
 
 @transaction.atomic
-def set_shipping_address(*, cart: Cart, address: Mapping) -> Cart:
+def set_shipping_address(*, cart: Cart, address: Mapping, enter_step: str | None = None) -> Cart:
     """Validate `address` for its country (and the market's countries) and store it.
 
-    A chosen shipping method that does not ship to the new address is cleared. Raises
-    CartNotOpen, InvalidAddress (fields name each problem).
+    A chosen shipping method that does not ship to the new address is cleared. `enter_step`
+    as for set_checkout_contact. Raises CartNotOpen, InvalidAddress (fields name each
+    problem).
     """
     cart = _open(cart)
     cart.shipping_address = validate_address(address, countries=list(cart.market.countries))
     if cart.shipping_method is not None and cart.shipping_method.code not in _shipping_codes(cart):
         cart.shipping_method = None
-    cart.save(update_fields=["shipping_address", "shipping_method", "updated_at"])
+    _save_entering(cart, ["shipping_address", "shipping_method"], enter_step)
     return cart
 
 
 @transaction.atomic
-def set_shipping_method(*, cart: Cart, code: str) -> Cart:
+def set_shipping_method(*, cart: Cart, code: str, enter_step: str | None = None) -> Cart:
     """Choose a shipping method offered for the cart's address and contents.
 
-    Raises CartNotOpen, CheckoutIncomplete (no address yet), InvalidShippingMethod.
+    `enter_step` as for set_checkout_contact. Raises CartNotOpen, CheckoutIncomplete (no
+    address yet), InvalidShippingMethod.
     """
     cart = _open(cart)
     _apply_method(cart, code)
-    cart.save(update_fields=["shipping_method", "updated_at"])
+    _save_entering(cart, ["shipping_method"], enter_step)
     return cart
 
 
@@ -157,11 +170,19 @@ def record_checkout_step(*, cart: Cart, step: str) -> None:
 
     Re-entering the current step logs nothing. Locks the cart so two tabs don't interleave.
     """
-    if step not in CheckoutStep.values:
-        raise CheckoutIncomplete(f"Unknown checkout step: {step}.", fields={"step": [str(step)]})
+    _check_step(step)
+    if cart.checkout_step == step:
+        # Already there as the caller read the cart (a reload, or the POST that led here
+        # logged it): no lock, no transaction. A stale read only costs the locked check.
+        return
     cart = lock_cart(cart)
     if _enter_step(cart, step):
         cart.save(update_fields=["checkout_step", "updated_at"])
+
+
+def _check_step(step: str) -> None:
+    if step not in CheckoutStep.values:
+        raise CheckoutIncomplete(f"Unknown checkout step: {step}.", fields={"step": [str(step)]})
 
 
 def _enter_step(cart: Cart, step: str) -> bool:
