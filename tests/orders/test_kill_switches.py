@@ -233,3 +233,18 @@ def test_another_market_still_sells_when_one_is_switched_off(buyer, stocked, us)
     cart_id = ready_cart(buyer, [("TEE-RED-M", 1)])
 
     assert place(buyer, cart_id).status_code == 201
+
+
+def test_paying_again_with_card_payments_switched_off_is_422(buyer, stocked, us):
+    declined = place(buyer, ready_cart(buyer, [("TEE-RED-M", 1)]), "tok_declined").json()
+    set_kill_switch(kind="payment_method", target="card", is_off=True, reason="gateway incident")
+
+    response = buyer.post(
+        "/api/v1/payments",
+        {"order": declined["order_id"], "action": "authorize", "token": "tok_visa"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="retry-1",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (422, "payment_method_unavailable")
+    assert Order.objects.get(public_id=declined["order_id"]).status == "payment_failed"
