@@ -23,6 +23,8 @@ ROLE_RULES: dict[str, list[tuple[str, str]]] = {
         ("orders", "-codename:change_taxrate"),
         ("orders", "-codename:delete_taxrate"),
         ("returns", "*"),
+        # Refunds are Finance's (issue 12): Operations works the queue but gives no money back.
+        ("returns", "-codename:refund"),
         ("inventory", "*"),
         ("promotions", "view"),
         # Kill switches and their history (docs/runbooks.md): Operations flip them.
