@@ -120,7 +120,8 @@ ACTIONS: dict[str, OrderAction] = {
             run=_capture,
             done=_("payment captured"),
             asks_amount=True,
-            also=lambda order: order.status != OrderStatus.CANCELLED,
+            # Not on hold either: a held order is captured after its review is approved.
+            also=lambda order: order.status not in (OrderStatus.CANCELLED, OrderStatus.ON_HOLD),
         ),
         OrderAction(
             name="void",

@@ -297,11 +297,12 @@ def _gateway_call(order: Order, kind: str, call):
 def capture_payment(*, order: Order, amount_cents: int | None = None, actor=None) -> Order:
     """Take the authorized money (all of it by default, or less). Call outside a transaction.
 
-    Raises InvalidOrderTransition (not authorized, or cancelled), InvalidAmount,
-    PaymentFailed (gateway refused or silent: safe to retry, the key is the same).
+    Raises InvalidOrderTransition (not authorized, cancelled, or on hold for fraud review:
+    approve it first), InvalidAmount, PaymentFailed (gateway refused or silent: safe to
+    retry, the key is the same).
     """
     order = Order.objects.get(pk=order.pk)
-    if order.payment_status != P.AUTHORIZED or order.status == S.CANCELLED:
+    if order.payment_status != P.AUTHORIZED or order.status in (S.CANCELLED, S.ON_HOLD):
         raise InvalidOrderTransition(order=order, action="capture")
     amount = order.authorized_cents if amount_cents is None else amount_cents
     if (

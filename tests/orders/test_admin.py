@@ -283,7 +283,6 @@ def test_an_order_on_hold_offers_the_review_decisions(ops, order):
     services.hold_order_for_review(order=order)
 
     assert buttons(ops.get(page_url(order))) == [
-        "capture",
         "void",
         "approve_review",
         "reject_review",

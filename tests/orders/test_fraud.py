@@ -85,8 +85,11 @@ def test_a_risky_card_lands_on_hold_with_its_reasons(stocked):
     assert order.captured_cents == 0
 
 
-def test_a_held_order_does_not_ship(stocked, warehouse):
+def test_a_held_order_is_not_captured_and_does_not_ship(stocked, warehouse):
     order = place(checkout_ready_cart(lines=[(stocked, 1)]), "tok_risky")
+
+    with pytest.raises(InvalidOrderTransition):
+        services.capture_payment(order=order)
 
     with pytest.raises(InvalidOrderTransition):
         services.create_shipment(order=order, location=warehouse, lines={order.lines.get(): 1})
