@@ -14,7 +14,7 @@ from catalog import selectors as catalog_selectors
 from catalog.selectors.search import has_searchable_words
 from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions
-from shop.cache_versions import HOME, read_versions, versioned_key
+from shop.cache_versions import HOME, NAV, read_versions, versioned_key
 from shop.models import Market
 from storefront import listing_page, page_cache
 
@@ -23,8 +23,13 @@ from storefront import listing_page, page_cache
 MAX_RESULTS = 1000
 
 
-def read_search_versions(market: Market) -> dict | None:
-    return read_versions([HOME, cache_versions.market_scope(market.code), SYNONYMS_SCOPE])
+def read_search_versions(market: Market) -> tuple[dict | None, dict | None]:
+    """(the search's versions, those plus the category tree's) in one cache round trip."""
+    scopes = [HOME, cache_versions.market_scope(market.code), SYNONYMS_SCOPE]
+    versions = read_versions([*scopes, NAV])
+    if versions is None:
+        return None, None
+    return {scope: versions[scope] for scope in scopes}, versions
 
 
 def cache_text(query: str) -> str:

@@ -176,7 +176,8 @@ def search(request):
     context = {"search_query": query, "form": form}
     if query:
         sort = form.sort_value
-        versions = search_page.read_search_versions(market)
+        versions, with_nav = search_page.read_search_versions(market)
+        page_cache.get_category_tree(request, with_nav)  # the header's, same round trip
         ids = search_page.get_result_ids(query=query, market=market, sort=sort, versions=versions)
         shown = ids[: search_page.MAX_RESULTS]
         last = max(1, -(-len(shown) // PER_PAGE))
@@ -197,7 +198,6 @@ def search(request):
             cards=cards,
             more_results=len(ids) > len(shown),
         )
-        page_cache.get_category_tree(request)
         return html_cache.render_page(
             request,
             "storefront/search.html",
