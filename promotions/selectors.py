@@ -1,0 +1,175 @@
+"""Reading promotions: the live set (cached by the `promotions` cache version), the codes on
+a cart, a customer's segments and uses, and evaluate with a result cache.
+
+The live set is parsed once per process per version: `read_versions` gives the current
+version of the PROMOTIONS scope (every promotion or coupon write bumps it on commit), and a
+process-local dict keeps the parsed rules of that version. Results of evaluate are cached
+per process keyed by (version, the cart's fingerprint, the window epoch): the epoch is how
+many windows had opened and closed at `now`, so it changes exactly when a window does.
+With the cache down, versions are unreadable and everything is read and evaluated afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from promotions.engine import CartContext, PromotionResult, Rule, evaluate, parse_rule
+from promotions.models import (
+    CartCoupon,
+    CustomerSegment,
+    Promotion,
+    PromotionStatus,
+    Redemption,
+    RedemptionStatus,
+)
+from shop import kill_switches
+from shop.cache_versions import PROMOTIONS, read_versions
+from shop.models import KillSwitchKind
+
+RESULT_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class LiveSet:
+    version: object
+    rules: tuple[Rule, ...]
+    exhausted: frozenset[str]  # total uses or budget spent
+    per_customer_ids: frozenset[str]  # promotions with a per-customer limit
+    starts: tuple[datetime, ...]
+    ends: tuple[datetime, ...]
+
+    def epoch(self, now: datetime) -> tuple[int, int]:
+        return bisect_right(self.starts, now), bisect_left(self.ends, now)
+
+
+_lock = threading.Lock()
+_live: dict[object, LiveSet] = {}
+_results: OrderedDict = OrderedDict()
+
+
+def _load(version) -> LiveSet:
+    now = timezone.now()
+    rows = list(
+        Promotion.objects.filter(status=PromotionStatus.ACTIVE)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gte=now))
+        .order_by("-priority", "pk")
+    )
+    rules = tuple(parse_rule(row.rule) for row in rows)
+    return LiveSet(
+        version=version,
+        rules=rules,
+        exhausted=frozenset(row.pk for row in rows if row.exhausted),
+        per_customer_ids=frozenset(row.pk for row in rows if row.per_customer),
+        starts=tuple(sorted(r.starts_at for r in rules if r.starts_at)),
+        ends=tuple(sorted(r.ends_at for r in rules if r.ends_at)),
+    )
+
+
+def live_promotions() -> LiveSet:
+    """Active promotions not yet ended (those not started yet too: the engine says so)."""
+    versions = read_versions([PROMOTIONS])
+    if versions is None:
+        return _load(None)
+    version = versions[PROMOTIONS]
+    found = _live.get(version)
+    if found is None:
+        found = _load(version)
+        with _lock:
+            _live.clear()
+            _live[version] = found
+    return found
+
+
+def forget() -> None:
+    """Drop this process's parsed rules and results (tests, benchmarks)."""
+    with _lock:
+        _live.clear()
+        _results.clear()
+
+
+def evaluate_live(ctx: CartContext, live: LiveSet | None = None) -> PromotionResult:
+    """evaluate(ctx) against the live set, from the result cache when the same cart was
+    evaluated against the same version in the same window epoch."""
+    live = live or live_promotions()
+    if live.version is None:
+        return evaluate(ctx, live.rules)
+    key = (live.version, live.epoch(ctx.now), ctx.fingerprint())
+    with _lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
+            return found
+    result = evaluate(ctx, live.rules)
+    with _lock:
+        _results[key] = result
+        while len(_results) > RESULT_CACHE_SIZE:
+            _results.popitem(last=False)
+    return result
+
+
+def switched_off_promotions() -> frozenset[str]:
+    return frozenset(kill_switches.off_targets(KillSwitchKind.PROMOTION))
+
+
+def cart_coupons(cart_ref: str) -> list[tuple[str, str]]:
+    """[(code, promotion id)] on the cart, in the order they were added."""
+    return list(
+        CartCoupon.objects.filter(cart_ref=cart_ref)
+        .order_by("added_at", "pk")
+        .values_list("coupon__code", "coupon__promotion_id")
+    )
+
+
+def customer_segments(customer_id) -> frozenset[str]:
+    if not customer_id:
+        return frozenset()
+    return frozenset(
+        CustomerSegment.objects.filter(customer_id=customer_id).values_list("segment", flat=True)
+    )
+
+
+def _who(customer_id, email: str) -> Q | None:
+    if not customer_id and not email:
+        return None
+    who = Q(customer_id=customer_id) if customer_id else Q(pk__in=[])
+    if email:
+        who |= Q(email__iexact=email)
+    return who
+
+
+def customer_uses(promotion_id: str, customer_id, email: str) -> int:
+    who = _who(customer_id, email)
+    if who is None:
+        return 0
+    return Redemption.objects.filter(
+        who, promotion_id=promotion_id, status=RedemptionStatus.COUNTED
+    ).count()
+
+
+def limit_reached_for(live: LiveSet, customer_id, email: str) -> frozenset[str]:
+    """Live promotions this customer may not get: spent in total, or by them (one query,
+    only when a live promotion has a per-customer limit)."""
+    reached = set(live.exhausted)
+    who = _who(customer_id, email)
+    if live.per_customer_ids and who is not None:
+        limits = {r.id: r.limits.per_customer for r in live.rules if r.id in live.per_customer_ids}
+        used = (
+            Redemption.objects.filter(
+                who, promotion_id__in=limits, status=RedemptionStatus.COUNTED
+            )
+            .values("promotion_id")
+            .annotate(n=Count("pk"))
+        )
+        reached |= {row["promotion_id"] for row in used if row["n"] >= limits[row["promotion_id"]]}
+    return frozenset(reached)
+
+
+def rule_of(promotion: Promotion) -> Rule:
+    return parse_rule(promotion.rule)
