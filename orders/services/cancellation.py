@@ -27,7 +27,12 @@ from django.utils import timezone
 
 from inventory.services.release import release_held_units
 from orders import allocation, providers
-from orders.exceptions import InvalidCartQuantity, InvalidOrderTransition, LineNotCancellable
+from orders.exceptions import (
+    InvalidCartQuantity,
+    InvalidOrderTransition,
+    LineNotCancellable,
+    PaymentFailed,
+)
 from orders.models import (
     CANCELLABLE,
     OPEN_SHIPMENT_STATUSES,
@@ -280,9 +285,19 @@ def give_money_back(order: Order, *, refund_cents: int | None = None) -> None:
             )
             refund_cents = order.captured_cents - order.refunded_total_cents - kept
         if refund_cents > 0:
-            payments.refund_payment(
-                order=order, amount_cents=refund_cents, reason="order cancelled"
-            )
+            try:
+                payments.refund_payment(
+                    order=order, amount_cents=refund_cents, reason="order cancelled"
+                )
+            except PaymentFailed as exc:
+                # The cancellation stands (stock released, customer told); the refund is
+                # left on the timeline for Finance to make from the admin.
+                record_note(
+                    order=order,
+                    type="payment.refund_failed",
+                    actor_label="system",
+                    payload={"amount": refund_cents, "detail": str(exc)[:200]},
+                )
     elif order.payment_status == P.AUTHORIZED and shipped and order.status == S.CANCELLED:
         # Shipped units were to be captured with their shipment and were not (yet): what to
         # take is Finance's call, not a formula's.

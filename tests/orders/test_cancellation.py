@@ -335,3 +335,24 @@ def test_the_customer_cancel_cancels_a_shipment_not_yet_shipped(order, warehouse
     assert not Reservation.objects.filter(
         owner=order.public_id, status__in=[ReservationStatus.COMMITTED, ReservationStatus.PICKING]
     ).exists()
+
+
+def test_a_refund_the_gateway_refuses_leaves_the_cancellation_and_a_note(order, monkeypatch):
+    from orders.providers.payments.base import GatewayTimeout
+    from orders.providers.payments.dummy import DummyGateway
+
+    services.capture_payment(order=order)
+    two = lines_of(order)[1]
+
+    def silent(self, **kwargs):
+        raise GatewayTimeout("no answer")
+
+    monkeypatch.setattr(DummyGateway, "refund", silent)
+    result = services.cancel_order_lines(
+        order=order, lines=[{"line_id": two.public_id, "quantity": 1}]
+    )
+
+    assert (result.payment_status, result.refunded_total_cents) == (P.CAPTURED, 0)
+    assert lines_of(order)[1].quantity_cancelled == 1
+    note = OrderEvent.objects.get(order=order, type="payment.refund_failed")
+    assert note.payload["amount"] == expected_share(order, two, 1)
