@@ -354,10 +354,26 @@ def void_payment(*, order: Order, actor=None) -> Order:
     return Order.objects.get(pk=order.pk)
 
 
-def refund_payment(*, order: Order, amount_cents: int, actor=None, reason: str = "") -> Order:
+def refund_payment(
+    *,
+    order: Order,
+    amount_cents: int,
+    actor=None,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> Order:
     """Give back up to what was captured. Raises InvalidOrderTransition, InvalidAmount,
-    PaymentFailed. Each call is a new refund (its key counts the refunds so far)."""
+    PaymentFailed. Each call is a new refund (its key counts the refunds so far), unless the
+    caller names the refund with `idempotency_key` (a return's refund): a key already
+    recorded returns the order unchanged, a retry after a timeout reuses it at the gateway."""
     order = Order.objects.get(pk=order.pk)
+    if (
+        idempotency_key
+        and PaymentTransaction.objects.filter(
+            order=order, kind=TransactionKind.REFUND, idempotency_key=idempotency_key
+        ).exists()
+    ):
+        return order
     if order.payment_status not in (P.CAPTURED, P.PARTIALLY_REFUNDED):
         raise InvalidOrderTransition(order=order, action="refund")
     left = order.captured_cents - order.refunded_total_cents
@@ -370,7 +386,7 @@ def refund_payment(*, order: Order, amount_cents: int, actor=None, reason: str =
             f"Refund between 1 and {left}.", fields={"amount": [f"At most {left}."]}
         )
     done = PaymentTransaction.objects.filter(order=order, kind=TransactionKind.REFUND).count()
-    key = f"{order.public_id}:refund:{done + 1}"
+    key = idempotency_key or f"{order.public_id}:refund:{done + 1}"
     result = _gateway_call(
         order,
         "refund",
