@@ -21,7 +21,8 @@ class EventTypeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         names = {v for k, v in vars(EventType).items() if k.isupper()}
-        names |= {"payment.void_failed", "payment.review_required"}  # notes (services)
+        # Notes the services append (they move no state, so EventType does not list them).
+        names |= {"payment.void_failed", "payment.review_required", "payment.refund_failed"}
         return [(name, name) for name in sorted(names)]
 
     def queryset(self, request, queryset):
