@@ -8,6 +8,8 @@ placement    place_order
 payments     retry_payment, capture_payment, void_payment, refund_payment
 reconciliation reconcile_payments, reconcile_order_payment
 cancellation cancel_order, cancel_order_lines, customer_may_cancel, expire_unpaid_orders
+fraud        screen_authorized_order (called by payments), approve_review, reject_review,
+             set_fraud_threshold (import orders.services.fraud)
 shipments    create_shipment, start_picking_shipment, pack_shipment, ship_shipment,
              deliver_shipment, cancel_shipment, reroute_line, deliver_by_tracking_numbers,
              capture_shipment_payment, capture_placed_order
