@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -36,9 +37,6 @@ NAV = "nav"
 HOME = "home"
 PROMOTIONS = "promotions"
 _VERSION_PREFIX = "ver:"
-# After a cache failure, skip the cache for this long: a dead Redis costs one warning per
-# process per period, not a timeout per request.
-CIRCUIT_OPEN_SECONDS = 5.0
 _circuit_open_until = 0.0
 
 
@@ -64,7 +62,9 @@ def report_cache_failure(what: str) -> None:
     global _circuit_open_until
     if cache_available():
         logger.warning("cache unavailable; %s from the database", what, exc_info=True)
-    _circuit_open_until = time.monotonic() + CIRCUIT_OPEN_SECONDS
+    # Skip the cache this long: a dead Redis costs one warning per process per period, not a
+    # timeout per request.
+    _circuit_open_until = time.monotonic() + settings.CACHE_CIRCUIT_OPEN_SECONDS
 
 
 def reset_circuit() -> None:

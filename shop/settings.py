@@ -376,6 +376,8 @@ LOW_STOCK_THRESHOLD = 5
 # makes old entries unreachable at once; this TTL only bounds how long Redis keeps them, and how
 # long a version bump lost to a Redis outage can leave a page stale.
 STOREFRONT_CACHE_SECONDS = int(env("STOREFRONT_CACHE_SECONDS", "3600"))
+# After a cache failure the storefront skips the cache this long per process (logs once).
+CACHE_CIRCUIT_OPEN_SECONDS = float(env("CACHE_CIRCUIT_OPEN_SECONDS", "5"))
 # How long a CDN may serve an anonymous home or listing page without revalidating (ETag); 0
 # keeps the "Out of stock" badges exactly true.
 STOREFRONT_PAGE_MAX_AGE = int(env("STOREFRONT_PAGE_MAX_AGE", "0"))

@@ -24,4 +24,6 @@ REST_FRAMEWORK = {
 }
 # Tests flush the cache and the database between tests: no per-process copy of the markets.
 MARKETS_LOCAL_SECONDS = 0
+# A test that kills Redis must not leave the storefront skipping the cache for the next tests.
+CACHE_CIRCUIT_OPEN_SECONDS = 0
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests

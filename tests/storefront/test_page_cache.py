@@ -517,3 +517,24 @@ def test_the_admin_category_page_saves_through_the_service_and_the_nav_follows(
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "<h1>Clothing</h1>" in client.get("/c/apparel/").content.decode()
+
+
+def test_after_a_cache_failure_the_storefront_skips_redis_for_a_while(client, shop_floor, caplog):
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    with override_settings(CACHES=dead, CACHE_CIRCUIT_OPEN_SECONDS=60):
+        with caplog.at_level(logging.WARNING, logger="shop.cache_versions"):
+            statuses = [client.get(path).status_code for path in ("/p/harbor-tee/", "/", "/")]
+        skipping = not cache_versions.cache_available()
+
+    assert statuses == [200, 200, 200]
+    assert skipping
+    assert [r.name for r in caplog.records if r.name == "shop.cache_versions"] == [
+        "shop.cache_versions"
+    ]
