@@ -1,19 +1,30 @@
+import itertools
+
 import pytest
 
 from orders import services as order_services
-from orders.models import Order
+from orders.models import Order, Shipment
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 from tests.factories.orders import checkout_ready_cart, place
 
+_tracking = itertools.count(1)
+
 
 def deliver(order, *, delivered_at=None):
-    """Ship everything from where it is held and deliver it (at `delivered_at`)."""
+    """Ship everything from where it is held and deliver it; `delivered_at` back-dates the
+    parcel's trip (the services refuse a delivery before the shipping they just did)."""
     order = Order.objects.get(pk=order.pk)
     todo = {line: line.quantity_unfulfilled for line in order.lines.all()}
     shipment = order_services.create_shipment(order=order, lines=todo)
-    order_services.ship_shipment(shipment=shipment, carrier="ups", tracking_number="1ZRET0001")
-    order_services.deliver_shipment(shipment=shipment, delivered_at=delivered_at)
+    order_services.ship_shipment(
+        shipment=shipment, carrier="ups", tracking_number=f"1ZRET{next(_tracking):05d}"
+    )
+    order_services.deliver_shipment(shipment=shipment)
+    if delivered_at is not None:
+        Shipment.objects.filter(pk=shipment.pk).update(
+            shipped_at=delivered_at, delivered_at=delivered_at
+        )
     return Order.objects.get(pk=order.pk)
 
 
