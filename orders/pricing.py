@@ -15,6 +15,7 @@ from catalog.models import OptionValue, VariantPrice
 from inventory.models import OPEN_STATUSES, Reservation
 from orders import providers
 from orders.models import Cart, CartLine
+from orders.promotions import CartPromotions
 from orders.quote import (
     Destination,
     PriceChange,
@@ -22,7 +23,6 @@ from orders.quote import (
     Quote,
     QuoteInput,
     QuoteLine,
-    apply_promotions,
     build_quote,
     find_price_changes,
 )
@@ -101,7 +101,7 @@ def price_cart(
     lines: list[CartLine] | None = None,
     prices: dict[int, int] | None = None,
     with_tax: bool = True,
-    promotions: PromotionsHook = apply_promotions,
+    promotions: PromotionsHook | None = None,
 ) -> CartPricing:
     """Price `cart` on current prices with its address and shipping method, if any.
 
@@ -139,7 +139,7 @@ def price_cart(
         quote_input,
         tax_provider=providers.tax_provider() if with_tax else None,
         shipping_provider=providers.shipping_provider(),
-        promotions=promotions,
+        promotions=promotions or CartPromotions(cart),
     )
     captured = {line.public_id: line.unit_price_cents for line in buyable}
     return CartPricing(

@@ -14,7 +14,7 @@ the customer was shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from orders.exceptions import InvalidShippingMethod
 from orders.providers.shipping.base import ShippingOption, ShippingRateProvider, ShippingRequest
@@ -187,6 +187,18 @@ def _allocate_line_discounts(
     return granted
 
 
+def _take_shipping(adjustments: tuple[Adjustment, ...], price: int) -> tuple[Adjustment, ...]:
+    """Shipping adjustments as taken: in order, none above what is left of `price` (a free
+    shipping promotion asks for everything and gets the price)."""
+    left, out = price, []
+    for adj in adjustments:
+        if adj.applies_to == "shipping":
+            adj = replace(adj, amount_cents=min(max(adj.amount_cents, 0), left))
+            left -= adj.amount_cents
+        out.append(adj)
+    return tuple(out)
+
+
 def _choose_shipping(
     quote_input: QuoteInput, provider: ShippingRateProvider | None, goods_cents: int, weight: int
 ) -> tuple[ShippingOption | None, tuple[ShippingOption, ...]]:
@@ -277,14 +289,8 @@ def build_quote(
     option, options = _choose_shipping(quote_input, shipping_provider, goods, weight)
 
     shipping_price = option.price_cents if option else 0
-    shipping_off = min(
-        shipping_price,
-        sum(
-            a.amount_cents
-            for a in adjustments
-            if a.applies_to == "shipping" and a.amount_cents > 0
-        ),
-    )
+    adjustments = _take_shipping(adjustments, shipping_price)
+    shipping_off = sum(a.amount_cents for a in adjustments if a.applies_to == "shipping")
     items = [TaxableItem(ln.key, ln.amount_cents, discount[ln.key], ln.quantity) for ln in lines]
     shipping_item = TaxableItem("shipping", shipping_price, shipping_off) if option else None
     tax = _tax(quote_input, tax_provider, items, shipping_item)

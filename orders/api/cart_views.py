@@ -178,7 +178,8 @@ class CartCouponCreateApi(APIView):
     @extend_schema(
         operation_id="cart_coupon_create",
         summary="Apply a coupon code",
-        description="Until promotions land every code is refused with `coupon_invalid`.",
+        description="Codes are case-insensitive; a cart may carry several, each evaluated "
+        "under the stacking rules (docs/promotions.md).",
         parameters=[CART_ID],
         request=s.CouponSerializer,
         responses={

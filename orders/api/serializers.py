@@ -254,7 +254,15 @@ class PromotionSerializer(serializers.Serializer):
 class PromotionNotAppliedSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        help_text="min_subtotal_not_met, min_quantity_not_met, not_stackable_with:<id>, "
+        "or (for a code on the cart) any reason of docs/promotions.md"
+    )
+    amount_needed = MoneySerializer(required=False, help_text="min_subtotal_not_met: add this")
+    quantity_needed = serializers.IntegerField(required=False)
+    hint = serializers.CharField(
+        required=False, help_text='"Add $12.00 more to get 15% off hoodies and tees"'
+    )
 
 
 class PriceChangeSerializer(serializers.Serializer):

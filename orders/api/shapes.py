@@ -13,6 +13,7 @@ from orders.exceptions import InvalidShippingMethod
 from orders.links import order_url
 from orders.models import Cart, Order, OrderEvent
 from orders.pricing import CartPricing, price_cart
+from orders.promotions import promotions_not_applied
 from orders.quote import QuotedLine
 from shop.money import allocate
 
@@ -110,7 +111,7 @@ def cart_data(cart: Cart, pricing: CartPricing | None = None) -> dict:
             {"id": a.promotion_id, "name": a.name, "amount": money(a.amount_cents, currency)}
             for a in quote.adjustments
         ],
-        "promotions_not_applied": [],  # the promotions engine fills this when it lands
+        "promotions_not_applied": promotions_not_applied(pricing.cart),
         "price_changes": [
             {"line_id": change.key, **change.as_dict()} for change in pricing.price_changes
         ],

@@ -46,6 +46,7 @@ from orders.models import (
     PaymentStatus,
     Shipment,
 )
+from orders.promotions import return_for_order
 from orders.services import payments, reconciliation, transitions
 from orders.services.events import EventType, record_note, run_transition
 from orders.services.notifications import queue_order_notification
@@ -100,6 +101,7 @@ def cancel_order(
         cancelling = {line: line.quantity_unfulfilled for line in o.lines.all()}
         plan.update(_count_cancelled(o, {k: v for k, v in cancelling.items() if v}))
         release_order_stock(o)
+        return_for_order(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_CANCELLED, event_id=eid)
 
     eid = event_id or transitions._event_id(EventType.ORDER_CANCELLED)
@@ -152,6 +154,7 @@ def cancel_order_lines(
         elif left == 0:
             o.cancel(reason=reason or "every line cancelled")
             release_order_stock(o)
+            return_for_order(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_CANCELLED, event_id=eid)
 
     eid = event_id or transitions._event_id(EventType.LINES_CANCELLED)

@@ -37,6 +37,7 @@ from orders.models import (
     new_order_id,
 )
 from orders.pricing import CartPricing, current_prices, is_buyable, load_cart_lines, price_cart
+from orders.promotions import redeem_for_order
 from orders.quote import QuoteLine, find_price_changes
 from orders.services import payments
 from orders.services._common import lock_cart
@@ -120,6 +121,7 @@ def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
     order_id = new_order_id()
     _reserve(cart, pricing, order_id)
     order = _create_order(cart, pricing, order_id, customer, idempotency_key, actor)
+    redeem_for_order(order=order, cart=cart, quote=pricing.quote)
     cart.status, cart.checkout_step = CartStatus.CONVERTED, CheckoutStep.SUBMIT
     cart.save(update_fields=["status", "checkout_step", "updated_at"])
     return order, True

@@ -20,6 +20,7 @@ from orders import conf
 from orders import tasks as order_tasks
 from orders.exceptions import InvalidAmount, InvalidCartQuantity
 from orders.models import NotificationKind, Order, OrderLine, OrderStatus
+from orders.promotions import return_for_order
 from orders.services.events import EventResult, EventType, run_transition
 from orders.services.notifications import queue_order_notification
 from orders.services.shipments import in_open_shipments
@@ -133,6 +134,7 @@ def mark_order_cancelled(
     def change(o: Order) -> None:
         o.cancel(reason=reason)
         release_order_stock(o)
+        return_for_order(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_CANCELLED, event_id=eid)
 
     return run_transition(

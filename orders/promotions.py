@@ -1,0 +1,223 @@
+"""Promotions in the cart and at checkout: the quote's promotions hook, coupons, redemption.
+
+`CartPromotions(cart)` is the PromotionsHook orders.pricing passes to build_quote: it turns
+the QuoteInput into the engine's CartContext (product slugs, category slugs with their
+ancestors, compare-at prices, the customer's segments, the codes on the cart, limits and
+kill switches), evaluates the live promotions (promotions.selectors, cached) and hands the
+quote its Adjustments. It reads nothing when no promotion is live, and only what the live
+rules look at (categories, products, sale prices, segments) otherwise.
+
+The engine's answer is kept on the cart instance (`cart.promotion_result`) for the cart
+shape's `promotions_not_applied` hints in the same request.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from catalog.models import Product, VariantPrice
+from orders.models import Cart, Order, OrderStatus
+from orders.quote import Adjustment, Quote, QuoteInput
+from promotions.engine import CartContext, ContextLine, PromotionResult
+from promotions.engine import results as R
+from promotions.selectors import (
+    LiveSet,
+    cart_coupons,
+    customer_segments,
+    evaluate_live,
+    limit_reached_for,
+    live_promotions,
+    switched_off_promotions,
+)
+from promotions.services.redemptions import Granted, redeem_promotions, return_redemptions
+
+# Free shipping takes the whole shipping price, whatever the quote finds it to be; the quote
+# caps a shipping adjustment at the price and reports what it actually took.
+WHOLE_SHIPPING = 10**12
+NOT_PLACED = [OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED]
+# Reasons worth showing a shopper for a promotion they did not put a code in for.
+SHOWN = R.ACTIONABLE
+
+
+class CartPromotions:
+    """The quote's promotions hook for one cart."""
+
+    def __init__(self, cart: Cart, *, now=None):
+        self.cart = cart
+        self.now = now
+        self.context: CartContext | None = None
+        self.result: PromotionResult | None = None
+
+    def __call__(self, quote_input: QuoteInput) -> list[Adjustment]:
+        live = live_promotions()
+        codes = cart_coupons(self.cart.public_id) if live.rules and self.cart.pk else []
+        self.context = self.build_context(quote_input, live, codes)
+        if not live.rules:
+            self.result = PromotionResult((), ())
+        else:
+            self.result = evaluate_live(self.context, live)
+        self.cart.promotion_result = self.result
+        self.cart.promotion_codes = codes
+        return adjustments_of(self.result)
+
+    def build_context(self, qi: QuoteInput, live: LiveSet, codes) -> CartContext:
+        rules = live.rules
+        uses = _uses(rules)
+        product_ids = {ln.product_id for ln in qi.lines if ln.product_id}
+        slugs, categories = {}, {}
+        if rules and product_ids and uses["products"]:
+            slugs = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "slug"))
+        if rules and product_ids and uses["categories"]:
+            for pid, path in Product.categories.through.objects.filter(
+                product_id__in=product_ids
+            ).values_list("product_id", "category__path"):
+                categories.setdefault(pid, set()).update(path.split("/"))
+        compare_at = {}
+        if rules and qi.lines and uses["sale"]:
+            compare_at = dict(
+                VariantPrice.objects.filter(
+                    variant__sku__in=[ln.sku for ln in qi.lines], currency=qi.currency
+                ).values_list("variant__sku", "compare_at_cents")
+            )
+        segments = set()
+        first_order = True
+        if rules and uses["history"]:
+            first_order = not _has_placed_order(qi.customer_id, qi.email)
+            segments.add("new" if first_order else "returning")
+        if rules and uses["named_segments"]:
+            segments |= customer_segments(qi.customer_id)
+        return CartContext(
+            lines=tuple(
+                ContextLine(
+                    key=ln.key,
+                    sku=ln.sku,
+                    quantity=ln.quantity,
+                    unit_price_cents=ln.unit_price_cents,
+                    product=slugs.get(ln.product_id, ""),
+                    categories=frozenset(categories.get(ln.product_id, ())),
+                    compare_at_cents=compare_at.get(ln.sku, ln.compare_at_cents),
+                )
+                for ln in qi.lines
+            ),
+            market=qi.market,
+            currency=qi.currency,
+            channel=qi.channel,
+            now=self.now or timezone.now(),
+            segments=frozenset(segments),
+            is_first_order=first_order,
+            coupon_promotions=frozenset(pid for _code, pid in codes),
+            limit_reached=limit_reached_for(live, qi.customer_id, qi.email)
+            if rules
+            else frozenset(),
+            switched_off=switched_off_promotions() if rules else frozenset(),
+            shipping_method=qi.shipping_method,
+        )
+
+
+def _uses(rules) -> dict[str, bool]:
+    conds = [r.conditions for r in rules]
+    exclusions = [r.exclusions for r in rules]
+    contains = [c.cart_contains for c in conds]
+    return {
+        "products": any(c.any_of_products or c.all_of_products for c in contains)
+        or any(e.products for e in exclusions),
+        "categories": any(c.any_of_categories or c.all_of_categories for c in contains)
+        or any(e.categories for e in exclusions),
+        "sale": any(e.sale_items for e in exclusions),
+        "history": any(
+            c.first_order_only or {"new", "returning"} & set(c.customer_segment) for c in conds
+        ),
+        "named_segments": any(set(c.customer_segment) - {"new", "returning"} for c in conds),
+    }
+
+
+def _has_placed_order(customer_id, email: str) -> bool:
+    if customer_id:
+        orders = Order.objects.filter(customer_id=customer_id)
+    elif email:
+        orders = Order.objects.filter(email__iexact=email)
+    else:
+        return False
+    return orders.exclude(status__in=NOT_PLACED).exists()
+
+
+def adjustments_of(result: PromotionResult) -> list[Adjustment]:
+    out = []
+    for promo in result.applied:
+        if promo.line_discounts:
+            out.append(
+                Adjustment(
+                    promotion_id=promo.promotion_id,
+                    name=promo.name,
+                    amount_cents=promo.lines_cents,
+                    applies_to="lines",
+                    line_keys=tuple(key for key, _ in promo.line_discounts),
+                )
+            )
+        if promo.free_shipping or promo.shipping_discount_cents:
+            out.append(
+                Adjustment(
+                    promotion_id=promo.promotion_id,
+                    name=promo.name,
+                    amount_cents=WHOLE_SHIPPING
+                    if promo.free_shipping
+                    else promo.shipping_discount_cents,
+                    applies_to="shipping",
+                )
+            )
+    return out
+
+
+def promotions_not_applied(cart: Cart) -> list[dict]:
+    """The cart shape's "why not" list: promotions a shopper can still get by adding more,
+    those stacking kept out, and every promotion a code on the cart names."""
+    result: PromotionResult | None = getattr(cart, "promotion_result", None)
+    if result is None:
+        return []
+    on_cart = {pid for _code, pid in getattr(cart, "promotion_codes", [])}
+    return [
+        miss.as_dict(cart.currency)
+        for miss in result.not_applied
+        if miss.reason in SHOWN
+        or miss.reason.startswith(R.NOT_STACKABLE_PREFIX)
+        or miss.promotion_id in on_cart
+    ]
+
+
+def promotion_hints(cart: Cart) -> list[str]:
+    """Sentences for the cart page: "Add $12.00 more to get 15% off hoodies and tees"."""
+    result: PromotionResult | None = getattr(cart, "promotion_result", None)
+    if result is None:
+        return []
+    return [h for h in (m.hint(cart.currency) for m in result.not_applied) if h]
+
+
+def redeem_for_order(*, order: Order, cart: Cart, quote: Quote) -> None:
+    """Count the promotions the order got (placement, under row locks; CouponExhausted rolls
+    the placement back) and record which gave how much to which line."""
+    granted: dict[str, dict] = {}
+    for line in quote.lines:
+        for pid, cents in line.discounts:
+            entry = granted.setdefault(pid, {"lines": {}, "shipping": 0})
+            entry["lines"][line.sku] = entry["lines"].get(line.sku, 0) + cents
+    for adj in quote.adjustments:
+        if adj.applies_to == "shipping" and adj.amount_cents > 0:
+            granted.setdefault(adj.promotion_id, {"lines": {}, "shipping": 0})["shipping"] += (
+                adj.amount_cents
+            )
+    redeem_promotions(
+        order_ref=order.public_id,
+        cart_ref=cart.public_id,
+        currency=order.currency,
+        customer_id=order.customer_id,
+        email=order.email,
+        granted=[
+            Granted(pid, sum(g["lines"].values()), g["shipping"], g["lines"])
+            for pid, g in sorted(granted.items())
+        ],
+    )
+
+
+def return_for_order(order: Order) -> None:
+    """Give the order's promotion uses back (it was cancelled)."""
+    return_redemptions(order_ref=order.public_id)
