@@ -157,7 +157,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, one client object per pool (shop/cache.py).
+            "BACKEND": "shop.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "emporium"),
             "TIMEOUT": 300,

@@ -376,3 +376,14 @@ def test_the_window_limits_each_client_and_says_when_to_retry(
     assert other.status_code == 200  # counted apart
     refused = client.get("/api/v1/products")
     assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_the_cache_keeps_one_redis_client_per_pool():
+    from django.core.cache import cache
+
+    from shop.cache import ReusingRedisCache
+
+    assert isinstance(cache, ReusingRedisCache)  # the suite runs on Redis, as production
+    assert cache._cache.get_client("a") is cache._cache.get_client("b")
+    cache.set("reused-client", 1)
+    assert cache.get("reused-client") == 1

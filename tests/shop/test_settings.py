@@ -89,7 +89,7 @@ def test_environment_selects_postgresql_and_redis():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "shop.cache.ReusingRedisCache",
         "False",
         "redis://127.0.0.1:6379/1",
     ]
