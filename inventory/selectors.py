@@ -47,7 +47,7 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_atp_by_variant_sql(), [variant_ids, _market_pk(market)])
-            rows = [{"variant_id": vid, "atp": atp} for vid, atp in cursor.fetchall()]
+            rows = cursor.fetchall()
     else:
         rows = (
             StockLevel.objects.filter(
@@ -55,10 +55,11 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
             )
             .values("variant_id")
             .annotate(atp=Sum(Greatest(ATP_EXPRESSION, Value(0))))
+            .values_list("variant_id", "atp")
             .order_by()
         )
-    for row in rows:
-        result[row["variant_id"]] = max(0, row["atp"] or 0)
+    for variant_id, atp in rows:
+        result[variant_id] = max(0, atp or 0)
     return result
 
 
