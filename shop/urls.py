@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("returns.api.urls")),
 ]
 
 urlpatterns = [
