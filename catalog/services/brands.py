@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from catalog.models import Brand
-from catalog.services.search_index import refresh_search_documents
+from catalog.services.search_index import lock_products, refresh_search_documents
 from catalog.services.storefront_versions import bump_product_versions
 from shop.exceptions import Conflict, ValidationFailed
 
@@ -33,7 +33,7 @@ def save_brand(*, brand: Brand, actor=None) -> Brand:
     except IntegrityError as exc:
         raise Conflict(f"A concurrent change took the brand {brand.name}; reload.") from exc
     if old_name is not None and old_name != brand.name:
-        product_ids = list(brand.products.values_list("pk", flat=True))
+        product_ids = lock_products(brand.products.values_list("pk", flat=True))
         refresh_search_documents(product_ids=product_ids)
         bump_product_versions(product_ids=product_ids)
     return brand

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from catalog.models import SearchSynonym
+from catalog.models import Product, SearchSynonym
 from shop import cache_versions
 from shop.exceptions import ValidationFailed
 
@@ -99,6 +99,19 @@ USING catalog_product p
 WHERE d.product_id = p.id AND d.product_id = ANY(%(ids)s)
     AND (p.status <> 'active' OR NOT (d.language = ANY(%(codes)s::text[])))
 """
+
+
+def lock_products(product_ids: Iterable[int]) -> list[int]:
+    """Lock these product rows (pk order, as every catalog writer locks) and return their ids.
+
+    For a write that changes many products' documents without editing the products themselves
+    (a category or brand renamed): a concurrent product edit then waits, and builds its
+    document from the committed name, instead of overwriting the new document with one built
+    from the old name.
+    """
+    ids = sorted({int(pk) for pk in product_ids})
+    locked = Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return list(locked.values_list("pk", flat=True))
 
 
 def refresh_search_documents(*, product_ids: Iterable[int]) -> None:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from catalog.models import Attribute, Category, Product
-from catalog.services.search_index import refresh_search_documents
+from catalog.services.search_index import lock_products, refresh_search_documents
 from catalog.services.storefront_versions import (
     bump_category_versions,
     bump_product_versions,
@@ -78,7 +78,7 @@ def update_category(
     moved = old_parent_id != saved.parent_id
     if moved or saved.name != old_name:
         # The products' search documents hold their categories' and ancestors' names.
-        refresh_search_documents(product_ids=_products_under(saved))
+        refresh_search_documents(product_ids=lock_products(_products_under(saved)))
     bump_category_versions(
         category_ids=[pk for pk in (old_parent_id, saved.parent_id) if pk], moved=moved
     )

@@ -376,3 +376,47 @@ def test_merchandisers_edit_synonym_groups_in_the_admin_and_others_read_them(
     client.force_login(operations_user)
     assert client.get("/admin/catalog/searchsynonym/").status_code == 200
     assert client.post("/admin/catalog/searchsynonym/add/", {"phrases": "a, b"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_edited_during_a_category_rename_keeps_both_in_its_document():
+    """Real threads on PostgreSQL: the rename locks the products under the category, so a
+    concurrent edit of one of them waits and builds its document from the new name (without
+    the lock it overwrote the renamed document with one built from the old name)."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from catalog.services import taxonomy
+
+    us = Market.objects.get(code="US")
+    outdoor = taxonomy.create_category(name="Outdoor", slug="outdoor")
+    lamp = services.create_product(data=_body(categories=["outdoor"]))
+    errors = []
+
+    def edit_the_product():
+        try:
+            services.update_product(product=lamp, data={"title": "Summit Lamp"})
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit_the_product)
+    with transaction.atomic():
+        taxonomy.update_category(
+            category=outdoor,
+            name="Garden",
+            slug="outdoor",
+            parent=None,
+            position=0,
+            description="",
+        )
+        editor.start()
+        time.sleep(0.5)  # the editor reaches the product's lock and waits there
+    editor.join(timeout=30)
+
+    assert errors == []
+    assert _handles(us, "garden lamp") == {lamp.handle}
+    assert _handles(us, "outdoor") == set()
