@@ -33,7 +33,7 @@ from django_fsm import can_proceed
 
 from inventory import services as inventory
 from inventory.models import HOLDING_STATUSES, Location, Reservation
-from orders import conf
+from orders import allocation, conf
 from orders.exceptions import (
     InvalidOrderTransition,
     InvalidShipment,
@@ -372,24 +372,45 @@ def cancel_shipment(*, shipment: Shipment, reason: str = "", actor=None) -> Ship
 # --- ship ----------------------------------------------------------------------------------
 
 
-def shipped_amount(order: Order, shipment_units: Mapping[OrderLine, int], first: bool) -> int:
-    """What a shipment of `shipment_units` is worth, for capture on shipment.
+def shipped_amount(
+    order: Order, shipment_units: Mapping[OrderLine, int], *, earlier_due: int
+) -> int:
+    """What a shipment of `shipment_units` captures under capture on shipment, by the same
+    rule cancellations use (orders.allocation, docs/orders.md "What a cancelled unit gives
+    back").
 
-    A line's first q shipped units are worth floor(line.total * q / line.quantity), so its
-    shipments add up to exactly its total; the order's charges outside its lines (shipping
-    and its tax) go with the first shipment. Reads each line's quantity_fulfilled before
-    the shipment.
+    Each unit is worth its line's total plus its line's share of the charges outside the
+    lines (shipping, its tax, order discounts), split over the line's units. Shipped units
+    are a line's first ones and cancelled units come off its end, so the shipped units are
+    always among the kept ones: what the shipments capture never exceeds what the kept units
+    are worth, and once every kept unit has shipped it is exactly that, to the cent. As a
+    guard (units shipped outside shipments, a policy changed midway) the amount is capped at
+    the kept units' worth minus `earlier_due` (what earlier shipments were charged or the
+    order captured), and the shipment that leaves nothing to ship takes exactly the rest.
+    Reads each line's quantity_fulfilled before the shipment; call under the order lock.
     """
+    lines = list(order.lines.all())
+    shares = allocation.order_unit_shares(order)
     amount = 0
     for line, qty in shipment_units.items():
         before = line.quantity_fulfilled
-        after = before + qty
-        amount += line.total_cents * after // line.quantity
-        amount -= line.total_cents * before // line.quantity
-    if first:
-        lines_total = sum(line.total_cents for line in order.lines.all())
-        amount += max(0, order.total_cents - lines_total)
-    return amount
+        amount += sum(shares[line.pk][before : before + qty])
+    kept = allocation.kept_worth(shares, {line.pk: line.quantity_cancelled for line in lines})
+    rest = max(0, kept - earlier_due)
+    left_after = sum(line.quantity_unfulfilled for line in lines) - sum(shipment_units.values())
+    return rest if left_after <= 0 else max(0, min(amount, rest))
+
+
+def _due_before(order: Order) -> int:
+    """What earlier shipments of `order` were charged (their shipped events' amount_due), or
+    what the order has captured when that is more (a capture made from the order page)."""
+    due = sum(
+        int((payload or {}).get("amount_due") or 0)
+        for payload in OrderEvent.objects.filter(
+            order=order, type=EventType.SHIPMENT_SHIPPED
+        ).values_list("payload", flat=True)
+    )
+    return max(due, order.captured_cents)
 
 
 def ship_shipment(
@@ -446,8 +467,11 @@ def ship_shipment(
             sl.order_line: sl.quantity
             for sl in locked.lines.select_related("order_line__variant").order_by("order_line_id")
         }
-        first = not order.shipments.filter(status__in=[SH.SHIPPED, SH.DELIVERED]).exists()
-        amount = shipped_amount(order, units, first)
+        amount = (
+            shipped_amount(order, units, earlier_due=_due_before(order))
+            if _captures_on_shipment(order)
+            else 0
+        )
         for line, qty in units.items():
             inventory.ship_picked_units(
                 owner=order.reservation_owner,
@@ -472,7 +496,7 @@ def ship_shipment(
             carrier=locked.carrier,
             tracking_number=locked.tracking_number,
             location=locked.location.code,
-            amount_due=amount if _captures_on_shipment(order) else 0,
+            amount_due=amount,
             lines=[{"line_id": ln.public_id, "quantity": q} for ln, q in units.items()],
         )
 

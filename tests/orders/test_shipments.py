@@ -10,7 +10,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock, ReservationNotActive
-from inventory.models import MovementKind, Reservation, StockLevel, StockMovement
+from inventory.models import (
+    HOLDING_STATUSES,
+    MovementKind,
+    Reservation,
+    StockLevel,
+    StockMovement,
+)
 from orders import services
 from orders.exceptions import (
     InvalidOrderTransition,
@@ -33,6 +39,7 @@ from orders.models import (
 )
 from orders.services import shipments
 from orders.services.notifications import send_order_notification
+from shop.money import allocate
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 from tests.factories.orders import checkout_ready_cart, place
@@ -78,6 +85,12 @@ def fresh(order):
     return Order.objects.get(pk=order.pk)
 
 
+def shipping_shares(order):
+    """The order's charges outside its lines shared over the lines by their totals."""
+    totals = [ln.total_cents for ln in lines_of(order)]
+    return allocate(order.total_cents - sum(totals), totals)
+
+
 def test_ship_line_1_from_a_then_lines_2_and_3_from_b(split_order, two_places):
     a, b = two_places
     one, two, three = lines_of(split_order)
@@ -96,9 +109,10 @@ def test_ship_line_1_from_a_then_lines_2_and_3_from_b(split_order, two_places):
     assert [ln.quantity_fulfilled for ln in lines_of(order)] == [2, 0, 0]
     assert counts("SHIP-ONE", a) == (3, 0, 0)
     assert counts("SHIP-TWO", b) == (5, 1, 0)
-    # First shipment: line 1's total plus the order's charges outside its lines (shipping).
-    lines_total = sum(ln.total_cents for ln in lines_of(order))
-    first_amount = one.total_cents + (order.total_cents - lines_total)
+    # First shipment: line 1's total plus its share of the order's charges outside its lines
+    # (shipping), shared over the lines by their totals (docs/orders.md).
+    shares = shipping_shares(order)
+    first_amount = one.total_cents + shares[0]
     assert order.captured_cents == first_amount == shipped.shipment.captured_cents
 
     second = services.create_shipment(
@@ -123,7 +137,7 @@ def test_ship_line_1_from_a_then_lines_2_and_3_from_b(split_order, two_places):
             "amount_cents", flat=True
         )
     )
-    assert captures == [first_amount, two.total_cents + three.total_cents]
+    assert captures == [first_amount, two.total_cents + shares[1] + three.total_cents + shares[2]]
     assert order.captured_cents == order.total_cents == sum(captures)
     charge = DummyCharge.objects.get(idempotency_key__startswith=order.public_id)
     assert charge.captured_cents == order.total_cents
@@ -435,3 +449,101 @@ def test_shipment_events_through_the_events_service_are_idempotent(split_order, 
     )
     assert (delivered.applied, again.applied) == (True, False)
     assert Shipment.objects.get(pk=shipment.pk).status == SH.DELIVERED
+
+
+# --- Capture on shipment and cancelled lines (the allocation rule of docs/orders.md) ------
+
+
+def captures_of(order):
+    return list(
+        PaymentTransaction.objects.filter(order=order, kind="capture")
+        .order_by("pk")
+        .values_list("amount_cents", flat=True)
+    )
+
+
+def line_worth(order, index):
+    """A whole line's worth by hand: its total plus its share of shipping."""
+    return lines_of(order)[index].total_cents + shipping_shares(order)[index]
+
+
+def test_a_line_cancelled_before_shipping_is_never_captured(split_order, two_places):
+    a, b = two_places
+    one, two, three = lines_of(split_order)
+    services.cancel_order_lines(
+        order=split_order, lines=[{"line_id": two.public_id, "quantity": 1}]
+    )
+
+    first = services.create_shipment(order=split_order, location=a, lines={one: 2})
+    services.ship_shipment(shipment=first, carrier="ups", tracking_number="1ZKEEP1")
+    last = services.create_shipment(order=split_order, location=b, lines={three: 3})
+    services.ship_shipment(shipment=last, carrier="dhl", tracking_number="JDKEEP2")
+
+    order = fresh(split_order)
+    kept = order.total_cents - line_worth(order, 1)
+    assert captures_of(order) == [line_worth(order, 0), line_worth(order, 2)]
+    assert order.captured_cents == kept  # never more than the kept units are worth
+    assert (order.status, order.refunded_total_cents) == (S.FULFILLED, 0)
+    assert DummyCharge.objects.get().captured_cents == kept
+
+
+def test_a_line_split_over_parcels_after_a_cancel_captures_to_the_cent(two_places):
+    a, _b = two_places
+    odd = VariantFactory(sku="ODD-THIRDS", prices={"USD": 1001})
+    other = VariantFactory(sku="ODD-OTHER", prices={"USD": 777})
+    stock(odd, a, 5)
+    stock(other, a, 5)
+    order = place(checkout_ready_cart(lines=[(odd, 3), (other, 1)]))
+    line, gone = lines_of(order)
+    services.cancel_order_lines(order=order, lines=[{"line_id": gone.public_id, "quantity": 1}])
+    services.cancel_order_lines(order=order, lines=[{"line_id": line.public_id, "quantity": 1}])
+
+    for number in ("ODD1", "ODD2"):
+        shipment = services.create_shipment(order=order, location=a, lines={line: 1})
+        services.ship_shipment(shipment=shipment, carrier="gls", tracking_number=number)
+
+    order = fresh(order)
+    unit_worths = allocate(line_worth(order, 0), [1, 1, 1])  # the first units carry the cents
+    assert captures_of(order) == unit_worths[:2]
+    assert order.captured_cents == sum(unit_worths[:2])
+    assert order.status == S.FULFILLED
+
+
+@pytest.mark.parametrize("policy", ["on_shipment", "at_placement"])
+def test_cancelling_an_unshipped_line_of_a_partially_fulfilled_order_gives_back_its_share(
+    split_order, two_places, policy
+):
+    a, b = two_places
+    one, two, three = lines_of(split_order)
+    with override_settings(ORDERS_CAPTURE_POLICY={"default": policy}):
+        if policy == "at_placement":
+            services.capture_placed_order(order=split_order)
+        first = services.create_shipment(order=split_order, location=a, lines={one: 2})
+        services.ship_shipment(shipment=first, carrier="ups", tracking_number="1ZPART1")
+        assert fresh(split_order).status == S.PARTIALLY_FULFILLED
+        assert counts("SHIP-TWO", b) == (5, 1, 0)
+
+        services.cancel_order_lines(
+            order=split_order, lines=[{"line_id": two.public_id, "quantity": 1}], reason="damaged"
+        )
+
+        order = fresh(split_order)
+        share = line_worth(order, 1)
+        assert counts("SHIP-TWO", b) == (5, 0, 0)  # its reservation released
+        assert not Reservation.objects.filter(
+            variant__sku="SHIP-TWO", status__in=HOLDING_STATUSES
+        ).exists()
+        event = OrderEvent.objects.get(order=order, type="order.lines_cancelled")
+        if policy == "at_placement":
+            assert order.refunded_total_cents == event.payload["refund"] == share
+        else:  # nothing was taken for it, so nothing to refund and it is never captured
+            assert (order.refunded_total_cents, event.payload["refund"]) == (0, 0)
+        assert event.payload["still_owed"] == order.total_cents - share
+
+        last = services.create_shipment(order=split_order, location=b, lines={three: 3})
+        services.ship_shipment(shipment=last, carrier="dhl", tracking_number="JDPART2")
+
+    order = fresh(split_order)
+    assert order.status == S.FULFILLED
+    assert order.captured_cents - order.refunded_total_cents == order.total_cents - share
+    assert counts("SHIP-THREE", b) == (2, 0, 0)
