@@ -28,7 +28,8 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
         return None
     keys = {_VERSION_PREFIX + scope: scope for scope in scopes}
     try:
-        found = cache.get_many(list(keys))
+        found = _get_many_ints(list(keys))
         versions = {keys[key]: value for key, value in found.items()}
         for key, scope in keys.items():
             if scope not in versions:
@@ -96,6 +97,24 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     if any(version is None for version in versions.values()):
         return None
     return versions
+
+
+# One redis-py client per process and cache backend for the versions read every page makes:
+# Django's RedisCache builds a new client object (and its table of reply callbacks) per call.
+_redis: tuple[object, object] | None = None
+
+
+def _get_many_ints(keys: list[str]) -> dict[str, int]:
+    """cache.get_many for integer values (versions), through a kept client on Redis."""
+    global _redis
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return cache.get_many(keys)
+    if _redis is None or _redis[0] is not backend:
+        _redis = (backend, backend._cache.get_client())
+    raw = _redis[1].mget([backend.make_key(key) for key in keys])
+    # Django's Redis serializer stores integers as plain numbers (no pickle).
+    return {key: int(value) for key, value in zip(keys, raw, strict=True) if value is not None}
 
 
 def bump_versions(scopes: Iterable[str]) -> None:
