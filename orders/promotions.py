@@ -66,7 +66,7 @@ class CartPromotions:
         product_ids = {ln.product_id for ln in qi.lines if ln.product_id}
         slugs, categories = {}, {}
         if rules and product_ids and uses["products"]:
-            slugs = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "slug"))
+            slugs = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "handle"))
         if rules and product_ids and uses["categories"]:
             for pid, path in Product.categories.through.objects.filter(
                 product_id__in=product_ids

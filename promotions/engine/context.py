@@ -12,7 +12,7 @@ class ContextLine:
     sku: str
     quantity: int
     unit_price_cents: int  # as listed
-    product: str = ""  # product slug
+    product: str = ""  # product handle
     categories: frozenset[str] = frozenset()  # slugs of its categories and their ancestors
     compare_at_cents: int | None = None  # set: the line is on sale
 

@@ -1,0 +1,236 @@
+"""Promotions in the cart API and at placement: discounts, hints, coupons (422 codes), the
+redemption counted at placement and given back on cancellation."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders import services
+from orders.models import Cart
+from orders.services.coupons import apply_cart_coupon
+from promotions.models import Coupon, Promotion, Redemption
+from promotions.services import import_promotions, set_promotion_status
+from shop import services as shop_services
+from shop.models import KillSwitchKind
+from tests.factories.catalog import CategoryFactory, ProductFactory, VariantFactory
+from tests.factories.inventory import LocationFactory, market, stock
+from tests.factories.orders import checkout_ready_cart, ensure_order_config, place
+from tests.factories.shop import StaffFactory
+from tests.orders.api_support import add_line, client_for, new_cart
+
+pytestmark = pytest.mark.django_db
+
+
+def window(days_before=1, days_after=1):
+    now = timezone.now()
+    return {
+        "starts_at": (now - timedelta(days=days_before)).isoformat(),
+        "ends_at": (now + timedelta(days=days_after)).isoformat(),
+    }
+
+
+def hoodies_promo(**extra):
+    entry = {
+        "id": "hoodies_15",
+        "name": "15% off hoodies",
+        "priority": 100,
+        "conditions": {
+            "markets": ["US"],
+            "cart_contains": {"any_of_categories": ["hoodies"]},
+            "min_subtotal_cents": 5000,
+        },
+        "time_window": window(),
+        "action": {"type": "percent_off", "value": 15},
+        "exclusions": {"variants": ["SKU-CLEAR-*"]},
+    }
+    entry.update(extra)
+    return entry
+
+
+@pytest.fixture
+def shop_setup(db):
+    for code in ("US", "CA"):
+        market(code)
+    ensure_order_config()
+    hoodies = CategoryFactory(slug="hoodies", name="Hoodies")
+    product = ProductFactory(handle="zip-hoodie", categories=[hoodies])
+    hoodie = VariantFactory(product=product, sku="SKU-HOODIE-M", prices={"USD": 2000, "CAD": 2600})
+    clearance = VariantFactory(
+        product=ProductFactory(categories=[hoodies]), sku="SKU-CLEAR-1", prices={"USD": 9000}
+    )
+    mug = VariantFactory(sku="SKU-MUG", prices={"USD": 1500})
+    warehouse = LocationFactory(code="us-east", country="US")
+    for v in (hoodie, clearance, mug):
+        stock(v, warehouse, 100)
+    return {"hoodie": hoodie, "clearance": clearance, "mug": mug}
+
+
+def cart_json(client, cart_id):
+    return client.get(f"/api/v1/carts/{cart_id}").json()
+
+
+def test_cart_shows_the_hint_then_the_discount(shop_setup):
+    import_promotions([hoodies_promo()])
+    client = client_for()
+    cart_id = new_cart(client)["id"]
+    add_line(client, cart_id, "SKU-HOODIE-M", 2)
+    add_line(client, cart_id, "SKU-CLEAR-1", 1)  # excluded: never counts, never discounted
+    body = cart_json(client, cart_id)
+    assert body["promotions"] == []
+    (miss,) = body["promotions_not_applied"]
+    assert miss["reason"] == "min_subtotal_not_met"
+    assert miss["amount_needed"] == {"amount": 1000, "currency": "USD"}
+    assert miss["hint"] == "Add $10.00 more to get 15% off hoodies"
+
+    add_line(client, cart_id, "SKU-HOODIE-M", 1)
+    body = cart_json(client, cart_id)
+    assert body["promotions"] == [
+        {
+            "id": "hoodies_15",
+            "name": "15% off hoodies",
+            "amount": {"amount": 900, "currency": "USD"},
+        }
+    ]
+    by_sku = {line["sku"]: line for line in body["lines"]}
+    assert by_sku["SKU-HOODIE-M"]["discounts"] == [
+        {"promotion": "hoodies_15", "amount": {"amount": 900, "currency": "USD"}}
+    ]
+    assert by_sku["SKU-CLEAR-1"]["discounts"] == []
+    assert body["promotions_not_applied"] == []
+
+
+def test_switched_off_or_paused_promotions_do_not_apply(
+    shop_setup, django_capture_on_commit_callbacks
+):
+    (promo,) = import_promotions([hoodies_promo()])
+    cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 3)])
+    client = client_for()
+    assert cart_json(client, cart.public_id)["discount_total"]["amount"] == 900
+    with django_capture_on_commit_callbacks(execute=True):
+        shop_services.set_kill_switch(
+            kind=KillSwitchKind.PROMOTION,
+            target="hoodies_15",
+            is_off=True,
+            reason="test",
+            actor=StaffFactory(),
+        )
+    assert cart_json(client, cart.public_id)["discount_total"]["amount"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        shop_services.set_kill_switch(
+            kind=KillSwitchKind.PROMOTION,
+            target="hoodies_15",
+            is_off=False,
+            reason="test",
+            actor=StaffFactory(),
+        )
+    assert cart_json(client, cart.public_id)["discount_total"]["amount"] == 900
+    with django_capture_on_commit_callbacks(execute=True):
+        set_promotion_status(promotion=promo, status="paused")
+    assert cart_json(client, cart.public_id)["discount_total"]["amount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "error"),
+    [
+        ({}, "NOPE", "coupon_invalid"),
+        ({"time_window": window(days_before=3, days_after=-2)}, "save10", "coupon_expired"),
+        ({"status": "paused"}, "SAVE10", "coupon_expired"),
+        ({"limits": {"total_uses": 1}}, "SAVE10", "coupon_exhausted"),
+        (
+            {
+                "conditions": {"markets": ["CA"], "coupon_required": True},
+                "action": {"type": "fixed_off", "value": {"CAD": 1300}},
+            },
+            "SAVE10",
+            "coupon_not_eligible",
+        ),
+    ],
+)
+def test_coupon_refusals_are_422_with_their_code(shop_setup, entry, code, error):
+    promo = {
+        "id": "save10",
+        "conditions": {"coupon_required": True},
+        "action": {"type": "fixed_off", "value": {"USD": 1000}},
+        "coupons": {"codes": ["SAVE10"]},
+    } | entry
+    (promotion,) = import_promotions([promo])
+    if error == "coupon_exhausted":
+        Promotion.objects.filter(pk=promotion.pk).update(uses_count=1)  # arrange: used up
+    client = client_for()
+    cart_id = new_cart(client)["id"]
+    add_line(client, cart_id, "SKU-HOODIE-M", 1)
+    response = client.post(f"/api/v1/carts/{cart_id}/coupons", {"code": code}, format="json")
+    assert response.status_code == 422, response.json()
+    assert response.json()["code"] == error
+
+
+def test_a_coupon_applies_case_insensitively_and_comes_off(shop_setup):
+    import_promotions(
+        [
+            {
+                "id": "save10",
+                "conditions": {"coupon_required": True},
+                "action": {"type": "fixed_off", "value": {"USD": 1000}},
+                "coupons": {"codes": ["SAVE10"]},
+            }
+        ]
+    )
+    client = client_for()
+    cart_id = new_cart(client)["id"]
+    add_line(client, cart_id, "SKU-MUG", 2)
+    response = client.post(f"/api/v1/carts/{cart_id}/coupons", {"code": " save10 "}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["discount_total"] == {"amount": 1000, "currency": "USD"}
+    response = client.delete(f"/api/v1/carts/{cart_id}/coupons/Save10")
+    assert response.json()["discount_total"] == {"amount": 0, "currency": "USD"}
+
+
+def test_placement_counts_the_use_and_snapshots_the_discount_and_cancel_gives_it_back(shop_setup):
+    import_promotions(
+        [hoodies_promo(coupons={"codes": ["HOOD"], "uses_per_code": 1}, limits={"total_uses": 10})]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 3), (shop_setup["mug"], 1)])
+    apply_cart_coupon(cart=cart, code="hood")
+    order = place(cart)
+    line = order.lines.get(sku="SKU-HOODIE-M")
+    assert line.discount_cents == 900 and order.discount_total_cents == 900
+    redemption = Redemption.objects.get(order_ref=order.public_id)
+    assert (redemption.promotion_id, redemption.amount_cents, redemption.lines) == (
+        "hoodies_15",
+        900,
+        {"SKU-HOODIE-M": 900},
+    )
+    assert redemption.coupon.code == "HOOD"
+    assert Coupon.objects.get(code="HOOD").uses_count == 1
+    assert Promotion.objects.get(pk="hoodies_15").discount_given_cents == 900
+
+    services.cancel_order(order=order, actor=StaffFactory())
+    redemption.refresh_from_db()
+    assert redemption.status == "returned"
+    assert Coupon.objects.get(code="HOOD").uses_count == 0
+    assert Promotion.objects.get(pk="hoodies_15").uses_count == 0
+
+
+def test_a_code_used_up_since_it_went_on_the_cart_refuses_the_order_and_writes_nothing(shop_setup):
+    import_promotions(
+        [
+            {
+                "id": "save10",
+                "conditions": {"coupon_required": True},
+                "action": {"type": "fixed_off", "value": {"USD": 1000}},
+                "coupons": {"codes": ["ONCE"], "uses_per_code": 1},
+            }
+        ]
+    )
+    first = checkout_ready_cart(lines=[(shop_setup["mug"], 1)])
+    second = checkout_ready_cart(lines=[(shop_setup["mug"], 1)], email="other@example.com")
+    apply_cart_coupon(cart=first, code="ONCE")
+    apply_cart_coupon(cart=second, code="ONCE")
+    place(first)
+    from promotions.exceptions import CouponExhausted
+
+    with pytest.raises(CouponExhausted):
+        place(second)
+    assert Cart.objects.get(pk=second.pk).is_open
+    assert Redemption.objects.count() == 1
