@@ -101,3 +101,50 @@ def get_return(*, public_id: str, user) -> ReturnRequest:
     if rma is None:
         raise ReturnNotFound("No such return.")
     return rma
+
+
+def return_rate_report(*, days: int, now=None) -> dict:
+    """Return rates of the last `days` days: units asked back (RMAs opened in the period,
+    rejected and cancelled ones aside) over units shipped (orders placed in the period), by
+    category (a product in two categories counts in both) and by reason."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import OrderLine
+    from returns.models import ReturnStatus
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    shipped = (
+        OrderLine.objects.filter(order__placed_at__gte=since, quantity_fulfilled__gt=0)
+        .values("variant__product__categories__name")
+        .annotate(units=Sum("quantity_fulfilled"))
+    )
+    returned_lines = ReturnLine.objects.filter(rma__created_at__gte=since).exclude(
+        rma__status__in=[ReturnStatus.REJECTED, ReturnStatus.CANCELLED]
+    )
+    returned = returned_lines.values("order_line__variant__product__categories__name").annotate(
+        units=Sum("quantity")
+    )
+    back = {r["order_line__variant__product__categories__name"]: r["units"] for r in returned}
+    categories = []
+    for row in shipped:
+        name = row["variant__product__categories__name"] or "(no category)"
+        key = row["variant__product__categories__name"]
+        units_back = back.get(key, 0)
+        categories.append(
+            {
+                "category": name,
+                "shipped": row["units"],
+                "returned": units_back,
+                "rate": round(100 * units_back / row["units"], 1) if row["units"] else 0.0,
+            }
+        )
+    categories.sort(key=lambda r: (-r["rate"], r["category"]))
+    reasons = list(
+        returned_lines.values("reason").annotate(units=Sum("quantity")).order_by("-units")
+    )
+    total = sum(r["units"] for r in reasons)
+    for row in reasons:
+        row["share"] = round(100 * row["units"] / total, 1) if total else 0.0
+    return {"days": days, "categories": categories, "reasons": reasons, "returned": total}
