@@ -19,6 +19,7 @@ from orders import services as order_services
 from orders.exceptions import CartNotOpen, InvalidShippingMethod
 from orders.models import Cart, CartLine
 from orders.pricing import CartPricing, load_cart_lines, price_cart
+from orders.promotions import promotion_hints
 from orders.providers.tax.base import TaxUnavailable
 from orders.quote import PriceChange
 from shop.money import Money
@@ -52,6 +53,15 @@ class CartPage:
     @property
     def problems(self) -> list[CartRow]:
         return [row for row in self.rows if row.problem]
+
+    @property
+    def promotion_hints(self) -> list[str]:
+        """ "Add $12.00 more to get 15% off hoodies and tees" (orders.promotions)."""
+        return promotion_hints(self.cart)
+
+    @property
+    def promotions_applied(self) -> list[str]:
+        return list(dict.fromkeys(a.name for a in self.pricing.quote.adjustments))
 
     @property
     def can_check_out(self) -> bool:

@@ -1,0 +1,39 @@
+"""The cart page says what a promotion still needs, then that it applied."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from promotions.services import import_promotions
+from tests.storefront.checkout_support import add, stocked_tee
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cart_page_hint_then_applied(client):
+    stocked_tee()
+    now = timezone.now()
+    import_promotions(
+        [
+            {
+                "id": "tees_15",
+                "name": "15% off tees",
+                "conditions": {
+                    "cart_contains": {"any_of_skus": ["TEE-*"]},
+                    "min_subtotal_cents": 5000,
+                },
+                "time_window": {"starts_at": (now - timedelta(days=1)).isoformat()},
+                "action": {"type": "percent_off", "value": 15},
+            }
+        ]
+    )
+    add(client)
+    page = client.get("/cart/").content.decode()
+    assert (
+        "Add $25.00 more to get 15% off TEE-*" in page or "Add $25.00 more to get 15% off" in page
+    )
+    add(client)
+    page = client.get("/cart/").content.decode()
+    assert "Applied: 15% off tees" in page
+    assert "more to get" not in page
