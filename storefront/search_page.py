@@ -4,8 +4,10 @@ A search is two documents: the ordered ids of the best MAX_RESULTS matches per (
 query, market, sort), and one page of cards per (the same, page number), both under the home
 version (every catalog write bumps it), the market's version and the synonyms' version (a
 synonym edit bumps it). A repeated search costs one query: whether the page's products are in
-stock. Queries are stored under a hash of their normalised text, only when they hold a letter
-or digit, and age out with STOREFRONT_CACHE_SECONDS like every storefront document.
+stock. Queries are stored under a hash of their normalised text and age out with
+STOREFRONT_CACHE_SECONDS like every storefront document. Only queries of at most
+MAX_CACHED_QUERY characters that find something are stored: made-up strings find nothing (an
+index lookup of a millisecond or two, not worth keeping), so they cannot fill the cache.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from storefront import listing_page, page_cache
 # More matches than this are not worth paging through: the page says there are more and asks
 # for another word. Bounds the ids kept per query whatever the catalog's size.
 MAX_RESULTS = 1000
+MAX_CACHED_QUERY = 100  # the rendered-page cache's own limit on a parameter
 
 
 def read_search_versions(market: Market) -> tuple[dict | None, dict | None]:
@@ -41,7 +44,7 @@ def get_result_ids(*, query: str, market: Market, sort: str, versions: dict | No
     """Ids of the best MAX_RESULTS + 1 matches in display order (the extra one says "more")."""
     if not has_searchable_words(query):
         return []
-    key = _key("search-ids", [market.code, sort, cache_text(query)], versions)
+    key = _key("search-ids", [market.code, sort, cache_text(query)], _cacheable(query, versions))
     found = page_cache.fetch([key]).get(key) if key else None
     if found is not None:
         return found
@@ -54,7 +57,7 @@ def get_result_ids(*, query: str, market: Market, sort: str, versions: dict | No
             market=market, query=query, sort=sort
         )
         ids = list(products.values_list("pk", flat=True)[: MAX_RESULTS + 1])
-    if key:
+    if key and ids:
         page_cache.store({key: ids})
     return ids
 
@@ -64,7 +67,7 @@ def get_page_cards(
 ) -> dict:
     """{"cards": [...], "variant_ids": [...]} of one page of results, stock not included."""
     parts = [market.code, market.default_locale, sort, cache_text(query), number]
-    key = _key("search-page", parts, versions)
+    key = _key("search-page", parts, _cacheable(query, versions)) if page_ids else None
     found = page_cache.fetch([key]).get(key) if key else None
     if found is not None:
         return found
@@ -73,6 +76,10 @@ def get_page_cards(
         document["version_key"] = key  # what the rendered page keys on (html_cache)
         page_cache.store({key: document})
     return document
+
+
+def _cacheable(query: str, versions: dict | None) -> dict | None:
+    return versions if len(cache_text(query)) <= MAX_CACHED_QUERY else None
 
 
 def _key(name: str, parts: list, versions: dict | None) -> str | None:

@@ -4,8 +4,10 @@ cached under the catalog's versions.
 The count and each page's product ids are kept per (market, normalised query, offset, size)
 under the versions the storefront's search page uses: `home` (every catalog write bumps it),
 `market:<code>` and `search-synonyms`, so a write is visible on the next request and nothing
-is deleted. The page's products (their prices) and stock are read fresh. A cache failure logs
-and reads the index instead (shop.cache_versions opens its circuit breaker).
+is deleted. The page's products (their prices) and stock are read fresh. Only queries of at
+most MAX_CACHED_QUERY characters that find something are stored (made-up strings cannot fill
+the cache). A cache failure logs and reads the index instead (shop.cache_versions opens its
+circuit breaker).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions
 from shop.cache_versions import HOME, read_versions, versioned_key
 from shop.models import Market
+
+MAX_CACHED_QUERY = 100
 
 
 class SearchResults:
@@ -50,9 +54,9 @@ class SearchResults:
         return selectors.list_products_in_order(market=self.market, product_ids=ids)
 
     def _cached(self, name: str, parts: list, build):
-        if not self.versions:
-            return build()
         text = " ".join(self.query.lower().split())
+        if not self.versions or len(text) > MAX_CACHED_QUERY:
+            return build()
         key = versioned_key(name, [self.market.code, text, *parts], self.versions)
         try:
             found = cache.get(key)
@@ -62,6 +66,8 @@ class SearchResults:
         if found is not None:
             return found
         value = build()
+        if not value:  # made-up strings find nothing: cheap to repeat, not worth a key
+            return value
         try:
             cache.set(key, value, settings.STOREFRONT_CACHE_SECONDS)
         except Exception:  # noqa: BLE001

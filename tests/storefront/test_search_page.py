@@ -220,3 +220,25 @@ def test_past_a_thousand_matches_the_page_asks_for_another_word(client, monkeypa
     assert response.status_code == 200
     assert _count(response) == 3
     assert "add a word to narrow them" in response.content.decode()
+
+
+def test_made_up_and_overlong_queries_store_nothing(client, api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from storefront import page_cache
+
+    VariantFactory(product=ProductFactory(title="Crew Tee"))
+    stored = []
+    monkeypatch.setattr(page_cache, "store", lambda entries: stored.extend(entries))
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache, "set", lambda key, *a, **kw: stored.append(key) or real_set(key, *a, **kw)
+    )
+
+    for query in ("zqxv wpl", "tee " * 30):  # nothing found; found, but 120 characters
+        client.get("/search", {"q": query})
+        api_client.get("/api/v1/products", {"q": query})
+    assert [k for k in stored if str(k).startswith(("sf:search", "sf:api-search"))] == []
+
+    client.get("/search", {"q": "tee"})
+    assert [k for k in stored if str(k).startswith("sf:search")]  # a real query is kept
