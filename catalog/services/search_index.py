@@ -1,11 +1,11 @@
 """The storefront search's index: one ProductSearchDocument per listed product and language.
 
 `refresh_search_documents` rebuilds the documents of the products it is given from their rows,
-in one INSERT ... SELECT and one DELETE whatever their number, inside the caller's transaction
-(a search never sees a half-written product). Every catalog write service that changes what a
-document holds calls it after its writes: title, description, brand, product type, categories,
-translations, status, the active variants' option values, SKUs and priced currencies. The
-spreadsheet import's batch writer calls it once per batch.
+in one INSERT ... SELECT and one DELETE per REFRESH_CHUNK products, inside the caller's
+transaction (a search never sees a half-written product). Every catalog write service that
+changes what a document holds calls it after its writes: title, description, brand, product
+type, categories, translations, status, the active variants' option values, SKUs and priced
+currencies. The spreadsheet import's batch writer calls it once per batch.
 
 Synonym groups (SearchSynonym) are edited in the admin through `save_synonym_group` and
 `delete_synonym_groups`; the search reads them from the cache, dropped after each change.

@@ -420,3 +420,19 @@ def test_a_product_edited_during_a_category_rename_keeps_both_in_its_document():
     assert errors == []
     assert _handles(us, "garden lamp") == {lamp.handle}
     assert _handles(us, "outdoor") == set()
+
+
+def test_a_search_works_while_the_cache_is_down(us, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    VariantFactory(product=ProductFactory(title="Field Parka"))
+    search_index.save_synonym_group(group=SearchSynonym(phrases="parka, anorak"))
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+
+    assert len(_handles(us, "anorak")) == 1  # the synonyms read from the table
+    assert "cache unavailable" in caplog.text
