@@ -139,7 +139,8 @@ ACTIONS: dict[str, OrderAction] = {
             label=_("Cancel order"),
             explanation=_(
                 "Cancels what has not shipped, releases its stock, then voids the authorization "
-                "or refunds the capture, and e-mails the customer."
+                "or refunds the capture, and e-mails the customer. When part of the order has "
+                "shipped, only the rest is cancelled and the order becomes fulfilled."
             ),
             may=can_operate_orders,
             run=_cancel,

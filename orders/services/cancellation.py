@@ -2,7 +2,8 @@
 compensations; docs/orders.md "Cancellation").
 
 - `cancel_order`: the whole order. The customer may while nothing has shipped; Operations
-  at any time before it is fulfilled (the unshipped units are cancelled). Open shipments
+  at any time before it is fulfilled (the unshipped units are cancelled; a partially
+  fulfilled order then becomes `fulfilled`, not `cancelled`). Open shipments
   (not yet shipped) are cancelled first, then, under the order lock, the units left to ship
   are counted as cancelled, the stock released and the e-mail queued; then, outside the lock,
   the authorization is voided (nothing captured) or the captured money the cancelled units
@@ -48,7 +49,7 @@ from orders.models import (
 )
 from orders.promotions import return_for_order
 from orders.services import payments, reconciliation, transitions
-from orders.services.events import EventType, record_note, run_transition
+from orders.services.events import EventResult, EventType, record_note, run_transition
 from orders.services.notifications import queue_order_notification
 from orders.services.shipments import cancel_shipment, in_open_shipments
 from orders.services.stock import release_order_stock
@@ -77,10 +78,12 @@ def cancel_order(
 ) -> Order:
     """Cancel everything of `order` that has not shipped and give the money back.
 
-    pending_payment | payment_failed | placed | partially_fulfilled -> cancelled (the
-    customer: only while nothing has shipped). Raises InvalidOrderTransition (409) when too
-    late. Call outside any transaction (shipments are cancelled and the gateway called in
-    transactions of their own). A replayed `event_id` changes nothing.
+    pending_payment | payment_failed | placed -> cancelled (the customer: only while nothing
+    has shipped). A partially fulfilled order (Operations) has its unshipped units cancelled
+    and becomes `fulfilled`: the parcels out stay an order that is delivered and returned.
+    Raises InvalidOrderTransition (409) when too late. Call outside any transaction
+    (shipments are cancelled and the gateway called in transactions of their own). A
+    replayed `event_id` changes nothing.
     """
     order = Order.objects.get(pk=order.pk)
     if event_id and OrderEvent.objects.filter(order=order, event_id=event_id).exists():
@@ -88,6 +91,9 @@ def cancel_order(
     if order.status not in (CUSTOMER_CANCELLABLE if by_customer else CANCELLABLE):
         raise InvalidOrderTransition(order=order, action="cancel")
     _cancel_open_shipments(order, actor=actor, reason=reason or "order cancelled")
+    if order.status == S.PARTIALLY_FULFILLED:
+        cancel_remaining_items(order=order, actor=actor, reason=reason, event_id=event_id)
+        return Order.objects.get(pk=order.pk)
     plan: dict = {"reason": reason, "by": "customer" if by_customer else "staff"}
 
     def change(o: Order) -> None:
@@ -96,6 +102,13 @@ def cancel_order(
                 order=o,
                 action="cancel",
                 detail=f"Order {o.reference} has started shipping; contact us to change it.",
+            )
+        if o.status == S.PARTIALLY_FULFILLED:  # a parcel shipped since the check above
+            raise InvalidOrderTransition(
+                order=o,
+                action="cancel",
+                detail=f"Part of order {o.reference} shipped just now; cancel again to "
+                "cancel the rest.",
             )
         o.cancel(reason=reason)
         cancelling = {line: line.quantity_unfulfilled for line in o.lines.all()}
@@ -118,6 +131,56 @@ def cancel_order(
     if result.applied:
         give_money_back(result.order, refund_cents=plan.get("refund"))
     return Order.objects.get(pk=order.pk)
+
+
+def cancel_remaining_items(
+    *,
+    order: Order,
+    actor=None,
+    reason: str = "",
+    event_id: str | None = None,
+    event_type: str = EventType.LINES_CANCELLED,
+) -> EventResult:
+    """The whole-order cancel of a partially fulfilled order: every unit not shipped is
+    cancelled (counted, its held stock released, the money it is worth given back, the
+    e-mail queued) and the order becomes `fulfilled`, not `cancelled`: what shipped stays an
+    order that is delivered and can be returned. The timeline says `order.lines_cancelled`
+    with `remaining: true` (an integration's `order.cancelled` event keeps its own type).
+
+    Raises InvalidOrderTransition (409) unless the order is partially fulfilled with no
+    shipment being packed. Call outside any transaction (the gateway is called after)."""
+    plan: dict = {"reason": reason, "by": "staff", "remaining": True}
+
+    def change(o: Order) -> None:
+        if o.status != S.PARTIALLY_FULFILLED:
+            raise InvalidOrderTransition(order=o, action="cancel")
+        if any(in_open_shipments(o).values()):
+            raise InvalidOrderTransition(
+                order=o,
+                action="cancel",
+                detail=f"A shipment of order {o.reference} is being packed; cancel it first.",
+            )
+        cancelling = {line: line.quantity_unfulfilled for line in o.lines.all()}
+        cancelling = {line: qty for line, qty in cancelling.items() if qty}
+        plan.update(_count_cancelled(o, cancelling))
+        for line, qty in cancelling.items():
+            release_held_units(owner=o.reservation_owner, variant=line.variant_id, quantity=qty)
+        o.fulfill()
+        queue_order_notification(order=o, kind=NotificationKind.ORDER_CANCELLED, event_id=eid)
+
+    eid = event_id or transitions._event_id(event_type)
+    result = run_transition(
+        order=order,
+        type=event_type,
+        change=change,
+        event_id=eid,
+        actor=actor,
+        payload=plan,
+        action="cancel",
+    )
+    if result.applied:
+        give_money_back(result.order, refund_cents=plan.get("refund"))
+    return result
 
 
 def cancel_order_lines(

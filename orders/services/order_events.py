@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from orders.exceptions import InvalidAmount, UnknownOrderEvent
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import cancellation, shipments, transitions
 from orders.services.events import EventResult, EventType
 
@@ -31,6 +31,22 @@ def _cancelled(service):
         return result
 
     return handle
+
+
+def _order_cancelled(*, order, event_id, actor=None, reason: str = "") -> EventResult:
+    """order.cancelled: the order is cancelled; a partially fulfilled one has its unshipped
+    units cancelled and becomes fulfilled (orders.services.cancel_order does the same)."""
+    if Order.objects.get(pk=order.pk).status == OrderStatus.PARTIALLY_FULFILLED:
+        return cancellation.cancel_remaining_items(
+            order=order,
+            actor=actor,
+            reason=reason,
+            event_id=event_id,
+            event_type=E.ORDER_CANCELLED,
+        )
+    return _cancelled(transitions.mark_order_cancelled)(
+        order=order, event_id=event_id, actor=actor, reason=reason
+    )
 
 
 def _per_shipment(type: str, order_level):
@@ -78,7 +94,7 @@ HANDLERS: dict[str, tuple[Callable[..., EventResult], Callable[[Order, Mapping],
         lambda o, p: {"payload": dict(p)},
     ),
     E.ORDER_CANCELLED: (
-        _cancelled(transitions.mark_order_cancelled),
+        _order_cancelled,
         lambda o, p: {"reason": str(p.get("reason", ""))[:255]},
     ),
     E.FRAUD_REVIEW_REQUIRED: (

@@ -356,3 +356,80 @@ def test_a_refund_the_gateway_refuses_leaves_the_cancellation_and_a_note(order, 
     assert lines_of(order)[1].quantity_cancelled == 1
     note = OrderEvent.objects.get(order=order, type="payment.refund_failed")
     assert note.payload["amount"] == expected_share(order, two, 1)
+
+
+# --- Cancelling the whole of a partially fulfilled order ---------------------------------
+
+
+def ship_first_line(order, warehouse, number="1ZREST"):
+    one = lines_of(order)[0]
+    shipment = services.create_shipment(order=order, location=warehouse, lines={one: 2})
+    services.ship_shipment(shipment=shipment, carrier="ups", tracking_number=number)
+    assert fresh(order).status == S.PARTIALLY_FULFILLED
+    return shipment
+
+
+def test_cancelling_a_partially_fulfilled_order_cancels_the_rest_and_keeps_it_fulfilled(
+    order, warehouse
+):
+    shipment = ship_first_line(order, warehouse)
+    one, two, three = lines_of(order)
+    captured = fresh(order).captured_cents  # capture on shipment: line 1's worth
+    waiting = services.create_shipment(order=order, location=warehouse, lines={three: 1})
+
+    result = services.cancel_order(order=order, reason="the rest is back-ordered")
+
+    assert (result.status, result.payment_status) == (S.FULFILLED, P.CAPTURED)
+    assert [ln.quantity_cancelled for ln in lines_of(order)] == [0, 1, 3]
+    assert reserved("CAN-TWO") == reserved("CAN-THREE") == 0
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"  # the parcel not yet out is cancelled first
+    # Nothing was taken for the cancelled units: nothing refunded, never captured.
+    assert (result.captured_cents, result.refunded_total_cents) == (captured, 0)
+    assert captured == order.total_cents - expected_share(order, two, 1) - expected_share(
+        order, three, 3
+    )
+    event = OrderEvent.objects.filter(order=order).last()
+    assert (event.type, event.payload["remaining"]) == ("order.lines_cancelled", True)
+    assert "Part of your order" in email_of(order).subject
+    # What shipped goes on: it is delivered (and may then be returned).
+    services.deliver_shipment(shipment=shipment)
+    assert fresh(order).status == S.DELIVERED
+
+
+def test_cancelling_a_partially_fulfilled_captured_order_refunds_the_rest_to_the_cent(
+    order, warehouse
+):
+    services.capture_payment(order=order)
+    ship_first_line(order, warehouse)
+    _one, two, three = lines_of(order)
+
+    result = services.cancel_order(order=order, reason="the rest is back-ordered")
+
+    assert (result.status, result.payment_status) == (S.FULFILLED, P.PARTIALLY_REFUNDED)
+    assert result.refunded_total_cents == expected_share(order, two, 1) + expected_share(
+        order, three, 3
+    )
+    assert PaymentTransaction.objects.filter(kind=TransactionKind.REFUND).count() == 1
+
+
+def test_cancelling_a_partially_fulfilled_order_twice_is_refused(order, warehouse):
+    ship_first_line(order, warehouse)
+    services.cancel_order(order=order, reason="rest", event_id="ops:rest")
+    assert services.cancel_order(order=order, event_id="ops:rest").status == S.FULFILLED
+    before = OrderEvent.objects.count()
+
+    with pytest.raises(InvalidOrderTransition):
+        services.cancel_order(order=order, reason="again")
+
+    assert OrderEvent.objects.count() == before
+
+
+def test_the_customer_still_cannot_cancel_a_partially_fulfilled_order(order, warehouse, customer):
+    ship_first_line(order, warehouse)
+
+    with pytest.raises(InvalidOrderTransition):
+        services.cancel_order(order=order, actor=customer, by_customer=True)
+
+    assert fresh(order).status == S.PARTIALLY_FULFILLED
+    assert [ln.quantity_cancelled for ln in lines_of(order)] == [0, 0, 0]
