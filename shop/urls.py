@@ -32,6 +32,7 @@ urlpatterns = [
     # The project URLconf is the one place that composes every app: accounts are the shop's,
     # the customer-facing pages (home, listings, search, product) the storefront's.
     path("", include("shop.account_urls")),
+    path("", include("returns.urls")),
     path("", include("storefront.urls")),
 ]
 
