@@ -159,11 +159,10 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
     rows = []
     for line in pricing.lines:
         variant = line.variant
-        values = [value.value for value in variant.option_values.all()]
         row = CartRow(
             id=line.public_id,
             title=variant.product.title,
-            variant_title=" / ".join(values) or variant.title or "",
+            variant_title=line.variant_title,
             sku=variant.sku,
             quantity=line.quantity,
             url=f"{variant.product.get_absolute_url()}?sku={variant.sku}",

@@ -74,7 +74,7 @@ def cart_data(cart: Cart, pricing: CartPricing | None = None) -> dict:
                 "id": line.public_id,
                 "sku": q.sku,
                 "title": line.variant.product.title,
-                "variant_title": _variant_title(line),
+                "variant_title": line.variant_title,
                 "quantity": q.quantity,
                 "unit_price": money(q.unit_price_cents, currency),
                 "subtotal": money(q.subtotal_cents, currency),
@@ -134,11 +134,6 @@ def cart_data(cart: Cart, pricing: CartPricing | None = None) -> dict:
             for option in quote.shipping_options
         ],
     }
-
-
-def _variant_title(line) -> str:
-    values = list(line.variant.option_values.all())
-    return " / ".join(v.value for v in values) or line.variant.title
 
 
 def _actor(event: OrderEvent, order: Order) -> str:

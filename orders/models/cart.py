@@ -112,8 +112,16 @@ class CartLine(TimeStampedModel):
             ),
         ]
 
+    # Not a column: the variant's [(option name, value)], set by orders.pricing.load_cart_lines.
+    options: list[tuple[str, str]] = ()
+
     def __str__(self):
         return f"{self.quantity}×{self.variant_id}"
+
+    @property
+    def variant_title(self) -> str:
+        """ "Black / M": the option values (as loaded), else the variant's own title."""
+        return " / ".join(value for _name, value in self.options) or self.variant.title or ""
 
 
 class CheckoutStepEvent(models.Model):

@@ -190,13 +190,13 @@ def _reserve(cart: Cart, pricing: CartPricing, order_id: str) -> None:
 
 
 def _snapshot(line: CartLine) -> dict:
-    values = list(line.variant.option_values.all())
+    """What the order line keeps of the variant as it is now (load_cart_lines' line)."""
     return {
         "variant": line.variant,
         "sku": line.variant.sku,
         "title": line.variant.product.title,
-        "variant_title": " / ".join(v.value for v in values) or line.variant.title,
-        "option_values": {v.option.name: v.value for v in values},
+        "variant_title": line.variant_title,
+        "option_values": dict(line.options),
         "weight_grams": line.variant.weight_grams or 0,
     }
 
