@@ -260,6 +260,7 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
+        _sql(bench_url, "ANALYZE")  # planner statistics, as a live database has them
         shop = _gunicorn("shop.wsgi:application", shop_port, args.workers, env)
         ceiling = _gunicorn("tests.load.ceiling_app:application", ceiling_port, args.workers, env)
         shop_base, ceiling_base = (f"http://127.0.0.1:{p}" for p in (shop_port, ceiling_port))
