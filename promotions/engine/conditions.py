@@ -15,25 +15,48 @@ def sku_matches(sku: str, patterns: tuple[str, ...]) -> bool:
 
 
 def is_excluded(rule: Rule, line: ContextLine) -> bool:
-    ex = rule.exclusions
-    return (
-        (ex.variants and sku_matches(line.sku, ex.variants))
-        or (ex.products and line.product in ex.products)
-        or (ex.categories and not line.categories.isdisjoint(ex.categories))
-        or (ex.sale_items and line.on_sale)
-    )
+    return rule.matcher.excluded(line)
 
 
 def is_selected(rule: Rule, line: ContextLine) -> bool:
     """Is the line one the rule's cart_contains names (every line when it names none)?"""
-    cc = rule.conditions.cart_contains
-    if not cc.selects_lines:
-        return True
-    return (
-        not line.categories.isdisjoint(cc.any_of_categories + cc.all_of_categories)
-        or line.product in cc.any_of_products + cc.all_of_products
-        or sku_matches(line.sku, cc.any_of_skus + cc.all_of_skus)
-    )
+    return rule.matcher.selected(line)
+
+
+class LineIndex:
+    """The lines of one cart, with the selections and exclusions rules asked for so far:
+    rules that name the same categories/products/SKUs (or exclude the same) share one pass
+    over the lines; category selections come from a category -> lines index."""
+
+    def __init__(self, lines: tuple[ContextLine, ...]):
+        self.lines = lines
+        self.by_category: dict[str, list[int]] = {}
+        for i, ln in enumerate(lines):
+            for c in ln.categories:
+                self.by_category.setdefault(c, []).append(i)
+        self._selected: dict = {}
+        self._kept: dict = {}
+
+    def selected(self, m) -> tuple[ContextLine, ...]:
+        found = self._selected.get(m.sel_key)
+        if found is None:
+            if not m.selects:
+                found = self.lines
+            elif not m.sel_products and m.sel_sku is None:
+                hits = {i for c in m.sel_categories for i in self.by_category.get(c, ())}
+                found = tuple(self.lines[i] for i in sorted(hits))
+            else:
+                found = tuple(ln for ln in self.lines if m.selected(ln))
+            self._selected[m.sel_key] = found
+        return found
+
+    def kept(self, m) -> tuple[ContextLine, ...]:
+        """The lines the rule does not exclude."""
+        found = self._kept.get(m.ex_key)
+        if found is None:
+            found = tuple(ln for ln in self.lines if not m.excluded(ln))
+            self._kept[m.ex_key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -45,7 +68,7 @@ class Eligibility:
     quantity_needed: int | None = None
 
 
-def check(rule: Rule, ctx: CartContext) -> Eligibility:
+def check(rule: Rule, ctx: CartContext, index: LineIndex | None = None) -> Eligibility:
     cond = rule.conditions
     if rule.status != "active":
         return Eligibility(R.NOT_ACTIVE)
@@ -71,14 +94,22 @@ def check(rule: Rule, ctx: CartContext) -> Eligibility:
     if action.shipping_methods and ctx.shipping_method not in action.shipping_methods:
         return Eligibility(R.SHIPPING_METHOD_NOT_ELIGIBLE)
 
-    discountable = tuple(ln for ln in ctx.lines if not is_excluded(rule, ln))
-    counted = ctx.lines if rule.exclusions.count_towards_conditions else discountable
-    counted_matching = [ln for ln in counted if is_selected(rule, ln)]
-    matching = tuple(ln for ln in discountable if is_selected(rule, ln))
+    m = rule.matcher
+    index = index or LineIndex(ctx.lines)
+    selected = index.selected(m)
     cc = cond.cart_contains
+    if cc.selects_lines and not selected:
+        return Eligibility(R.CART_CONTAINS_NOT_MET)
+    discountable = index.kept(m)
+    if len(selected) == len(ctx.lines):
+        matching = discountable
+    else:
+        keep = {id(ln) for ln in discountable}
+        matching = tuple(ln for ln in selected if id(ln) in keep)
+    counted = ctx.lines if rule.exclusions.count_towards_conditions else discountable
+    counted_matching = selected if counted is ctx.lines else list(matching)
     if cc.selects_lines and not counted_matching:
-        named_but_excluded = any(is_selected(rule, ln) for ln in ctx.lines)
-        return Eligibility(R.EXCLUDED if named_but_excluded else R.CART_CONTAINS_NOT_MET)
+        return Eligibility(R.EXCLUDED)
     if not _all_of_present(cc, counted_matching):
         return Eligibility(R.CART_CONTAINS_NOT_MET)
     quantity = sum(ln.quantity for ln in counted_matching)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from promotions.engine import results as R
 from promotions.engine.actions import compute, offer_text
 from promotions.engine.allocation import cap_parts
-from promotions.engine.conditions import check
+from promotions.engine.conditions import LineIndex, check
 from promotions.engine.context import CartContext
 from promotions.engine.results import AppliedPromotion, NotApplied, PromotionResult
 from promotions.engine.rules import Rule
@@ -24,8 +24,9 @@ def evaluate(ctx: CartContext, rules: Iterable[Rule]) -> PromotionResult:
     full = {ln.key: ln.amount_cents for ln in ctx.lines}
     not_applied: list[NotApplied] = []
     eligible: list[tuple[tuple, Rule, object]] = []
+    index = LineIndex(ctx.lines)
     for rule in rules:
-        elig = check(rule, ctx)
+        elig = check(rule, ctx, index)
         if elig.reason is not None:
             not_applied.append(
                 _miss(rule, ctx, elig.reason, elig.amount_needed_cents, elig.quantity_needed)
