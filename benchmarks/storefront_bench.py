@@ -284,7 +284,8 @@ def _report(args, shop_base: str, ceiling_base: str, *, catalog: int) -> None:
     print(
         f"{catalog} products, gunicorn workers={args.workers} (sync), {args.requests} requests "
         f"per row in {args.rounds} rounds; ceiling = minimal Django, one SELECT, measured in "
-        "each round just before the page"
+        "each round just before the page; load average before: "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     print(
         f"{'page':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -306,6 +307,7 @@ def _report(args, shop_base: str, ceiling_base: str, *, catalog: int) -> None:
                 f"{ceiling:>8.0f} {ceiling_p99:>8.1f} {ratio:>6.2f}",
                 flush=True,
             )
+    print("load average after: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":
