@@ -593,7 +593,7 @@ def rule_to_entry(rule: Rule) -> dict:
     contains = {
         k: list(getattr(cc, k)) for k in sorted(_CONTAINS - {"min_quantity"}) if getattr(cc, k)
     }
-    if contains or cc.min_quantity != 1:
+    if cc.min_quantity != 1:
         contains["min_quantity"] = cc.min_quantity
     cond = rule.conditions
     conditions = {
