@@ -222,7 +222,7 @@ def test_a_category_rename_shows_in_the_nav_breadcrumbs_and_listing_and_bumps_on
 
 
 def test_a_translation_edit_shows_on_the_next_request_in_that_market(
-    client, shop_floor, django_capture_on_commit_callbacks
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
 ):
     tee = shop_floor["tee"]
     for variant in shop_floor["variants"]:
@@ -231,6 +231,7 @@ def test_a_translation_edit_shows_on_the_next_request_in_that_market(
     cache.clear()
     client.get("/p/harbor-tee/?market=EU")
     client.get("/c/apparel/")
+    bumped = _bumped(monkeypatch)
 
     with django_capture_on_commit_callbacks(execute=True):
         content.set_product_translations(
@@ -239,22 +240,33 @@ def test_a_translation_edit_shows_on_the_next_request_in_that_market(
 
     assert "Hafen-Shirt" in client.get("/p/harbor-tee/").content.decode()
     assert "Hafen-Shirt" in client.get("/c/apparel/").content.decode()
+    assert set(bumped) == {
+        f"product:{tee.pk}",
+        f"category:{shop_floor['tees'].pk}",
+        f"category:{shop_floor['apparel'].pk}",
+        "home",
+    }
 
 
-def test_a_stock_change_shows_on_the_next_product_page_and_listing(client, shop_floor):
+def test_a_stock_change_shows_on_the_next_product_page_and_listing(
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
+):
     _tee_pages(client)
     warehouse = Location.objects.get(code="us-east")
+    bumped = _bumped(monkeypatch)
 
-    for variant in shop_floor["variants"]:
-        inventory_services.set_stock_count(
-            variant=variant, location=warehouse, on_hand=0, source="test"
-        )
+    with django_capture_on_commit_callbacks(execute=True):
+        for variant in shop_floor["variants"]:
+            inventory_services.set_stock_count(
+                variant=variant, location=warehouse, on_hand=0, source="test"
+            )
 
     product_html = client.get("/p/harbor-tee/").content.decode()
     assert "Out of stock" in product_html
     assert "Add to cart</button>" in product_html and "disabled" in product_html
     listing = client.get("/c/apparel/tees/").content.decode()
     assert "Out of stock" in listing
+    assert bumped == []  # availability is read fresh: no cached document to invalidate
 
 
 # --- Redis down ---
