@@ -20,6 +20,7 @@ from orders.models import Cart, Order, OrderStatus
 from orders.quote import Adjustment, Quote, QuoteInput
 from promotions.engine import CartContext, ContextLine, PromotionResult
 from promotions.engine import results as R
+from promotions.exceptions import CouponExhausted
 from promotions.selectors import (
     LiveSet,
     cart_coupons,
@@ -105,13 +106,22 @@ class CartPromotions:
             now=self.now or timezone.now(),
             segments=frozenset(segments),
             is_first_order=first_order,
-            coupon_promotions=frozenset(pid for _code, pid in codes),
-            limit_reached=limit_reached_for(live, qi.customer_id, qi.email)
-            if rules
-            else frozenset(),
+            coupon_promotions=frozenset(pid for _code, pid, _used_up in codes),
+            limit_reached=(
+                limit_reached_for(live, qi.customer_id, qi.email) | _used_up_promotions(codes)
+                if rules
+                else frozenset()
+            ),
             switched_off=switched_off_promotions() if rules else frozenset(),
             shipping_method=qi.shipping_method,
         )
+
+
+def _used_up_promotions(codes) -> set[str]:
+    """Promotions every code of which on the cart is used up (another code may still work)."""
+    return {pid for _c, pid, used_up in codes if used_up} - {
+        pid for _c, pid, used_up in codes if not used_up
+    }
 
 
 def _uses(rules) -> dict[str, bool]:
@@ -174,7 +184,7 @@ def promotions_not_applied(cart: Cart) -> list[dict]:
     result: PromotionResult | None = getattr(cart, "promotion_result", None)
     if result is None:
         return []
-    on_cart = {pid for _code, pid in getattr(cart, "promotion_codes", [])}
+    on_cart = {pid for _code, pid, _used_up in getattr(cart, "promotion_codes", [])}
     return [
         miss.as_dict(cart.currency)
         for miss in result.not_applied
@@ -195,6 +205,12 @@ def promotion_hints(cart: Cart) -> list[str]:
 def redeem_for_order(*, order: Order, cart: Cart, quote: Quote) -> None:
     """Count the promotions the order got (placement, under row locks; CouponExhausted rolls
     the placement back) and record which gave how much to which line."""
+    used_up = [code for code, _pid, gone in getattr(cart, "promotion_codes", []) if gone]
+    if used_up:
+        # The shopper saw the cart without it: refuse rather than charge what was not shown.
+        raise CouponExhausted(
+            f"The code {used_up[0]} has been used up; remove it to continue.", code_used=used_up[0]
+        )
     granted: dict[str, dict] = {}
     for line in quote.lines:
         for pid, cents in line.discounts:

@@ -118,13 +118,20 @@ def switched_off_promotions() -> frozenset[str]:
     return frozenset(kill_switches.off_targets(KillSwitchKind.PROMOTION))
 
 
-def cart_coupons(cart_ref: str) -> list[tuple[str, str]]:
-    """[(code, promotion id)] on the cart, in the order they were added."""
-    return list(
-        CartCoupon.objects.filter(cart_ref=cart_ref)
+def cart_coupons(cart_ref: str) -> list[tuple[str, str, bool]]:
+    """[(code, promotion id, used up)] on the cart, in the order they were added."""
+    return [
+        (code, pid, not active or (allowed is not None and used >= allowed))
+        for code, pid, active, allowed, used in CartCoupon.objects.filter(cart_ref=cart_ref)
         .order_by("added_at", "pk")
-        .values_list("coupon__code", "coupon__promotion_id")
-    )
+        .values_list(
+            "coupon__code",
+            "coupon__promotion_id",
+            "coupon__is_active",
+            "coupon__uses_allowed",
+            "coupon__uses_count",
+        )
+    ]
 
 
 def customer_segments(customer_id) -> frozenset[str]:

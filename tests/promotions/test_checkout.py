@@ -230,7 +230,12 @@ def test_a_code_used_up_since_it_went_on_the_cart_refuses_the_order_and_writes_n
     place(first)
     from promotions.exceptions import CouponExhausted
 
-    with pytest.raises(CouponExhausted):
+    body = client_for().get(f"/api/v1/carts/{second.public_id}").json()
+    assert body["discount_total"]["amount"] == 0
+    assert body["promotions_not_applied"] == [
+        {"id": "save10", "name": "save10", "reason": "limit_reached"}
+    ]
+    with pytest.raises(CouponExhausted, match="ONCE has been used up; remove it"):
         place(second)
     assert Cart.objects.get(pk=second.pk).is_open
     assert Redemption.objects.count() == 1
