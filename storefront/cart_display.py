@@ -60,6 +60,10 @@ class CartPage:
         return promotion_hints(self.cart)
 
     @property
+    def coupon_codes(self) -> list[str]:
+        return [code for code, _pid, _used_up in getattr(self.cart, "promotion_codes", [])]
+
+    @property
     def promotions_applied(self) -> list[str]:
         return list(dict.fromkeys(a.name for a in self.pricing.quote.adjustments))
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("p/<slug:handle>/", views.product_detail, name="product"),
     path("cart/", views_cart.cart_detail, name="cart"),
     path("cart/add/", views_cart.cart_add, name="cart-add"),
+    path("cart/coupon/", views_cart.cart_coupon, name="cart-coupon"),
     path("cart/lines/<str:line_id>/", views_cart.cart_line_update, name="cart-line"),
     path("cart/lines/<str:line_id>/remove/", views_cart.cart_line_remove, name="cart-line-remove"),
     path("checkout/", views_checkout.checkout_start, name="checkout"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from inventory.exceptions import InsufficientStock
 from orders import services as order_services
 from orders.exceptions import CartLineNotFound, CartNotOpen
+from orders.services.coupons import apply_cart_coupon, remove_cart_coupon
 from shop.exceptions import DomainError
 from storefront import carts
 from storefront.cart_display import build_current_cart_page
@@ -138,4 +139,24 @@ def cart_line_remove(request, line_id: str):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Item removed."))
+    return redirect(CART_URL)
+
+
+@require_POST
+def cart_coupon(request):
+    """Put a coupon code on the visitor's cart, or take one off (`remove`)."""
+    cart = carts.open_session_cart(request)
+    code = request.POST.get("code", "").strip()[:64]
+    if cart is None or not code:
+        messages.error(request, _("Enter a coupon code."))
+        return redirect(CART_URL)
+    try:
+        if request.POST.get("remove"):
+            remove_cart_coupon(cart=cart, code=code)
+            messages.success(request, _("Code %(code)s removed.") % {"code": code.upper()})
+        else:
+            apply_cart_coupon(cart=cart, code=code)
+            messages.success(request, _("Code %(code)s applied.") % {"code": code.upper()})
+    except DomainError as exc:
+        messages.error(request, str(exc))
     return redirect(CART_URL)

@@ -37,3 +37,28 @@ def test_cart_page_hint_then_applied(client):
     page = client.get("/cart/").content.decode()
     assert "Applied: 15% off tees" in page
     assert "more to get" not in page
+
+
+def test_a_coupon_goes_on_and_off_from_the_cart_page(client):
+    stocked_tee()
+    import_promotions(
+        [
+            {
+                "id": "save5",
+                "name": "$5 off",
+                "conditions": {"coupon_required": True, "markets": ["US"]},
+                "action": {"type": "fixed_off", "value": 500},
+                "coupons": {"codes": ["FIVE"]},
+            }
+        ]
+    )
+    add(client)
+    page = client.post("/cart/coupon/", {"code": "nope"}, follow=True).content.decode()
+    assert "No promotion uses the code" in page
+    page = client.post("/cart/coupon/", {"code": "five"}, follow=True).content.decode()
+    assert "Code FIVE applied." in page and "Applied: $5 off" in page
+    assert 'data-coupon="FIVE"' in page
+    page = client.post(
+        "/cart/coupon/", {"code": "FIVE", "remove": "1"}, follow=True
+    ).content.decode()
+    assert "Applied: $5 off" not in page
