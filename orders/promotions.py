@@ -113,6 +113,7 @@ class CartPromotions:
                 else frozenset()
             ),
             switched_off=switched_off_promotions() if rules else frozenset(),
+            budget_left=live.budget_left,
             shipping_method=qi.shipping_method,
         )
 

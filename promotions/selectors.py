@@ -42,8 +42,9 @@ class LiveSet:
     rules: tuple[Rule, ...]
     exhausted: frozenset[str]  # total uses or budget spent
     per_customer_ids: frozenset[str]  # promotions with a per-customer limit
-    starts: tuple[datetime, ...]
-    ends: tuple[datetime, ...]
+    budget_left: tuple[tuple[str, int], ...] = ()
+    starts: tuple[datetime, ...] = ()
+    ends: tuple[datetime, ...] = ()
 
     def epoch(self, now: datetime) -> tuple[int, int]:
         return bisect_right(self.starts, now), bisect_left(self.ends, now)
@@ -67,6 +68,11 @@ def _load(version) -> LiveSet:
         rules=rules,
         exhausted=frozenset(row.pk for row in rows if row.exhausted),
         per_customer_ids=frozenset(row.pk for row in rows if row.per_customer),
+        budget_left=tuple(
+            (row.pk, row.budget_cents - row.discount_given_cents)
+            for row in rows
+            if row.budget_cents is not None
+        ),
         starts=tuple(sorted(r.starts_at for r in rules if r.starts_at)),
         ends=tuple(sorted(r.ends_at for r in rules if r.ends_at)),
     )

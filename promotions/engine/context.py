@@ -34,6 +34,7 @@ class CartContext:
     `limit_reached`: ids of promotions whose uses, per-customer uses or budget are spent.
     `switched_off`: ids of promotions Operations switched off (shop.kill_switches).
     `shipping_cents`: the chosen shipping price when known (None: not chosen yet).
+    `budget_left`: what each budgeted promotion may still give; its discount is capped to it.
     """
 
     lines: tuple[ContextLine, ...]
@@ -49,6 +50,7 @@ class CartContext:
     shipping_method: str = ""
     shipping_cents: int | None = None
     max_combined_discount_cents: int | None = None
+    budget_left: tuple[tuple[str, int], ...] = ()  # (promotion id, cents its budget has left)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -81,4 +83,5 @@ class CartContext:
             self.shipping_method,
             self.shipping_cents,
             self.max_combined_discount_cents,
+            self.budget_left,
         )

@@ -51,8 +51,13 @@ def evaluate(ctx: CartContext, rules: Iterable[Rule]) -> PromotionResult:
     remaining = dict(full)
     cap_left = ctx.max_combined_discount_cents
     applied: list[AppliedPromotion] = []
+    budgets = dict(ctx.budget_left)
     for rule in winners:
         got, reason = compute(rule, ctx, by_id[rule.id][1], remaining)
+        if got is not None and rule.id in budgets and got.amount_cents > budgets[rule.id]:
+            got = _capped(got, budgets[rule.id])
+            if got is None:
+                reason = R.LIMIT_REACHED
         if got is not None and cap_left is not None and got.lines_cents > cap_left:
             parts = cap_parts(list(got.line_discounts), cap_left)
             got = AppliedPromotion(
@@ -81,6 +86,24 @@ def evaluate(ctx: CartContext, rules: Iterable[Rule]) -> PromotionResult:
         applied.append(got)
     not_applied.sort(key=lambda m: m.promotion_id)
     return PromotionResult(applied=tuple(applied), not_applied=tuple(not_applied))
+
+
+def _capped(got: AppliedPromotion, left: int) -> AppliedPromotion | None:
+    """The promotion's discount cut down to what its budget has left (lines first)."""
+    if left <= 0:
+        return None
+    parts = cap_parts(list(got.line_discounts), left)
+    lines = sum(c for _, c in parts)
+    shipping = min(got.shipping_discount_cents, left - lines)
+    return AppliedPromotion(
+        got.promotion_id,
+        got.name,
+        got.applies_to,
+        tuple(parts),
+        shipping,
+        got.free_shipping and shipping == got.shipping_discount_cents and lines < left,
+        got.gift_sku,
+    )
 
 
 def _miss(rule: Rule, ctx: CartContext, reason: str, needed=None, qty=None) -> NotApplied:

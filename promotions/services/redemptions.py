@@ -90,7 +90,8 @@ def redeem_promotions(
                 coupon.uses_count += 1
                 coupon.save(update_fields=["uses_count"])
                 exhausted_now |= coupon.exhausted
-            exhausted_now |= promotion.exhausted
+            # A budget is read by every cart (it caps the discount): show them what is left.
+            exhausted_now |= promotion.exhausted or promotion.budget_cents is not None
             redemptions.append(
                 Redemption(
                     promotion=promotion,
@@ -159,9 +160,9 @@ def return_redemptions(*, order_ref: str) -> int:
             c.pk: c
             for c in Coupon.objects.select_for_update().filter(pk__in=coupon_ids).order_by("pk")
         }
-        was_exhausted = any(p.exhausted for p in promotions.values()) or any(
-            c.exhausted for c in coupons.values()
-        )
+        was_exhausted = any(
+            p.exhausted or p.budget_cents is not None for p in promotions.values()
+        ) or any(c.exhausted for c in coupons.values())
         for r in rows:
             p = promotions[r.promotion_id]
             p.uses_count = max(0, p.uses_count - 1)

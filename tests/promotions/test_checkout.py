@@ -239,3 +239,25 @@ def test_a_code_used_up_since_it_went_on_the_cart_refuses_the_order_and_writes_n
         place(second)
     assert Cart.objects.get(pk=second.pk).is_open
     assert Redemption.objects.count() == 1
+
+
+def test_a_budget_caps_the_discount_and_is_spent_by_orders(
+    shop_setup, django_capture_on_commit_callbacks
+):
+    import_promotions(
+        [
+            {
+                "id": "half_mugs",
+                "conditions": {"cart_contains": {"any_of_skus": ["SKU-MUG"]}},
+                "action": {"type": "percent_off", "value": 50},
+                "limits": {"budget_cents": 1000},
+            }
+        ]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)])
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(cart)
+    assert order.discount_total_cents == 1000  # 50% of $30.00 is $15.00; the budget had $10.00
+    assert Promotion.objects.get(pk="half_mugs").discount_given_cents == 1000
+    later = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="later@example.com")
+    assert cart_json(client_for(), later.public_id)["discount_total"]["amount"] == 0

@@ -374,3 +374,11 @@ def test_fixed_off_as_one_number_across_currencies_is_ambiguous():
 def test_window_accepts_z_and_offsets():
     r = rule(id="p", time_window={"starts_at": "2026-03-01T05:00:00Z"})
     assert r.starts_at == datetime(2026, 3, 1, 5, tzinfo=UTC)
+
+
+def test_a_budget_caps_the_discount_to_what_is_left():
+    promo = _p("a", 10, pct=50)
+    result = evaluate(cart(hoodie(1, 10000), budget_left=(("a", 1234),)), [promo])
+    assert result.lines_discount_cents == 1234
+    spent = evaluate(cart(hoodie(1, 10000), budget_left=(("a", 0),)), [promo])
+    assert spent.reason_of("a") == "limit_reached"

@@ -94,6 +94,10 @@ def carts(draw):
         *lines,
         shipping_cents=draw(st.none() | st.integers(0, 3000)),
         max_combined_discount_cents=draw(st.none() | st.integers(0, 30000)),
+        budget_left=tuple(
+            (pid, draw(st.integers(0, 20000)))
+            for pid in draw(st.lists(st.sampled_from(IDS), max_size=3, unique=True))
+        ),
     )
 
 
@@ -111,6 +115,8 @@ def test_money_invariants(ctx, rules):
         if ctx.shipping_cents is not None:
             assert promo.shipping_discount_cents <= ctx.shipping_cents
     assert result.lines_discount_cents == sum(per_line.values()) <= ctx.subtotal_cents
+    for pid, left in ctx.budget_left:
+        assert sum(p.amount_cents for p in result.applied if p.promotion_id == pid) <= left
     if ctx.max_combined_discount_cents is not None:
         assert result.lines_discount_cents <= ctx.max_combined_discount_cents
     # every promotion answered exactly once
