@@ -13,6 +13,7 @@ shape's `promotions_not_applied` hints in the same request.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Product, VariantPrice
@@ -114,8 +115,17 @@ class CartPromotions:
             ),
             switched_off=switched_off_promotions() if rules else frozenset(),
             budget_left=live.budget_left,
+            max_combined_discount_cents=_combined_cap(qi),
             shipping_method=qi.shipping_method,
         )
+
+
+def _combined_cap(qi: QuoteInput) -> int | None:
+    """settings.PROMOTIONS_MAX_COMBINED_DISCOUNT_PERCENT of the cart (None: no cap)."""
+    percent = getattr(settings, "PROMOTIONS_MAX_COMBINED_DISCOUNT_PERCENT", None)
+    if percent is None:
+        return None
+    return sum(ln.amount_cents for ln in qi.lines) * int(percent) // 100
 
 
 def _used_up_promotions(codes) -> set[str]:

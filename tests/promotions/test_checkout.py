@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders import services
 from orders.models import Cart
 from orders.services.coupons import apply_cart_coupon
+from promotions.exceptions import CouponExhausted
 from promotions.models import Coupon, Promotion, Redemption
 from promotions.services import import_promotions, set_promotion_status
 from shop import services as shop_services
@@ -228,8 +229,6 @@ def test_a_code_used_up_since_it_went_on_the_cart_refuses_the_order_and_writes_n
     apply_cart_coupon(cart=first, code="ONCE")
     apply_cart_coupon(cart=second, code="ONCE")
     place(first)
-    from promotions.exceptions import CouponExhausted
-
     body = client_for().get(f"/api/v1/carts/{second.public_id}").json()
     assert body["discount_total"]["amount"] == 0
     assert body["promotions_not_applied"] == [
@@ -261,3 +260,46 @@ def test_a_budget_caps_the_discount_and_is_spent_by_orders(
     assert Promotion.objects.get(pk="half_mugs").discount_given_cents == 1000
     later = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="later@example.com")
     assert cart_json(client_for(), later.public_id)["discount_total"]["amount"] == 0
+
+
+def test_per_customer_limit_counts_guests_by_email(shop_setup):
+    import_promotions(
+        [
+            {
+                "id": "once_each",
+                "conditions": {"coupon_required": True},
+                "action": {"type": "fixed_off", "value": {"USD": 300}},
+                "limits": {"per_customer": 1},
+                "coupons": {"codes": ["WELCOME"]},
+            }
+        ]
+    )
+    first = checkout_ready_cart(lines=[(shop_setup["mug"], 1)], email="guest@example.com")
+    apply_cart_coupon(cart=first, code="WELCOME")
+    place(first)
+    again = checkout_ready_cart(lines=[(shop_setup["mug"], 1)], email="GUEST@example.com")
+    with pytest.raises(CouponExhausted, match="already used"):
+        apply_cart_coupon(cart=again, code="WELCOME")
+
+
+def test_first_order_only_and_segments_follow_the_customers_orders(shop_setup):
+    import_promotions(
+        [
+            {
+                "id": "welcome",
+                "conditions": {"first_order_only": True},
+                "action": {"type": "percent_off", "value": 10},
+            }
+        ]
+    )
+    first = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="new@example.com")
+    assert place(first).discount_total_cents == 300
+    second = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="new@example.com")
+    assert place(second).discount_total_cents == 0
+
+
+def test_a_combined_cap_per_order(shop_setup, settings):
+    settings.PROMOTIONS_MAX_COMBINED_DISCOUNT_PERCENT = 20
+    import_promotions([{"id": "half", "action": {"type": "percent_off", "value": 50}}])
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)])
+    assert place(cart).discount_total_cents == 600
