@@ -39,7 +39,7 @@ from returns.models import (
     ReturnRequest,
     ReturnStatus,
 )
-from shop.admin_mixins import ServiceSaveMixin
+from shop.admin_mixins import ServiceSaveMixin, record_formset_changes
 from shop.exceptions import DomainError
 from shop.templatetags.money import money as format_cents
 
@@ -408,3 +408,5 @@ class ReturnPolicyAdmin(ServiceSaveMixin, admin.ModelAdmin):
                 for r in rows(by_model[RestockingFee])
             ],
         )
+        for formset in formsets:  # the service replaced the rows; history says "changed"
+            record_formset_changes(formset, [], [], [])

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,11 @@ def return_address_lines() -> list[str]:
     )
 
 
+LABEL_PROVIDERS: dict[str, type] = {"development": DevelopmentLabelProvider}
+
+
 def label_provider() -> ReturnLabelProvider:
-    """The configured provider (settings.RETURNS_LABEL_PROVIDER: a dotted class path)."""
-    path = getattr(settings, "RETURNS_LABEL_PROVIDER", "")
-    return import_string(path)() if path else DevelopmentLabelProvider()
+    """The provider named by settings.RETURNS_LABEL_PROVIDER (default "development"); a
+    carrier adapter adds itself to LABEL_PROVIDERS."""
+    name = getattr(settings, "RETURNS_LABEL_PROVIDER", "") or "development"
+    return LABEL_PROVIDERS[name]()

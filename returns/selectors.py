@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from orders.models import OrderLine
 from returns import rules
 from returns.exceptions import ReturnNotFound
-from returns.models import OPEN_STATUSES, ReturnLine, ReturnRequest
+from returns.models import OPEN_STATUSES, ReturnLine, ReturnRequest, ReturnStatus
 
 VIEW_ALL_RETURNS = "returns.view_returnrequest"
 
@@ -107,13 +110,6 @@ def return_rate_report(*, days: int, now=None) -> dict:
     """Return rates of the last `days` days: units asked back (RMAs opened in the period,
     rejected and cancelled ones aside) over units shipped (orders placed in the period), by
     category (a product in two categories counts in both) and by reason."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from orders.models import OrderLine
-    from returns.models import ReturnStatus
-
     since = (now or timezone.now()) - timedelta(days=days)
     shipped = (
         OrderLine.objects.filter(order__placed_at__gte=since, quantity_fulfilled__gt=0)
