@@ -1,5 +1,6 @@
 """manage.py import_promotions FILE: create or update promotions from YAML or JSON, all or none."""
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            text = self.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from None
         try:
