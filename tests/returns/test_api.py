@@ -127,3 +127,52 @@ def test_undelivered_order_is_422(placed, manual, customer):
     answer = client_for(customer).post("/api/v1/returns", body(placed), format="json")
 
     assert answer.status_code == 422 and answer.json()["code"] == "order_not_returnable"
+
+
+def test_inspection_without_disposition_is_400_and_changes_nothing(
+    delivered, manual, customer, operations_user
+):
+    rma = client_for(customer).post("/api/v1/returns", body(delivered), format="json").json()
+    url = f"/api/v1/returns/{rma['id']}"
+    ops = client_for(operations_user)
+    ops.post(f"{url}/approve")
+    ops.post(f"{url}/receive", {}, format="json")
+
+    empty = ops.post(f"{url}/inspect", {"lines": []}, format="json")
+    unknown = ops.post(
+        f"{url}/inspect",
+        {"lines": [{"line_id": rma["lines"][0]["line_id"], "disposition": "burn"}]},
+        format="json",
+    )
+
+    assert (empty.status_code, unknown.status_code) == (400, 400)
+    assert ops.get(url).json()["status"] == "received"
+
+
+def test_gateway_failure_on_refund_is_502_and_the_rma_stays_inspected(
+    delivered, manual, customer, operations_user, finance_user
+):
+    from unittest import mock
+
+    from orders.providers.payments.base import GatewayError
+    from orders.providers.payments.dummy import DummyGateway
+
+    rma = client_for(customer).post("/api/v1/returns", body(delivered), format="json").json()
+    url = f"/api/v1/returns/{rma['id']}"
+    ops, finance = client_for(operations_user), client_for(finance_user)
+    ops.post(f"{url}/approve")
+    ops.post(f"{url}/receive", {}, format="json")
+    line_id = rma["lines"][0]["line_id"]
+    ops.post(
+        f"{url}/inspect", {"lines": [{"line_id": line_id, "disposition": "scrap"}]}, format="json"
+    )
+
+    with mock.patch.object(DummyGateway, "refund", side_effect=GatewayError("card closed")):
+        failed = finance.post(f"{url}/refund")
+
+    assert failed.status_code == 502 and failed.json()["code"] == "payment_failed"
+    after = finance.get(url).json()
+    assert after["status"] == "inspected" and "card closed" in after["refund_error"]
+    assert Order.objects.get(pk=delivered.pk).refunded_total_cents == 0
+    retried = finance.post(f"{url}/refund")
+    assert retried.json()["status"] == "refunded" and retried.json()["refund_error"] == ""

@@ -101,3 +101,32 @@ def test_request_approve_receive_inspect_refund(
     ]
     assert OrderEvent.objects.filter(order=order, type="rma.completed").count() == 1
     assert [m.subject.split(" ")[1] for m in mail.outbox[-2:]][-1] == "refund"
+
+
+def test_rejected_and_received_returns_email_the_customer(
+    delivered, operations_user, django_capture_on_commit_callbacks
+):
+    ReturnPolicy.objects.create(market=delivered.market, auto_approve=False)
+    one, two, _three = delivered.lines.order_by("pk")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.request_return(
+            order=delivered, lines=[{"line_id": one.public_id, "quantity": 1, "reason": "other"}]
+        )
+        services.reject_return(rma=first, actor=operations_user, message="Worn and washed.")
+        second = services.request_return(
+            order=delivered,
+            lines=[{"line_id": two.public_id, "quantity": 1, "reason": "wrong_item"}],
+        )
+        services.approve_return(rma=second, actor=operations_user)
+        services.receive_return(
+            rma=second, lines=[{"line_id": two.public_id, "quantity": 1}], actor=operations_user
+        )
+
+    assert [(m.to, m.subject.split(":")[0]) for m in mail.outbox] == [
+        (["buyer@example.com"], f"About your return request {first.reference}"),
+        (["buyer@example.com"], f"Your return {second.reference} is approved"),
+        (["buyer@example.com"], f"We received your return {second.reference}"),
+    ]
+    assert "Worn and washed." in mail.outbox[0].body
