@@ -3,6 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orders.promotions import adjustments_of
+from orders.providers.shipping.base import ShippingOption
+from orders.quote import Destination, QuoteInput, QuoteLine, build_quote
 from promotions.engine import evaluate, parse_rule
 from tests.promotions.rules_fixtures import cart, line
 
@@ -132,3 +135,49 @@ def test_money_invariants(ctx, rules):
             assert a.stacks(b)
     # deterministic whatever the order the promotions come in
     assert evaluate(ctx, list(reversed(rules))) == result
+
+
+class _FlatRate:
+    name = "flat"
+
+    def __init__(self, cents):
+        self.cents = cents
+
+    def rates(self, request):
+        return [ShippingOption("standard", "Standard", self.cents, request.currency)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(ctx=carts(), rules=promotion_sets(), shipping=st.integers(0, 3000))
+def test_the_quote_reconciles_whatever_the_promotions_grant(ctx, rules, shipping):
+    """The engine's answer through orders.quote: totals add up, nothing negative, shipping
+    discount never above the shipping price."""
+    result = evaluate(ctx, rules)
+    quote_input = QuoteInput(
+        currency="USD",
+        market="US",
+        channel="web",
+        lines=tuple(
+            QuoteLine(ln.key, ln.sku, ln.quantity, ln.unit_price_cents) for ln in ctx.lines
+        ),
+        destination=Destination(country="US"),
+        shipping_method="standard",
+    )
+    quote = build_quote(
+        quote_input,
+        shipping_provider=_FlatRate(shipping),
+        promotions=lambda _qi: adjustments_of(result),
+    )
+    assert quote.total_cents == (
+        quote.subtotal_cents
+        - quote.discount_total_cents
+        + quote.shipping_total_cents
+        + quote.tax_total_cents
+    )
+    assert 0 <= quote.shipping_discount_cents <= quote.shipping_total_cents == shipping
+    assert quote.total_cents >= 0
+    for quoted in quote.lines:
+        assert 0 <= quoted.discount_cents <= quoted.amount_cents
+        assert sum(c for _, c in quoted.discounts) == quoted.discount_cents
+    taken = sum(a.amount_cents for a in quote.adjustments if a.applies_to == "shipping")
+    assert taken == quote.shipping_discount_cents
