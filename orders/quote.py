@@ -85,10 +85,10 @@ PromotionsHook = Callable[[QuoteInput], Sequence[Adjustment]]
 
 
 def apply_promotions(quote_input: QuoteInput) -> list[Adjustment]:
-    """The promotions seam: the discounts promotions grant this cart. No-op until they land.
+    """No promotions: the default hook for callers that price without them.
 
-    The promotions issue replaces this body with its rule engine (or build_quote's callers
-    pass theirs); the quote allocates whatever comes back.
+    orders.pricing passes orders.promotions.CartPromotions (the rule engine) instead; the
+    quote allocates whatever a hook returns.
     """
     return []
 
