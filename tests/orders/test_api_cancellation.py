@@ -114,3 +114,29 @@ def test_cancelling_a_delivered_order_is_409_and_changes_nothing(ops, order):
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
     assert footprint() == before
     assert Order.objects.get(public_id=order["id"]).status == "delivered"
+
+
+def test_cancelling_a_partially_shipped_order_cancels_the_rest_and_leaves_it_fulfilled(
+    ops, buyer, order
+):
+    from orders import services
+
+    placed = Order.objects.get(public_id=order["id"])
+    tee = line(order, "TEE-RED-M")
+    services.ship_order_lines(order=placed, lines=[{"line_id": tee["id"], "quantity": 2}])
+    refused = cancel(buyer, order)  # the customer: not once something shipped
+    assert (refused.status_code, refused.json()["code"]) == (409, "invalid_transition")
+
+    response = cancel(ops, order, {"reason": "mug discontinued"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "fulfilled"
+    assert body["events"][-1]["type"] == "order.lines_cancelled"
+    assert (
+        line(body, "MUG-1")["quantity_cancelled"],
+        line(body, "TEE-RED-M")["quantity_cancelled"],
+    ) == (1, 0)
+    assert StockLevel.objects.get(variant__sku="MUG-1").reserved == 0
+    again = cancel(ops, order)
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
