@@ -304,3 +304,66 @@ def test_the_order_page_lists_its_shipments(ops, order, places):
     assert shipment.public_id in html and "2× ADM-SHIRT" in html
     assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in html
     assert reverse("admin:orders_shipment_create", args=[order.pk]) in html
+
+
+def test_bad_input_in_the_console_is_a_form_error_never_a_500(ops, order, places):
+    east, west = places
+    shirt = order.lines.order_by("pk")[0]
+    create = reverse("admin:orders_shipment_create", args=[order.pk])
+    for quantity in (-1, "two", 10**12):
+        response = ops.post(create, {"location": east.pk, line_field(order): quantity})
+        assert response.status_code == 200, quantity
+        assert 'class="errorlist' in response.content.decode(), quantity
+    assert ops.post(create, {"location": 999_999, line_field(order): 1}).status_code == 200
+    assert Shipment.objects.count() == 0
+
+    shipment = services.create_shipment(order=order, location=east, lines={shirt: 1})
+    step = reverse("admin:orders_shipment_step", args=[shipment.pk, "ship"])
+    for form, says in (
+        ({"carrier": "ups", "tracking_number": "<script>alert(1)</script>"}, "letters, digits"),
+        ({"carrier": "ups", "tracking_number": "9" * 10_000}, "characters"),
+        ({"carrier": "ups", "tracking_number": "9" * 30_000}, "characters"),
+        ({"carrier": "pigeon", "tracking_number": "1Z1"}, "Select a valid choice"),
+        ({"carrier": "", "tracking_number": "1Z1"}, "carrier"),
+        (
+            {"carrier": "ups", "tracking_number": "1Z1", "tracking_url": "javascript:alert(1)"},
+            "https",
+        ),
+    ):
+        response = ops.post(step, form)
+        assert response.status_code == 200, form
+        assert says in response.content.decode(), (form, says)
+        assert "<script>alert(1)</script>" not in response.content.decode()
+    assert Shipment.objects.get().status == SH.PENDING
+
+    # Delivering a parcel not shipped yet, unknown steps and shipments, bad re-routes.
+    early = ops.post(reverse("admin:orders_shipment_step", args=[shipment.pk, "deliver"]))
+    assert early.status_code == 302 and "cannot deliver" in messages_of(early)[-1]
+    assert ops.get(f"/admin/orders/shipment/{shipment.pk}/step/explode/").status_code == 404
+    assert ops.get("/admin/orders/shipment/999999/step/ship/").status_code == 404
+    assert ops.get("/admin/orders/shipment/999999/packing-slip/").status_code == 404
+    assert ops.get("/admin/orders/shipment/create/999999/").status_code == 404
+    reroute = reverse("admin:orders_shipment_reroute", args=[order.pk])
+    for quantity in (-3, 0, 1_000_000):
+        response = ops.post(
+            reroute,
+            {"line": shirt.pk, "source": east.pk, "destination": west.pk, "quantity": quantity},
+        )
+        assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert Shipment.objects.get().status == SH.PENDING
+    assert StockLevel.objects.get(variant__sku="ADM-SHIRT", location=east).in_transit_out == 1
+
+
+def test_cancel_some_items_with_bad_quantities_changes_nothing(ops, order):
+    act = reverse("admin:orders_order_act", args=[order.pk, "cancel_lines"])
+    page = ops.get(act).content.decode()
+    state = page.split('name="state" value="')[1].split('"')[0]
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
+    for quantity in (-1, 99, "x"):
+        response = ops.post(
+            act,
+            {"state": state, "nonce": nonce, "reason": "r", line_field(order): quantity},
+        )
+        assert response.status_code == 200, quantity
+        assert "errorlist" in response.content.decode(), quantity
+    assert [ln.quantity_cancelled for ln in order.lines.order_by("pk")] == [0, 0]
