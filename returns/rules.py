@@ -116,6 +116,7 @@ class LineRefund:
     units: int
     paid_cents: int
     fee_cents: int
+    title: str = ""
 
     @property
     def refund_cents(self) -> int:

@@ -90,7 +90,9 @@ def quote_return(*, order: Order, lines, locked_lines=None, now=None):
         paid = rules.units_share(line, state.returned + state.in_returns, item["quantity"])
         fee = rules.restocking_fee(policy, item["reason"], paid, item["quantity"])
         estimate.lines.append(
-            rules.LineRefund(line.public_id, line.sku, item["reason"], item["quantity"], paid, fee)
+            rules.LineRefund(
+                line.public_id, line.sku, item["reason"], item["quantity"], paid, fee, line.title
+            )
         )
     estimate.label_cents = rules.label_cost(policy)
     estimate.available_cents = order.captured_cents - order.refunded_total_cents

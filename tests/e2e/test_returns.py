@@ -2,6 +2,8 @@
 sees the estimate, gets the label; Operations approve, receive and inspect in the admin,
 Finance refunds after the confirmation; the customer sees "Refunded" (issue 12)."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -14,6 +16,12 @@ from tests.returns.conftest import deliver
 from tests.storefront.checkout_support import stocked_tee
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")  # a directory, to look at the pages
+
+
+def shot(page, name):
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
 
 
 def test_customer_returns_ops_and_finance_refund(page, live_server, customer, password, login):
@@ -39,8 +47,10 @@ def test_customer_returns_ops_and_finance_refund(page, live_server, customer, pa
     page.select_option(f"#id_reason_{line.public_id}", "doesnt_fit")
     page.get_by_role("button", name="See the refund").click()
     expect(page.locator("[data-estimate-total]")).to_be_visible()
+    shot(page, "return-estimate-phone")
     page.get_by_role("button", name="Request return").click()
     expect(page.locator("[data-return-status]")).to_have_text("Requested")
+    shot(page, "return-requested-phone")
     rma = ReturnRequest.objects.get()
 
     # Operations at a desk.
@@ -48,7 +58,9 @@ def test_customer_returns_ops_and_finance_refund(page, live_server, customer, pa
     ops = StaffFactory(email="ops-returns@example.com", groups=["Operations"])
     login(ops)
     page.goto(f"{live_server.url}/admin/returns/returnrequest/?status__exact=requested")
+    shot(page, "returns-queue")
     page.get_by_role("link", name=rma.reference).click()
+    shot(page, "return-admin-page")
     page.click(".return-step-approve")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator(".messagelist")).to_contain_text("Approve done (Approved)")
@@ -71,6 +83,7 @@ def test_customer_returns_ops_and_finance_refund(page, live_server, customer, pa
     page.click(".return-step-refund")
     assert line.total_cents == 5200  # 2 x $25.00 + $2.00 tax: one unit is $26.00, no fee
     expect(page.locator("#refund-total")).to_have_text("$26.00")
+    shot(page, "return-refund-confirmation")
     page.get_by_label("I checked the amount and its breakdown").check()
     page.get_by_role("button", name="Refund").click()
     expect(page.locator(".messagelist")).to_contain_text("Refund done (Refunded)")
@@ -86,6 +99,9 @@ def test_customer_returns_ops_and_finance_refund(page, live_server, customer, pa
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("[data-return-status]")).to_have_text("Refunded")
     expect(page.locator("[data-refund]")).to_contain_text("$26.00")
+    shot(page, "return-refunded-phone")
+    page.goto(f"{live_server.url}/orders/{order.public_id}/")
+    shot(page, "order-with-return-phone")
 
 
 def test_customer_downloads_the_label(page, live_server, customer, password):
