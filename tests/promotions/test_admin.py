@@ -147,3 +147,12 @@ def test_import_page_is_all_or_nothing_and_export_round_trips(merch):
     )
     (entry,) = yaml.safe_load(export.content)
     assert entry["exclusions"] == yaml.safe_load(SPRING_YAML)["exclusions"]
+
+
+def test_the_kill_switch_form_offers_promotions_by_id(merchandiser):
+    from shop import ports
+
+    import_promotions([yaml.safe_load(SPRING_YAML)])
+    assert ports.kill_switch_targets("promotion") == [
+        ("promo_2026_spring_15off", "promo_2026_spring_15off — promo_2026_spring_15off")
+    ]
