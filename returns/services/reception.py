@@ -18,6 +18,23 @@ from returns.models import (
 )
 from returns.services._common import lock_rma, queue_notification, record_event, transition
 
+# What each outcome means in units of the requested item (a wrong item sent back is none of
+# ours: nothing to restock, nothing to refund).
+OUTCOME_RULES = {
+    ReceptionOutcome.RECEIVED: "received means every requested unit arrived.",
+    ReceptionOutcome.SHORT_SHIPPED: "short shipped means some, not all, units arrived.",
+    ReceptionOutcome.WRONG_ITEM: "a wrong item shipped back counts 0 units.",
+    ReceptionOutcome.LOST_IN_TRANSIT: "lost in transit counts 0 units.",
+}
+
+
+def _outcome_fits(outcome: str, qty: int, requested: int) -> bool:
+    if outcome == ReceptionOutcome.RECEIVED:
+        return qty == requested
+    if outcome == ReceptionOutcome.SHORT_SHIPPED:
+        return 0 < qty < requested
+    return qty == 0
+
 
 def _items_by_line(rma: ReturnRequest, items, error) -> dict[ReturnLine, dict]:
     lines = {line.order_line.public_id: line for line in rma.lines.select_related("order_line")}
@@ -66,6 +83,12 @@ def receive_return(*, rma: ReturnRequest, lines=None, actor=None, note: str = ""
             raise InvalidReturnLines(
                 "Unknown reception outcome.",
                 fields={"lines": [f"outcome must be one of {ReceptionOutcome.values}."]},
+            )
+        if not _outcome_fits(outcome, qty, line.quantity):
+            raise InvalidReturnLines(
+                f"{line.order_line.sku}: {qty} of {line.quantity} received does not fit "
+                f"the outcome {outcome}.",
+                fields={"lines": [f"{line.order_line.public_id}: {OUTCOME_RULES[outcome]}"]},
             )
         line.received_quantity = qty
         line.reception_outcome = outcome

@@ -328,3 +328,48 @@ def test_default_policy_auto_approves_small_returns_with_a_label(delivered):
     assert rma.events.values_list("kind", "actor_label")[1] == ("approved", "auto-approve")
     pdf = labels.label_provider().render_pdf(rma=rma)
     assert pdf.startswith(b"%PDF") and f"Return label {rma.reference}".encode() in pdf
+
+
+@pytest.mark.parametrize(
+    ("qty", "outcome", "fits"),
+    [
+        (2, "received", True),
+        (1, "received", False),
+        (1, "short_shipped", True),
+        (2, "short_shipped", False),
+        (0, "wrong_item", True),
+        (1, "wrong_item", False),
+        (0, "lost_in_transit", True),
+    ],
+)
+def test_reception_outcome_must_fit_the_count(delivered, qty, outcome, fits):
+    line = first_line(delivered)
+    rma = ask(delivered, line, 2)  # auto-approved
+    lines = [{"line_id": line.public_id, "quantity": qty, "outcome": outcome}]
+
+    if fits:
+        rma = services.receive_return(rma=rma, lines=lines)
+        assert rma.lines.get().reception_outcome == outcome
+    else:
+        with pytest.raises(InvalidReturnLines):
+            services.receive_return(rma=rma, lines=lines)
+        assert ReturnRequest.objects.get(pk=rma.pk).status == ReturnStatus.APPROVED
+
+
+def test_nothing_back_refunds_nothing_and_restocks_nothing(delivered):
+    line = first_line(delivered)
+    rma = ask(delivered, line, 2)
+    rma = services.receive_return(
+        rma=rma, lines=[{"line_id": line.public_id, "quantity": 0, "outcome": "wrong_item"}]
+    )
+    moves = StockMovement.objects.count()
+
+    rma = services.inspect_return(rma=rma, lines=[])
+    rma = services.refund_return(rma=rma)
+
+    assert (rma.status, rma.refund_cents) == (ReturnStatus.REFUNDED, 0)
+    assert StockMovement.objects.count() == moves
+    order = Order.objects.get(pk=delivered.pk)
+    assert (order.refunded_total_cents, order.status) == (0, OrderStatus.DELIVERED)
+    assert not PaymentTransaction.objects.filter(order=order, kind="refund").exists()
+    assert ask(order, line, 2).status == ReturnStatus.APPROVED  # the units are returnable again
