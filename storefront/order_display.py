@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orders import allocation
 from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus, ShipmentStatus
 from orders.quote import Quote
 from shop.money import Money
@@ -98,8 +99,11 @@ def quote_summary(quote: Quote, *, with_tax: bool) -> list[SummaryRow]:
 
 
 def order_summary(order: Order) -> list[SummaryRow]:
-    """The totals block of an order (reads `order.lines`: prefetch them)."""
-    return _rows(
+    """The totals block of an order (reads `order.lines`: prefetch them). Units cancelled
+    from an order that goes on are taken off the total by what they are worth (their share
+    of shipping, discounts and tax included: orders.allocation, docs/orders.md), so the
+    customer sees what the order now costs."""
+    rows = _rows(
         currency=order.currency,
         inclusive=order.prices_include_tax,
         items_listed=sum(line.unit_price_cents * line.quantity for line in order.lines.all()),
@@ -110,6 +114,21 @@ def order_summary(order: Order) -> list[SummaryRow]:
         tax=order.tax_total_cents,
         total=order.total_cents,
     )
+    lines = list(order.lines.all())
+    cancelled = {line.pk: line.quantity_cancelled for line in lines if line.quantity_cancelled}
+    if cancelled and order.status != OrderStatus.CANCELLED:
+        worth = allocation.cancelled_worth(allocation.order_unit_shares(order), {}, cancelled)
+        rows.append(
+            SummaryRow(_("Cancelled items"), Money(worth, order.currency), is_discount=True)
+        )
+        rows.append(
+            SummaryRow(
+                _("Total after cancellations"),
+                Money(order.total_cents - worth, order.currency),
+                is_total=True,
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from inventory.models import StockLevel
 from orders import services as order_services
 from orders.links import order_url
 from orders.models import Order
+from shop.money import Money, allocate
 from tests.factories.orders import checkout_ready_cart, place
 from tests.factories.shop import UserFactory
 from tests.storefront.checkout_support import messages_of
@@ -102,3 +103,36 @@ def test_the_order_page_shows_items_cancelled_by_operations(client, tee, custome
 
     assert "1 cancelled" in response.content.decode()
     assert [e.label for e in response.context["timeline"]][-1] == "Some items cancelled"
+
+
+def test_the_order_total_takes_off_what_the_cancelled_items_were_worth(client, tee, customer):
+    cart = checkout_ready_cart(
+        lines=[(tee, 3)], customer=customer, email="c@example.com", method="express"
+    )
+    order = place(cart, customer=customer)
+    line = order.lines.get()
+    order_services.cancel_order_lines(
+        order=order, lines=[{"line_id": line.public_id, "quantity": 1}], reason="damaged"
+    )
+    client.force_login(customer)
+
+    response = client.get(f"/orders/{order.public_id}/")
+
+    # One line: it carries all the shipping and tax; the last unit goes first.
+    worth = allocate(order.total_cents, [1, 1, 1])[2]
+    rows = {str(row.label): row.text for row in response.context["summary"]}
+    assert rows["Cancelled items"] == f"−{Money(worth, 'USD')}"
+    assert rows["Total after cancellations"] == str(Money(order.total_cents - worth, "USD"))
+    assert "Total after cancellations" in response.content.decode()
+
+
+def test_a_cancelled_order_keeps_its_plain_total(client, tee, customer):
+    order = placed_order(customer, tee, 2)
+    order_services.cancel_order(order=order, actor=customer, by_customer=True)
+    client.force_login(customer)
+
+    labels = [
+        str(row.label) for row in client.get(f"/orders/{order.public_id}/").context["summary"]
+    ]
+
+    assert "Cancelled items" not in labels and labels[-1] == "Total"
