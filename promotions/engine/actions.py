@@ -73,12 +73,17 @@ def compute(
         free_shipping = True
         shipping = ctx.shipping_cents or 0
     elif a.type == "free_gift":
+        # One unit of the gift SKU, which the shopper adds (so it is in stock), is free.
         gift = a.gift_sku
+        line = next((ln for ln in ctx.lines if ln.sku == gift), None)
+        if line is None:
+            return None, R.GIFT_NOT_IN_CART
+        parts = [(line.key, min(remaining.get(line.key, 0), line.unit_price_cents))]
     parts = [(k, c) for k, c in parts if c > 0]
     if a.max_discount_cents is not None:
         parts = cap_parts(parts, a.max_discount_cents)
         shipping = min(shipping, a.max_discount_cents)
-    if not parts and not shipping and not free_shipping and gift is None:
+    if not parts and not shipping and not free_shipping:
         return None, R.NOTHING_TO_DISCOUNT
     return AppliedPromotion(
         promotion_id=rule.id,
@@ -119,5 +124,5 @@ def offer_text(rule: Rule, currency: str) -> str:
     if a.type == "free_shipping":
         return "free shipping"
     if a.type == "free_gift":
-        return "a free gift"
+        return a.gift_sku or "the gift"
     return rule.name

@@ -106,6 +106,18 @@ def check(rule: Rule, ctx: CartContext, index: LineIndex | None = None) -> Eligi
     else:
         keep = {id(ln) for ln in discountable}
         matching = tuple(ln for ln in selected if id(ln) in keep)
+    if action.type == "free_gift":
+        # The gift itself never counts towards the conditions that earn it.
+        def not_gift(lines):
+            return tuple(ln for ln in lines if ln.sku != action.gift_sku)
+
+        selected, discountable, matching = (
+            not_gift(selected),
+            not_gift(discountable),
+            not_gift(matching),
+        )
+        if cc.selects_lines and not selected:
+            return Eligibility(R.CART_CONTAINS_NOT_MET)
     counted = ctx.lines if rule.exclusions.count_towards_conditions else discountable
     counted_matching = selected if counted is ctx.lines else list(matching)
     if cc.selects_lines and not counted_matching:

@@ -25,10 +25,11 @@ MIN_QUANTITY_NOT_MET = "min_quantity_not_met"
 MIN_SUBTOTAL_NOT_MET = "min_subtotal_not_met"
 NOTHING_TO_DISCOUNT = "nothing_to_discount"
 ORDER_CAP_REACHED = "order_cap_reached"
+GIFT_NOT_IN_CART = "gift_not_in_cart"
 NOT_STACKABLE_PREFIX = "not_stackable_with:"
 
 # Reasons a shopper can act on (shown in the cart as "why not" hints).
-ACTIONABLE = {MIN_SUBTOTAL_NOT_MET, MIN_QUANTITY_NOT_MET}
+ACTIONABLE = {MIN_SUBTOTAL_NOT_MET, MIN_QUANTITY_NOT_MET, GIFT_NOT_IN_CART}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class NotApplied:
         """A sentence for the shopper, or "" when there is nothing they can do."""
         if self.reason == MIN_SUBTOTAL_NOT_MET and self.amount_needed_cents:
             return f"Add {Money(self.amount_needed_cents, currency)} more to get {self.offer}"
+        if self.reason == GIFT_NOT_IN_CART:
+            return f"Add {self.offer} to your cart: it is free"
         if self.reason == MIN_QUANTITY_NOT_MET and self.quantity_needed:
             item = "item" if self.quantity_needed == 1 else "items"
             return f"Add {self.quantity_needed} more {item} to get {self.offer}"

@@ -382,3 +382,20 @@ def test_a_budget_caps_the_discount_to_what_is_left():
     assert result.lines_discount_cents == 1234
     spent = evaluate(cart(hoodie(1, 10000), budget_left=(("a", 0),)), [promo])
     assert spent.reason_of("a") == "limit_reached"
+
+
+def test_free_gift_makes_one_unit_of_the_gift_free_once_earned():
+    promo = rule(
+        id="gift",
+        conditions={"min_subtotal_cents": 5000},
+        action={"type": "free_gift", "gift_sku": "sku_tote"},
+    )
+    tote = line("t", "sku_tote", 2, 1500)
+    # The gift does not count towards what earns it.
+    assert evaluate(cart(hoodie(1, 4000), tote), [promo]).reason_of("gift") == (
+        "min_subtotal_not_met"
+    )
+    assert evaluate(cart(hoodie(2, 3000), tote), [promo]).line_discounts() == {"t": 1500}
+    (miss,) = evaluate(cart(hoodie(2, 3000)), [promo]).not_applied
+    assert miss.reason == "gift_not_in_cart"
+    assert miss.hint("USD") == "Add sku_tote to your cart: it is free"

@@ -37,6 +37,7 @@ actions = st.one_of(
         st.integers(1, 100),
     ),
     st.just({"type": "free_shipping"}),
+    st.just({"type": "free_gift", "gift_sku": "sku_e"}),
 )
 
 
