@@ -5,6 +5,7 @@ through promotions.services."""
 from __future__ import annotations
 
 import csv
+import zoneinfo
 from datetime import UTC
 
 import yaml
@@ -107,8 +108,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "name",
         "status",
         "priority",
-        "starts_at",
-        "ends_at",
+        "window",
         "usage",
         "budget",
         "tools",
@@ -117,6 +117,18 @@ class PromotionAdmin(admin.ModelAdmin):
     search_fields = ["id", "name", "coupons__code"]
     actions = ["activate", "pause", "end", "export_selected"]
     change_list_template = "admin/promotions/promotion/change_list.html"
+
+    @admin.display(description=_("Live (market time)"), ordering="starts_at")
+    def window(self, obj):
+        """The window in the time zone of the promotion's first market (as edited)."""
+        zone = zoneinfo.ZoneInfo(
+            PromotionForm._zone_for(obj.rule.get("conditions", {}).get("markets"))
+        )
+
+        def shown(when):
+            return when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z") if when else "…"
+
+        return f"{shown(obj.starts_at)} → {shown(obj.ends_at)}"
 
     @admin.display(description=_("Uses"))
     def usage(self, obj):

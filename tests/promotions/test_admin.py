@@ -156,3 +156,11 @@ def test_the_kill_switch_form_offers_promotions_by_id(merchandiser):
     assert ports.kill_switch_targets("promotion") == [
         ("promo_2026_spring_15off", "promo_2026_spring_15off — promo_2026_spring_15off")
     ]
+
+
+def test_the_list_shows_the_window_in_the_markets_time_zone(merch):
+    import_promotions([yaml.safe_load(SPRING_YAML)])
+    page = merch.get("/admin/promotions/promotion/").content.decode()
+    # markets [US, CA]: the first, CA, is America/Toronto (daylight time from 8 March 2026)
+    assert "2026-03-01 00:00:00 EST → 2026-03-16 00:59:59 EDT" in page
+    assert "0 / ∞" in page
