@@ -176,3 +176,15 @@ def test_gateway_failure_on_refund_is_502_and_the_rma_stays_inspected(
     assert Order.objects.get(pk=delivered.pk).refunded_total_cents == 0
     retried = finance.post(f"{url}/refund")
     assert retried.json()["status"] == "refunded" and retried.json()["refund_error"] == ""
+
+
+def test_operations_open_a_return_for_a_guest_order(variants, manual, operations_user):
+    from tests.factories.orders import checkout_ready_cart, place
+
+    guest_order = deliver(place(checkout_ready_cart(lines=[(variants[0], 2)])))
+
+    answer = client_for(operations_user).post(
+        "/api/v1/returns", body(guest_order, 1, "damaged"), format="json"
+    )
+
+    assert answer.status_code == 201 and answer.json()["status"] == "requested"
