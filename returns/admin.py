@@ -198,6 +198,23 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     ordering = ["created_at"]  # the queue: oldest first
+    actions = ["approve_selected"]
+
+    def has_operate_permission(self, request):
+        return request.user.has_perm(OPERATE)
+
+    @admin.action(description=_("Approve selected returns"), permissions=["operate"])
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for rma in queryset:
+            try:
+                services.approve_return(rma=rma, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{rma.reference}: {exc}", messages.ERROR)
+            else:
+                approved += 1
+        if approved:
+            self.message_user(request, _("%(n)s returns approved.") % {"n": approved})
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")

@@ -81,3 +81,18 @@ def test_report_shows_rates_by_category_and_reason(client, rma, operations_user)
         page = client.get(reverse("admin:returns_returnrequest_report") + f"?days={days}")
         assert page.status_code == 200
         assert b"doesnt_fit" in page.content and b"100.0 %" in page.content
+
+
+def test_operations_approve_several_from_the_queue(client, rma, operations_user, finance_user):
+    changelist = reverse("admin:returns_returnrequest_changelist")
+    action = {"action": "approve_selected", "_selected_action": [rma.pk]}
+
+    client.force_login(finance_user)
+    client.post(changelist, action)
+    assert status_of(rma) == ReturnStatus.REQUESTED  # not Finance's action
+
+    client.force_login(operations_user)
+    client.post(changelist, action)
+    assert status_of(rma) == ReturnStatus.APPROVED
+    again = client.post(changelist, action, follow=True)
+    assert b"it cannot be approved now" in again.content
