@@ -11,6 +11,7 @@ from promotions.engine import parse_rule
 from promotions.exceptions import PromotionImportFailed
 from promotions.importing import load_entries
 from promotions.models import Coupon, Promotion
+from promotions.seeding import seed_demo_promotions
 from promotions.services import generate_coupons, import_promotions
 from tests.factories.inventory import market
 from tests.promotions.rules_fixtures import FREE_SHIPPING_YAML, SPRING_YAML
@@ -136,3 +137,9 @@ def test_a_code_of_another_promotion_is_refused():
 def test_load_entries_reads_one_or_many():
     assert len(load_entries(SPRING_YAML)) == 1
     assert len(load_entries(json.dumps([{"id": "a"}, {"id": "b"}]))) == 2
+
+
+def test_demo_promotions_seed_once():
+    assert seed_demo_promotions() == {"promotions_created": 3}
+    assert seed_demo_promotions() == {"promotions_created": 0}
+    assert Coupon.objects.get().code == "WELCOME10"
