@@ -62,9 +62,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+def _gunicorn(app: str, port: int, workers: int, env: dict, threads: int = 1) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
+    if threads > 1:  # gthread: keep-alive connections, a request's DB waits overlap others
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -134,6 +136,9 @@ def _delete_queue(redis_url: str, queue: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)"
+    )
     parser.add_argument("--no-celery", action="store_true", help="queue tasks, run no worker")
     parser.add_argument("--flash-buyers", type=int, default=200)
     parser.add_argument(
@@ -183,7 +188,7 @@ def main() -> int:
         plan = json.loads(plan)
 
         port = _free_port()
-        server = _gunicorn("shop.wsgi:application", port, args.workers, env)
+        server = _gunicorn("shop.wsgi:application", port, args.workers, env, args.threads)
         if not args.no_celery:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "shop", "worker", "-Q", queue]
@@ -201,7 +206,9 @@ def main() -> int:
             if warm.result != "placed":
                 raise SystemExit(f"warm-up checkout ({way}) failed: {warm.detail}")
         print(
-            f"checkout mix: gunicorn {args.workers} sync workers, PostgreSQL, Redis cache and "
+            f"checkout mix: gunicorn {args.workers} "
+            + (f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers")
+            + ", PostgreSQL, Redis cache and "
             f"broker, {'no' if args.no_celery else 'one'} Celery worker; requests per checkout: "
             + ", ".join(f"{way} {buyers.REQUESTS[way]}" for way in args.via)
             + f"; load average {mix.load_average()}"
@@ -239,7 +246,9 @@ def main() -> int:
 
         _sql(bench_url, "CREATE TABLE ceiling_write (id bigserial PRIMARY KEY)")
         ceiling_port = _free_port()
-        ceiling = _gunicorn("tests.load.ceiling_app:application", ceiling_port, args.workers, env)
+        ceiling = _gunicorn(
+            "tests.load.ceiling_app:application", ceiling_port, args.workers, env, args.threads
+        )
         ceiling_base = f"http://127.0.0.1:{ceiling_port}"
         _wait_for(ceiling_base + "/")
         _ceiling(ceiling_base, 8, 50)  # warm up every worker's connection
