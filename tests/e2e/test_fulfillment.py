@@ -100,6 +100,7 @@ def test_the_customer_sees_the_tracking_link_on_a_phone(page, live_server, custo
         "href", "https://www.fedex.com/fedextrack/?trknbr=7777%208888%209999"
     )
     expect(link).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheets are in before measuring
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], widths
     if SCREENSHOTS:
