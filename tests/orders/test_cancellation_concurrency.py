@@ -116,3 +116,41 @@ def test_the_customer_cancels_while_the_warehouse_ships_one_wins(setup, customer
     sales = StockMovement.objects.filter(variant=racing, kind=MovementKind.SALE)
     assert (level.on_hand, level.reserved, level.in_transit_out) == (100 - shipped, 0, 0)
     assert -sum(sales.values_list("delta", flat=True)) == shipped
+
+
+def test_operations_cancel_the_rest_while_the_warehouse_ships_it_one_wins(setup):
+    location, racing, other = setup
+    outcomes = []
+    for round_number in range(ROUNDS):
+        order = place(checkout_ready_cart(lines=[(other, 1), (racing, 2)]))
+        first = services.create_shipment(
+            order=order, location=location, lines={order.lines.get(sku="RACE-OTHER"): 1}
+        )
+        services.ship_shipment(shipment=first, carrier="ups", tracking_number=f"1ZA{round_number}")
+        rest = services.create_shipment(
+            order=order, location=location, lines={order.lines.get(sku="RACE-1"): 2}
+        )
+
+        cancel, ship = at_once(
+            lambda o=order: services.cancel_order(order=o, reason="rest back-ordered"),
+            lambda s=rest, n=round_number: services.ship_shipment(
+                shipment=s, carrier="ups", tracking_number=f"1ZB{n}"
+            ),
+        )
+
+        assert sorted([cancel[0], ship[0]]) == ["ok", "refused"], (cancel, ship)
+        loser = cancel if cancel[0] == "refused" else ship
+        assert loser[1].status_code == 409
+        order = Order.objects.get(pk=order.pk)
+        assert order.status == OrderStatus.FULFILLED  # what shipped goes on either way
+        line = order.lines.get(sku="RACE-1")
+        assert (line.quantity_fulfilled, line.quantity_cancelled) == (
+            (2, 0) if ship[0] == "ok" else (0, 2)
+        )
+        outcomes.append("ship" if ship[0] == "ok" else "cancel")
+
+    level = StockLevel.objects.get(variant=racing)
+    shipped = 2 * outcomes.count("ship")
+    sales = StockMovement.objects.filter(variant=racing, kind=MovementKind.SALE)
+    assert (level.on_hand, level.reserved, level.in_transit_out) == (100 - shipped, 0, 0)
+    assert -sum(sales.values_list("delta", flat=True)) == shipped
