@@ -30,7 +30,13 @@ def test_the_project_plugs_inventorys_atp_reader_in():
 
 def test_inventory_registers_its_stock_count_writer_and_each_app_its_demo_seeder():
     assert ports.stock_counts() is apply_catalog_import_counts
-    assert [s.name for s in shop_ports.demo_seeders()] == ["users", "catalog", "inventory"]
+    assert [s.name for s in shop_ports.demo_seeders()] == [
+        "users",
+        "catalog",
+        "inventory",
+        "returns",
+        "promotions",
+    ]
 
 
 def test_override_swaps_a_port_for_a_block_and_restores_it(mug):
