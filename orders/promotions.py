@@ -52,7 +52,8 @@ class CartPromotions:
 
     def __call__(self, quote_input: QuoteInput) -> list[Adjustment]:
         live = live_promotions()
-        codes = cart_coupons(self.cart.public_id) if live.rules and self.cart.pk else []
+        wants_codes = any(r.conditions.coupon_required for r in live.rules)
+        codes = cart_coupons(self.cart.public_id) if wants_codes and self.cart.pk else []
         self.context = self.build_context(quote_input, live, codes)
         if not live.rules:
             self.result = PromotionResult((), ())
@@ -63,7 +64,11 @@ class CartPromotions:
         return adjustments_of(self.result)
 
     def build_context(self, qi: QuoteInput, live: LiveSet, codes) -> CartContext:
-        rules = live.rules
+        now = self.now or timezone.now()
+        switched = switched_off_promotions() if live.rules else frozenset()
+        # Read only what the promotions that can still apply here look at: the engine checks
+        # status, switch, window, market and channel before anything it would need reading.
+        rules = [r for r in live.rules if _may_apply(r, qi, now, switched)]
         uses = _uses(rules)
         product_ids = {ln.product_id for ln in qi.lines if ln.product_id}
         slugs, categories = {}, {}
@@ -104,16 +109,20 @@ class CartPromotions:
             market=qi.market,
             currency=qi.currency,
             channel=qi.channel,
-            now=self.now or timezone.now(),
+            now=now,
             segments=frozenset(segments),
             is_first_order=first_order,
             coupon_promotions=frozenset(pid for _code, pid, _used_up in codes),
-            limit_reached=(
-                limit_reached_for(live, qi.customer_id, qi.email) | _used_up_promotions(codes)
-                if rules
-                else frozenset()
+            limit_reached=frozenset(
+                live.exhausted
+                | _used_up_promotions(codes)
+                | (
+                    limit_reached_for(live, qi.customer_id, qi.email)
+                    if any(r.limits.per_customer for r in rules)
+                    else frozenset()
+                )
             ),
-            switched_off=switched_off_promotions() if rules else frozenset(),
+            switched_off=switched,
             budget_left=live.budget_left,
             max_combined_discount_cents=_combined_cap(qi),
             shipping_method=qi.shipping_method,
@@ -133,6 +142,17 @@ def _used_up_promotions(codes) -> set[str]:
     return {pid for _c, pid, used_up in codes if used_up} - {
         pid for _c, pid, used_up in codes if not used_up
     }
+
+
+def _may_apply(rule, qi: QuoteInput, now, switched) -> bool:
+    cond = rule.conditions
+    return (
+        rule.status == "active"
+        and rule.id not in switched
+        and rule.live_at(now)
+        and (not cond.markets or qi.market in cond.markets)
+        and (not cond.channels or qi.channel in cond.channels)
+    )
 
 
 def _uses(rules) -> dict[str, bool]:

@@ -4,13 +4,17 @@ redemption counted at placement and given back on cancellation."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders import services
 from orders.models import Cart
+from orders.pricing import price_cart
 from orders.services.coupons import apply_cart_coupon
 from promotions.exceptions import CouponExhausted
 from promotions.models import Coupon, Promotion, Redemption
+from promotions.selectors import forget
 from promotions.services import import_promotions, set_promotion_status
 from shop import services as shop_services
 from shop.models import KillSwitchKind
@@ -303,3 +307,29 @@ def test_a_combined_cap_per_order(shop_setup, settings):
     import_promotions([{"id": "half", "action": {"type": "percent_off", "value": 50}}])
     cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)])
     assert place(cart).discount_total_cents == 600
+
+
+def test_pricing_reads_nothing_for_promotions_that_cannot_apply_here(shop_setup):
+    import_promotions(
+        [
+            {
+                "id": "canada_only",
+                "conditions": {
+                    "markets": ["CA"],
+                    "first_order_only": True,
+                    "cart_contains": {"any_of_categories": ["hoodies"]},
+                },
+                "action": {"type": "percent_off", "value": 10},
+            }
+        ]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 1)])
+    price_cart(cart=cart, with_tax=False)  # the live set parsed once
+    with CaptureQueriesContext(connection) as with_promotion:
+        price_cart(cart=cart, with_tax=False)
+    Promotion.objects.all().delete()
+    forget()
+    price_cart(cart=cart, with_tax=False)
+    with CaptureQueriesContext(connection) as without:
+        price_cart(cart=cart, with_tax=False)
+    assert len(with_promotion.captured_queries) == len(without.captured_queries)
