@@ -32,6 +32,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
+def env_per_market(name: str, default: str, cast=str) -> dict:
+    """ "default=on_shipment,EU=at_placement" -> {"default": "on_shipment", "EU": ...}: a
+    setting that may differ per market code, "default" for the others."""
+    table = {}
+    for item in env_list(name, default):
+        key, _, value = item.partition("=")
+        if not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not market=value.")
+        table[key.strip()] = cast(value.strip())
+    return table
+
+
 # --- Environment and secrets: fail closed. A typo ("prod") must not run development settings. ---
 ENVIRONMENTS = ("development", "test", "production")
 EMPORIUM_ENV = os.environ.get("EMPORIUM_ENV", "development")  # set but empty is a typo too
@@ -214,6 +226,21 @@ CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
 # --- Orders: payments left without an answer are reconciled, unpaid orders expire ---
 ORDERS_UNPAID_ORDER_TTL_SECONDS = {"default": int(env("ORDERS_UNPAID_ORDER_TTL_SECONDS", "1800"))}
 ORDERS_RECONCILE_INTERVAL_SECONDS = int(env("ORDERS_RECONCILE_INTERVAL_SECONDS", "180"))
+# Fulfillment (docs/orders.md "Capture policy"): when the card is charged, per market.
+ORDERS_CAPTURE_POLICY = env_per_market("ORDERS_CAPTURE_POLICY", "default=on_shipment")
+ORDERS_AUTHORIZATION_VALID_DAYS = env_per_market(
+    "ORDERS_AUTHORIZATION_VALID_DAYS", "default=7", cast=int
+)
+ORDERS_AUTHORIZATION_WARNING_DAYS = int(env("ORDERS_AUTHORIZATION_WARNING_DAYS", "2"))
+# Returns (docs/returns.md): who makes return labels, and where parcels go ("|" between lines).
+RETURNS_LABEL_PROVIDER = env("RETURNS_LABEL_PROVIDER", "development")
+RETURNS_ADDRESS = [
+    line.strip()
+    for line in (
+        env("RETURNS_ADDRESS", "Emporium Returns|100 Warehouse Way|Newark NJ 07102|US") or ""
+    ).split("|")
+    if line.strip()
+]
 CELERY_BEAT_SCHEDULE["orders-reconcile-payments"] = {
     "task": "orders.tasks.reconcile_payments",
     "schedule": float(ORDERS_RECONCILE_INTERVAL_SECONDS),

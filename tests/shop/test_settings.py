@@ -211,3 +211,32 @@ def test_the_webhook_secret_check_runs_with_deploy_only():
 
     assert result.returncode == 0, result.stderr
     assert "shop.E001" not in result.stderr + result.stdout
+
+
+def test_per_market_fulfillment_and_returns_settings_come_from_the_environment():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "from orders import conf; from shop.models import Market; "
+        "print(s.ORDERS_CAPTURE_POLICY, s.ORDERS_AUTHORIZATION_VALID_DAYS, "
+        "conf.capture_policy(Market(code='EU')), conf.capture_policy(Market(code='US')), "
+        "s.RETURNS_ADDRESS, sep='|')"
+    )
+
+    result = _run(
+        ["-c", code],
+        ORDERS_CAPTURE_POLICY="default=on_shipment, EU=at_placement",
+        ORDERS_AUTHORIZATION_VALID_DAYS="default=7,US=30",
+        RETURNS_ADDRESS="Returns Desk|1 Dock Road|Berlin",
+    )
+    refused = _run(["-c", "import django; django.setup()"], ORDERS_CAPTURE_POLICY="EU")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("|") == [
+        "{'default': 'on_shipment', 'EU': 'at_placement'}",
+        "{'default': 7, 'US': 30}",
+        "at_placement",
+        "on_shipment",
+        "['Returns Desk', '1 Dock Road', 'Berlin']",
+    ]
+    assert refused.returncode != 0
+    assert "ORDERS_CAPTURE_POLICY: 'EU' is not market=value." in refused.stderr
