@@ -123,7 +123,7 @@ def order_summary(order: Order) -> list[SummaryRow]:
         )
         rows.append(
             SummaryRow(
-                _("Total after cancellations"),
+                _("New total"),
                 Money(order.total_cents - worth, order.currency),
                 is_total=True,
             )
