@@ -241,6 +241,14 @@ def prepare(mix_size: int = 20) -> dict:
     locations.set_reservation_policy(
         product=flash[1].product, mode=ReservationPolicyMode.AT_ADD_TO_CART, ttl_seconds=900
     )
+    # Every load buyer comes from 127.0.0.1 with the same test card: the fraud screen rightly
+    # reads hundreds of orders an hour from one address and card as velocity and holds them.
+    # The run measures checkout, so the US market holds nothing (hold_above 100); the screen
+    # still scores and records every order, so its cost is in the figures.
+    from orders.services.fraud import set_fraud_threshold
+    from shop import selectors as shop_selectors
+
+    set_fraud_threshold(market=shop_selectors.find_market("US"), hold_above=100)
 
     def entry(variant):
         return {"sku": variant.sku, "handle": variant.product.handle}
