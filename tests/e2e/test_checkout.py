@@ -210,6 +210,9 @@ def test_a_price_changed_after_adding_is_shown_on_the_review(page, live_server, 
 
 
 def _no_sideways_scroll(page) -> None:
+    # Measured once the page's stylesheets are in: after a redirect the URL is there before
+    # they are, and an unstyled header is wider than a phone.
+    page.wait_for_load_state("load")
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth, location.pathname]"
     )

@@ -40,6 +40,7 @@ def test_a_shopper_on_a_phone_types_tees_and_sees_tees(page, live_server, demo_s
     titles = page.locator(".product-card-title").all_inner_texts()
     assert len(titles) == 24
     assert set(titles) <= demo_shop
+    page.wait_for_load_state("load")  # the stylesheets are in before measuring
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # the results fit the phone: no sideways scrolling
 
