@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
+from catalog.api import cached
 from catalog.api import serializers as s
 from catalog.api.search_results import SearchResults
 from catalog.models import Category
@@ -112,15 +113,35 @@ def _detail_response(
     # lacks the view permission: a 201 must never be followed by "no such product".
     if written or _is_catalog_staff(request.user):
         product = selectors.get_product_for_staff(handle=handle, market=market)
-    else:
+        variants = product.sellable_variants
+        prefetch_related_objects(variants, "identifiers")
+        available = selectors.get_available_quantities(
+            variant_ids=[v.pk for v in variants], market=market
+        )
+        data = s.product_detail(product, market=market, available=available)
+        return Response(s.ProductDetailSerializer(data).data, **kwargs)
+
+    def build():
         product = selectors.get_storefront_product(handle=handle, market=market)
-    variants = product.sellable_variants
-    prefetch_related_objects(variants, "identifiers")
-    available = selectors.get_available_quantities(
-        variant_ids=[v.pk for v in variants], market=market
-    )
-    data = s.product_detail(product, market=market, available=available)
-    return Response(s.ProductDetailSerializer(data).data, **kwargs)
+        variants = product.sellable_variants
+        prefetch_related_objects(variants, "identifiers")
+        data = s.product_detail(product, market=market, available=None)
+        return {
+            "product_id": product.pk,
+            "data": s.ProductDetailSerializer(data).data,
+            "variant_ids": [v.pk for v in variants],
+        }
+
+    def fill(entry):
+        data, variant_ids = entry["data"], entry["variant_ids"]
+        available = selectors.get_available_quantities(variant_ids=variant_ids, market=market)
+        if available is not None:
+            for variant, variant_id in zip(data["variants"], variant_ids, strict=True):
+                variant["available"] = available.get(variant_id, 0)
+        return data
+
+    data = cached.product_detail(handle=handle, market=market, build=build, fill=fill)
+    return Response(data, **kwargs)
 
 
 def _variant_response(variant, market: Market, **kwargs) -> Response:
@@ -151,21 +172,47 @@ class ProductListApi(CatalogApi):
     def get(self, request):
         market = _market(request)
         category, query = _category(request), _search_query(request)
-        if query.strip() and category is None:
-            # Counted and paged on the search index (cached), only the page's products read:
-            # joining every matching product costs ~10x as much on a broad word.
-            products = SearchResults(market, query)
-        else:
-            products = selectors.list_storefront_products(
-                market=market, category=category, query=query
+
+        def build():
+            if query.strip() and category is None:
+                # Counted and paged on the search index (cached), only the page's products
+                # read: joining every matching product costs ~10x as much on a broad word.
+                products = SearchResults(market, query)
+            else:
+                products = selectors.list_storefront_products(
+                    market=market, category=category, query=query
+                )
+            paginator = StandardPagination()
+            page = paginator.paginate_queryset(products, request, view=self)
+            items = [s.product_list_item(p, market=market, in_stock=None) for p in page]
+            data = paginator.get_paginated_response(
+                s.ProductListItemSerializer(items, many=True).data
+            ).data
+            product_ids = [p.pk for p in page]
+            return {
+                "data": data,
+                "product_ids": product_ids,
+                "variant_rows": selectors.list_active_variant_ids(product_ids=product_ids),
+            }
+
+        def fill(entry):
+            data = entry["data"]
+            in_stock = selectors.in_stock_product_ids(
+                variant_rows=entry["variant_rows"], market=market
             )
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(products, request, view=self)
-        in_stock = selectors.get_in_stock_product_ids(
-            product_ids=[p.pk for p in page], market=market
+            for item, product_id in zip(data["results"], entry["product_ids"], strict=True):
+                item["in_stock"] = None if in_stock is None else product_id in in_stock
+            return data
+
+        data = cached.list_page(
+            params=request.query_params,
+            market=market,
+            category=category,
+            url=request.build_absolute_uri(request.path),
+            build=build,
+            fill=fill,
         )
-        items = [s.product_list_item(p, market=market, in_stock=in_stock) for p in page]
-        return paginator.get_paginated_response(s.ProductListItemSerializer(items, many=True).data)
+        return Response(data)
 
 
 class ProductCreateApi(CatalogApi):

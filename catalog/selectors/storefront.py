@@ -204,11 +204,22 @@ def get_available_quantities(*, variant_ids, market: Market) -> dict[int, int] |
 
 def get_in_stock_product_ids(*, product_ids, market: Market) -> set[int] | None:
     """Ids among `product_ids` with at least one active variant available, or None (no backend)."""
-    variant_rows = list(
+    variant_rows = list_active_variant_ids(product_ids=product_ids)
+    return in_stock_product_ids(variant_rows=variant_rows, market=market)
+
+
+def list_active_variant_ids(*, product_ids) -> list[tuple[int, int]]:
+    """[(variant id, product id)] of the active variants of `product_ids`."""
+    return list(
         Variant.objects.filter(product_id__in=list(product_ids), status=VariantStatus.ACTIVE)
         .values_list("pk", "product_id")
         .order_by()
     )
+
+
+def in_stock_product_ids(*, variant_rows, market: Market) -> set[int] | None:
+    """Product ids of `variant_rows` [(variant id, product id)] with a variant available in
+    `market`, or None (no stock backend)."""
     available = get_available_quantities(variant_ids=[v for v, _ in variant_rows], market=market)
     if available is None:
         return None

@@ -1,0 +1,123 @@
+"""The public catalog API's reads for shoppers, from the versioned cache (shop.cache_versions).
+
+An app or an integrator reading `GET /api/v1/products/{handle}` or a page of
+`GET /api/v1/products` at peak asks for the same few answers again and again. Everything in
+them except stock is cached under a key that holds the versions of what it was built from, so a
+catalog write makes the old answer unreachable on its commit (catalog.services bump the
+versions); stock is read fresh on every request, in one query, as the product page reads it.
+
+- detail: per product and market, versions of the product and the market;
+- list pages: per market, category, search words, page and page size, versions of `home` (bumped
+  by every product write), the market, the category and the search synonyms.
+
+Staff who see drafts, and list requests with parameters the API does not know, are answered
+from the database without caching: their answers differ per user, and unknown parameters must
+not multiply the keys. With the cache down every read goes to the database (never a 500).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.models import Category
+from catalog.services.search_index import SYNONYMS_SCOPE
+from shop import cache_versions
+from shop.cache_versions import HOME, read_versions, versioned_key
+from shop.models import Market
+
+LIST_PARAMETERS = frozenset({"market", "category", "q", "page", "page_size"})
+
+
+def _handle_key(handle: str) -> str:
+    return "api:handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
+
+
+def _get_many(keys: list[str]) -> dict:
+    if not cache_versions.cache_available():
+        return {}
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - the database answers instead
+        cache_versions.report_cache_failure("catalog API answers unreadable")
+        return {}
+
+
+def _set_many(entries: dict) -> None:
+    if not cache_versions.cache_available():
+        return
+    try:
+        cache.set_many(entries, timeout=settings.STOREFRONT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - answered from the database; the next request retries
+        cache_versions.report_cache_failure("catalog API answers not stored")
+
+
+def _detail_versions(product_id: int, market: Market) -> dict[str, int] | None:
+    return read_versions(
+        [cache_versions.product_scope(product_id), cache_versions.market_scope(market.code)]
+    )
+
+
+def _detail_key(product_id: int, market: Market, versions: dict[str, int]) -> str:
+    return versioned_key("api-product", [product_id, market.code], versions)
+
+
+def product_detail(*, handle: str, market: Market, build: Callable[[], dict], fill) -> dict:
+    """The detail answer for `handle` in `market`.
+
+    `build()` reads the product from the database and returns the entry to cache:
+    {"product_id", "data" (the answer without stock), "variant_ids" (in answer order)};
+    `fill(entry)` puts fresh stock in and returns the answer. Raises what `build` raises.
+    """
+    product_id = _get_many([_handle_key(handle)]).get(_handle_key(handle))
+    if product_id is not None:
+        versions = _detail_versions(product_id, market)
+        if versions is not None:
+            key = _detail_key(product_id, market, versions)
+            entry = _get_many([key]).get(key)
+            if entry is not None and entry["data"]["handle"] == handle:
+                return fill(entry)
+    entry = build()
+    versions = _detail_versions(entry["product_id"], market)
+    if versions is not None:
+        key = _detail_key(entry["product_id"], market, versions)
+        _set_many({_handle_key(handle): entry["product_id"], key: entry})
+    return fill(entry)
+
+
+def list_page(*, params, market: Market, category: Category | None, url: str, build, fill) -> dict:
+    """A page of the product list.
+
+    `build()` returns the entry to cache: {"data" (the page answer without stock), and what
+    `fill(entry)` needs to put fresh stock in and return the answer}. Requests with unknown
+    parameters are built every time (see the module docstring). `url` is the request's absolute
+    URL without its query (the answer's next/previous links are built on it).
+    """
+    if not set(params) <= LIST_PARAMETERS:
+        return fill(build())
+    scopes = [HOME, cache_versions.market_scope(market.code)]
+    if category is not None:
+        scopes.append(cache_versions.category_scope(category.pk))
+    query = " ".join(params.get("q", "").split()).lower()
+    if query:
+        scopes.append(SYNONYMS_SCOPE)
+    versions = read_versions(scopes)
+    if versions is None:
+        return fill(build())
+    parts = [
+        url,
+        market.code,
+        category.pk if category else "",
+        query,
+        params.get("page", ""),
+        params.get("page_size", ""),
+    ]
+    key = versioned_key("api-products", parts, versions)
+    entry = _get_many([key]).get(key)
+    if entry is None:
+        entry = build()
+        _set_many({key: entry})
+    return fill(entry)
