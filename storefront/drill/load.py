@@ -214,3 +214,21 @@ def get_status(base_url: str, path: str) -> tuple[int, object]:
         return 0, f"{type(exc).__name__}: {exc}"
     finally:
         http.close()
+
+
+def idle_reference_ms(base_url: str, requests: int = 20) -> float | None:
+    """p50 of GET /healthz (database, cache and broker pinged) on one connection before the
+    load: this machine's speed today, to read the drill's latencies against."""
+    http = buyers.Http(base_url)
+    http.connection.timeout = REQUEST_TIMEOUT_SECONDS
+    seconds = []
+    try:
+        for _ in range(requests):
+            response = http.request("GET", "/healthz")
+            if response.status == 200:
+                seconds.append(response.seconds)
+    except OSError:
+        pass
+    finally:
+        http.close()
+    return round(sorted(seconds)[len(seconds) // 2] * 1000, 1) if seconds else None

@@ -26,7 +26,9 @@ def render(run: dict, baseline: dict | None = None) -> str:
         f"{profile['rate']:g} arrivals/s (peak {profile['peak_rate']:g}/s, ramp "
         f"{profile['ramp_seconds']:g} s, at most {profile['max_concurrency']} in flight) · "
         f"market {profile['market']} · profile `{profile['source']}` · load average "
-        f"{run['load_average']} (before) / {run['load_average_after']} (after)",
+        f"{run['load_average']} (before) / {run['load_average_after']} (after) · idle "
+        f"GET /healthz p50 {_value(figs.get('idle_healthz_p50_ms'), 'ms')} before the load "
+        "(this machine's speed today: read the latencies against it)",
     ]
     if baseline:
         out.append(

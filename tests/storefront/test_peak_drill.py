@@ -207,6 +207,7 @@ def test_a_tiny_drill_fills_the_checklist_and_writes_its_json(
         rate_multiplier=1.5,
         output=str(output),
         seed=3,
+        exercise_critical=True,
     )
 
     run = json.loads(output.read_text())
@@ -228,9 +229,18 @@ def test_a_tiny_drill_fills_the_checklist_and_writes_its_json(
         "shipping_method",
         "promotion",
     ]
-    shipping = next(r for r in run["checklist"] if r["key"] == "switch:shipping_method")
-    assert shipping["result"] == "PASS"
-    assert KillSwitch.objects.get(kind="shipping_method", target="express").is_off is False
+    switch_rows = {
+        r["key"]: r["result"] for r in run["checklist"] if r["key"].startswith("switch:")
+    }
+    assert switch_rows == {
+        "switch:shipping_method": "PASS",
+        "switch:checkout": "PASS",
+        "switch:market": "PASS",
+        "switch:payment_method": "PASS",
+        "switch:promotion": "not exercised",
+    }
+    assert not KillSwitch.objects.filter(is_off=True).exists()  # every flip switched back on
+    assert figs["idle_healthz_p50_ms"] > 0
     placed = figs["orders_placed"] + figs["orders_held"]
     assert placed == sum(run["server"]["orders"].values())
     assert figs["payment_auth_n"] == placed

@@ -114,6 +114,7 @@ class Command(BaseCommand):
     def _drill(self, base_url, profile, plan, run_id, health_before, options) -> dict:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         load_before = _load_average()
+        idle_ms = drill_load.idle_reference_ms(base_url)
         watch = server.RedisWatch(server.queue_names(profile.queues))
         self.stderr.write(
             f"peak drill {run_id}: {profile.duration_seconds:g} s at {profile.rate:g} "
@@ -142,6 +143,7 @@ class Command(BaseCommand):
         figs = report.figures(
             result, auth_ms, watch.cache_figures(), watch.depths, profile.duration_seconds
         )
+        figs["idle_healthz_p50_ms"] = idle_ms
         health = {"before": health_before, "after": health_after}
         rows = report.checklist(profile, figs, health, exercised)
         return {
