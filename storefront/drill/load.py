@@ -64,6 +64,18 @@ class LoadResult:
     max_in_flight: int
 
 
+def check_base_url(base_url: str) -> str | None:
+    """Why `base_url` cannot be drilled (None: it can): an http(s) URL with a host and port."""
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"--base-url is not a URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname or "\x00" in base_url:
+        return "--base-url must be an http:// or https:// URL with a host"
+    return None
+
+
 def is_loopback(base_url: str) -> bool:
     return (urlsplit(base_url).hostname or "") in LOOPBACK
 

@@ -32,6 +32,7 @@ MAX_DURATION_SECONDS = 900
 MAX_CONCURRENCY = 256
 MAX_MULTIPLIER = 20.0
 MAX_SHAPE_POINTS = 600
+MAX_PROFILE_BYTES = 1_000_000
 DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "peak_profiles" / "default.json"
 
 BROWSE_KINDS = ("home", "listing", "product", "search")
@@ -197,7 +198,6 @@ def parse_profile(
     base_rate = _number(
         raw["base_rate"], "base_rate", low=0, high=MAX_ARRIVALS_PER_SECOND, low_open=True
     )
-    limit = f"at most {MAX_DURATION_SECONDS} s"
     if duration is None:
         duration = _number(
             raw["duration_seconds"],
@@ -238,7 +238,7 @@ def parse_profile(
         raise ProfileError(
             f"The profile asks for {profile.peak_rate:g} arrivals/s at its peak (base_rate "
             f"{base_rate:g} x rate multiplier {multiplier:g} x shape peak {max(shape):g}); "
-            f"the drill refuses more than {MAX_ARRIVALS_PER_SECOND:g}/s ({limit} long)."
+            f"the drill refuses more than {MAX_ARRIVALS_PER_SECOND:g}/s."
         )
     return profile
 
@@ -247,8 +247,10 @@ def load_profile(path: Path | str | None = None, **overrides) -> Profile:
     """Read and check the profile at `path` (the shipped default when None)."""
     path = Path(path) if path else DEFAULT_PROFILE
     try:
+        if path.stat().st_size > MAX_PROFILE_BYTES:
+            raise ProfileError(f"The profile {path} is over {MAX_PROFILE_BYTES // 1000} kB.")
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path, bad UTF-8
         raise ProfileError(f"Cannot read the profile {path}: {exc}") from None
     try:
         raw = json.loads(text, parse_constant=_refuse_constant)

@@ -92,6 +92,7 @@ def test_the_shipped_profile_is_valid_and_mostly_browsing():
         ({"shape": []}, "shape must be a list of 1 to 600 rate factors"),
         ({"shape": [1, 0]}, "shape[1] must be above 0"),
         ({"max_concurrency": 10_000}, "max_concurrency must be at least 1 and at most 256"),
+        ({"name": "a\u0000b"}, "name must be text of 1 to 200 characters"),
     ],
 )
 def test_a_profile_the_drill_will_not_run_is_refused_with_a_clear_error(tmp_path, change, message):
@@ -125,6 +126,11 @@ def test_a_missing_duration_is_refused(tmp_path):
         ({"base_url": "http://203.0.113.7:8000"}, "is not on loopback"),
         ({"drain_seconds": 1e6}, "--drain-seconds must be 0 to 120"),
         ({"output": "/no/such/dir/out.json"}, "--output: no directory /no/such/dir"),
+        ({"output": "out\x00.json"}, "--output has a NUL byte"),
+        ({"base_url": "http://127.0.0.1:port"}, "--base-url is not a URL"),
+        ({"base_url": "ftp://127.0.0.1/"}, "--base-url must be an http:// or https:// URL"),
+        ({"baseline": "base\x00.json"}, "Cannot read the baseline"),
+        ({"profile": "/no/such/profile.json"}, "Cannot read the profile /no/such/profile.json"),
     ],
 )
 def test_unbounded_or_unsafe_options_are_refused(tmp_path, options, message):

@@ -93,17 +93,21 @@ class Command(BaseCommand):
                 "Checkouts replay tests/load/buyers.py's US guest (US address, USD): set the "
                 "profile's market to US or its checkout weights to 0. Nothing was run."
             )
+        wrong_url = drill_load.check_base_url(options["base_url"])
+        if wrong_url:
+            raise CommandError(f"{wrong_url}. Nothing was run.")
         if not drill_load.is_loopback(options["base_url"]) and not options["allow_remote"]:
             raise CommandError(
                 f"{options['base_url']} is not on loopback; a drill loads the server it "
                 "points at: pass --allow-remote to mean it. Nothing was run."
             )
-        if not options["base_url"].startswith(("http://", "https://")):
-            raise CommandError("--base-url must be an http:// or https:// URL. Nothing was run.")
         if not 0 <= options["drain_seconds"] <= MAX_DRAIN_SECONDS:
             raise CommandError(
                 f"--drain-seconds must be 0 to {MAX_DRAIN_SECONDS}. Nothing was run."
             )
+        for key in ("output", "markdown", "plan"):
+            if options[key] and "\x00" in options[key]:
+                raise CommandError(f"--{key} has a NUL byte. Nothing was run.")
         for key in ("output", "markdown"):
             if options[key] and not Path(options[key]).resolve().parent.is_dir():
                 raise CommandError(
