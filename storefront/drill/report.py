@@ -153,9 +153,10 @@ def checklist(profile: Profile, figs: dict, health: dict, switches: list[dict]) 
     rows = [
         {
             "key": "health",
-            "check": "Server healthy before and after (/healthz 200: database, cache, broker)",
+            "check": "Server healthy before and after (/healthz answers 200)",
             "target": "200, 200",
-            "measured": f"{health.get('before')}, {health.get('after')}",
+            "measured": f"{health.get('before')}, {health.get('after')}"
+            + ("" if health.get("after") == 200 else f" ({str(health.get('after_body'))[:120]})"),
             "result": "PASS" if health.get("before") == health.get("after") == 200 else "FAIL",
         }
     ]

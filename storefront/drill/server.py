@@ -112,10 +112,11 @@ def _redis(url: str | None):
 
 
 def cache_redis_url() -> str | None:
+    """The default cache's Redis URL (None when the cache is not Redis)."""
     cache = settings.CACHES.get("default", {})
-    location = cache.get("LOCATION")
-    if "redis" not in cache.get("BACKEND", "").lower() and "Redis" not in cache.get("BACKEND", ""):
+    if "redis" not in cache.get("BACKEND", "").lower():
         return None
+    location = cache.get("LOCATION")
     return location[0] if isinstance(location, list | tuple) else location
 
 

@@ -63,11 +63,12 @@ class Command(BaseCommand):
             )
         except ProfileError as exc:
             raise CommandError(str(exc)) from None
-        health_before, _ = drill_load.get_status(base_url, "/healthz")
+        health_before, health_body = drill_load.get_status(base_url, "/healthz")
         if health_before == 0:
             raise CommandError(f"No server answers at {base_url} (start it first); nothing run.")
         run_id = secrets.token_hex(4)
         run = self._drill(base_url, profile, plan, run_id, health_before, options)
+        run["server"]["healthz_before"] = health_body
         if options["output"]:
             Path(options["output"]).write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
         text = markdown.render(run, baseline)
@@ -136,7 +137,7 @@ class Command(BaseCommand):
             )
         finally:
             watch.stop()
-        health_after, _ = drill_load.get_status(base_url, "/healthz")
+        health_after, health_body = drill_load.get_status(base_url, "/healthz")
         load_after = _load_average()
         exercised = []
         if not options["no_switches"]:
@@ -148,7 +149,7 @@ class Command(BaseCommand):
             result, auth_ms, watch.cache_figures(), watch.depths, profile.duration_seconds
         )
         figs["idle_healthz_p50_ms"] = idle_ms
-        health = {"before": health_before, "after": health_after}
+        health = {"before": health_before, "after": health_after, "after_body": health_body}
         rows = report.checklist(profile, figs, health, exercised)
         return {
             "version": report.JSON_VERSION,
@@ -166,7 +167,11 @@ class Command(BaseCommand):
             "arrivals": _arrivals(result),
             "queues": watch.depths if watch.broker is not None else {},
             "kill_switches": _switch_summary(switches.list_switches(), exercised),
-            "server": {"orders": server.drill_orders(run_id), "health": health},
+            "server": {
+                "orders": server.drill_orders(run_id),
+                "health": health,
+                "healthz_after": health_body,
+            },
             "errors": _errors(result),
             "notes": watch.errors[:5],
         }
