@@ -4,6 +4,8 @@ JSON, and a second drill compares itself with the first. Timings are never asser
 
 import json
 import re
+import socket
+import time
 from io import StringIO
 
 import pytest
@@ -12,8 +14,10 @@ from django.core.management import CommandError, call_command
 from orders.models import Cart, Order
 from shop.models import KillSwitch, KillSwitchChange
 from shop.services import set_kill_switch
+from storefront.drill import load as drill_load
+from storefront.drill import report
 from storefront.drill import switches as drill_switches
-from storefront.drill.profile import DEFAULT_PROFILE, load_profile
+from storefront.drill.profile import DEFAULT_PROFILE, load_profile, parse_profile
 from tests.factories.catalog import CategoryFactory, VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 from tests.factories.orders import ensure_order_config
@@ -275,3 +279,48 @@ def test_a_drill_compares_itself_with_a_baseline(live_server, shop_to_drill, tmp
     atp_row = next(line for line in text.splitlines() if line.startswith("| 6 | ATP read p99"))
     assert re.search(r"\| \d+\.\d ms \| \d+\.\d ms \| [+-]\d+\.\d ms \([+-]\d+ %\) \|", atp_row)
     assert json.loads(second.read_text())["profile"]["multiplier"] == 2.0
+
+
+def test_the_rate_follows_the_ramp_and_the_recorded_shape(tmp_path):
+    profile = load_profile(
+        write(tmp_path, {**TINY, "duration_seconds": 40, "ramp_seconds": 10, "shape": [1, 2]}),
+        multiplier=1.5,
+    )
+
+    rates = [profile.rate_at(t) for t in (0, 5, 10, 19.9, 20, 39.9)]
+
+    assert rates == pytest.approx([0.6, 3.3, 6.0, 6.0, 12.0, 12.0])
+    assert profile.peak_rate == 12.0
+
+
+def test_a_server_that_never_answers_keeps_the_drill_bounded_in_time_and_threads(tmp_path):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # connections are accepted by the kernel and never answered
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    profile = load_profile(
+        write(tmp_path, {**TINY, "base_rate": 20, "duration_seconds": 1, "max_concurrency": 3})
+    )
+    plan = drill_load.Plan([{"sku": "S", "handle": "s"}], ["c"], ["word"])
+
+    began = time.perf_counter()
+    result = drill_load.run_load(url, profile, plan, run_id="silent", drain_seconds=0.5)
+    elapsed = time.perf_counter() - began
+    silent.close()
+
+    assert elapsed < 5
+    assert (result.max_in_flight, result.unfinished) == (3, 3)
+    assert sum(result.shed.values()) == sum(result.offered.values()) - 3 > 0
+
+
+def test_a_target_nothing_measured_is_no_data_and_not_ready():
+    profile = parse_profile({**TINY, "mix": {"home": 100}})
+    figs = {"checkout_p99_ms": None, "error_rate": 0.0, "offered_share": 1.0}
+
+    rows = report.checklist(profile, figs, {"before": 200, "after": 200}, [])
+
+    results = {row["key"]: row["result"] for row in rows}
+    assert results["checkout_p99_ms"] == "NO DATA"
+    assert results["error_rate"] == "PASS"
+    assert results["offered_share"] == "—"  # no target set for it in this profile
+    assert report.verdict(rows).startswith("NOT READY")
