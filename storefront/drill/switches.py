@@ -21,8 +21,7 @@ import uuid
 
 from shop import services as shop_services
 from shop.models import KillSwitch, KillSwitchKind
-from storefront.drill.load import REQUEST_TIMEOUT_SECONDS, Plan
-from tests.load import buyers
+from storefront.drill.load import REQUEST_TIMEOUT_SECONDS, Plan, buyers
 
 EFFECT_BUDGET_SECONDS = 3.0
 K = KillSwitchKind

@@ -80,6 +80,11 @@ class Command(BaseCommand):
 
     def _check_input(self, options):
         """Everything the user gave is checked before anything runs (CommandError)."""
+        if drill_load.buyers is None:
+            raise CommandError(
+                "peak_drill replays tests/load/buyers.py: run it from a checkout of the "
+                "repository (manage.py's directory holds tests/). Nothing was run."
+            )
         try:
             profile = load_profile(
                 options["profile"],
