@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.load import buyers  # noqa: E402
+from storefront.drill import buyers  # noqa: E402
 from tests.load import checkout_mix as mix  # noqa: E402
 
 LEVELS = (1, 8, 32)

@@ -59,7 +59,7 @@ from catalog.demo_data import (  # noqa: E402
     COLOURS,
     ELECTRONICS,
 )
-from tests.load import buyers  # noqa: E402
+from storefront.drill import buyers  # noqa: E402
 
 CLIENTS = 16
 POPULAR = [

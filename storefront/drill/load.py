@@ -4,7 +4,7 @@ Arrivals come at the profile's rate (Poisson, the ramp and the recorded shape ap
 the server does: a slow server does not slow the arrivals down, it fills the pool of
 `max_concurrency` visitor threads, and an arrival finding every thread busy is shed and
 counted (the drill's own load stays bounded). Each arrival is a new visitor (its own
-connection and cookies). Checkouts are tests/load/buyers.py's guest buyers, the storefront's
+connection and cookies). Checkouts are storefront/drill/buyers.py's guest buyers, the storefront's
 pages or the API, unchanged.
 """
 
@@ -18,12 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from storefront.drill import buyers
 from storefront.drill.profile import KINDS, Profile
-
-try:  # the visitors are the load suite's buyers: run the drill from a checkout of the repo
-    from tests.load import buyers
-except ImportError:  # pragma: no cover - an install without tests/
-    buyers = None
 
 REQUEST_TIMEOUT_SECONDS = 30
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

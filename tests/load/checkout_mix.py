@@ -1,5 +1,5 @@
 """A guest checkout mix over HTTP, as buyers do it: product page -> add to cart -> checkout
-steps -> place order, through the storefront's pages or the REST API (tests/load/buyers.py).
+steps -> place order, through the storefront's pages or the REST API (storefront/drill/buyers.py).
 
     # in the shop's database: stock the mix and flash SKUs, print the plan (JSON)
     DATABASE_URL=… python tests/load/checkout_mix.py prepare > plan.json
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 if __package__ in (None, ""):  # run as a script: import the package the way the bench does
     sys.path.insert(0, str(ROOT))
 
-from tests.load.buyers import WAYS, Http, Outcome  # noqa: E402
+from storefront.drill.buyers import WAYS, Http, Outcome  # noqa: E402
 
 MIX_STOCK = 1_000_000
 FLASH_UNITS = 50
@@ -73,7 +73,7 @@ def run_buyers(
     base_url: str, buyers: int, work: list[list[dict]], way: str = "storefront"
 ) -> RunResult:
     """`buyers` threads, each doing its list of checkouts one after another (the `way` of
-    tests/load/buyers.py), started together."""
+    storefront/drill/buyers.py), started together."""
     checkout, steps = WAYS[way]
     outcomes: list[Outcome] = []
     lock = threading.Lock()

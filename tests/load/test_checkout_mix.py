@@ -3,10 +3,10 @@ benchmark runs (its timings are the benchmark's business, never asserted here)."
 
 import pytest
 
+from storefront.drill import buyers
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, stock
 from tests.factories.orders import ensure_order_config
-from tests.load import buyers
 from tests.load import checkout_mix as mix
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -80,11 +80,6 @@ class Command(BaseCommand):
 
     def _check_input(self, options):
         """Everything the user gave is checked before anything runs (CommandError)."""
-        if drill_load.buyers is None:
-            raise CommandError(
-                "peak_drill replays tests/load/buyers.py: run it from a checkout of the "
-                "repository (manage.py's directory holds tests/). Nothing was run."
-            )
         try:
             profile = load_profile(
                 options["profile"],
@@ -96,8 +91,8 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} Nothing was run.") from None
         if profile.market != "US" and any(profile.mix[k] for k in CHECKOUT_KINDS):
             raise CommandError(
-                "Checkouts replay tests/load/buyers.py's US guest (US address, USD): set the "
-                "profile's market to US or its checkout weights to 0. Nothing was run."
+                "Checkouts replay storefront/drill/buyers.py's US guest (US address, USD): set "
+                "the profile's market to US or its checkout weights to 0. Nothing was run."
             )
         wrong_url = drill_load.check_base_url(options["base_url"])
         if wrong_url:
