@@ -136,6 +136,25 @@ def forget_depths() -> None:
     _local["at"], _local["depths"] = -1.0, {}
 
 
+def broker_answers() -> bool:
+    """True when the broker takes a connection (Redis: PING, half a second at most); always
+    True without a broker (eager tasks, the in-memory transport)."""
+    from celery import current_app
+
+    url = current_app.conf.broker_url or ""
+    if url.startswith("memory://") or current_app.conf.task_always_eager and not url:
+        return True
+    try:
+        client = _redis()
+        if client is not None:
+            return bool(client.ping())
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+        return True
+    except Exception:  # noqa: BLE001 - any failure: the broker is down
+        return False
+
+
 def state(queue: str) -> QueueState:
     """The queue's backlog and cap. Raises BrokerUnavailable."""
     return QueueState(name=queue, depth=depths().get(queue, 0), cap=cap(queue))

@@ -5,6 +5,7 @@ cache, eager Celery) so `make run` needs nothing installed. Tests and production
 and Redis. EMPORIUM_ENV=production switches on the hardened settings that `check --deploy` wants.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -113,6 +114,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request latency per view for /metrics (shop/metrics.py) covers all that follows.
+    "shop.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below); before
@@ -226,6 +229,15 @@ CELERY_QUEUE_CAPS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "shop.queues:CappedScheduler"
+
+# --- /metrics (shop/metrics.py): staff, or these client addresses/networks; others get a 404 ---
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
 CELERY_BEAT_SCHEDULE: dict = {}
 # Tasks the broker refused while Redis was down wait in PostgreSQL (shop/jobs.py) until this
 # publishes them again.
