@@ -11,6 +11,10 @@ again) and a worker that exits is marked dead. Without the variable these hooks 
 import os
 from pathlib import Path
 
+# Imported here, in the master at start-up, not in child_exit: that hook runs from a signal
+# handler, which may interrupt another import of the same module (seen on a HUP reload).
+from prometheus_client import multiprocess
+
 
 def _metrics_dir() -> Path | None:
     value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -28,6 +32,4 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if _metrics_dir() is not None:
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)
