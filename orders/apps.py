@@ -9,8 +9,10 @@ class OrdersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from orders import switches
+        from orders.metrics import order_figures, payment_figures
         from orders.models import ShippingMethod, ShippingRate, ShippingZone, TaxRate
         from orders.providers.tables import forget_rate_tables
+        from shop.metrics import register_metric_source
         from shop.models import KillSwitchKind
         from shop.ports import register_kill_switch_targets
 
@@ -31,6 +33,8 @@ class OrdersConfig(AppConfig):
         register_kill_switch_targets(
             KillSwitchKind.PAYMENT_METHOD, lambda: list(switches.PAYMENT_METHODS)
         )
+        register_metric_source("orders", order_figures)
+        register_metric_source("payments", payment_figures)
 
 
 def _ensure_shipping_and_tax(sender, **kwargs):

@@ -5,6 +5,7 @@ cache, eager Celery) so `make run` needs nothing installed. Tests and production
 and Redis. EMPORIUM_ENV=production switches on the hardened settings that `check --deploy` wants.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -113,6 +114,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request latency per view for /metrics (shop/metrics.py) covers all that follows.
+    "shop.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below); before
@@ -187,6 +190,54 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+# Queues per kind of work, each with a cap on its backlog and a rule for what happens at the cap
+# (shop/queues.py; docs/deployment.md "Workers and queues"). Tasks not listed go to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    # mail: delayed at the cap (kept in PostgreSQL, published again), never dropped
+    "shop.tasks.send_email": {"queue": "mail"},
+    "orders.tasks.send_order_notification": {"queue": "mail"},
+    "returns.tasks.send_return_notification": {"queue": "mail"},
+    # fulfillment dispatch: deferred at the cap like mail
+    "orders.tasks.capture_placed_order": {"queue": "fulfillment"},
+    # webhooks: calls out to partners' systems (the tax provider's commit and filing)
+    "orders.tasks.commit_order_tax": {"queue": "webhooks"},
+    "returns.tasks.file_return_tax": {"queue": "webhooks"},
+    # reconciliation: beat-driven sweeps, skipped at the cap (the next tick sends them again)
+    "orders.tasks.reconcile_payments": {"queue": "reconciliation"},
+    "orders.tasks.expire_unpaid_orders": {"queue": "reconciliation"},
+    "inventory.tasks.expire_reservations": {"queue": "reconciliation"},
+    "shop.tasks.purge_idempotency_keys": {"queue": "reconciliation"},
+}
+
+
+def env_cap(name: str, default: int) -> int:
+    value = env(name, str(default)) or ""
+    if not value.isdigit() or int(value) > 10_000_000:
+        raise ImproperlyConfigured(f"{name}={value!r}: a queue cap is 0 (none) to 10000000.")
+    return int(value)
+
+
+CELERY_QUEUE_CAPS = {
+    "mail": env_cap("CELERY_QUEUE_CAP_MAIL", 10_000),
+    "fulfillment": env_cap("CELERY_QUEUE_CAP_FULFILLMENT", 5_000),
+    "webhooks": env_cap("CELERY_QUEUE_CAP_WEBHOOKS", 5_000),
+    "reconciliation": env_cap("CELERY_QUEUE_CAP_RECONCILIATION", 20),
+    "default": env_cap("CELERY_QUEUE_CAP_DEFAULT", 1_000),
+}
+# Publishing never retries inside a request (shop.jobs defers instead) and gives up fast.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULER = "shop.queues:CappedScheduler"
+
+# --- /metrics (shop/metrics.py): staff, or these client addresses/networks; others get a 404 ---
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
 CELERY_BEAT_SCHEDULE: dict = {}
 # Tasks the broker refused while Redis was down wait in PostgreSQL (shop/jobs.py) until this
 # publishes them again.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/redoc/", docs.redoc, name="api-redoc"),
     re_path(r"^api/", api_404, name="api-not-found"),  # JSON, never the HTML 404 page
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("webhooks/wms", include("inventory.webhook_urls")),
     # The project URLconf is the one place that composes every app: accounts are the shop's,
     # the customer-facing pages (home, listings, search, product) the storefront's.

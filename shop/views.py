@@ -1,12 +1,13 @@
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 
-from shop import services
+from shop import metrics as shop_metrics
+from shop import queues, services
 from shop.api.errors import api_500
 from shop.exceptions import ValidationFailed
 from shop.forms import SignupForm
@@ -71,7 +72,9 @@ def activate(request, uidb64, token):
 
 
 def healthz(request):
-    """200 when the database and cache answer, else 503 naming what failed."""
+    """200 when the database, the cache and the Celery broker answer, else 503 naming what
+    failed (`"broker": "down"`). With no broker (the embedded demo runs tasks inline) the broker
+    is "ok"."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -84,10 +87,22 @@ def healthz(request):
         checks["cache"] = "ok" if cache.get("healthz") == "1" else "down"
     except Exception:  # noqa: BLE001
         checks["cache"] = "down"
+    checks["broker"] = "ok" if queues.broker_answers() else "down"
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
     )
+
+
+def metrics(request):
+    """Prometheus text format (shop/metrics.py) for staff and the METRICS_ALLOWED_IPS
+    addresses; a 404 for anyone else."""
+    if not shop_metrics.metrics_allowed(request):
+        raise Http404
+    body, content_type = shop_metrics.render()
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):

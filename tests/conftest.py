@@ -9,6 +9,9 @@ from tests.factories.shop import PASSWORD, StaffFactory, UserFactory
 # the test body (arranging data) are still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# broker / redis_broker: a real or dead Celery broker for a test (tests/broker_support.py).
+pytest_plugins = ["tests.broker_support"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from orders.links import order_url
 from orders.models import NotificationKind, Order, OrderEvent, OrderNotification, OrderStatus
+from shop import jobs
 from shop.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -47,11 +48,10 @@ def queue_order_notification(*, order: Order, kind: str, event_id: str, shipment
     )
     from orders import tasks as order_tasks
 
-    # robust: with eager tasks (the embedded demo) a mail outage must not fail the request
-    # that already committed the order; the row stays unsent for a later retry.
-    transaction.on_commit(
-        lambda: order_tasks.send_order_notification.delay(notification.pk), robust=True
-    )
+    # Never blocks or fails the request that committed the order: a full mail queue or a
+    # broker outage defers the send (shop.jobs); with eager tasks (the embedded demo) a mail
+    # outage is logged and the row stays unsent for a later retry.
+    jobs.enqueue_on_commit(order_tasks.send_order_notification, notification.pk)
 
 
 def _amount(order: Order, cents: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db import transaction
 from django.db.models import F
 from django_fsm import TransitionNotAllowed, can_proceed
 
@@ -25,6 +24,7 @@ from orders.services.events import EventResult, EventType, run_transition
 from orders.services.notifications import queue_order_notification
 from orders.services.shipments import in_open_shipments
 from orders.services.stock import commit_order_stock, release_order_stock
+from shop import jobs
 
 S = OrderStatus
 
@@ -57,11 +57,9 @@ def mark_payment_authorized(
             commit_order_stock(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_PLACED, event_id=eid)
         order_id = o.pk
-        transaction.on_commit(lambda: order_tasks.commit_order_tax.delay(order_id), robust=True)
+        jobs.enqueue_on_commit(order_tasks.commit_order_tax, order_id)
         if conf.capture_policy(o.market) == conf.CapturePolicy.AT_PLACEMENT:
-            transaction.on_commit(
-                lambda: order_tasks.capture_placed_order.delay(order_id), robust=True
-            )
+            jobs.enqueue_on_commit(order_tasks.capture_placed_order, order_id)
 
     eid = event_id or _event_id(EventType.PAYMENT_AUTHORIZED)
     return run_transition(

@@ -3,11 +3,11 @@ trail and the e-mails queued with a transition."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
 from returns.exceptions import InvalidReturnTransition
 from returns.models import ReturnEvent, ReturnNotification, ReturnRequest
+from shop import jobs
 
 
 def lock_rma(rma: ReturnRequest) -> ReturnRequest:
@@ -64,6 +64,4 @@ def queue_notification(rma: ReturnRequest, kind: str) -> None:
         return
     from returns import tasks as return_tasks
 
-    transaction.on_commit(
-        lambda: return_tasks.send_return_notification.delay(notification.pk), robust=True
-    )
+    jobs.enqueue_on_commit(return_tasks.send_return_notification, notification.pk)

@@ -27,6 +27,7 @@ from returns.models import (
     ReturnStatus,
 )
 from returns.services._common import lock_rma, queue_notification, record_event, transition
+from shop import jobs
 
 # A claim older than this belongs to a process that died mid-refund: a retry may take over
 # (the idempotency key keeps the gateway from paying twice).
@@ -175,5 +176,5 @@ def _complete(rma: ReturnRequest, actor) -> ReturnRequest:
     from returns import tasks as return_tasks
 
     rma_id = rma.pk
-    transaction.on_commit(lambda: return_tasks.file_return_tax.delay(rma_id), robust=True)
+    jobs.enqueue_on_commit(return_tasks.file_return_tax, rma_id)
     return rma

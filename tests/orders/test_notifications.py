@@ -51,7 +51,7 @@ def test_signed_links_open_only_their_order(stocked):
 
 
 def test_a_notification_is_sent_once_even_if_the_task_runs_twice(stocked):
-    with mock.patch("orders.tasks.send_order_notification.delay"):
+    with mock.patch("orders.tasks.send_order_notification.apply_async"):
         place(checkout_ready_cart(lines=[(stocked, 1)]))
     notification = OrderNotification.objects.get()
 
@@ -62,7 +62,7 @@ def test_a_notification_is_sent_once_even_if_the_task_runs_twice(stocked):
 
 
 def test_smtp_failure_is_recorded_and_raised_for_a_retry(stocked):
-    with mock.patch("orders.tasks.send_order_notification.delay"):
+    with mock.patch("orders.tasks.send_order_notification.apply_async"):
         place(checkout_ready_cart(lines=[(stocked, 1)]))
     notification = OrderNotification.objects.get()
 

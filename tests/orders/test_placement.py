@@ -265,8 +265,8 @@ def _placement_statements(lines) -> list[str]:
     after-commit work (e-mail, tax filing) queued for Celery rather than run inline."""
     cart = checkout_ready_cart(lines=lines)
     with (
-        mock.patch.object(order_tasks.send_order_notification, "delay"),
-        mock.patch.object(order_tasks.commit_order_tax, "delay"),
+        mock.patch.object(order_tasks.send_order_notification, "apply_async"),
+        mock.patch.object(order_tasks.commit_order_tax, "apply_async"),
         CaptureQueriesContext(connection) as ctx,
     ):
         order = place(cart)

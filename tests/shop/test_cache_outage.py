@@ -340,7 +340,7 @@ def test_the_shop_runs_with_redis_url_pointing_at_a_closed_port(merchandiser, cu
         "signup": 302,
         "signup_wrote": True,
         "deferred": [["shop.tasks.send_email", ["body", "subject", "to"]]],
-        "healthz": {"status": "unhealthy", "database": "ok", "cache": "down"},
+        "healthz": {"status": "unhealthy", "database": "ok", "cache": "down", "broker": "down"},
     }
 
 

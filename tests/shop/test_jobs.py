@@ -7,37 +7,14 @@ from celery import shared_task
 from shop import jobs
 from shop.models import DeferredTask
 from shop.tasks import requeue_deferred_tasks
+from tests.broker_support import DEAD_BROKER
 
 pytestmark = pytest.mark.django_db
-
-DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 @shared_task(name="tests.shop.test_jobs.remember")
 def remember(value, *, tag=""):
     return value
-
-
-@pytest.fixture
-def broker():
-    """Point the Celery app at a broker URL, not eager, for the test; restore afterwards."""
-    from shop.celery import app
-
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-
-    def _reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    def use(url):
-        app.conf.update(broker_url=url, task_always_eager=False)
-        _reset_pools()
-        jobs.reset_broker_state()
-
-    yield use
-    app.conf.update(**saved)
-    _reset_pools()
-    jobs.reset_broker_state()
 
 
 def test_with_the_broker_down_enqueue_records_the_task_instead_of_raising(broker, caplog):
