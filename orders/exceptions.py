@@ -15,6 +15,13 @@ class CartLineNotFound(NotFound):
     code = "cart_line_not_found"
 
 
+class GiftLineNotEditable(Conflict):
+    """A free gift line comes and goes with the promotion that gives it: it cannot be changed
+    or removed."""
+
+    code = "gift_line_not_editable"
+
+
 class CartNotOpen(Conflict):
     """The cart has already become an order (or was abandoned)."""
 

@@ -145,6 +145,9 @@ class Redemption(models.Model):
     amount_cents = models.BigIntegerField(help_text="As listed: lines plus shipping.")
     lines = models.JSONField(default=dict, help_text="{sku: cents as listed}")
     shipping_cents = models.BigIntegerField(default=0)
+    gift_sku = models.CharField(
+        max_length=64, blank=True, help_text="free_gift: the SKU given at zero price."
+    )
     status = models.CharField(
         max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.COUNTED
     )

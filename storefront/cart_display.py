@@ -39,6 +39,7 @@ class CartRow:
     amount: Money | None = None
     problem: str = ""
     price_change: str = ""
+    gift: bool = False  # a free gift a promotion added: no quantity form, no remove button
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
     quoted = {line.key: line for line in pricing.quote.lines}
     unavailable = set(pricing.unavailable_skus)
     short = _short_lines(cart, [line for line in pricing.lines if line.public_id in quoted])
-    images = _images(pricing.lines)
+    images = _images(pricing.lines, pricing.gifts.values())
     rows = []
     for line in pricing.lines:
         variant = line.variant
@@ -183,6 +184,30 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
                 problem=short.get(line.public_id, ""),
             )
         rows.append(row)
+    return rows + _gift_rows(cart, pricing, images)
+
+
+def _gift_rows(cart: Cart, pricing: CartPricing, images: dict) -> list[CartRow]:
+    """Free gift lines (orders.promotions): at zero price, while the cart earns them."""
+    rows = []
+    for q in pricing.quote.lines:
+        variant = pricing.gifts.get(q.key) if q.gift_of else None
+        if variant is None:
+            continue
+        rows.append(
+            CartRow(
+                id=q.key,
+                title=variant.product.title,
+                variant_title=variant.title or "",
+                sku=variant.sku,
+                quantity=q.quantity,
+                url=f"{variant.product.get_absolute_url()}?sku={variant.sku}",
+                image=images.get(variant.pk) or images.get(("product", variant.product_id)),
+                unit_price=Money(0, cart.currency),
+                amount=Money(0, cart.currency),
+                gift=True,
+            )
+        )
     return rows
 
 
@@ -207,9 +232,9 @@ def _short_lines(cart: Cart, lines: list[CartLine]) -> dict[str, str]:
     return problems
 
 
-def _images(lines: list[CartLine]) -> dict:
+def _images(lines: list[CartLine], gifts=()) -> dict:
     """{variant id: image} and {("product", id): image}: each line's picture (one query)."""
-    product_ids = {line.variant.product_id for line in lines}
+    product_ids = {line.variant.product_id for line in lines} | {v.product_id for v in gifts}
     if not product_ids:
         return {}
     found: dict = {}

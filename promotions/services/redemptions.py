@@ -36,6 +36,7 @@ class Granted:
     lines_cents: int
     shipping_cents: int = 0
     lines: dict = field(default_factory=dict)  # {sku: cents}
+    gift_sku: str = ""  # free_gift: the gift line the order got (at zero price)
 
     @property
     def amount_cents(self) -> int:
@@ -103,6 +104,7 @@ def redeem_promotions(
                     amount_cents=g.amount_cents,
                     lines=g.lines,
                     shipping_cents=g.shipping_cents,
+                    gift_sku=g.gift_sku,
                 )
             )
         Redemption.objects.bulk_create(redemptions)
