@@ -116,7 +116,7 @@ def main() -> None:
         rules = tuple(parse_rule(e) for e in raw)
         parse_times.append(time.perf_counter() - t)
     live = LiveSet(
-        version=1,
+        version={"promotions": 1, "prices": 1},
         rules=rules,
         exhausted=frozenset(),
         per_customer_ids=frozenset(),
