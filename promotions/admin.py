@@ -403,3 +403,6 @@ class RedemptionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from promotions import admin_segments  # noqa: E402, F401 - registers SegmentAdmin
