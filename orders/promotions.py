@@ -71,7 +71,7 @@ class CartPromotions:
         self.cart.promotion_result = self.result
         self.cart.promotion_codes = codes
         self.cart.promotion_gift_misses = self.gift_misses
-        return adjustments_of(self.result) + gifts
+        return adjustments_of(self.result, budget_left=dict(self.context.budget_left)) + gifts
 
     def gift_adjustments(self, qi: QuoteInput) -> list[Adjustment]:
         """A gift line per earned free_gift promotion whose gift the market still has."""
@@ -241,7 +241,17 @@ def _has_placed_order(customer_id, email: str) -> bool:
     return orders.exclude(status__in=NOT_PLACED).exists()
 
 
-def adjustments_of(result: PromotionResult) -> list[Adjustment]:
+def adjustments_of(
+    result: PromotionResult, *, budget_left: dict[str, int] | None = None
+) -> list[Adjustment]:
+    """The quote's adjustments for the engine's result.
+
+    Free shipping asks for the whole shipping price (the quote knows it, the engine does
+    not), but never for more than the promotion's budget has left: the engine could not cap
+    an amount it did not know. Placement counts what the quote really took, under the
+    promotion's row lock (promotions.services.redemptions), so the budget holds even when
+    `budget_left` (read from the cached live set) is stale."""
+    budget_left = budget_left or {}
     out = []
     for promo in result.applied:
         if promo.line_discounts:
@@ -259,7 +269,9 @@ def adjustments_of(result: PromotionResult) -> list[Adjustment]:
                 Adjustment(
                     promotion_id=promo.promotion_id,
                     name=promo.name,
-                    amount_cents=WHOLE_SHIPPING
+                    amount_cents=min(
+                        WHOLE_SHIPPING, budget_left.get(promo.promotion_id, WHOLE_SHIPPING)
+                    )
                     if promo.free_shipping
                     else promo.shipping_discount_cents,
                     applies_to="shipping",
