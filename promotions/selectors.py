@@ -32,6 +32,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from promotions.engine import CartContext, PromotionResult, Rule, evaluate, parse_rule
+from promotions.engine import results as R
 from promotions.models import (
     CartCoupon,
     CustomerSegment,
@@ -118,13 +119,30 @@ def forget() -> None:
         _results.clear()
 
 
+def for_cart(result: PromotionResult, ctx: CartContext) -> PromotionResult:
+    """The result as a cart reads it: every applied promotion, and of the others only those a
+    cart shows (a reason the shopper can act on, a stacking conflict, or a code on the cart).
+
+    With 1,000 live promotions the rest is ~1,000 entries ("market_not_eligible"…) that no cart
+    page reads; leaving them out keeps a shared-cache entry small and quick to load. The admin's
+    simulate page calls evaluate itself and shows them all."""
+    kept = tuple(
+        miss
+        for miss in result.not_applied
+        if miss.reason in R.ACTIONABLE
+        or miss.reason.startswith(R.NOT_STACKABLE_PREFIX)
+        or miss.promotion_id in ctx.coupon_promotions
+    )
+    return PromotionResult(applied=result.applied, not_applied=kept)
+
+
 def evaluate_live(ctx: CartContext, live: LiveSet | None = None) -> PromotionResult:
-    """evaluate(ctx) against the live set, from the result cache when the same cart was
-    evaluated against the same promotion and price versions in the same window epoch (by any
-    process: the cache is shared)."""
+    """evaluate(ctx) against the live set, trimmed for the cart (for_cart), from the result
+    cache when the same cart was evaluated against the same promotion and price versions in
+    the same window epoch (by any process: the cache is shared)."""
     live = live or live_promotions()
     if not isinstance(live.version, dict):
-        return evaluate(ctx, live.rules)
+        return for_cart(evaluate(ctx, live.rules), ctx)
     key = versioned_key("promo-result", (live.epoch(ctx.now), ctx.fingerprint()), live.version)
     with _lock:
         found = _results.get(key)
@@ -133,7 +151,7 @@ def evaluate_live(ctx: CartContext, live: LiveSet | None = None) -> PromotionRes
             return found
     found = _shared_get(key)
     if found is None:
-        found = evaluate(ctx, live.rules)
+        found = for_cart(evaluate(ctx, live.rules), ctx)
         _shared_set(key, found)
     with _lock:
         _results[key] = found

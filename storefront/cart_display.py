@@ -40,6 +40,8 @@ class CartRow:
     problem: str = ""
     price_change: str = ""
     gift: bool = False  # a free gift a promotion added: no quantity form, no remove button
+    discount: Money | None = None  # promotions' discount on this line, as listed
+    discount_label: str = ""  # the names of the promotions that gave it
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
     unavailable = set(pricing.unavailable_skus)
     short = _short_lines(cart, [line for line in pricing.lines if line.public_id in quoted])
     images = _images(pricing.lines, pricing.gifts.values())
+    names = {a.promotion_id: a.name for a in pricing.quote.adjustments}
     rows = []
     for line in pricing.lines:
         variant = line.variant
@@ -182,9 +185,18 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
                 unit_price=Money(q.unit_price_cents, cart.currency),
                 amount=Money(q.amount_cents, cart.currency),
                 problem=short.get(line.public_id, ""),
+                **_line_discount(q, names, cart.currency),
             )
         rows.append(row)
     return rows + _gift_rows(cart, pricing, images)
+
+
+def _line_discount(q, names: dict[str, str], currency: str) -> dict:
+    """The per-line discount shown under the line ("−$9.00 · 15% off hoodies")."""
+    if not q.discount_cents:
+        return {}
+    label = ", ".join(dict.fromkeys(names.get(pid, pid) for pid, _cents in q.discounts))
+    return {"discount": Money(q.discount_cents, currency), "discount_label": label}
 
 
 def _gift_rows(cart: Cart, pricing: CartPricing, images: dict) -> list[CartRow]:
