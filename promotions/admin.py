@@ -388,6 +388,7 @@ class RedemptionAdmin(admin.ModelAdmin):
         "coupon",
         "amount_cents",
         "currency",
+        "gift_sku",
         "email",
         "status",
         "created_at",

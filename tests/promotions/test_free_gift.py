@@ -108,6 +108,8 @@ def test_placement_reserves_snapshots_and_records_the_gift(tote, shop_setup):  #
     assert order.promotion_notes == []
     tote.refresh_from_db()
     assert tote.reserved == 1
+    held = Reservation.objects.get(owner=order.public_id, variant__sku="SKU-TOTE")
+    assert (held.quantity, held.status) == (1, "committed")  # hard at authorization
     redemption = Redemption.objects.get(order_ref=order.public_id)
     assert (redemption.promotion_id, redemption.gift_sku, redemption.amount_cents) == (
         "tote_over_50",
