@@ -45,9 +45,6 @@ class SegmentForm(forms.ModelForm):
         data["member_emails"] = [e for e in emails if e]
         return data
 
-    def validate_unique(self):
-        pass  # the service decides: an existing id is updated, never duplicated
-
     def _post_clean(self):
         # Check through the service's rules (dry: inside a rolled-back savepoint) so problems
         # show on the form instead of as a 500.

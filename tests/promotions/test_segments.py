@@ -86,3 +86,29 @@ def test_a_vip_promotion_applies_to_members_only(shop_setup):  # noqa: F811
 
     assert discount(vip) == 300
     assert discount(plain) == 0
+
+
+def test_the_admin_refuses_a_second_segment_with_the_same_id(merchandiser, client):
+    save_segment(slug="vip", name="VIP", member_emails=[])
+    client.force_login(merchandiser)
+
+    response = client.post(
+        "/admin/promotions/segment/add/", {"slug": "vip", "name": "Other", "members": ""}
+    )
+
+    assert response.status_code == 200
+    assert "Segment with this Slug already exists." in response.content.decode()
+    assert Segment.objects.get().name == "VIP"
+
+
+def test_the_admin_shows_a_bad_email_on_the_form_and_changes_nothing(merchandiser, client):
+    client.force_login(merchandiser)
+
+    response = client.post(
+        "/admin/promotions/segment/add/",
+        {"slug": "vip", "name": "VIP", "members": "ghost@example.com"},
+    )
+
+    assert response.status_code == 200
+    assert "No customer with the e-mail ghost@example.com" in response.content.decode()
+    assert not Segment.objects.exists()
