@@ -16,8 +16,7 @@ class CartLineNotFound(NotFound):
 
 
 class GiftLineNotEditable(Conflict):
-    """A free gift line comes and goes with the promotion that gives it: it cannot be changed
-    or removed."""
+    """A free gift comes and goes with its promotion: it cannot be changed or removed."""
 
     code = "gift_line_not_editable"
 

@@ -187,3 +187,19 @@ def test_cart_page_shows_the_gift_without_a_quantity_form(client):
     assert "Free gift × 1" in page
     assert 'action="/cart/lines/gift_tote_over_50' not in page
     assert 'id="qty-gift_tote_over_50"' not in page
+
+
+def test_the_cart_page_refuses_to_change_the_gift_with_a_message(client):
+    stocked_tee()
+    tote = VariantFactory(product=ProductFactory(title="Canvas Tote"), sku="SKU-TOTE")
+    stock(tote, LocationFactory(code="us-gifts", country="US", markets=["US"]), 5)
+    import_promotions([GIFT])
+    add(client, quantity="2")
+
+    removed = client.post("/cart/lines/gift_tote_over_50/remove/", follow=True)
+    changed = client.post("/cart/lines/gift_tote_over_50/", {"quantity": "3"}, follow=True)
+
+    for response in (removed, changed):
+        assert response.status_code == 200
+        assert "A free gift comes and goes with its promotion" in response.content.decode()
+    assert "Free gift × 1" in client.get("/cart/").content.decode()
