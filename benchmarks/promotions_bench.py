@@ -6,8 +6,12 @@ Pure: no database (the engine reads none). Prints p50/p99 of
 - cold: `promotions.engine.evaluate` on a cart not seen before (every rule checked, stacking,
   actions, allocation);
 - warm: `promotions.selectors.evaluate_live` on the same cart, same promotion set version,
-  same window epoch (the result cache);
-- parse: turning the 1,000 stored entries into rules (once per process per version).
+  same window epoch (the result cache, answered from the process-local LRU);
+- warm shared: the same, with the process-local state dropped before each call, so the
+  answer comes from the shared cache (Redis when REDIS_URL is set: another process's view);
+- parse: turning the 1,000 stored entries into rules (once per process per version);
+- ceiling: a fixed pure-Python reference workload, timed in the same run, so figures taken
+  on a loaded machine can be compared as ratios (the load average is printed too).
 Timings are printed, never asserted.
 """
 
@@ -28,6 +32,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 import django  # noqa: E402
 
 django.setup()
+
+from django.conf import settings  # noqa: E402
 
 from promotions.engine import CartContext, ContextLine, evaluate, parse_rule  # noqa: E402
 from promotions.selectors import LiveSet, evaluate_live, forget  # noqa: E402
@@ -96,6 +102,15 @@ def cart(lines: int, rng: random.Random, salt: int) -> CartContext:
     )
 
 
+def reference() -> float:
+    """A fixed CPU-bound workload: the unit the other figures are divided by."""
+    t = time.perf_counter()
+    total = 0
+    for i in range(200_000):
+        total += i * i % 7
+    return time.perf_counter() - t
+
+
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -116,7 +131,7 @@ def main() -> None:
         rules = tuple(parse_rule(e) for e in raw)
         parse_times.append(time.perf_counter() - t)
     live = LiveSet(
-        version=1,
+        version={"promotions": 1, "prices": 1},
         rules=rules,
         exhausted=frozenset(),
         per_customer_ids=frozenset(),
@@ -137,6 +152,14 @@ def main() -> None:
         t = time.perf_counter()
         evaluate_live(ctx, live)
         warm.append(time.perf_counter() - t)
+    shared = []
+    for ctx in carts:
+        forget()  # another process: only the shared cache knows the result
+        t = time.perf_counter()
+        evaluate_live(ctx, live)
+        shared.append(time.perf_counter() - t)
+    ceiling = [reference() for _ in range(30)]
+    unit = pct(ceiling, 0.5)
 
     print(
         f"promotions bench: {args.promotions} live promotions, {args.lines}-line cart, "
@@ -145,6 +168,18 @@ def main() -> None:
     print(f"  parse 1,000 entries  median {statistics.median(parse_times) * 1000:8.2f} ms")
     print(f"  evaluate cold        p50 {pct(cold, 0.5):8.3f} ms   p99 {pct(cold, 0.99):8.3f} ms")
     print(f"  evaluate warm        p50 {pct(warm, 0.5):8.3f} ms   p99 {pct(warm, 0.99):8.3f} ms")
+    print(
+        f"  evaluate warm shared p50 {pct(shared, 0.5):8.3f} ms   p99 {pct(shared, 0.99):8.3f} ms"
+        f"   ({settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]})"
+    )
+    print(f"  ceiling (reference)  p50 {unit:8.3f} ms")
+    print(
+        "  as ratios to the ceiling: "
+        f"cold p50 {pct(cold, 0.5) / unit:.2f} p99 {pct(cold, 0.99) / unit:.2f} · "
+        f"warm p50 {pct(warm, 0.5) / unit:.4f} p99 {pct(warm, 0.99) / unit:.4f} · "
+        f"shared p50 {pct(shared, 0.5) / unit:.3f} p99 {pct(shared, 0.99) / unit:.3f}"
+    )
+    print("  load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
         f"  promotions applied per cart: median {statistics.median(applied)}, max {max(applied)}"
     )

@@ -15,6 +15,12 @@ class CartLineNotFound(NotFound):
     code = "cart_line_not_found"
 
 
+class GiftLineNotEditable(Conflict):
+    """A free gift comes and goes with its promotion: it cannot be changed or removed."""
+
+    code = "gift_line_not_editable"
+
+
 class CartNotOpen(Conflict):
     """The cart has already become an order (or was abandoned)."""
 

@@ -7,7 +7,7 @@ shipping rates in one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Subquery
 
@@ -37,6 +37,7 @@ class CartPricing:
     quote: Quote
     price_changes: list[PriceChange]
     unavailable_skus: list[str]
+    gifts: dict = field(default_factory=dict)  # {gift line key: Variant} (free_gift lines)
 
     @property
     def line_by_key(self) -> dict[str, CartLine]:
@@ -144,11 +145,12 @@ def price_cart(
         customer_id=cart.customer_id,
         email=cart.email,
     )
+    hook = promotions or CartPromotions(cart)
     quote = build_quote(
         quote_input,
         tax_provider=providers.tax_provider() if with_tax else None,
         shipping_provider=providers.shipping_provider(),
-        promotions=promotions or CartPromotions(cart),
+        promotions=hook,
     )
     captured = {line.public_id: line.unit_price_cents for line in buyable}
     return CartPricing(
@@ -159,4 +161,5 @@ def price_cart(
             captured=captured, lines=quote_lines, currency=cart.currency
         ),
         unavailable_skus=[line.variant.sku for line in lines if line not in buyable],
+        gifts=dict(getattr(hook, "gift_variants", {})),
     )

@@ -9,6 +9,11 @@ rules look at (categories, products, sale prices, segments) otherwise.
 
 The engine's answer is kept on the cart instance (`cart.promotion_result`) for the cart
 shape's `promotions_not_applied` hints in the same request.
+
+Free gifts: the engine only says a `free_gift` promotion is earned; this hook adds its gift
+line (one unit of `gift_sku`, zero price, `Adjustment(applies_to="gift")`) while the market
+has a unit left beyond what the cart buys of that SKU. Otherwise, or when placement could not
+reserve it (`cart.gifts_withheld`), the promotion is listed as `gift_out_of_stock`.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.models import Product, VariantPrice
+from catalog.models import Product, ProductStatus, Variant, VariantPrice, VariantStatus
+from inventory import selectors as stock_selectors
 from orders.models import Cart, Order, OrderStatus
-from orders.quote import Adjustment, Quote, QuoteInput
-from promotions.engine import CartContext, ContextLine, PromotionResult
+from orders.quote import Adjustment, Quote, QuoteInput, gift_key
+from promotions.engine import CartContext, ContextLine, NotApplied, PromotionResult
 from promotions.engine import results as R
 from promotions.exceptions import CouponExhausted
 from promotions.selectors import (
@@ -49,6 +55,8 @@ class CartPromotions:
         self.now = now
         self.context: CartContext | None = None
         self.result: PromotionResult | None = None
+        self.gift_variants: dict[str, Variant] = {}  # {gift line key: variant}
+        self.gift_misses: list[NotApplied] = []
 
     def __call__(self, quote_input: QuoteInput) -> list[Adjustment]:
         live = live_promotions()
@@ -59,9 +67,60 @@ class CartPromotions:
             self.result = PromotionResult((), ())
         else:
             self.result = evaluate_live(self.context, live)
+        gifts = self.gift_adjustments(quote_input)
         self.cart.promotion_result = self.result
         self.cart.promotion_codes = codes
-        return adjustments_of(self.result)
+        self.cart.promotion_gift_misses = self.gift_misses
+        return adjustments_of(self.result, budget_left=dict(self.context.budget_left)) + gifts
+
+    def gift_adjustments(self, qi: QuoteInput) -> list[Adjustment]:
+        """A gift line per earned free_gift promotion whose gift the market still has."""
+        earned = [p for p in self.result.applied if p.gift_sku]
+        if not earned:
+            return []
+        withheld = getattr(self.cart, "gifts_withheld", frozenset())
+        variants = {
+            v.sku: v
+            for v in Variant.objects.select_related("product").filter(
+                sku__in={p.gift_sku for p in earned},
+                status=VariantStatus.ACTIVE,
+                product__status=ProductStatus.ACTIVE,
+            )
+        }
+        available = stock_selectors.available_quantities(
+            variant_ids=[v.pk for v in variants.values()], market=self.cart.market
+        )
+        bought = {}
+        for ln in qi.lines:
+            bought[ln.sku] = bought.get(ln.sku, 0) + ln.quantity
+        out = []
+        for promo in earned:
+            variant = variants.get(promo.gift_sku)
+            need = bought.get(promo.gift_sku, 0) + 1
+            if (
+                variant is None
+                or promo.promotion_id in withheld
+                or available.get(variant.pk, 0) < need
+            ):
+                self.gift_misses.append(
+                    NotApplied(promo.promotion_id, promo.name, R.GIFT_OUT_OF_STOCK)
+                )
+                continue
+            bought[promo.gift_sku] = need  # two promotions giving one SKU need two units
+            self.gift_variants[gift_key(promo.promotion_id)] = variant
+            out.append(
+                Adjustment(
+                    promotion_id=promo.promotion_id,
+                    name=promo.name,
+                    amount_cents=0,
+                    applies_to="gift",
+                    sku=variant.sku,
+                    quantity=1,
+                    weight_grams=variant.weight_grams or 0,
+                    product_id=variant.product_id,
+                )
+            )
+        return out
 
     def build_context(self, qi: QuoteInput, live: LiveSet, codes) -> CartContext:
         now = self.now or timezone.now()
@@ -182,7 +241,17 @@ def _has_placed_order(customer_id, email: str) -> bool:
     return orders.exclude(status__in=NOT_PLACED).exists()
 
 
-def adjustments_of(result: PromotionResult) -> list[Adjustment]:
+def adjustments_of(
+    result: PromotionResult, *, budget_left: dict[str, int] | None = None
+) -> list[Adjustment]:
+    """The quote's adjustments for the engine's result.
+
+    Free shipping asks for the whole shipping price (the quote knows it, the engine does
+    not), but never for more than the promotion's budget has left: the engine could not cap
+    an amount it did not know. Placement counts what the quote really took, under the
+    promotion's row lock (promotions.services.redemptions), so the budget holds even when
+    `budget_left` (read from the cached live set) is stale."""
+    budget_left = budget_left or {}
     out = []
     for promo in result.applied:
         if promo.line_discounts:
@@ -200,7 +269,9 @@ def adjustments_of(result: PromotionResult) -> list[Adjustment]:
                 Adjustment(
                     promotion_id=promo.promotion_id,
                     name=promo.name,
-                    amount_cents=WHOLE_SHIPPING
+                    amount_cents=min(
+                        WHOLE_SHIPPING, budget_left.get(promo.promotion_id, WHOLE_SHIPPING)
+                    )
                     if promo.free_shipping
                     else promo.shipping_discount_cents,
                     applies_to="shipping",
@@ -222,7 +293,7 @@ def promotions_not_applied(cart: Cart) -> list[dict]:
         if miss.reason in SHOWN
         or miss.reason.startswith(R.NOT_STACKABLE_PREFIX)
         or miss.promotion_id in on_cart
-    ]
+    ] + [miss.as_dict(cart.currency) for miss in getattr(cart, "promotion_gift_misses", [])]
 
 
 def promotion_hints(cart: Cart) -> list[str]:
@@ -230,7 +301,8 @@ def promotion_hints(cart: Cart) -> list[str]:
     result: PromotionResult | None = getattr(cart, "promotion_result", None)
     if result is None:
         return []
-    return [h for h in (m.hint(cart.currency) for m in result.not_applied) if h]
+    misses = [*result.not_applied, *getattr(cart, "promotion_gift_misses", [])]
+    return [h for h in (m.hint(cart.currency) for m in misses) if h]
 
 
 def redeem_for_order(*, order: Order, cart: Cart, quote: Quote) -> None:
@@ -247,6 +319,9 @@ def redeem_for_order(*, order: Order, cart: Cart, quote: Quote) -> None:
         for pid, cents in line.discounts:
             entry = granted.setdefault(pid, {"lines": {}, "shipping": 0})
             entry["lines"][line.sku] = entry["lines"].get(line.sku, 0) + cents
+    gifts = {line.gift_of: line.sku for line in quote.lines if line.gift_of}
+    for pid in gifts:
+        granted.setdefault(pid, {"lines": {}, "shipping": 0})
     for adj in quote.adjustments:
         if adj.applies_to == "shipping" and adj.amount_cents > 0:
             granted.setdefault(adj.promotion_id, {"lines": {}, "shipping": 0})["shipping"] += (
@@ -259,7 +334,7 @@ def redeem_for_order(*, order: Order, cart: Cart, quote: Quote) -> None:
         customer_id=order.customer_id,
         email=order.email,
         granted=[
-            Granted(pid, sum(g["lines"].values()), g["shipping"], g["lines"])
+            Granted(pid, sum(g["lines"].values()), g["shipping"], g["lines"], gifts.get(pid, ""))
             for pid, g in sorted(granted.items())
         ],
     )

@@ -39,6 +39,7 @@ class QuoteLine:
     product_id: int | None = None
     category_ids: tuple[int, ...] = ()
     compare_at_cents: int | None = None
+    gift_of: str = ""  # a free gift line: the promotion that gave it (unit price 0)
 
     @property
     def amount_cents(self) -> int:
@@ -70,8 +71,9 @@ class Adjustment:
     """A discount a promotion grants, as listed (tax included where prices include it).
 
     `applies_to` "lines": spread over `line_keys` (empty: every line) by largest remainder,
-    weighted by what is left of each line; "shipping": taken off the shipping price.
-    Never more than what it applies to.
+    weighted by what is left of each line; "shipping": taken off the shipping price;
+    "gift": a line of `quantity` × `sku` at zero price is added (its weight ships), keyed
+    `gift_key(promotion_id)`. Never more than what it applies to.
     """
 
     promotion_id: str
@@ -79,6 +81,34 @@ class Adjustment:
     amount_cents: int
     applies_to: str = "lines"
     line_keys: tuple[str, ...] = ()
+    sku: str = ""  # gift
+    quantity: int = 0  # gift
+    weight_grams: int = 0  # gift, per unit
+    product_id: int | None = None  # gift
+
+
+GIFT_KEY_PREFIX = "gift_"
+
+
+def gift_key(promotion_id: str) -> str:
+    """The key (and the cart shape's line id) of the gift line `promotion_id` adds."""
+    return GIFT_KEY_PREFIX + promotion_id
+
+
+def gift_lines(adjustments: Sequence[Adjustment]) -> tuple[QuoteLine, ...]:
+    return tuple(
+        QuoteLine(
+            key=gift_key(a.promotion_id),
+            sku=a.sku,
+            quantity=a.quantity,
+            unit_price_cents=0,
+            weight_grams=a.weight_grams,
+            product_id=a.product_id,
+            gift_of=a.promotion_id,
+        )
+        for a in adjustments
+        if a.applies_to == "gift" and a.quantity > 0
+    )
 
 
 PromotionsHook = Callable[[QuoteInput], Sequence[Adjustment]]
@@ -140,6 +170,7 @@ class QuotedLine:
     tax_cents: int
     tax_rate_ppm: int
     total_cents: int
+    gift_of: str = ""  # a free gift line: the promotion that gave it
 
 
 @dataclass(frozen=True)
@@ -280,8 +311,10 @@ def build_quote(
     Without a destination there is no shipping or tax yet. Raises InvalidShippingMethod
     when the chosen method does not ship there, TaxUnavailable when tax cannot be quoted.
     """
-    lines = quote_input.lines
     adjustments = tuple(promotions(quote_input))
+    # Free gifts join after the promotions were evaluated on the paid lines (a gift never
+    # earns a promotion); at zero price they take no discount, and their weight ships.
+    lines = quote_input.lines + gift_lines(adjustments)
     granted = _allocate_line_discounts(lines, adjustments)
     discount = {key: sum(part for _, part in parts) for key, parts in granted.items()}
     goods = sum(line.amount_cents - discount[line.key] for line in lines)
@@ -315,6 +348,7 @@ def build_quote(
             total_cents=taxed[ln.key].net_amount_cents
             - taxed[ln.key].net_discount_cents
             + taxed[ln.key].tax_cents,
+            gift_of=ln.gift_of,
         )
         for ln in lines
     )

@@ -388,6 +388,7 @@ class RedemptionAdmin(admin.ModelAdmin):
         "coupon",
         "amount_cents",
         "currency",
+        "gift_sku",
         "email",
         "status",
         "created_at",
@@ -403,3 +404,6 @@ class RedemptionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from promotions import admin_segments  # noqa: E402, F401 - registers SegmentAdmin

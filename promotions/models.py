@@ -145,6 +145,9 @@ class Redemption(models.Model):
     amount_cents = models.BigIntegerField(help_text="As listed: lines plus shipping.")
     lines = models.JSONField(default=dict, help_text="{sku: cents as listed}")
     shipping_cents = models.BigIntegerField(default=0)
+    gift_sku = models.CharField(
+        max_length=64, blank=True, help_text="free_gift: the SKU given at zero price."
+    )
     status = models.CharField(
         max_length=10, choices=RedemptionStatus.choices, default=RedemptionStatus.COUNTED
     )
@@ -167,13 +170,36 @@ class Redemption(models.Model):
         return f"{self.promotion_id} on {self.order_ref}: {self.amount_cents}"
 
 
+class Segment(models.Model):
+    """A named customer segment (vip, wholesale…) that `customer_segment` conditions name.
+
+    "new" and "returning" are not segments: they follow from the customer's orders."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name or self.slug
+
+
 class CustomerSegment(models.Model):
-    """A named segment a customer belongs to (vip, wholesale…), for customer_segment rules."""
+    """A customer's membership of a named segment."""
 
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE
     )
-    segment = models.SlugField(max_length=50)
+    segment = models.ForeignKey(
+        Segment,
+        to_field="slug",
+        db_column="segment",
+        related_name="memberships",
+        on_delete=models.CASCADE,
+    )
 
     class Meta:
         constraints = [
@@ -181,4 +207,4 @@ class CustomerSegment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.segment
+        return self.segment_id

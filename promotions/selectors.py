@@ -2,10 +2,19 @@
 a cart, a customer's segments and uses, and evaluate with a result cache.
 
 The live set is parsed once per process per version: `read_versions` gives the current
-version of the PROMOTIONS scope (every promotion or coupon write bumps it on commit), and a
-process-local dict keeps the parsed rules of that version. Results of evaluate are cached
-per process keyed by (version, the cart's fingerprint, the window epoch): the epoch is how
-many windows had opened and closed at `now`, so it changes exactly when a window does.
+versions of the PROMOTIONS scope (every promotion or coupon write, and a redemption that
+spends a limit or budget, bumps it on commit) and of the PRICES scope (every catalog write
+that may change a price, catalog.services.storefront_versions), in one round trip; a
+process-local dict keeps the parsed rules of that promotions version.
+
+Results of evaluate live in the shared cache (Redis in production, so every web process and
+worker shares them), under `versioned_key("promo-result", (window epoch, the cart's
+fingerprint), {promotions, prices})`: the key is the hash of the cart's contents, segments,
+market, channel, codes and limits (CartContext.fingerprint) plus the two versions, so an
+edit to a promotion, coupon or price in any process makes every other process miss and
+evaluate afresh; nothing is deleted. The window epoch (how many windows had opened and closed
+at `now`) changes exactly when a window does. A small process-local LRU in front holds results
+under the same versioned keys (it can only answer for the versions just read from Redis).
 With the cache down, versions are unreadable and everything is read and evaluated afresh.
 """
 
@@ -14,13 +23,16 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from promotions.engine import CartContext, PromotionResult, Rule, evaluate, parse_rule
+from promotions.engine import results as R
 from promotions.models import (
     CartCoupon,
     CustomerSegment,
@@ -30,15 +42,21 @@ from promotions.models import (
     RedemptionStatus,
 )
 from shop import kill_switches
-from shop.cache_versions import PROMOTIONS, read_versions
+from shop.cache_versions import (
+    PRICES,
+    PROMOTIONS,
+    read_versions,
+    report_cache_failure,
+    versioned_key,
+)
 from shop.models import KillSwitchKind
 
-RESULT_CACHE_SIZE = 2048
+RESULT_CACHE_SIZE = 2048  # process-local LRU in front of the shared cache
 
 
 @dataclass(frozen=True)
 class LiveSet:
-    version: object
+    version: object  # {promotions, prices} versions (None: cache down, nothing cached)
     rules: tuple[Rule, ...]
     exhausted: frozenset[str]  # total uses or budget spent
     per_customer_ids: frozenset[str]  # promotions with a per-customer limit
@@ -80,7 +98,7 @@ def _load(version) -> LiveSet:
 
 def live_promotions() -> LiveSet:
     """Active promotions not yet ended (those not started yet too: the engine says so)."""
-    versions = read_versions([PROMOTIONS])
+    versions = read_versions([PROMOTIONS, PRICES])
     if versions is None:
         return _load(None)
     version = versions[PROMOTIONS]
@@ -90,7 +108,8 @@ def live_promotions() -> LiveSet:
         with _lock:
             _live.clear()
             _live[version] = found
-    return found
+    # The result cache keys on both versions; the parsed rules only on the promotions one.
+    return replace(found, version=versions)
 
 
 def forget() -> None:
@@ -100,24 +119,61 @@ def forget() -> None:
         _results.clear()
 
 
+def for_cart(result: PromotionResult, ctx: CartContext) -> PromotionResult:
+    """The result as a cart reads it: every applied promotion, and of the others only those a
+    cart shows (a reason the shopper can act on, a stacking conflict, or a code on the cart).
+
+    With 1,000 live promotions the rest is ~1,000 entries ("market_not_eligible"…) that no cart
+    page reads; leaving them out keeps a shared-cache entry small and quick to load. The admin's
+    simulate page calls evaluate itself and shows them all."""
+    kept = tuple(
+        miss
+        for miss in result.not_applied
+        if miss.reason in R.ACTIONABLE
+        or miss.reason.startswith(R.NOT_STACKABLE_PREFIX)
+        or miss.promotion_id in ctx.coupon_promotions
+    )
+    return PromotionResult(applied=result.applied, not_applied=kept)
+
+
 def evaluate_live(ctx: CartContext, live: LiveSet | None = None) -> PromotionResult:
-    """evaluate(ctx) against the live set, from the result cache when the same cart was
-    evaluated against the same version in the same window epoch."""
+    """evaluate(ctx) against the live set, trimmed for the cart (for_cart), from the result
+    cache when the same cart was evaluated against the same promotion and price versions in
+    the same window epoch (by any process: the cache is shared)."""
     live = live or live_promotions()
-    if live.version is None:
-        return evaluate(ctx, live.rules)
-    key = (live.version, live.epoch(ctx.now), ctx.fingerprint())
+    if not isinstance(live.version, dict):
+        return for_cart(evaluate(ctx, live.rules), ctx)
+    key = versioned_key("promo-result", (live.epoch(ctx.now), ctx.fingerprint()), live.version)
     with _lock:
         found = _results.get(key)
         if found is not None:
             _results.move_to_end(key)
             return found
-    result = evaluate(ctx, live.rules)
+    found = _shared_get(key)
+    if found is None:
+        found = for_cart(evaluate(ctx, live.rules), ctx)
+        _shared_set(key, found)
     with _lock:
-        _results[key] = result
+        _results[key] = found
         while len(_results) > RESULT_CACHE_SIZE:
             _results.popitem(last=False)
-    return result
+    return found
+
+
+def _shared_get(key: str) -> PromotionResult | None:
+    try:
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache failure: evaluate afresh
+        report_cache_failure("promotion results unreadable; evaluated")
+        return None
+    return found if isinstance(found, PromotionResult) else None
+
+
+def _shared_set(key: str, result: PromotionResult) -> None:
+    try:
+        cache.set(key, result, timeout=settings.STOREFRONT_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - the result is right; it is just not shared
+        report_cache_failure("promotion results not stored")
 
 
 def switched_off_promotions() -> frozenset[str]:

@@ -13,6 +13,8 @@ Scopes (one key each in the cache):
 - `category:<id>`: listing pages and facets of the category (which include its descendants);
 - `market:<code>`: everything shown in that market (its currency, locale, name);
 - `promotions`: the promotion set (every anonymous price);
+- `prices`: any catalog price (bumped by every product write, which may change one; the
+  promotions result cache keys on it, promotions.selectors);
 - `nav`: the category tree (header navigation, breadcrumbs, home tiles);
 - `home`: the home page's product lists.
 
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 NAV = "nav"
 HOME = "home"
 PROMOTIONS = "promotions"
+PRICES = "prices"
 _VERSION_PREFIX = "ver:"
 _circuit_open_until = 0.0
 

@@ -39,6 +39,9 @@ class CartRow:
     amount: Money | None = None
     problem: str = ""
     price_change: str = ""
+    gift: bool = False  # a free gift a promotion added: no quantity form, no remove button
+    discount: Money | None = None  # promotions' discount on this line, as listed
+    discount_label: str = ""  # the names of the promotions that gave it
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
     quoted = {line.key: line for line in pricing.quote.lines}
     unavailable = set(pricing.unavailable_skus)
     short = _short_lines(cart, [line for line in pricing.lines if line.public_id in quoted])
-    images = _images(pricing.lines)
+    images = _images(pricing.lines, pricing.gifts.values())
+    names = {a.promotion_id: a.name for a in pricing.quote.adjustments}
     rows = []
     for line in pricing.lines:
         variant = line.variant
@@ -181,8 +185,41 @@ def _rows(cart: Cart, pricing: CartPricing) -> list[CartRow]:
                 unit_price=Money(q.unit_price_cents, cart.currency),
                 amount=Money(q.amount_cents, cart.currency),
                 problem=short.get(line.public_id, ""),
+                **_line_discount(q, names, cart.currency),
             )
         rows.append(row)
+    return rows + _gift_rows(cart, pricing, images)
+
+
+def _line_discount(q, names: dict[str, str], currency: str) -> dict:
+    """The per-line discount shown under the line ("−$9.00 · 15% off hoodies")."""
+    if not q.discount_cents:
+        return {}
+    label = ", ".join(dict.fromkeys(names.get(pid, pid) for pid, _cents in q.discounts))
+    return {"discount": Money(q.discount_cents, currency), "discount_label": label}
+
+
+def _gift_rows(cart: Cart, pricing: CartPricing, images: dict) -> list[CartRow]:
+    """Free gift lines (orders.promotions): at zero price, while the cart earns them."""
+    rows = []
+    for q in pricing.quote.lines:
+        variant = pricing.gifts.get(q.key) if q.gift_of else None
+        if variant is None:
+            continue
+        rows.append(
+            CartRow(
+                id=q.key,
+                title=variant.product.title,
+                variant_title=variant.title or "",
+                sku=variant.sku,
+                quantity=q.quantity,
+                url=f"{variant.product.get_absolute_url()}?sku={variant.sku}",
+                image=images.get(variant.pk) or images.get(("product", variant.product_id)),
+                unit_price=Money(0, cart.currency),
+                amount=Money(0, cart.currency),
+                gift=True,
+            )
+        )
     return rows
 
 
@@ -207,9 +244,9 @@ def _short_lines(cart: Cart, lines: list[CartLine]) -> dict[str, str]:
     return problems
 
 
-def _images(lines: list[CartLine]) -> dict:
+def _images(lines: list[CartLine], gifts=()) -> dict:
     """{variant id: image} and {("product", id): image}: each line's picture (one query)."""
-    product_ids = {line.variant.product_id for line in lines}
+    product_ids = {line.variant.product_id for line in lines} | {v.product_id for v in gifts}
     if not product_ids:
         return {}
     found: dict = {}

@@ -138,6 +138,7 @@ class OrderLineRow:
     quantity: int
     amount: Money  # quantity × the unit price as listed
     cancelled: int = 0  # units cancelled before they shipped
+    gift: bool = False  # a free gift a promotion gave
 
 
 def order_lines(order: Order) -> list[OrderLineRow]:
@@ -149,6 +150,7 @@ def order_lines(order: Order) -> list[OrderLineRow]:
             line.quantity,
             Money(line.unit_price_cents * line.quantity, order.currency),
             line.quantity_cancelled,
+            bool(line.gift_promotion),
         )
         for line in order.lines.all()
     ]

@@ -13,6 +13,7 @@ from catalog.models import OptionValue, Variant, VariantIdentifier, VariantPrice
 from catalog.services.batch_existing import ExistingRows
 from catalog.services.batch_input import VariantSpec, assign
 from catalog.services.bulk_sql import insert_objects, insert_rows, update_rows
+from catalog.services.storefront_versions import bump_price_versions
 from catalog.services.validation import MAX_AMOUNT, Errors, check_catalog, sku_taken_message
 
 VARIANT_FIELDS = ["weight_grams", "status", "option_key", "updated_at"]
@@ -161,6 +162,8 @@ class VariantRows:
                 else:
                     changed.append((price[0], amount, compare_at))
                 row.changed = True
+        if gone or new or changed:
+            bump_price_versions()  # cached promotion results (promotions.selectors)
         VariantPrice.objects.filter(pk__in=gone).delete()
         insert_rows(VariantPrice, ["variant", "currency", "amount_cents", "compare_at_cents"], new)
         update_rows(VariantPrice, ["amount_cents", "compare_at_cents"], changed)

@@ -6,6 +6,8 @@ writes, inside its transaction; the bump itself happens on commit (a rollback bu
 - a product's copy, translations, specs, images, variants, prices or status:
   `product:<id>`, `category:<id>` of each category it is in or was in (and their ancestors,
   whose listings include it), and `home`;
+- any price written (every VariantPrice write calls `bump_price_versions`): `prices`, which
+  the promotions result cache keys on (a price change invalidates every cached result);
 - the category tree (a new, renamed or moved category): `nav`, plus the listings of the old and
   new ancestors when a category moves.
 
@@ -21,7 +23,7 @@ from django.db import transaction
 
 from catalog.models import Category, Product
 from shop import cache_versions
-from shop.cache_versions import HOME, NAV
+from shop.cache_versions import HOME, NAV, PRICES
 
 
 def bump_product_versions(*, product_ids: Iterable[int], category_ids: Iterable[int] = ()) -> None:
@@ -33,6 +35,11 @@ def bump_product_versions(*, product_ids: Iterable[int], category_ids: Iterable[
     product_ids, before = sorted(set(product_ids)), set(category_ids)
     if product_ids:
         transaction.on_commit(lambda: _bump_products(product_ids, before))
+
+
+def bump_price_versions() -> None:
+    """After commit, bump the `prices` version (call from every write of a VariantPrice)."""
+    cache_versions.bump_versions([PRICES])
 
 
 def bump_category_versions(*, category_ids: Iterable[int] = (), moved: bool = False) -> None:

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Concat
 
 from catalog.models import Option, OptionValue, Product, Variant, VariantPrice, VariantStatus
 from catalog.services.search_index import refresh_search_documents
-from catalog.services.storefront_versions import bump_product_versions
+from catalog.services.storefront_versions import bump_price_versions, bump_product_versions
 from catalog.services.validation import (
     Errors,
     check_catalog,
@@ -222,6 +222,7 @@ def set_variant_prices(
             )
     refresh_search_documents(product_ids=[product.pk])  # the currencies it sells in
     bump_product_versions(product_ids=[product.pk])
+    bump_price_versions()  # cached promotion results (promotions.selectors)
     if audit and prices:
         audit_change(actor, product, CHANGE, f"Changed variant {variant.sku}: prices.")
     return variant
@@ -449,6 +450,7 @@ def _write_rows(product: Product, rows: list[tuple], gone: list[Variant]) -> lis
 
 
 def _merge_prices(variant: Variant, prices: Mapping[str, int | None]) -> None:
+    bump_price_versions()  # cached promotion results (promotions.selectors)
     variant.prices.filter(currency__in=[c for c, a in prices.items() if a is None]).delete()
     for currency, amount in prices.items():
         if amount is not None:

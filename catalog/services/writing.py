@@ -26,6 +26,7 @@ from catalog.models import (
     VariantStatus,
     option_key_for,
 )
+from catalog.services.storefront_versions import bump_price_versions
 from shop.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def write_variant(
 
 
 def create_prices(variant: Variant, prices: list[dict]) -> None:
+    bump_price_versions()  # cached promotion results (promotions.selectors)
     VariantPrice.objects.bulk_create(
         VariantPrice(
             variant=variant,

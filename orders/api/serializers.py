@@ -225,10 +225,15 @@ class LineDiscountSerializer(serializers.Serializer):
 
 
 class CartLineSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="The line's id (cli_…).")
+    id = serializers.CharField(help_text="The line's id (cli_…; gift_<promotion> for a gift).")
     sku = serializers.CharField()
     title = serializers.CharField()
     variant_title = serializers.CharField(allow_blank=True)
+    gift = serializers.BooleanField(
+        help_text="A free gift a promotion added at zero price: its quantity cannot be changed; "
+        "it goes when the cart no longer earns it."
+    )
+    gift_promotion = serializers.CharField(allow_null=True)
     quantity = serializers.IntegerField()
     unit_price = MoneySerializer(help_text="Today's price, as listed.")
     subtotal = MoneySerializer(help_text="Net of included tax where prices include it.")
@@ -317,12 +322,20 @@ class CartSerializer(serializers.Serializer):
     )
 
 
+class PromotionNoteSerializer(serializers.Serializer):
+    promotion = serializers.CharField()
+    name = serializers.CharField()
+    reason = serializers.CharField(help_text='"gift out of stock"')
+
+
 class OrderLineSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="The line's id (oli_…).")
     sku = serializers.CharField()
     title = serializers.CharField()
     variant_title = serializers.CharField(allow_blank=True)
     quantity = serializers.IntegerField()
+    gift = serializers.BooleanField(help_text="A free gift a promotion gave at zero price.")
+    gift_promotion = serializers.CharField(allow_null=True)
     unit_price = MoneySerializer()
     subtotal = MoneySerializer()
     discount = MoneySerializer()
@@ -398,6 +411,9 @@ class OrderSerializer(serializers.Serializer):
     tax_total = MoneySerializer()
     total = MoneySerializer()
     refunded_total = MoneySerializer()
+    promotion_notes = PromotionNoteSerializer(
+        many=True, help_text="What a promotion could not give, e.g. a gift out of stock."
+    )
     prices_include_tax = serializers.BooleanField()
     shipping_address = AddressSerializer()
     shipping_method = ShippingMethodRefSerializer()

@@ -68,13 +68,16 @@ def cart_data(cart: Cart, pricing: CartPricing | None = None) -> dict:
     by_key = pricing.line_by_key
     lines = []
     for q in quote.lines:
-        line = by_key[q.key]
+        gift = pricing.gifts.get(q.key) if q.gift_of else None
+        line = by_key[q.key] if gift is None else None
         lines.append(
             {
-                "id": line.public_id,
+                "id": q.key,
                 "sku": q.sku,
-                "title": line.variant.product.title,
-                "variant_title": line.variant_title,
+                "title": (gift or line.variant).product.title,
+                "variant_title": line.variant_title if gift is None else gift.title or "",
+                "gift": bool(q.gift_of),
+                "gift_promotion": q.gift_of or None,
                 "quantity": q.quantity,
                 "unit_price": money(q.unit_price_cents, currency),
                 "subtotal": money(q.subtotal_cents, currency),
@@ -190,6 +193,8 @@ def order_data(order: Order) -> dict:
                 "title": line.title,
                 "variant_title": line.variant_title,
                 "quantity": line.quantity,
+                "gift": bool(line.gift_promotion),
+                "gift_promotion": line.gift_promotion or None,
                 "unit_price": money(line.unit_price_cents, currency),
                 "subtotal": money(line.subtotal_cents, currency),
                 "discount": money(line.discount_cents, currency),
@@ -207,6 +212,7 @@ def order_data(order: Order) -> dict:
         "tax_total": money(order.tax_total_cents, currency),
         "total": money(order.total_cents, currency),
         "refunded_total": money(order.refunded_total_cents, currency),
+        "promotion_notes": order.promotion_notes,
         "prices_include_tax": order.prices_include_tax,
         "shipping_address": _address(order.shipping_address) or _address({"country": ""}),
         "shipping_method": {

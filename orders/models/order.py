@@ -132,6 +132,9 @@ class Order(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     placed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=255, blank=True)
+    # What promotions could not give at placement: [{promotion, name, sku, reason}], e.g. a
+    # free gift that was out of stock (the order is placed without it).
+    promotion_notes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -364,6 +367,8 @@ class OrderLine(models.Model):
     # Units cancelled before they shipped (orders.services.cancellation): never shipped,
     # their stock released and their share of the money given back.
     quantity_cancelled = models.PositiveIntegerField(default=0)
+    # A free gift (unit price 0): the promotion that gave it; blank for a bought line.
+    gift_promotion = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["pk"]

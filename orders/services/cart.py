@@ -16,10 +16,15 @@ from inventory import selectors as stock_selectors
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import OPEN_STATUSES, Reservation, ReservationKind
-from orders.exceptions import CartLineNotFound, CartNotOpen, VariantUnavailable
+from orders.exceptions import (
+    CartLineNotFound,
+    CartNotOpen,
+    GiftLineNotEditable,
+    VariantUnavailable,
+)
 from orders.models import MAX_LINE_QUANTITY, Cart, CartLine, CartStatus
 from orders.pricing import current_prices, is_buyable, load_cart_lines
-from orders.quote import PriceChange, find_price_changes
+from orders.quote import GIFT_KEY_PREFIX, PriceChange, find_price_changes
 from orders.quote import QuoteLine as _QuoteLine
 from orders.services._common import check_line_quantity, lock_cart
 
@@ -135,6 +140,8 @@ def add_cart_line(*, cart: Cart, sku: str, quantity: int) -> CartLine:
 
 
 def _locked_line(cart: Cart, line_id: str) -> CartLine:
+    if str(line_id).startswith(GIFT_KEY_PREFIX):  # promotions' free gift (orders.quote)
+        raise GiftLineNotEditable()
     line = (
         CartLine.objects.select_related("variant__product")
         .filter(cart=cart, public_id=str(line_id))
@@ -150,7 +157,7 @@ def change_cart_line_quantity(*, cart: Cart, line_id: str, quantity: int) -> Car
     """Set a line's quantity (1–999); its captured price stays. Soft holds follow the change.
 
     Locks the cart, then stock rows. Raises CartNotOpen, CartLineNotFound,
-    InvalidCartQuantity, InsufficientStock; nothing changes on a refusal.
+    GiftLineNotEditable, InvalidCartQuantity, InsufficientStock; nothing changes on a refusal.
     """
     check_line_quantity(quantity)
     cart = _open(cart)
@@ -165,7 +172,8 @@ def change_cart_line_quantity(*, cart: Cart, line_id: str, quantity: int) -> Car
 
 @transaction.atomic
 def remove_cart_line(*, cart: Cart, line_id: str) -> None:
-    """Remove a line and release its soft hold. Raises CartNotOpen, CartLineNotFound."""
+    """Remove a line and release its soft hold. Raises CartNotOpen, CartLineNotFound,
+    GiftLineNotEditable."""
     cart = _open(cart)
     line = _locked_line(cart, line_id)
     _release_holds(cart, line.variant)

@@ -39,7 +39,7 @@ from orders.models import (
 from orders.pricing import CartPricing, current_prices, is_buyable, load_cart_lines, price_cart
 from orders.promotions import redeem_for_order
 from orders.quote import QuoteLine, find_price_changes
-from orders.services import payments
+from orders.services import gifts, payments
 from orders.services._common import lock_cart
 from orders.services.events import EventType, actor_user
 from shop.exceptions import ValidationFailed
@@ -120,6 +120,8 @@ def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
     pricing = _price(cart)
     order_id = new_order_id()
     _reserve(cart, pricing, order_id)
+    # Free gifts (promotions): reserved after, and apart from, the bought lines.
+    pricing = gifts.reserve_gifts(cart=cart, pricing=pricing, owner=order_id, reprice=_price)
     order = _create_order(cart, pricing, order_id, customer, idempotency_key, actor)
     redeem_for_order(order=order, cart=cart, quote=pricing.quote)
     cart.status, cart.checkout_step = CartStatus.CONVERTED, CheckoutStep.SUBMIT
@@ -230,6 +232,7 @@ def _create_order(cart, pricing, order_id, customer, idempotency_key, actor) -> 
         payment_attempts=1,
         payment_attempted_at=now,
         payment_due_at=now + conf.unpaid_order_ttl(cart.market),
+        promotion_notes=gifts.promotion_notes(cart),
     )
     by_key = pricing.line_by_key
     OrderLine.objects.bulk_create(
@@ -242,7 +245,7 @@ def _create_order(cart, pricing, order_id, customer, idempotency_key, actor) -> 
             tax_cents=q.tax_cents,
             tax_rate_ppm=q.tax_rate_ppm,
             total_cents=q.total_cents,
-            **_snapshot(by_key[q.key]),
+            **(gifts.gift_snapshot(pricing, q) if q.gift_of else _snapshot(by_key[q.key])),
         )
         for q in quote.lines
     )

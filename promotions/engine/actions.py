@@ -73,17 +73,14 @@ def compute(
         free_shipping = True
         shipping = ctx.shipping_cents or 0
     elif a.type == "free_gift":
-        # One unit of the gift SKU, which the shopper adds (so it is in stock), is free.
+        # One unit of the gift SKU, added by the cart (orders.promotions) at zero price while
+        # stock lasts: the engine only says it is earned; it never reads stock.
         gift = a.gift_sku
-        line = next((ln for ln in ctx.lines if ln.sku == gift), None)
-        if line is None:
-            return None, R.GIFT_NOT_IN_CART
-        parts = [(line.key, min(remaining.get(line.key, 0), line.unit_price_cents))]
     parts = [(k, c) for k, c in parts if c > 0]
     if a.max_discount_cents is not None:
         parts = cap_parts(parts, a.max_discount_cents)
         shipping = min(shipping, a.max_discount_cents)
-    if not parts and not shipping and not free_shipping:
+    if not parts and not shipping and not free_shipping and not gift:
         return None, R.NOTHING_TO_DISCOUNT
     return AppliedPromotion(
         promotion_id=rule.id,
@@ -124,5 +121,5 @@ def offer_text(rule: Rule, currency: str) -> str:
     if a.type == "free_shipping":
         return "free shipping"
     if a.type == "free_gift":
-        return a.gift_sku or "the gift"
+        return "a free gift"
     return rule.name

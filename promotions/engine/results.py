@@ -25,11 +25,12 @@ MIN_QUANTITY_NOT_MET = "min_quantity_not_met"
 MIN_SUBTOTAL_NOT_MET = "min_subtotal_not_met"
 NOTHING_TO_DISCOUNT = "nothing_to_discount"
 ORDER_CAP_REACHED = "order_cap_reached"
-GIFT_NOT_IN_CART = "gift_not_in_cart"
+# Set by the cart (orders.promotions), not the engine: the gift earned is out of stock.
+GIFT_OUT_OF_STOCK = "gift_out_of_stock"
 NOT_STACKABLE_PREFIX = "not_stackable_with:"
 
 # Reasons a shopper can act on (shown in the cart as "why not" hints).
-ACTIONABLE = {MIN_SUBTOTAL_NOT_MET, MIN_QUANTITY_NOT_MET, GIFT_NOT_IN_CART}
+ACTIONABLE = {MIN_SUBTOTAL_NOT_MET, MIN_QUANTITY_NOT_MET}
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ class NotApplied:
         """A sentence for the shopper, or "" when there is nothing they can do."""
         if self.reason == MIN_SUBTOTAL_NOT_MET and self.amount_needed_cents:
             return f"Add {Money(self.amount_needed_cents, currency)} more to get {self.offer}"
-        if self.reason == GIFT_NOT_IN_CART:
-            return f"Add {self.offer} to your cart: it is free"
+        if self.reason == GIFT_OUT_OF_STOCK:
+            return f"{self.name}: gift out of stock"
         if self.reason == MIN_QUANTITY_NOT_MET and self.quantity_needed:
             item = "item" if self.quantity_needed == 1 else "items"
             return f"Add {self.quantity_needed} more {item} to get {self.offer}"

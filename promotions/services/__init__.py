@@ -8,10 +8,10 @@ from promotions.services.coupons import (
 from promotions.services.promotions import (
     import_promotions,
     save_promotion,
-    set_customer_segments,
     set_promotion_status,
 )
 from promotions.services.redemptions import redeem_promotions, return_redemptions
+from promotions.services.segments import save_segment, set_customer_segments
 
 __all__ = [
     "attach_coupon",
@@ -21,6 +21,7 @@ __all__ = [
     "redeem_promotions",
     "return_redemptions",
     "save_promotion",
+    "save_segment",
     "set_customer_segments",
     "set_promotion_status",
 ]

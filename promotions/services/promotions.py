@@ -6,7 +6,7 @@ from django.db import transaction
 
 from promotions.engine import Rule, RuleError, parse_rule, rule_to_entry
 from promotions.exceptions import PromotionImportFailed
-from promotions.models import Coupon, CustomerSegment, Promotion, PromotionStatus
+from promotions.models import Coupon, Promotion, PromotionStatus
 from promotions.services.coupons import create_generated_codes, normalize_code
 from shop.cache_versions import PROMOTIONS, bump_versions
 from shop.models import Market
@@ -123,12 +123,3 @@ def set_promotion_status(*, promotion: Promotion, status: str, actor=None) -> Pr
     promotion.save(update_fields=["status", "rule", "updated_at"])
     bump_versions([PROMOTIONS])
     return promotion
-
-
-@transaction.atomic
-def set_customer_segments(*, customer, segments: list[str]) -> None:
-    """The named segments (vip, wholesale…) `customer` belongs to, replacing the old ones."""
-    CustomerSegment.objects.filter(customer=customer).delete()
-    CustomerSegment.objects.bulk_create(
-        CustomerSegment(customer=customer, segment=s) for s in sorted(set(segments))
-    )

@@ -36,6 +36,7 @@ class Granted:
     lines_cents: int
     shipping_cents: int = 0
     lines: dict = field(default_factory=dict)  # {sku: cents}
+    gift_sku: str = ""  # free_gift: the gift line the order got (at zero price)
 
     @property
     def amount_cents(self) -> int:
@@ -103,6 +104,7 @@ def redeem_promotions(
                     amount_cents=g.amount_cents,
                     lines=g.lines,
                     shipping_cents=g.shipping_cents,
+                    gift_sku=g.gift_sku,
                 )
             )
         Redemption.objects.bulk_create(redemptions)
@@ -121,7 +123,15 @@ def _check_limits(promotion, coupon, g: Granted, customer_id, email) -> None:
         promotion.budget_cents is not None
         and promotion.discount_given_cents + g.amount_cents > promotion.budget_cents
     ):
-        raise CouponExhausted(f"The budget of {name} is spent.", promotion=promotion.pk)
+        # Another checkout spent some of the budget since this cart was priced: refuse (the
+        # bump below on the other's commit already shows this cart what is left).
+        left = max(0, promotion.budget_cents - promotion.discount_given_cents)
+        raise CouponExhausted(
+            f"The budget of {name} is spent."
+            if left == 0
+            else f"The budget of {name} has changed; review your cart and place the order again.",
+            promotion=promotion.pk,
+        )
     if promotion.per_customer and (customer_id or email):
         who = Q(customer_id=customer_id) if customer_id else Q()
         if email:

@@ -112,6 +112,8 @@ def test_add_line_answers_the_priced_cart(anon, cart, stocked):
         "sku": "TEE-RED-M",
         "title": stocked.product.title,
         "variant_title": line["variant_title"],
+        "gift": False,
+        "gift_promotion": None,
         "quantity": 2,
         "unit_price": usd(2500),
         "subtotal": usd(5000),

@@ -66,6 +66,8 @@ def test_place_order_answers_201_with_the_order(buyer, customer, stocked, us):
                 "sku": "TEE-RED-M",
                 "title": stocked.product.title,
                 "variant_title": line.variant_title,
+                "gift": False,
+                "gift_promotion": None,
                 "quantity": 2,
                 "unit_price": usd(2500),
                 "subtotal": usd(5000),
@@ -83,6 +85,7 @@ def test_place_order_answers_201_with_the_order(buyer, customer, stocked, us):
         "tax_total": usd(200),
         "total": usd(5200),
         "refunded_total": usd(0),
+        "promotion_notes": [],
         "prices_include_tax": False,
         "shipping_address": {
             "name": "Ada Lovelace",

@@ -37,6 +37,7 @@ def test_cart_page_hint_then_applied(client):
     page = client.get("/cart/").content.decode()
     assert "Applied: 15% off tees" in page
     assert "more to get" not in page
+    assert "data-line-discount>−$7.50 · 15% off tees</p>" in page  # 15% of 2 × $25.00
 
 
 def test_a_coupon_goes_on_and_off_from_the_cart_page(client):

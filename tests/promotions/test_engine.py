@@ -384,18 +384,22 @@ def test_a_budget_caps_the_discount_to_what_is_left():
     assert spent.reason_of("a") == "limit_reached"
 
 
-def test_free_gift_makes_one_unit_of_the_gift_free_once_earned():
+def test_free_gift_is_earned_without_the_gift_in_the_cart_and_discounts_no_line():
     promo = rule(
         id="gift",
         conditions={"min_subtotal_cents": 5000},
         action={"type": "free_gift", "gift_sku": "sku_tote"},
     )
     tote = line("t", "sku_tote", 2, 1500)
-    # The gift does not count towards what earns it.
-    assert evaluate(cart(hoodie(1, 4000), tote), [promo]).reason_of("gift") == (
-        "min_subtotal_not_met"
-    )
-    assert evaluate(cart(hoodie(2, 3000), tote), [promo]).line_discounts() == {"t": 1500}
-    (miss,) = evaluate(cart(hoodie(2, 3000)), [promo]).not_applied
-    assert miss.reason == "gift_not_in_cart"
-    assert miss.hint("USD") == "Add sku_tote to your cart: it is free"
+    # A tote the buyer pays for does not count towards what earns the free one.
+    short = evaluate(cart(hoodie(1, 4000), tote), [promo])
+    assert short.reason_of("gift") == "min_subtotal_not_met"
+    assert short.not_applied[0].hint("USD") == "Add $10.00 more to get a free gift"
+
+    result = evaluate(cart(hoodie(2, 3000)), [promo])
+
+    (applied,) = result.applied
+    assert (applied.promotion_id, applied.gift_sku) == ("gift", "sku_tote")
+    assert applied.line_discounts == ()
+    assert applied.amount_cents == 0
+    assert result.line_discounts() == {}

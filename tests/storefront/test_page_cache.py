@@ -174,6 +174,7 @@ def test_a_price_change_shows_on_every_page_at_once_and_bumps_only_its_own_scope
         f"category:{tees.pk}",
         f"category:{apparel.pk}",
         "home",
+        "prices",  # cached promotion results (promotions.selectors); no page keys on it
     }
     _assert_novel_still_warm(client)
 
