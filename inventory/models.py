@@ -464,10 +464,10 @@ class Drop(TimeStampedModel):
         "catalog.Variant", null=True, blank=True, related_name="+", on_delete=models.CASCADE
     )
     starts_at = models.DateTimeField(help_text=_("When add-to-cart opens (the market's time)"))
-    per_order_limit = models.PositiveIntegerField(
+    per_order_limit = models.IntegerField(
         null=True, blank=True, help_text=_("Most units of one variant in one order; empty: none")
     )
-    per_customer_limit = models.PositiveIntegerField(
+    per_customer_limit = models.IntegerField(
         null=True,
         blank=True,
         help_text=_("Most units of one variant per customer (account or guest e-mail)"),
@@ -483,24 +483,29 @@ class Drop(TimeStampedModel):
                 condition=Q(product__isnull=False, variant__isnull=True)
                 | Q(product__isnull=True, variant__isnull=False),
                 name="drop_has_one_target",
+                violation_error_message=_("Choose a product or one variant, not both."),
             ),
             models.CheckConstraint(
                 condition=Q(per_order_limit__isnull=True) | Q(per_order_limit__gte=1),
                 name="drop_per_order_limit_gte_1",
+                violation_error_message=_("A per-order limit must be at least 1 (or empty)."),
             ),
             models.CheckConstraint(
                 condition=Q(per_customer_limit__isnull=True) | Q(per_customer_limit__gte=1),
                 name="drop_per_customer_limit_gte_1",
+                violation_error_message=_("A per-customer limit must be at least 1 (or empty)."),
             ),
             models.UniqueConstraint(
                 fields=["product"],
                 condition=Q(ended_at__isnull=True, product__isnull=False),
                 name="one_open_drop_per_product",
+                violation_error_message=_("That product is already in an open drop."),
             ),
             models.UniqueConstraint(
                 fields=["variant"],
                 condition=Q(ended_at__isnull=True, variant__isnull=False),
                 name="one_open_drop_per_variant",
+                violation_error_message=_("That variant is already in an open drop."),
             ),
         ]
 

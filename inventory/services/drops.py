@@ -29,10 +29,11 @@ def _check_limit(value, field: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidDrop(f"{field} must be a whole number.", fields={field: ["Not a number."]})
     if not 1 <= value <= settings.INVENTORY_MAX_QUANTITY:
-        raise InvalidDrop(
-            f"{field.replace('_', ' ').capitalize()} must be at least 1 (or empty for no limit).",
-            fields={field: [f"At least 1, not {value}."]},
+        message = (
+            f"{field.replace('_', ' ').capitalize()} must be at least 1 (or empty for no limit)"
+            f" and at most {settings.INVENTORY_MAX_QUANTITY}, not {value}."
         )
+        raise InvalidDrop(message, fields={field: [message]})
     return value
 
 
@@ -43,12 +44,11 @@ def _check_start(starts_at, *, now) -> datetime:
             fields={"starts_at": ["Invalid."]},
         )
     if starts_at < now - START_GRACE:
-        raise InvalidDrop("The start time is in the past.", fields={"starts_at": ["In the past."]})
+        message = "The start time is in the past."
+        raise InvalidDrop(message, fields={"starts_at": [message]})
     if starts_at > now + MAX_DROP_LEAD:
-        raise InvalidDrop(
-            "The start time is more than a year ahead.",
-            fields={"starts_at": ["More than a year ahead."]},
-        )
+        message = "The start time is more than a year ahead."
+        raise InvalidDrop(message, fields={"starts_at": [message]})
     return starts_at
 
 
