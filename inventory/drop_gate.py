@@ -385,10 +385,10 @@ def token_count(rule: DropRule) -> int | None:
 
 def forget_tokens(rule_ids: Iterable[tuple[int, int]]) -> None:
     """Delete the keys of ended drops (after commit)."""
-    client = _redis()
-    if client is None:
+    redis_client = _redis()
+    if redis_client is None:
         return
     try:
-        client.delete(*[key for ids in rule_ids for key in _keys(ids)])
+        redis_client.delete(*[key for ids in rule_ids for key in _keys(ids)])
     except Exception as exc:  # noqa: BLE001 - the keys expire by their TTL
         _trip(exc)
