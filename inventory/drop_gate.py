@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from inventory import selectors
@@ -110,12 +111,31 @@ _fallback: threading.BoundedSemaphore | None = None
 # --- Which SKUs are in drop mode: a tiny table, read at most every DROP_RULES_TTL_SECONDS ---
 
 
+RULES_CACHE_KEY = "inventory:drop_rules:v1"
+
+
+def _shared_rules() -> list[DropRule]:
+    """The drop SKUs from the shared cache (one Redis read for every process), else from
+    PostgreSQL (then cached). A cache outage only means the database is read."""
+    try:
+        rules = cache.get(RULES_CACHE_KEY)
+    except Exception:  # noqa: BLE001
+        rules = None
+    if rules is None:
+        rules = selectors.list_drop_rules()
+        try:
+            cache.set(RULES_CACHE_KEY, rules, settings.DROP_RULES_SHARED_TTL_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; drop rules not cached")
+    return rules
+
+
 def _load_rules() -> tuple[dict[str, DropRule], dict[int, DropRule]]:
     global _rules
     expires, by_sku, by_id = _rules
     if time.monotonic() < expires:
         return by_sku, by_id
-    rules = selectors.list_drop_rules()
+    rules = _shared_rules()
     by_sku = {r.sku: r for r in rules}
     by_id = {r.variant_id: r for r in rules}
     _rules = (time.monotonic() + settings.DROP_RULES_TTL_SECONDS, by_sku, by_id)
@@ -133,8 +153,14 @@ def drop_rule_for_variant(variant_id: int) -> DropRule | None:
 
 
 def forget_rules() -> None:
+    """Read the drop SKUs afresh: this process now, every process within
+    DROP_RULES_TTL_SECONDS (after a drop is scheduled, changed or ended)."""
     global _rules
     _rules = (0.0, {}, {})
+    try:
+        cache.delete(RULES_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - the shared entry expires by its TTL
+        logger.warning("cache unavailable; drop rules expire by their TTL")
 
 
 def check_started(rule: DropRule) -> None:

@@ -272,6 +272,8 @@ class DropRule:
 def list_drop_rules() -> list[DropRule]:
     """Every variant in an open (scheduled or live) drop: two small queries."""
     drops = list(Drop.objects.live_or_scheduled())
+    if not drops:
+        return []
     by_product = {d.product_id: d for d in drops if d.product_id}
     by_variant = {d.variant_id: d for d in drops if d.variant_id}
     rows = Variant.objects.filter(

@@ -12,9 +12,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from inventory import drop_gate
+
     cache.clear()
+    drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
     yield
     cache.clear()
+    drop_gate.forget_rules()
 
 
 @pytest.fixture
