@@ -21,6 +21,7 @@ from inventory import services as inventory_services
 from inventory.exceptions import DropBusy, SoldOut
 from inventory.models import Reservation, StockLevel
 from orders import services
+from orders.exceptions import PurchaseLimitExceeded
 from orders.models import Cart, Order, OrderStatus
 from tests.drop_support import clean_gate, start_drop  # noqa: F401 - fixture
 from tests.factories.catalog import VariantFactory
@@ -228,3 +229,37 @@ def test_redis_failing_mid_drop_still_sells_exactly_50(settings, monkeypatch):
     assert Order.objects.count() == UNITS
     level = StockLevel.objects.get(variant=variant)
     assert (level.on_hand, level.reserved) == (UNITS, UNITS)
+
+
+def test_one_buyer_checking_out_ten_carts_at_once_gets_only_the_per_customer_limit():
+    """Ten carts of one guest e-mail (in two spellings), one unit each, placed at the same
+    moment with a per-customer limit of 1: the advisory lock queues them, exactly one order."""
+    variant = VariantFactory(sku="DROP-LIMIT-1")
+    stock(variant, LocationFactory(code="us-east"), 20)
+    start_drop(variant=variant, per_customer=1)
+    emails = ["Same.Buyer@Example.com", "same.buyer@example.com"]
+    carts = [checkout_ready_cart(lines=[(variant, 1)], email=emails[i % 2]) for i in range(10)]
+    barrier = threading.Barrier(len(carts))
+    outcomes: list[str] = []
+
+    def buyer(i: int, cart: Cart):
+        try:
+            barrier.wait()
+            services.place_order(cart=cart, payment_token="tok_visa", idempotency_key=f"lim-{i}")
+            outcomes.append("placed")
+        except PurchaseLimitExceeded:
+            outcomes.append("limit")
+        except Exception as exc:  # noqa: BLE001 - any other error fails the test
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=buyer, args=(i, c)) for i, c in enumerate(carts)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=120)
+
+    assert sorted(outcomes) == ["limit"] * 9 + ["placed"]
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(variant=variant).reserved == 10  # the other carts still hold
