@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from inventory import selectors, services
+from inventory.admin_drops import DropAdmin  # noqa: F401 - registers it
 from inventory.admin_transfers import TransferAdmin  # noqa: F401 - registers it
 from inventory.models import (
     Location,

@@ -75,3 +75,47 @@ class InvalidTransferTransition(Conflict):
     """The transfer cannot do that in its current state."""
 
     code = "invalid_transition"
+
+
+class SoldOut(Conflict):
+    """Sold out: the drop has no units left for this request."""
+
+    code = "sold_out"
+
+    def __init__(self, sku: str, *, requested: int = 1):
+        super().__init__(f"{sku} is sold out.", sku=sku, requested=requested, available=0)
+        self.sku = sku
+
+
+class DropBusy(Conflict):
+    """Too many buyers at once: wait in the waiting room and try again (not sold out)."""
+
+    code = "drop_busy"
+    status_code = 429
+
+    def __init__(self, sku: str, *, position: int, retry_after: int, ticket: str):
+        super().__init__(
+            f"{sku} is in demand: you are number {position} in line. Trying again shortly.",
+            sku=sku,
+            position=position,
+            ticket=ticket,
+        )
+        self.sku, self.position, self.retry_after, self.ticket = sku, position, retry_after, ticket
+
+
+class DropNotStarted(Conflict):
+    """The drop has not started yet."""
+
+    code = "drop_not_started"
+
+    def __init__(self, sku: str, *, starts_at):
+        super().__init__(
+            f"{sku} goes on sale at {starts_at:%Y-%m-%d %H:%M} UTC.",
+            sku=sku,
+            starts_at=starts_at.isoformat(),
+        )
+        self.sku, self.starts_at = sku, starts_at
+
+
+class InvalidDrop(ValidationFailed):
+    code = "invalid_drop"

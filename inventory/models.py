@@ -441,3 +441,78 @@ class MarketRouting(models.Model):
 
     def __str__(self):
         return f"{self.market_id}: {self.strategy}"
+
+
+class DropQuerySet(models.QuerySet):
+    def live_or_scheduled(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class Drop(TimeStampedModel):
+    """A product (every variant) or one variant sold in drop mode from `starts_at`.
+
+    In drop mode add-to-cart first passes the Redis admission gate (inventory.drop_gate):
+    one token per unit, so PostgreSQL sees at most as many reservation attempts as there are
+    units; StockLevel stays the truth. Purchase limits count units per order and per
+    customer (account, or e-mail for guests). Written only by inventory.services.drops.
+    """
+
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    starts_at = models.DateTimeField(help_text=_("When add-to-cart opens (the market's time)"))
+    per_order_limit = models.IntegerField(
+        null=True, blank=True, help_text=_("Most units of one variant in one order; empty: none")
+    )
+    per_customer_limit = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Most units of one variant per customer (account or guest e-mail)"),
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DropQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, variant__isnull=True)
+                | Q(product__isnull=True, variant__isnull=False),
+                name="drop_has_one_target",
+                violation_error_message=_("Choose a product or one variant, not both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(per_order_limit__isnull=True) | Q(per_order_limit__gte=1),
+                name="drop_per_order_limit_gte_1",
+                violation_error_message=_("A per-order limit must be at least 1 (or empty)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(per_customer_limit__isnull=True) | Q(per_customer_limit__gte=1),
+                name="drop_per_customer_limit_gte_1",
+                violation_error_message=_("A per-customer limit must be at least 1 (or empty)."),
+            ),
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(ended_at__isnull=True, product__isnull=False),
+                name="one_open_drop_per_product",
+                violation_error_message=_("That product is already in an open drop."),
+            ),
+            models.UniqueConstraint(
+                fields=["variant"],
+                condition=Q(ended_at__isnull=True, variant__isnull=False),
+                name="one_open_drop_per_variant",
+                violation_error_message=_("That variant is already in an open drop."),
+            ),
+        ]
+
+    def __str__(self):
+        target = f"variant {self.variant_id}" if self.variant_id else f"product {self.product_id}"
+        return f"drop of {target} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None and self.starts_at <= timezone.now()

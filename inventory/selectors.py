@@ -8,9 +8,11 @@ from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from catalog.models import Variant
 from inventory.exceptions import UnknownLocation
 from inventory.models import (
     ATP_EXPRESSION,
+    Drop,
     Location,
     MarketRouting,
     ReservationPolicy,
@@ -253,3 +255,54 @@ def list_ledger_mismatches() -> list[dict]:
                 }
             )
     return mismatches
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """Drop mode as it applies to one variant (a variant's own drop beats its product's)."""
+
+    drop_id: int
+    variant_id: int
+    sku: str
+    starts_at: object  # aware datetime
+    per_order_limit: int | None
+    per_customer_limit: int | None
+
+
+def list_drop_rules() -> list[DropRule]:
+    """Every variant in an open (scheduled or live) drop: two small queries."""
+    drops = list(Drop.objects.live_or_scheduled())
+    if not drops:
+        return []
+    by_product = {d.product_id: d for d in drops if d.product_id}
+    by_variant = {d.variant_id: d for d in drops if d.variant_id}
+    rows = Variant.objects.filter(
+        Q(product_id__in=list(by_product)) | Q(pk__in=list(by_variant))
+    ).values_list("pk", "sku", "product_id")
+    rules = []
+    for pk, sku, product_id in rows:
+        drop = by_variant.get(pk) or by_product.get(product_id)
+        if drop is None:
+            continue
+        rules.append(
+            DropRule(
+                drop.pk,
+                pk,
+                sku,
+                drop.starts_at,
+                drop.per_order_limit,
+                drop.per_customer_limit,
+            )
+        )
+    return rules
+
+
+def total_atp(*, variant_id: int) -> int:
+    """Units of a variant free at every active location (a location below zero counts 0):
+    a drop's token count. One aggregate query."""
+    return (
+        StockLevel.objects.filter(variant_id=variant_id, location__is_active=True).aggregate(
+            atp=Sum(Greatest(ATP_EXPRESSION, Value(0)))
+        )["atp"]
+        or 0
+    )

@@ -239,3 +239,22 @@ class UnknownTrackingNumbers(ValidationFailed):
     """A delivery list names parcels we do not know (nothing was marked delivered)."""
 
     code = "unknown_tracking_numbers"
+
+
+class PurchaseLimitExceeded(DomainError):
+    """The drop's purchase limit for this variant would be passed."""
+
+    code = "purchase_limit_exceeded"
+    status_code = 422
+
+    def __init__(self, *, sku: str, limit: int, scope: str, already: int, requested: int):
+        allowed = max(0, limit - already)
+        where = "per order" if scope == "order" else "per customer"
+        super().__init__(
+            f"{sku} is limited to {limit} {where}; you can add {allowed} more.",
+            sku=sku,
+            limit=limit,
+            scope=scope,
+            allowed=allowed,
+        )
+        self.sku, self.limit, self.scope, self.allowed = sku, limit, scope, allowed

@@ -14,7 +14,12 @@ MERCHANDISER, OPERATIONS, FINANCE = "Merchandiser", "Operations", "Finance"
 # Model-specific extras (custom permissions such as inventory.adjust_stock) use "codename:";
 # a leading "-" takes permissions away again (applied after every grant of the group).
 ROLE_RULES: dict[str, list[tuple[str, str]]] = {
-    MERCHANDISER: [("catalog", "*"), ("promotions", "*"), ("inventory", "view")],
+    MERCHANDISER: [
+        ("catalog", "*"),
+        ("promotions", "*"),
+        ("inventory", "view"),
+        ("inventory", "codename:_drop"),  # drop mode (docs/runbooks.md "Drop mode")
+    ],
     OPERATIONS: [
         ("catalog", "view"),
         ("orders", "*"),

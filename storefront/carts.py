@@ -80,14 +80,16 @@ def get_web_channel() -> Channel | None:
     return Channel.objects.filter(code=Channel.Kind.WEB, is_active=True).first()
 
 
-def add_to_cart(request, *, sku: str, quantity: int) -> CartLine | None:
+def add_to_cart(request, *, sku: str, quantity: int, queue_ticket: str = "") -> CartLine | None:
     """Add `quantity` of `sku` to the visitor's open cart, opening one if needed (None: the
     web channel is shut). Opening the cart and adding its first line are one transaction,
     so a refused first line leaves no empty cart behind. Raises what add_cart_line raises.
     """
     cart = open_session_cart(request)
     if cart is not None:
-        return order_services.add_cart_line(cart=cart, sku=sku, quantity=quantity)
+        return order_services.add_cart_line(
+            cart=cart, sku=sku, quantity=quantity, queue_ticket=queue_ticket
+        )
     channel = get_web_channel()
     if channel is None:
         return None
@@ -100,7 +102,9 @@ def add_to_cart(request, *, sku: str, quantity: int) -> CartLine | None:
             customer=request.user,
             session_key=request.session.session_key or "",
         )
-        line = order_services.add_cart_line(cart=cart, sku=sku, quantity=quantity)
+        line = order_services.add_cart_line(
+            cart=cart, sku=sku, quantity=quantity, queue_ticket=queue_ticket
+        )
     remember_cart(request, cart)
     return line
 

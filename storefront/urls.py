@@ -6,6 +6,7 @@ from storefront import (
     views_cancel,
     views_cart,
     views_checkout,
+    views_drop,
     views_place,
 )
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("p/<slug:handle>/", views.product_detail, name="product"),
     path("cart/", views_cart.cart_detail, name="cart"),
     path("cart/add/", views_cart.cart_add, name="cart-add"),
+    path("drop/wait/", views_drop.waiting_room, name="drop-wait"),
+    path("drop/sold-out/", views_drop.sold_out, name="drop-sold-out"),
     path("cart/coupon/", views_cart.cart_coupon, name="cart-coupon"),
     path("cart/lines/<str:line_id>/", views_cart.cart_line_update, name="cart-line"),
     path("cart/lines/<str:line_id>/remove/", views_cart.cart_line_remove, name="cart-line-remove"),

@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from inventory.exceptions import InsufficientStock
+from inventory.exceptions import DropBusy, InsufficientStock, SoldOut
 from orders import services as order_services
 from orders.exceptions import CartLineNotFound, CartNotOpen
 from orders.services.coupons import apply_cart_coupon, remove_cart_coupon
 from shop.exceptions import DomainError
-from storefront import carts
+from storefront import carts, views_drop
 from storefront.cart_display import build_current_cart_page
 from storefront.forms_cart import AddToCartForm, CartLineForm
 
@@ -57,10 +57,20 @@ def cart_add(request):
             for error in errors:
                 messages.error(request, error)
         return redirect(_back(request))
+    quantity = form.cleaned_data["quantity"]
     try:
         line = carts.add_to_cart(
-            request, sku=form.cleaned_data["sku"], quantity=form.cleaned_data["quantity"]
+            request,
+            sku=form.cleaned_data["sku"],
+            quantity=quantity,
+            queue_ticket=views_drop.queue_ticket(request),
         )
+    except DropBusy as exc:  # drop mode, refused for load: a place in line
+        return views_drop.send_to_waiting_room(
+            request, exc, quantity=quantity, next_url=_back(request)
+        )
+    except SoldOut as exc:  # drop mode, refused for stock
+        return views_drop.send_to_sold_out(exc)
     except InsufficientStock as exc:
         messages.error(request, stock_message(exc))
         return redirect(_back(request))
@@ -70,6 +80,7 @@ def cart_add(request):
     if line is None:
         messages.error(request, _("The shop is not taking orders right now."))
         return redirect(_back(request))
+    request.session.pop(views_drop.WAIT_KEY, None)
     messages.success(
         request,
         _("Added %(title)s to your cart.") % {"title": line.variant.product.title},

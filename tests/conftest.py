@@ -15,9 +15,13 @@ pytest_plugins = ["tests.broker_support"]
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from inventory import drop_gate
+
     cache.clear()
+    drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
     yield
     cache.clear()
+    drop_gate.forget_rules()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from inventory import drop_gate
 from inventory.exceptions import ReservationNotActive
 from inventory.models import HOLDING_STATUSES, Reservation, ReservationStatus
 from inventory.services._common import check_quantity
@@ -43,4 +44,5 @@ def release_held_units(*, owner: str, variant, quantity: int) -> int:
     for row in _take(newest_first, quantity, status=ReservationStatus.RELEASED):
         freed[(row.variant_id, row.location_id)] += row.quantity
     _update_many({"reserved": freed})
+    drop_gate.note_released((vid, qty) for (vid, _loc), qty in freed.items())
     return sum(freed.values())

@@ -19,7 +19,7 @@ from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inventory import selectors
+from inventory import drop_gate, selectors
 from inventory.exceptions import (
     InsufficientStock,
     InvalidQuantity,
@@ -91,6 +91,7 @@ def _give_back(rows, *, status: str, now) -> int:
     for _pk, variant_id, location_id, quantity in rows:
         per_level[(variant_id, location_id)] += quantity
     _update_many({"reserved": per_level})
+    drop_gate.note_released((vid, qty) for (vid, _loc), qty in per_level.items())
     return len(rows)
 
 
@@ -280,6 +281,7 @@ def release_stock(*, reservation: Reservation | None = None, owner: str | None =
         status=ReservationStatus.RELEASED, updated_at=now
     )
     _update_many({"reserved": reserved, "in_transit_out": picking})
+    drop_gate.note_released((r.variant_id, r.quantity) for r in rows if r.status in OPEN_STATUSES)
     return sum(reserved.values()) + sum(picking.values())
 
 

@@ -98,7 +98,12 @@ class CartLineCreateApi(APIView):
                 "not a whole number from 1 to 999 (also in total on the line).",
                 s404=CART_404,
                 s409="More than is available (`insufficient_stock`, with `available`), or "
-                f"{NOT_OPEN}.",
+                f"{NOT_OPEN}. Drop mode: `sold_out` (no units left for this buyer) or "
+                "`drop_not_started` (with `starts_at`).",
+                s422="Drop mode: over the variant's purchase limit (`purchase_limit_exceeded`, "
+                "with `limit`, `scope` order|customer and `allowed`).",
+                s429="Drop mode: too many buyers at once (`drop_busy`, with `position` in the "
+                "waiting line, kept for this cart); try again after `Retry-After` seconds.",
             ),
         },
     )

@@ -8,10 +8,12 @@ transaction, while the stock rows stay locked, so no other buyer can take the un
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from catalog.models import Variant, VariantPrice
+from inventory import drop_gate
 from inventory import selectors as stock_selectors
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
@@ -26,6 +28,7 @@ from orders.models import MAX_LINE_QUANTITY, Cart, CartLine, CartStatus
 from orders.pricing import current_prices, is_buyable, load_cart_lines
 from orders.quote import GIFT_KEY_PREFIX, PriceChange, find_price_changes
 from orders.quote import QuoteLine as _QuoteLine
+from orders.services import drops
 from orders.services._common import check_line_quantity, lock_cart
 
 
@@ -73,16 +76,24 @@ def _buyable_variant(cart: Cart, sku) -> tuple[Variant, int]:
     return variant, price
 
 
-def _hold_or_check(cart: Cart, variant: Variant, quantity: int) -> None:
-    """Reserve `quantity` softly (at_add_to_cart) or check it is available (at_checkout)."""
+def _hold_or_check(cart: Cart, variant: Variant, quantity: int, *, drop=None) -> None:
+    """Reserve `quantity` softly (at_add_to_cart, and always in drop mode) or check it is
+    available (at_checkout). The old hold of the line moves into the new one (no refill of
+    the drop's gate tokens: its units never became free)."""
     policy = stock_selectors.get_reservation_policy(variant=variant, market=cart.market)
-    if policy.reserves_at_add_to_cart:
-        _release_holds(cart, variant)
+    if policy.reserves_at_add_to_cart or drop is not None:
+        ttl = (
+            policy.ttl_seconds
+            if policy.reserves_at_add_to_cart
+            else settings.INVENTORY_CART_RESERVATION_TTL_SECONDS
+        )
+        with drop_gate.moving_holds():
+            _release_holds(cart, variant)
         inventory.reserve_stock(
             lines={variant: quantity},
             market=cart.market,
             owner=cart.public_id,
-            ttl=policy.ttl_seconds,
+            ttl=ttl,
             kind=ReservationKind.SOFT,
         )
         return
@@ -109,21 +120,35 @@ def _release_holds(cart: Cart, variant: Variant) -> None:
         inventory.release_stock(reservation=holds)
 
 
-@transaction.atomic
-def add_cart_line(*, cart: Cart, sku: str, quantity: int) -> CartLine:
+def add_cart_line(*, cart: Cart, sku: str, quantity: int, queue_ticket: str = "") -> CartLine:
     """Add `quantity` of `sku` (to its line if there is one), capturing today's unit price.
 
     Locks the cart, then stock rows. Raises CartNotOpen, VariantUnavailable,
     InvalidCartQuantity (also when the line would pass 999), InsufficientStock (with
     `lines[{sku, requested, available}]`); nothing changes on a refusal.
+
+    A SKU in drop mode first passes the admission gate, before any database work (see
+    orders.services.drops): DropNotStarted, SoldOut, DropBusy (a place in the waiting line,
+    kept across retries by `queue_ticket`, default the cart's id), PurchaseLimitExceeded.
     """
     check_line_quantity(quantity)
+    rule = drop_gate.drop_rule_for(str(sku))
+    if rule is None:
+        return _add_cart_line(cart, sku, quantity, None)
+    with drops.drop_admission(rule=rule, quantity=quantity, member=queue_ticket or cart.public_id):
+        return _add_cart_line(cart, sku, quantity, rule)
+
+
+@transaction.atomic
+def _add_cart_line(cart: Cart, sku: str, quantity: int, rule) -> CartLine:
     cart = _open(cart)
     variant, price = _buyable_variant(cart, sku)
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     total = quantity + (line.quantity if line else 0)
     check_line_quantity(total if total <= MAX_LINE_QUANTITY else MAX_LINE_QUANTITY + 1)
-    _hold_or_check(cart, variant, total)
+    if rule is not None:
+        drops.enforce_purchase_limits(cart=cart, rule=rule, quantity=total)
+    _hold_or_check(cart, variant, total, drop=rule)
     if line is None:
         line = CartLine.objects.create(
             cart=cart,
@@ -152,18 +177,36 @@ def _locked_line(cart: Cart, line_id: str) -> CartLine:
     return line
 
 
-@transaction.atomic
 def change_cart_line_quantity(*, cart: Cart, line_id: str, quantity: int) -> CartLine:
     """Set a line's quantity (1–999); its captured price stays. Soft holds follow the change.
 
     Locks the cart, then stock rows. Raises CartNotOpen, CartLineNotFound,
     GiftLineNotEditable, InvalidCartQuantity, InsufficientStock; nothing changes on a refusal.
+    A drop SKU's increase passes the admission gate first (add_cart_line); a decrease gives
+    its tokens back after commit.
     """
     check_line_quantity(quantity)
+    seen = CartLine.objects.filter(cart=cart, public_id=str(line_id)).values_list(
+        "variant__sku", "quantity"
+    )
+    sku, before = seen.first() or ("", 0)
+    rule = drop_gate.drop_rule_for(sku) if sku else None
+    if rule is None or quantity <= before:
+        return _change_cart_line_quantity(cart, line_id, quantity, rule)
+    with drops.drop_admission(rule=rule, quantity=quantity - before, member=cart.public_id):
+        return _change_cart_line_quantity(cart, line_id, quantity, rule)
+
+
+@transaction.atomic
+def _change_cart_line_quantity(cart: Cart, line_id: str, quantity: int, rule) -> CartLine:
     cart = _open(cart)
     line = _locked_line(cart, line_id)
     if quantity != line.quantity:
-        _hold_or_check(cart, line.variant, quantity)
+        if rule is not None and quantity > line.quantity:
+            drops.enforce_purchase_limits(cart=cart, rule=rule, quantity=quantity)
+        elif rule is not None:
+            drop_gate.note_released([(line.variant_id, line.quantity - quantity)])
+        _hold_or_check(cart, line.variant, quantity, drop=rule)
         line.quantity = quantity
         line.save(update_fields=["quantity", "updated_at"])
         cart.save(update_fields=["updated_at"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from inventory import drop_gate
 from inventory import services as inventory
 from inventory.models import ReservationKind
 from orders import conf, providers, switches
@@ -39,7 +40,7 @@ from orders.models import (
 from orders.pricing import CartPricing, current_prices, is_buyable, load_cart_lines, price_cart
 from orders.promotions import redeem_for_order
 from orders.quote import QuoteLine, find_price_changes
-from orders.services import gifts, payments
+from orders.services import drops, gifts, payments
 from orders.services._common import lock_cart
 from orders.services.events import EventType, actor_user
 from shop.exceptions import ValidationFailed
@@ -118,6 +119,11 @@ def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
         raise CartNotFound()
     _check_checkout_details(cart)
     pricing = _price(cart)
+    # Drop purchase limits again, under the (customer, variant) lock this transaction keeps
+    # until the order exists: a second checkout of the same buyer waits and counts this one.
+    drops.enforce_order_limits(
+        cart=cart, lines=pricing.lines, customer_id=customer.pk if customer else None
+    )
     order_id = new_order_id()
     _reserve(cart, pricing, order_id)
     # Free gifts (promotions): reserved after, and apart from, the bought lines.
@@ -181,7 +187,8 @@ def _reserve(cart: Cart, pricing: CartPricing, order_id: str) -> None:
     hold that lapsed is simply reserved anew if the units are still there.
     """
     if any(line.is_held for line in pricing.lines):
-        inventory.release_stock(owner=cart.public_id)
+        with drop_gate.moving_holds():  # the units move to the order: no tokens come back
+            inventory.release_stock(owner=cart.public_id)
     inventory.reserve_stock(
         lines=[(line.variant, line.quantity) for line in pricing.lines],
         market=cart.market,
