@@ -493,8 +493,8 @@ def _request_and_placement_statements(client, lines) -> tuple[list[str], list[st
 
     with (
         mock.patch.object(services, "place_order", counted),
-        mock.patch.object(order_tasks.send_order_notification, "delay"),
-        mock.patch.object(order_tasks.commit_order_tax, "delay"),
+        mock.patch.object(order_tasks.send_order_notification, "apply_async"),
+        mock.patch.object(order_tasks.commit_order_tax, "apply_async"),
         CaptureQueriesContext(connection) as ctx,
     ):
         response = place(client, cart_id)
