@@ -50,9 +50,12 @@ def test_one_reservation_is_one_statement_and_no_transaction_control(variant, wa
         services.reserve_stock(lines={variant: 2, other: 3}, market=us, owner="cart_2")
     with CaptureQueriesContext(connection) as short, pytest.raises(InsufficientStock):
         services.reserve_stock(lines={variant: 1, other: 8}, market=us, owner="cart_3")
+    with CaptureQueriesContext(connection) as one_short, pytest.raises(InsufficientStock):
+        services.reserve_stock(lines={other: 8}, market=us, owner="cart_4")
 
-    # Autocommit: the statement commits itself, so the row lock never waits for Python.
-    assert [len(ctx.captured_queries) for ctx in (one, two, short)] == [1, 1, 1]
+    # Autocommit: the statement commits itself, so the row lock never waits for Python. One
+    # line takes no lock ahead of its conditional UPDATE; refused, it is counted under lock.
+    assert [len(ctx.captured_queries) for ctx in (one, two, short, one_short)] == [1, 1, 1, 2]
     assert list(StockLevel.objects.order_by("pk").values_list("reserved", flat=True)) == [3, 3]
 
 
@@ -67,7 +70,8 @@ def test_inside_a_callers_transaction_it_is_one_statement_of_it(variant, warehou
         # A refused line changed nothing and did not break the caller's transaction.
         assert StockLevel.objects.get().reserved == 4
 
-    assert len(_statements(ctx)) == 3
+    # 1 for the reservation; a refused single line is counted again under lock (2); 1 read.
+    assert len(_statements(ctx)) == 4
     assert list(Reservation.objects.values_list("owner", "quantity")) == [("ord_1", 4)]
 
 
