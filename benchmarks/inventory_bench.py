@@ -5,9 +5,13 @@
 Creates a throwaway database `<name>_bench_<pid>` on the same server, migrates it, seeds one
 location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve_stock`
 (1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads, each with
-its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Prints the median
-reservations/s of a few runs and the p50/p99 latency of `available_quantities` (1 SKU, as a
-product page asks, and 24 SKUs, as a listing asks). Drops the database at the end.
+its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Beside each figure it
+measures, in the same run and with the same threads, the raw PostgreSQL limit: a bare
+conditional single-row UPDATE of `reserved` (the write a reservation cannot avoid) sent with
+psycopg directly, in autocommit, on the same rows; the ratio service/raw is the figure to
+compare across machines and loads (other work on the machine moves both). Prints the median
+of a few runs, then the p50/p99 latency of `available_quantities` (1 SKU, as a product page
+asks, and 24 SKUs, as a listing asks). Drops the database at the end.
 """
 
 import argparse
@@ -109,6 +113,49 @@ def _throughput(workers: int, pick, us, seconds: float) -> float:
     return sum(counts) / elapsed
 
 
+def _raw_throughput(workers: int, pick, url: str, ids, seconds: float) -> float:
+    """Bare reservation UPDATEs/s with psycopg, one autocommit connection per thread."""
+    import psycopg
+
+    from inventory.models import StockLevel
+
+    sql = (
+        f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + 1 WHERE id = %s AND "  # noqa: S608 - our table
+        "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1"
+    )
+    barrier = threading.Barrier(workers + 1)
+    counts = [0] * workers
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(sql, [pick(rng, ids)])
+                barrier.wait()
+                while not stop.is_set():
+                    conn.execute(sql, [pick(rng, ids)])
+                    counts[n] += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"raw worker errors: {errors[:3]}")
+    return sum(counts) / elapsed
+
+
 def _latency(fn, n: int) -> tuple[float, float]:
     samples = []
     for _ in range(n):
@@ -141,21 +188,34 @@ def main() -> None:
         from django.db import connections
 
         from inventory import selectors
+        from inventory.models import StockLevel
 
         us, hot, spread = _setup()
+        level = dict(StockLevel.objects.values_list("variant_id", "pk"))
+        # (service pick, raw pick over stock row ids): the same rows, drawn the same way.
         scenarios = {
-            "hot SKU": lambda rng: hot,
-            f"{SPREAD_SKUS} SKUs": lambda rng: rng.choice(spread),
+            "hot SKU": (lambda rng: hot, lambda rng, ids: ids[0], [level[hot.pk]]),
+            f"{SPREAD_SKUS} SKUs": (
+                lambda rng: rng.choice(spread),
+                lambda rng, ids: rng.choice(ids),
+                [level[v.pk] for v in spread],
+            ),
         }
-        print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median\n")
-        print(f"{'workers':>8} | " + " | ".join(f"{s + ' res/s':>16}" for s in scenarios))
-        print("-" * 9 + "+" + "+".join("-" * 18 for _ in scenarios))
+        print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median")
+        print("service: reserve_stock, 1 unit, own transaction; raw: bare UPDATE, psycopg\n")
+        head = [f"{s} {col}" for s in scenarios for col in ("service/s", "raw/s", "ratio")]
+        print(f"{'workers':>7} | " + " | ".join(f"{h:>20}" for h in head))
+        print("-" * 8 + "+" + "+".join("-" * 22 for _ in head))
         for workers in WORKERS:
             cells = []
-            for pick in scenarios.values():
-                rates = [_throughput(workers, pick, us, args.seconds) for _ in range(args.runs)]
-                cells.append(f"{statistics.median(rates):>16.0f}")
-            print(f"{workers:>8} | " + " | ".join(cells))
+            for pick, raw_pick, ids in scenarios.values():
+                rates, raws = [], []
+                for _ in range(args.runs):  # interleaved, so both see the same load
+                    raws.append(_raw_throughput(workers, raw_pick, bench_url, ids, args.seconds))
+                    rates.append(_throughput(workers, pick, us, args.seconds))
+                rate, raw = statistics.median(rates), statistics.median(raws)
+                cells += [f"{rate:>20.0f}", f"{raw:>20.0f}", f"{rate / raw:>20.2f}"]
+            print(f"{workers:>7} | " + " | ".join(cells), flush=True)
 
         listing = [v.pk for v in spread[:24]]
         one = _latency(

@@ -81,6 +81,12 @@ def _set_lock_timeout(connection, timeout_ms: int) -> None:
     with connection.cursor() as cursor:
         # set_config(name, value, is_local=true) is SET LOCAL with a bound parameter.
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+    note_lock_timeout(connection, timeout_ms)
+
+
+def note_lock_timeout(connection, timeout_ms: int) -> None:
+    """Remember that this transaction's lock_timeout is `timeout_ms`: for a statement that set
+    it itself (inventory's one-statement reservation does, to save the round trip)."""
     connection._emporium_lock_timeout = (connection.run_on_commit, timeout_ms)
 
 

@@ -45,6 +45,7 @@ from inventory.services._common import (
     skip_locked_supported,
     sum_lines,
 )
+from inventory.services._reserve_fast import SeveralLocations, reserve_in_one_statement
 from inventory.services.routing import plan_allocations
 from shop.locks import lock_rows
 
@@ -95,7 +96,6 @@ def _give_back(rows, *, status: str, now) -> int:
     return len(rows)
 
 
-@transaction.atomic
 def reserve_stock(
     *,
     lines: Lines,
@@ -111,10 +111,15 @@ def reserve_stock(
     these SKUs are released first, so a late beat never blocks a buyer. Each allocation is a
     conditional UPDATE that only succeeds while enough ATP remains.
 
+    On PostgreSQL a market served by one location is reserved in a single statement (see
+    _reserve_fast): outside a transaction it commits by itself, inside one it joins it.
+    Otherwise (several locations, SQLite) it runs in its own transaction (a savepoint in the
+    caller's) and plans under lock.
+
     Locks: the market's StockLevel rows of these variants, in pk order; then expired
     reservation rows (SKIP LOCKED). Raises UnknownSku, InvalidQuantity (also for a bad
-    owner, kind or ttl), and InsufficientStock with `lines=[{sku, requested, available}]`
-    (everything rolled back).
+    owner, kind or ttl), LockTimeout, and InsufficientStock with
+    `lines=[{sku, requested, available}]` (nothing reserved).
     """
     if not isinstance(owner, str) or not 0 < len(owner) <= OWNER_MAX_LENGTH:
         raise InvalidQuantity(
@@ -124,10 +129,35 @@ def reserve_stock(
     if kind not in ReservationKind.values:
         raise InvalidQuantity(f"Unknown reservation kind: {kind}.", fields={"kind": [str(kind)]})
     demand, skus = _demand(lines)
-    expires_at = None if kind == ReservationKind.HARD else timezone.now() + _ttl(ttl)
-    status = (
-        ReservationStatus.COMMITTED if kind == ReservationKind.HARD else ReservationStatus.ACTIVE
-    )
+    now = timezone.now()
+    hold = {
+        "owner": owner,
+        "kind": kind,
+        "expires_at": None if kind == ReservationKind.HARD else now + _ttl(ttl),
+        "status": (
+            ReservationStatus.COMMITTED
+            if kind == ReservationKind.HARD
+            else ReservationStatus.ACTIVE
+        ),
+    }
+    connection = connections[router.db_for_write(StockLevel)]
+    if connection.vendor == "postgresql":
+        try:
+            reservations, available = reserve_in_one_statement(
+                connection, demand=demand, market_id=getattr(market, "pk", None), now=now, **hold
+            )
+        except SeveralLocations:
+            pass
+        else:
+            if available:
+                raise InsufficientStock(_shortfall(available, demand, skus))
+            return reservations
+    with transaction.atomic(using=connection.alias):
+        return _reserve_routed(demand, skus, market=market, hold=hold)
+
+
+def _reserve_routed(demand, skus, *, market, hold: dict) -> list[Reservation]:
+    """reserve_stock for several locations (or SQLite): lock, plan the routing, reserve."""
     locations, strategy = selectors.list_market_locations_and_strategy(market=market)
     location_ids = [loc.pk for loc in locations]
 
@@ -163,13 +193,7 @@ def reserve_stock(
         raise InsufficientStock(_shortfall(available, demand, skus))
     return Reservation.objects.bulk_create(
         Reservation(
-            variant_id=a.variant_id,
-            location_id=a.location_id,
-            quantity=a.quantity,
-            status=status,
-            kind=kind,
-            expires_at=expires_at,
-            owner=owner,
+            variant_id=a.variant_id, location_id=a.location_id, quantity=a.quantity, **hold
         )
         for a in plan.allocations
     )

@@ -470,7 +470,7 @@ def test_staff_without_the_orders_permission_see_only_their_own(stocked, us, mer
 
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-BATCH_RESERVE = 'UPDATE "inventory_stocklevel" AS s SET reserved'
+BATCH_RESERVE = "WITH reserve_settings AS"
 
 
 def _statements(ctx) -> list[str]:
@@ -522,8 +522,8 @@ def test_post_orders_statements_are_bounded_and_independent_of_lines(capsys):
     # its stored answer (UPDATE), the cart lookup, the order's lines, events and shipments.
     assert len(one) - len(one_placing) == len(six) - len(six_placing) == 6
     assert len(one_placing) <= 25  # the fraud check's 2 included (test_placement.py)
-    # inventory.reserve_stock reserves every allocation in one conditional UPDATE (joined
-    # to a VALUES list; the no-oversell rule holds per row): 1 line or 6, the same statements.
+    # inventory.reserve_stock reserves every line in one statement (one location serves the
+    # market; each line checked under lock): 1 line or 6, the same statements.
     assert sum(q.startswith(BATCH_RESERVE) for q in six) == 1
     assert len(six) == len(one)
 
