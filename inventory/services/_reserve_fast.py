@@ -34,6 +34,7 @@ import psycopg
 from django.db import OperationalError, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
+from inventory import drop_gate
 from inventory.models import (
     Location,
     Reservation,
@@ -93,7 +94,8 @@ freed AS (
 checked AS (
     SELECT w.line, w.variant_id, w.location_id, w.units, w.public_id, l.id AS level_id,
         l.reserved - COALESCE(f.units, 0) + w.units AS reserved,
-        COALESCE(l.atp, 0) + COALESCE(f.units, 0) AS available
+        COALESCE(l.atp, 0) + COALESCE(f.units, 0) AS available,
+        COALESCE(f.units, 0) AS freed
     FROM wanted w
     LEFT JOIN locked l ON l.variant_id = w.variant_id
     LEFT JOIN freed f ON f.variant_id = w.variant_id
@@ -125,7 +127,7 @@ held AS (
     ORDER BY c.line
     RETURNING id, public_id
 )
-SELECT serving.locations, c.line, c.location_id, c.available, held.id
+SELECT serving.locations, c.line, c.location_id, c.available, held.id, c.freed
 FROM serving
 LEFT JOIN checked c ON true
 LEFT JOIN held ON held.public_id = c.public_id
@@ -198,7 +200,8 @@ held AS (
     FROM added, serving
     RETURNING id
 )
-SELECT serving.locations, 1, serving.location_id, NULL::integer, (SELECT id FROM held)
+SELECT serving.locations, 1, serving.location_id, NULL::integer, (SELECT id FROM held),
+    (SELECT units FROM freed)
 FROM serving
 WHERE CASE
     WHEN (SELECT count(*) FROM given_back)
@@ -318,10 +321,13 @@ def _result(connection, rows, variants, public_ids, demand, params):
     if locations == 0:
         return [], dict.fromkeys(variants, 0)
     if rows[0][4] is None:
-        return [], {variants[line - 1]: available for _n, line, _loc, available, _pk in rows}
+        return [], {variants[line - 1]: available for _n, line, _loc, available, _pk, _f in rows}
     now = params["now"]
+    # Lapsed holds this statement gave back: a drop's gate gets their tokens back on commit,
+    # as when the sweeper or the routed path releases them.
+    drop_gate.note_released((variants[row[1] - 1], row[5]) for row in rows)
     reservations = []
-    for _n, line, location_id, _available, pk in rows:
+    for _n, line, location_id, _available, pk, _freed in rows:
         variant_id = variants[line - 1]
         reservation = Reservation(
             id=pk,

@@ -204,6 +204,35 @@ def test_expired_holds_refill_the_tokens(sneaker, django_capture_on_commit_callb
     assert _tokens() == 5
 
 
+@pytest.mark.parametrize("lines", [1, 2], ids=["one-line statement", "several lines"])
+def test_a_lapsed_hold_taken_back_by_the_next_reservation_refills_the_tokens(
+    sneaker, lines, django_capture_on_commit_callbacks
+):
+    """The fast reserve path gives lapsed holds of its rows back in its own statement (before
+    the sweeper sees them): their tokens come back as the sweeper's would."""
+    from inventory import services as inventory_services
+
+    other = VariantFactory(sku="PLAIN-1")
+    stock(other, sneaker.stock_levels.get().location, 5)
+    start_drop(variant=sneaker)
+    first = _cart()
+    services.add_cart_line(cart=first, sku="SNKR-1", quantity=2)
+    Reservation.objects.filter(owner=first.public_id).update(
+        expires_at=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert _tokens() == 3
+
+    wanted = [("SNKR-1", 1), ("PLAIN-1", 1)][:lines]
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_services.reserve_stock(
+            lines=dict(wanted), market=market("US"), owner="ord_next", ttl=600
+        )
+
+    assert Reservation.objects.get(owner=first.public_id).status == "expired"
+    assert StockLevel.objects.get(variant=sneaker).reserved == 1
+    assert _tokens() == 5  # the 2 lapsed units back (the 1 just reserved took no token here)
+
+
 def test_redis_down_still_sells_through_the_database_and_never_oversells(sneaker, settings):
     start_drop(variant=sneaker)
     settings.DROP_GATE_REDIS_URL = "redis://127.0.0.1:6390/12"  # nothing listens there
