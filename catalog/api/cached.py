@@ -8,7 +8,8 @@ versions); stock is read fresh on every request, in one query, as the product pa
 
 - detail: per product and market, versions of the product and the market;
 - list pages: per market, category, search words, page and page size, versions of `home` (bumped
-  by every product write), the market, the category and the search synonyms.
+  by every product write), the market, the category and the search synonyms. Only searches of
+  at most 100 characters that find something are kept, and page numbers are keyed by value.
 
 Staff who see drafts, and list requests with parameters the API does not know, are answered
 from the database without caching: their answers differ per user, and unknown parameters must
@@ -26,10 +27,15 @@ from django.core.cache import cache
 from catalog.models import Category
 from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions
+from shop.api.pagination import StandardPagination
 from shop.cache_versions import HOME, read_versions, versioned_key
 from shop.models import Market
 
 LIST_PARAMETERS = frozenset({"market", "category", "q", "page", "page_size"})
+# Longer search words are answered but not kept, as the search page does (docs/storefront.md):
+# every distinct query is an entry, so the key space stays what shoppers really type.
+MAX_KEPT_QUERY = 100
+MAX_PAGE_SIZE = StandardPagination.max_page_size
 
 
 def _handle_key(handle: str) -> str:
@@ -96,12 +102,18 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
     parameters are built every time (see the module docstring). `url` is the request's absolute
     URL without its query (the answer's next/previous links are built on it).
     """
-    if not set(params) <= LIST_PARAMETERS:
+    query = " ".join(params.get("q", "").split()).lower()
+    page, page_size = _number(params.get("page", "")), _number(params.get("page_size", ""))
+    if (
+        not set(params) <= LIST_PARAMETERS
+        or len(query) > MAX_KEPT_QUERY
+        or page is None
+        or page_size is None
+    ):
         return fill(build())
     scopes = [HOME, cache_versions.market_scope(market.code)]
     if category is not None:
         scopes.append(cache_versions.category_scope(category.pk))
-    query = " ".join(params.get("q", "").split()).lower()
     if query:
         scopes.append(SYNONYMS_SCOPE)
     versions = read_versions(scopes)
@@ -112,12 +124,24 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         market.code,
         category.pk if category else "",
         query,
-        params.get("page", ""),
-        params.get("page_size", ""),
+        page,
+        # DRF reads a page size of 0 as none given and caps it at the maximum.
+        min(page_size, MAX_PAGE_SIZE) if page_size else "",
     ]
     key = versioned_key("api-products", parts, versions)
     entry = _get_many([key]).get(key)
     if entry is None:
         entry = build()
-        _set_many({key: entry})
+        if not query or entry["data"]["count"]:  # made-up words find nothing: not kept
+            _set_many({key: entry})
     return fill(entry)
+
+
+def _number(text: str) -> int | str | None:
+    """A page or page size as the key holds it: "" when absent, its value when a plain number
+    ("007" is 7, so zeros cannot make new keys), None for anything else (answered, not kept)."""
+    if text == "":
+        return ""
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None

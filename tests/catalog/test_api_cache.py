@@ -193,3 +193,39 @@ def test_a_dead_redis_is_answered_from_the_database(api, shelf, caplog):
     assert detail["handle"] == "harbor-tee"
     assert [item["handle"] for item in listed["results"]] == ["harbor-tee"]
     assert any("cache unavailable" in r.getMessage() for r in caplog.records)
+
+
+def _kept_list_keys(monkeypatch) -> list[str]:
+    stored = []
+    real_set_many = cache.set_many
+
+    def set_many(entries, *args, **kwargs):
+        stored.extend(key for key in entries if key.startswith("sf:api-products"))
+        return real_set_many(entries, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set_many", set_many)
+    return stored
+
+
+def test_page_numbers_are_keyed_by_value_and_bad_ones_are_never_kept(api, shelf, monkeypatch):
+    kept = _kept_list_keys(monkeypatch)
+
+    for page in ("1", "01", "0001"):
+        assert _get(api, LIST, {"page": page})[0]["count"] == 1
+    assert len(kept) == 1
+    for page in ("0", "2", "abc"):
+        assert api.get(LIST, {"page": page}).status_code == 404, page
+    assert api.get(LIST, {"page": "١"}).status_code == 200  # DRF reads any Unicode digit
+    assert len(kept) == 1
+
+
+def test_searches_that_find_nothing_or_are_long_are_answered_but_not_kept(api, shelf, monkeypatch):
+    kept = _kept_list_keys(monkeypatch)
+
+    assert _get(api, LIST, {"q": "zzqx"})[0]["results"] == []
+    assert _get(api, LIST, {"q": "harbor " + "x" * 120})[0]["count"] == 0
+    assert kept == []
+    assert [item["handle"] for item in _get(api, LIST, {"q": "Harbor"})[0]["results"]] == [
+        "harbor-tee"
+    ]
+    assert len(kept) == 1
