@@ -4,8 +4,9 @@
 
 Creates a throwaway database `<name>_bench_<pid>` on the same server, migrates it, seeds one
 location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve_stock`
-(1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads, each with
-its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Beside each figure it
+(1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads (or, with
+--processes, forked processes, as gunicorn's workers are: threads of one process share its
+interpreter lock), each with its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Beside each figure it
 measures, in the same run and with the same threads, the raw PostgreSQL limit: a bare
 conditional single-row UPDATE of `reserved` (the write a reservation cannot avoid) sent with
 psycopg directly, in autocommit, on the same rows; the ratio service/raw is the figure to
@@ -15,6 +16,7 @@ asks, and 24 SKUs, as a listing asks). Drops the database at the end.
 """
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
@@ -74,11 +76,12 @@ def _setup():
     return us, hot, spread
 
 
-def _throughput(workers: int, pick, us, seconds: float) -> float:
-    from django.db import connection
-
-    from inventory import services
-
+def _run_workers(workers: int, body, seconds: float, processes: bool, cleanup) -> float:
+    """Calls/s of `body(n, rng)` looped by `workers` threads (one Python process, as the
+    service's own threads share it) or forked processes (as gunicorn's workers are);
+    `cleanup(n)` closes worker n's connection where it ran."""
+    if processes:
+        return _run_processes(workers, body, seconds, cleanup)
     barrier = threading.Barrier(workers + 1)
     counts = [0] * workers
     errors: list[str] = []
@@ -87,16 +90,16 @@ def _throughput(workers: int, pick, us, seconds: float) -> float:
     def worker(n: int) -> None:
         rng = random.Random(n)
         try:
-            # Connect first, so the timed loop measures reservations only.
-            services.reserve_stock(lines={pick(rng): 1}, market=us, owner="warmup")
+            body(n, rng)  # connect first, so the timed loop measures the calls only
             barrier.wait()
             while not stop.is_set():
-                services.reserve_stock(lines={pick(rng): 1}, market=us, owner=f"bench_{n}")
+                body(n, rng)
                 counts[n] += 1
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(repr(exc))
+            barrier.abort()
         finally:
-            connection.close()
+            cleanup(n)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
     for t in threads:
@@ -113,8 +116,57 @@ def _throughput(workers: int, pick, us, seconds: float) -> float:
     return sum(counts) / elapsed
 
 
-def _raw_throughput(workers: int, pick, url: str, ids, seconds: float) -> float:
-    """Bare reservation UPDATEs/s with psycopg, one autocommit connection per thread."""
+def _run_processes(workers: int, body, seconds: float, cleanup) -> float:
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(workers + 1)
+    results = context.Queue()
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        count, error = 0, ""
+        try:
+            body(n, rng)
+            barrier.wait()
+            deadline = time.perf_counter() + seconds
+            while time.perf_counter() < deadline:
+                body(n, rng)
+                count += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            error = repr(exc)
+            barrier.abort()
+        finally:
+            cleanup(n)
+        results.put((count, error))
+
+    children = [context.Process(target=worker, args=(n,)) for n in range(workers)]
+    for child in children:
+        child.start()
+    barrier.wait()
+    outcomes = [results.get(timeout=seconds + 120) for _ in children]
+    for child in children:
+        child.join()
+    errors = [error for _count, error in outcomes if error]
+    if errors:
+        raise SystemExit(f"worker errors: {errors[:3]}")
+    return sum(count for count, _error in outcomes) / seconds
+
+
+def _throughput(workers: int, pick, us, seconds: float, processes: bool) -> float:
+    from django.db import connection
+
+    from inventory import services
+
+    def reserve(n: int, rng) -> None:
+        services.reserve_stock(lines={pick(rng): 1}, market=us, owner=f"bench_{n}")
+
+    return _run_workers(workers, reserve, seconds, processes, lambda n: connection.close())
+
+
+def _raw_throughput(workers: int, pick, url: str, ids, seconds: float, processes: bool) -> float:
+    """Bare reservation UPDATEs/s with psycopg, one autocommit connection per worker."""
     import psycopg
 
     from inventory.models import StockLevel
@@ -123,37 +175,18 @@ def _raw_throughput(workers: int, pick, url: str, ids, seconds: float) -> float:
         f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + 1 WHERE id = %s AND "  # noqa: S608 - our table
         "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1"
     )
-    barrier = threading.Barrier(workers + 1)
-    counts = [0] * workers
-    errors: list[str] = []
-    stop = threading.Event()
+    connections: dict[int, psycopg.Connection] = {}
 
-    def worker(n: int) -> None:
-        rng = random.Random(n)
-        try:
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(sql, [pick(rng, ids)])
-                barrier.wait()
-                while not stop.is_set():
-                    conn.execute(sql, [pick(rng, ids)])
-                    counts[n] += 1
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(repr(exc))
-            barrier.abort()
+    def update(n: int, rng) -> None:
+        if n not in connections:
+            connections[n] = psycopg.connect(url, autocommit=True)
+        connections[n].execute(sql, [pick(rng, ids)])
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"raw worker errors: {errors[:3]}")
-    return sum(counts) / elapsed
+    def close(n: int) -> None:
+        if n in connections:
+            connections.pop(n).close()
+
+    return _run_workers(workers, update, seconds, processes, close)
 
 
 def _latency(fn, n: int) -> tuple[float, float]:
@@ -171,6 +204,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one run")
     parser.add_argument("--runs", type=int, default=3, help="runs per cell (median reported)")
     parser.add_argument("--reads", type=int, default=500, help="ATP reads per latency sample")
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="workers are forked processes (as gunicorn's) instead of threads of this one",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -201,7 +239,8 @@ def main() -> None:
                 [level[v.pk] for v in spread],
             ),
         }
-        print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median")
+        kind = "forked processes" if args.processes else "threads of one process"
+        print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median; {kind}")
         print("service: reserve_stock, 1 unit, own transaction; raw: bare UPDATE, psycopg\n")
         head = [f"{s} {col}" for s in scenarios for col in ("service/s", "raw/s", "ratio")]
         print(f"{'workers':>7} | " + " | ".join(f"{h:>20}" for h in head))
@@ -211,8 +250,12 @@ def main() -> None:
             for pick, raw_pick, ids in scenarios.values():
                 rates, raws = [], []
                 for _ in range(args.runs):  # interleaved, so both see the same load
-                    raws.append(_raw_throughput(workers, raw_pick, bench_url, ids, args.seconds))
-                    rates.append(_throughput(workers, pick, us, args.seconds))
+                    raws.append(
+                        _raw_throughput(
+                            workers, raw_pick, bench_url, ids, args.seconds, args.processes
+                        )
+                    )
+                    rates.append(_throughput(workers, pick, us, args.seconds, args.processes))
                 rate, raw = statistics.median(rates), statistics.median(raws)
                 cells += [f"{rate:>20.0f}", f"{raw:>20.0f}", f"{rate / raw:>20.2f}"]
             print(f"{workers:>7} | " + " | ".join(cells), flush=True)
