@@ -47,21 +47,35 @@ from shop.locks import as_lock_timeout, default_timeout_ms, note_lock_timeout
 ONLY_WHEN_ASKED = 2**31 - 1
 
 
-@functools.cache
-def _statement() -> str:
-    level, reservation = StockLevel._meta.db_table, Reservation._meta.db_table
+def _names() -> tuple[str, str, str, str]:
+    """Table names and hold statuses the statements use. Names are ours (model metadata and
+    enum values), never input: safe to format in."""
+    return (
+        StockLevel._meta.db_table,
+        Reservation._meta.db_table,
+        ReservationStatus.ACTIVE.value,
+        ReservationStatus.EXPIRED.value,
+    )
+
+
+def _settings_and_serving(settings_name: str) -> str:
+    """The statements' first two CTEs: the lock timeout (SET LOCAL) and the market's active
+    locations (the fast path serves a market with exactly one)."""
     location, serves = Location._meta.db_table, Location.markets.through._meta.db_table
-    active = ReservationStatus.ACTIVE.value
-    expired = ReservationStatus.EXPIRED.value
-    # Names are ours (model metadata and enum values), never input: safe to format in.
-    return f"""WITH reserve_settings AS (
+    return f"""WITH {settings_name} AS (
     SELECT set_config('lock_timeout', %(lock_timeout)s, true) AS lock_timeout
 ),
 serving AS (
     SELECT count(*) AS locations, min(l.id) AS location_id
     FROM {location} l JOIN {serves} m ON m.location_id = l.id
     WHERE m.market_id = %(market)s::bigint AND l.is_active
-),
+)"""
+
+
+@functools.cache
+def _statement() -> str:
+    level, reservation, active, expired = _names()
+    return f"""{_settings_and_serving("reserve_settings")},
 wanted AS (
     SELECT d.line, d.variant_id, serving.location_id, d.units, d.public_id
     FROM unnest(%(variants)s::bigint[], %(units)s::integer[], %(public_ids)s::text[])
@@ -151,18 +165,8 @@ def _one_line_statement() -> str:
     conditional UPDATE locks the stock row and re-checks ATP on its newest version, and only
     if it took the units are the lapsed holds marked and the new hold inserted. A refusal is
     not reported with figures here: the caller asks _statement(), which counts under lock."""
-    level, reservation = StockLevel._meta.db_table, Reservation._meta.db_table
-    location, serves = Location._meta.db_table, Location.markets.through._meta.db_table
-    active = ReservationStatus.ACTIVE.value
-    expired = ReservationStatus.EXPIRED.value
-    return f"""WITH reserve_one_settings AS (
-    SELECT set_config('lock_timeout', %(lock_timeout)s, true) AS lock_timeout
-),
-serving AS (
-    SELECT count(*) AS locations, min(l.id) AS location_id
-    FROM {location} l JOIN {serves} m ON m.location_id = l.id
-    WHERE m.market_id = %(market)s::bigint AND l.is_active
-),
+    level, reservation, active, expired = _names()
+    return f"""{_settings_and_serving("reserve_one_settings")},
 expired AS (
     SELECT r.id, r.quantity
     FROM {reservation} r
