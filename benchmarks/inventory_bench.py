@@ -6,13 +6,13 @@ Creates a throwaway database `<name>_bench_<pid>` on the same server, migrates i
 location with a hot SKU and 1,000 other SKUs, then measures `inventory.services.reserve_stock`
 (1 unit per call, each call its own transaction) with 1, 8 and 32 worker threads (or, with
 --processes, forked processes, as gunicorn's workers are: threads of one process share its
-interpreter lock), each with its own connection: all on one hot SKU, and spread over the 1,000 SKUs. Beside each figure it
-measures, in the same run and with the same threads, the raw PostgreSQL limit: a bare
-conditional single-row UPDATE of `reserved` (the write a reservation cannot avoid) sent with
-psycopg directly, in autocommit, on the same rows; the ratio service/raw is the figure to
-compare across machines and loads (other work on the machine moves both). Prints the median
-of a few runs, then the p50/p99 latency of `available_quantities` (1 SKU, as a product page
-asks, and 24 SKUs, as a listing asks). Drops the database at the end.
+interpreter lock), each with its own connection: all on one hot SKU, and spread over the 1,000
+SKUs. Beside each figure it measures, in the same run and with the same workers, the raw
+PostgreSQL limit: a bare conditional single-row UPDATE of `reserved` (the write a reservation
+cannot avoid) sent with psycopg directly, in autocommit, on the same rows; the ratio
+service/raw is the figure to compare across machines and loads (other work on the machine moves
+both). Prints the median of a few runs, then the p50/p99 latency of `available_quantities` (1
+SKU, as a product page asks, and 24 SKUs, as a listing asks). Drops the database at the end.
 """
 
 import argparse
