@@ -13,12 +13,14 @@ cannot avoid) sent with psycopg directly, in autocommit, on the same rows; the r
 service/raw is the figure to compare across machines and loads (other work on the machine moves
 both). Prints the median of a few runs, then the p50/p99 latency of `available_quantities` (1
 SKU, as a product page asks, and 24 SKUs, as a listing asks). Drops the database at the end.
+Runs with DEBUG off, as production does.
 """
 
 import argparse
 import multiprocessing
 import os
 import random
+import secrets
 import statistics
 import sys
 import threading
@@ -218,6 +220,9 @@ def main() -> None:
     _admin_sql(admin_url, f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    # As production runs: DEBUG on would log every query (and take the logging cursor).
+    os.environ["DEBUG"] = "false"
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)  # DEBUG off wants one; this run's own
     began = time.perf_counter()
     try:
         import django

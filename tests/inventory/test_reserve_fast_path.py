@@ -179,6 +179,60 @@ def test_a_second_location_sends_the_market_through_routing(variant, warehouse, 
 
 
 @pytest.mark.django_db(transaction=True)
+def test_one_prepared_cursor_per_connection_survives_a_reconnect_and_stays_visible(
+    variant, warehouse, us
+):
+    stock(variant, warehouse, 10)
+
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
+    kept = connection._emporium_prepared_cursor
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_2")
+    reused = connection._emporium_prepared_cursor is kept
+    connection.close()
+    services.reserve_stock(lines={variant: 1}, market=us, owner="cart_3")
+    with CaptureQueriesContext(connection) as listened:  # a listener gets Django's cursor
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_4")
+
+    assert reused and kept.connection.closed
+    assert connection._emporium_prepared_cursor is not kept
+    assert len(listened.captured_queries) == 1
+    assert StockLevel.objects.get().reserved == 4
+    assert Reservation.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_timeout_in_autocommit_is_a_lock_timeout_and_changes_nothing(
+    variant, warehouse, us, settings
+):
+    stock(variant, warehouse, 10)
+    settings.DB_LOCK_TIMEOUT_MS = 50
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        try:
+            with transaction.atomic():
+                lock_rows(StockLevel.objects.all(), timeout_ms=5000)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert held.wait(30)
+    try:
+        with pytest.raises(LockTimeout):
+            services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
+    finally:
+        release.set()
+        holder.join(30)
+    (again,) = services.reserve_stock(lines={variant: 1}, market=us, owner="cart_2")
+
+    assert not Reservation.objects.exclude(pk=again.pk).exists()
+    assert StockLevel.objects.get().reserved == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_lock_timeout_inside_a_transaction_marks_it_for_rollback(
     variant, warehouse, us, settings
 ):
