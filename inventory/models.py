@@ -196,13 +196,18 @@ class Reservation(TimeStampedModel):
     Status changes happen only in services, as conditional UPDATEs (no double release).
     """
 
-    public_id = models.CharField(
-        max_length=32, unique=True, default=new_reservation_id, editable=False
-    )
+    # Unique through Meta.constraints, and the owner indexed through Meta.indexes: a field's own
+    # unique/db_index adds a second (LIKE) index on PostgreSQL that no query here uses, and
+    # every hold pays for each index it is written to.
+    public_id = models.CharField(max_length=32, default=new_reservation_id, editable=False)
     variant = models.ForeignKey(
         "catalog.Variant", related_name="reservations", on_delete=models.PROTECT
     )
-    location = models.ForeignKey(Location, related_name="reservations", on_delete=models.PROTECT)
+    # No index of its own: nothing looks reservations up by location alone (a location is
+    # never deleted while it has any, and the stock rows say what it holds).
+    location = models.ForeignKey(
+        Location, related_name="reservations", on_delete=models.PROTECT, db_index=False
+    )
     quantity = models.PositiveIntegerField()
     status = models.CharField(
         max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE
@@ -211,14 +216,18 @@ class Reservation(TimeStampedModel):
         max_length=4, choices=ReservationKind.choices, default=ReservationKind.SOFT
     )
     expires_at = models.DateTimeField(null=True, blank=True)
-    owner = models.CharField(max_length=64, db_index=True, help_text=_("cart_… or ord_…"))
+    owner = models.CharField(max_length=64, help_text=_("cart_… or ord_…"))
 
     objects = ReservationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "expires_at"], name="reservation_expiry_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="reservation_expiry_idx"),
+            models.Index(fields=["owner"], name="reservation_owner_idx"),
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="reservation_public_id_unique"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_gt_0"),
             models.CheckConstraint(
                 condition=Q(status__in=ReservationStatus.values), name="reservation_status_valid"
