@@ -20,6 +20,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from shop.prepared import fetch_prepared
 
 
 def _market_pk(market) -> int | None:
@@ -39,17 +40,16 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
     Sums each active market location's ATP, a location below zero counting as zero so that
     one location's safety stock never hides another's units. Not cached: it must be right
     straight after a reservation; the query is one indexed aggregate. Every storefront page
-    runs it, so on PostgreSQL it is one prepared-shape statement with the ids as one array
-    (building and binding the ORM's IN list was a quarter of a cached page's CPU).
+    runs it, so on PostgreSQL it is one prepared statement with the ids as one array
+    (building and binding the ORM's IN list was a quarter of a cached page's CPU, and
+    planning it every time most of the database's work).
     """
     variant_ids = list(variant_ids)
     result = dict.fromkeys(variant_ids, 0)
     if not variant_ids or _market_pk(market) is None:
         return result
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_atp_by_variant_sql(), [variant_ids, _market_pk(market)])
-            rows = cursor.fetchall()
+        rows = fetch_prepared(connection, _atp_by_variant_sql(), [variant_ids, _market_pk(market)])
     else:
         rows = (
             StockLevel.objects.filter(
@@ -68,17 +68,25 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
 @functools.cache
 def _atp_by_variant_sql() -> str:
     """available_quantities' statement: ATP_EXPRESSION per row, clamped at 0, summed per
-    variant over the market's active locations (tests/inventory compare it with the ORM)."""
+    variant over the market's active locations (tests/inventory compare it with the ORM).
+
+    The stock rows are found by variant first (MATERIALIZED pins it): a page asks for a few
+    dozen variants, while a location holds the whole catalog. Joined in one query, the planner
+    took the location's index and filtered every row of the location (0.9 ms with 2,000
+    products, growing with the catalog); by variant it is 0.2 ms whatever the catalog's size.
+    """
     level, location = StockLevel._meta.db_table, Location._meta.db_table
     served = Location.markets.through._meta.db_table
     return (
-        "SELECT s.variant_id, SUM(GREATEST(s.on_hand - s.reserved - s.in_transit_out"
-        " + s.in_transit_in - s.safety_stock, 0))"
-        f' FROM "{level}" s'
-        f' JOIN "{location}" l ON l.id = s.location_id'
+        "WITH levels AS MATERIALIZED ("
+        " SELECT s.variant_id, s.location_id, GREATEST(s.on_hand - s.reserved"
+        " - s.in_transit_out + s.in_transit_in - s.safety_stock, 0) AS atp"
+        f' FROM "{level}" s WHERE s.variant_id = ANY(%s::bigint[]))'
+        " SELECT v.variant_id, SUM(v.atp) FROM levels v"
+        f' JOIN "{location}" l ON l.id = v.location_id'
         f' JOIN "{served}" m ON m.location_id = l.id'
-        " WHERE s.variant_id = ANY(%s) AND l.is_active AND m.market_id = %s"
-        " GROUP BY s.variant_id"
+        " WHERE l.is_active AND m.market_id = %s::bigint"
+        " GROUP BY v.variant_id"
     )
 
 

@@ -30,9 +30,7 @@ fails the whole statement if fewer rows were written than checked.
 import functools
 from datetime import datetime
 
-import psycopg
 from django.db import OperationalError, transaction
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from inventory import drop_gate
 from inventory.models import (
@@ -43,8 +41,7 @@ from inventory.models import (
     new_reservation_id,
 )
 from shop.locks import as_lock_timeout, default_timeout_ms, note_lock_timeout
-
-ONLY_WHEN_ASKED = 2**31 - 1
+from shop.prepared import fetch_prepared
 
 
 def _names() -> tuple[str, str, str, str]:
@@ -217,46 +214,6 @@ END
 """
 
 
-class _PreparedCursor(psycopg.Cursor):
-    """Server-side binding, prepared on first use: the statement is parsed and planned once
-    per connection instead of on every call (Django's cursors bind on the client and never
-    prepare, for the sake of connection poolers; PgBouncer >= 1.21 passes protocol-level
-    prepared statements like this one through)."""
-
-    def execute(self, query, params=None, *, prepare=True, binary=None):
-        return super().execute(query, params, prepare=prepare, binary=binary)
-
-
-def _prepared_cursor(connection):
-    """A _PreparedCursor on Django's connection, wrapped like connection.cursor() (logged in
-    DEBUG and by CaptureQueriesContext, execute wrappers applied)."""
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    _allow_preparing(raw)
-    cursor = _PreparedCursor(raw)
-    if connection.queries_logged:
-        return _DebugWrapper(cursor, connection)
-    return connection.make_cursor(cursor)
-
-
-def _allow_preparing(raw) -> None:
-    if raw.prepare_threshold is None:
-        # Django turns preparation off (None), which refuses even an explicit prepare=True;
-        # a threshold never reached lets only queries that ask be prepared. Django's own
-        # cursors bind on the client and never prepare either way.
-        raw.prepare_threshold = ONLY_WHEN_ASKED
-
-
-class _DebugWrapper(CursorDebugWrapper):
-    """Logs the statement's own text: psycopg keeps no interpolated copy of a prepared query,
-    which Django's debug cursor would otherwise log (as None)."""
-
-    def execute(self, sql, params=None):
-        with self.debug_sql(sql, params):
-            return CursorWrapper.execute(self, sql, params)
-
-
 class SeveralLocations(Exception):
     """The market has more than one location: routing must choose, the fast path does not."""
 
@@ -306,12 +263,7 @@ def reserve_in_one_statement(
 
 def _execute(connection, sql: str, params: dict, timeout_ms: int) -> list[tuple]:
     try:
-        if connection.queries_logged or connection.execute_wrappers:
-            with _prepared_cursor(connection) as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-        else:
-            rows = _execute_bare(connection, sql, params)
+        rows = fetch_prepared(connection, sql, params)
     except OperationalError as exc:
         timeout = as_lock_timeout(exc)
         if timeout is None:
@@ -322,23 +274,6 @@ def _execute(connection, sql: str, params: dict, timeout_ms: int) -> list[tuple]
     if connection.in_atomic_block:
         note_lock_timeout(connection, timeout_ms)  # SET LOCAL: in force until the caller ends
     return rows
-
-
-def _execute_bare(connection, sql: str, params: dict) -> list[tuple]:
-    """The statement on a prepared cursor kept per connection, with only the error translation
-    of Django's cursor wrapper: nobody is listening (no query log, no execute wrapper), and
-    the wrapper, a fresh cursor per call and its close were a fifth of a reservation's Python
-    time at 32 threads sharing one interpreter lock."""
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    kept = getattr(connection, "_emporium_prepared_cursor", None)
-    if kept is None or kept.connection is not raw or kept.closed:
-        _allow_preparing(raw)
-        kept = connection._emporium_prepared_cursor = _PreparedCursor(raw)
-    with connection.wrap_database_errors:
-        kept.execute(sql, params)
-        return kept.fetchall()
 
 
 def _result(connection, rows, variants, public_ids, demand, params):
