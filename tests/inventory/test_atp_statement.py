@@ -54,3 +54,35 @@ def test_the_statement_agrees_with_the_orm_over_locations_markets_and_safety_sto
         ids[4]: 1,
         ids[5]: 0,
     }
+
+
+def test_the_statement_is_prepared_once_per_connection_and_finds_rows_by_variant():
+    from django.db import connection
+
+    us = market("US")
+    east = LocationFactory(code="east", markets=["US"])
+    variants = [VariantFactory() for _ in range(3)]
+    for variant in variants:
+        stock(variant, east, 4)
+    ids = [v.pk for v in variants]
+
+    first = selectors.available_quantities(variant_ids=ids, market=us)
+    second = selectors.available_quantities(variant_ids=ids[:1], market=us)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%levels AS MATERIALIZED%"],
+        )
+        (prepared,) = cursor.fetchone()
+        cursor.execute(
+            "EXPLAIN "
+            + selectors._atp_by_variant_sql().replace("%s", "{}").format(f"'{{{ids[0]}}}'", us.pk)
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Planned once on this connection (Django binds on the client and would plan every
+    # page's query again), and the stock rows are reached by variant, never by scanning the
+    # location's whole catalog.
+    assert first == dict.fromkeys(ids, 4) and second == {ids[0]: 4}
+    assert prepared == 1
+    assert "inventory_stocklevel_location_id" not in plan
