@@ -1,10 +1,16 @@
 """Request guards and context: refuse unstorable text in the address (TextBoundaryMiddleware),
-pick the customer's market (MarketMiddleware)."""
+pick the customer's market (MarketMiddleware), set the Content-Security-Policy header
+(PolicyOnceCSPMiddleware)."""
 
 from urllib.parse import unquote_to_bytes
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -102,3 +108,70 @@ class MarketMiddleware:
                 secure=request.is_secure(),
             )
         return response
+
+
+class PolicyOnceCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the header built once instead of on every response.
+
+    The policy only changes per response when a view asks (csp_update/csp_replace/csp_exempt
+    decorators) or a template takes a nonce; for every other response (almost all: the
+    storefront uses no nonce) the header text is the same, and building it from the settings
+    was a tenth of a cached page's CPU. Those responses get the text built on first use,
+    forgotten when the settings change (tests); the others go through django-csp unchanged.
+    """
+
+    _OVERRIDES = (
+        "_csp_config",
+        "_csp_update",
+        "_csp_replace",
+        "_csp_exempt",
+        "_csp_config_ro",
+        "_csp_update_ro",
+        "_csp_replace_ro",
+        "_csp_exempt_ro",
+    )
+    _headers: dict[str, str] | None = None
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in self._OVERRIDES)
+            or (settings.DEBUG and response.status_code in (404, 500))  # Django's debug pages
+        ):
+            return super().process_response(request, response)
+        headers = PolicyOnceCSPMiddleware._headers
+        if headers is None:
+            headers = PolicyOnceCSPMiddleware._headers = self._plain_headers()
+        for name, value in headers.items():
+            if name not in response and not _csp_excluded(request, name):
+                response[name] = value
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+    def _plain_headers(self) -> dict[str, str]:
+        """What django-csp sets on a response without overrides, for a request it covers."""
+        probe = HttpResponse()
+        probe.status_code = 200
+        super().process_response(_CoveredRequest(), probe)
+        names = (CSP_HEADER, CSP_HEADER_REPORT_ONLY)
+        return {name: probe[name] for name in names if name in probe}
+
+
+class _CoveredRequest:
+    """A request no EXCLUDE_URL_PREFIXES matches (the prefixes are checked per request)."""
+
+    path_info = "\0"
+
+
+def _csp_excluded(request, header: str) -> bool:
+    setting = "CONTENT_SECURITY_POLICY"
+    if header == CSP_HEADER_REPORT_ONLY:
+        setting += "_REPORT_ONLY"
+    prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+    return bool(prefixes) and request.path_info.startswith(tuple(prefixes))
+
+
+@receiver(setting_changed)
+def _forget_csp_headers(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        PolicyOnceCSPMiddleware._headers = None

@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below); before
     # the guards, so their refusals carry it too.
-    "csp.middleware.CSPMiddleware",
+    "shop.middleware.PolicyOnceCSPMiddleware",
     # Before anything reads the query string: a NUL or broken UTF-8 in the address is a 400.
     "shop.middleware.TextBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

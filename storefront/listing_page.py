@@ -11,6 +11,7 @@ Whether a card's product is in stock is never cached: one query per page (`with_
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from django.core.paginator import Paginator
 
@@ -109,7 +110,30 @@ def build_cards(*, product_ids: list[int], market: Market) -> dict:
     return {"cards": cards, "variant_ids": [variant_ids[p.pk] for p in products]}
 
 
-def with_stock(documents: list[dict], *, market: Market) -> list[list]:
+class StockedCards(Sequence):
+    """A document's cards with today's in-stock flags. The flags are read at once (they key
+    the rendered page, see html_cache); the cards carrying them are built when a template
+    first reads them, which a page served from the rendered-HTML cache never does."""
+
+    def __init__(self, cards: list, flags: list[bool | None]):
+        self._cards, self.flags, self._built = cards, flags, None
+
+    def _stocked(self) -> list:
+        if self._built is None:
+            self._built = [
+                dataclasses.replace(card, in_stock=flag)
+                for card, flag in zip(self._cards, self.flags, strict=True)
+            ]
+        return self._built
+
+    def __getitem__(self, index):
+        return self._stocked()[index]
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+
+def with_stock(documents: list[dict], *, market: Market) -> list[StockedCards]:
     """Each document's cards with today's in-stock flag: one query for all of them."""
     every = [vid for doc in documents for ids in doc["variant_ids"] for vid in ids]
     quantities = (
@@ -117,14 +141,16 @@ def with_stock(documents: list[dict], *, market: Market) -> list[list]:
         if every
         else {}
     )
-    result = []
-    for doc in documents:
-        cards = []
-        for card, ids in zip(doc["cards"], doc["variant_ids"], strict=True):
-            in_stock = None if quantities is None else any(quantities[v] > 0 for v in ids)
-            cards.append(dataclasses.replace(card, in_stock=in_stock))
-        result.append(cards)
-    return result
+    return [
+        StockedCards(
+            doc["cards"],
+            [
+                None if quantities is None else any(quantities[v] > 0 for v in ids)
+                for ids in doc["variant_ids"]
+            ],
+        )
+        for doc in documents
+    ]
 
 
 def paginate(count: int, number: int):

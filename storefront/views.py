@@ -47,7 +47,7 @@ def home(request):
         "storefront/home.html",
         context,
         version_key=context["version_key"],
-        live=[card.in_stock for card in (*context["featured"], *context["newest"])],
+        live=[*context["featured"].flags, *context["newest"].flags],
     )
 
 
@@ -118,7 +118,7 @@ def category_detail(request, path: str):
         "storefront/category.html",
         context,
         version_key=document.get("version_key"),
-        live=[card.in_stock for card in cards],
+        live=cards.flags,
         params=_understood_params(request, form, filters),
     )
 
@@ -203,7 +203,7 @@ def search(request):
             "storefront/search.html",
             context,
             version_key=document.get("version_key"),
-            live=[card.in_stock for card in cards],
+            live=cards.flags,
             params=["q", "page"] + ([] if _unknown_sort(request, form) else ["sort"]),
         )
     return render(request, "storefront/search.html", context)

@@ -90,3 +90,52 @@ def test_the_docs_assets_are_static_files_of_the_project():
         "shop/api-docs.css",
     ):
         assert finders.find(path), path
+
+
+def test_the_header_built_once_is_django_csps_own_and_follows_a_settings_change(client, settings):
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    def django_csp_header():
+        response = HttpResponse()
+        CSPMiddleware(lambda request: response).process_response(
+            RequestFactory().get("/"), response
+        )
+        return response["Content-Security-Policy"]
+
+    first = client.get("/")["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {
+            **settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+            "img-src": ["'self'"],
+        },
+    }
+    second = client.get("/")["Content-Security-Policy"]
+
+    assert first != second
+    assert second == django_csp_header()
+    assert _policy(client.get("/search?q=x"))["img-src"] == "'self'"
+
+
+def test_a_view_that_changes_its_policy_still_gets_its_own(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from shop.middleware import PolicyOnceCSPMiddleware
+
+    @csp_update({"img-src": "https://images.example"})
+    def decorated(request):
+        return HttpResponse("ok")
+
+    def plain(request):
+        return HttpResponse("ok")
+
+    before = PolicyOnceCSPMiddleware(plain)(rf.get("/"))
+    changed = PolicyOnceCSPMiddleware(decorated)(rf.get("/"))
+    after = PolicyOnceCSPMiddleware(plain)(rf.get("/"))
+
+    assert "https://images.example" in _policy(changed)["img-src"]
+    assert _policy(before) == _policy(after)
+    assert "https://images.example" not in _policy(after)["img-src"]
