@@ -11,7 +11,10 @@ worker count, the minimal-Django ceiling app (tests/load/ceiling_app.py: one `SE
 middleware). Then, warm, requests the product page, a category listing, the home page, a
 search and two API reads with 16 and 64 concurrent anonymous clients, each row in rounds of
 the ceiling then the page back to back (a shared machine's load moves within seconds),
-printing req/s, p50/p99, the ceiling's req/s and p99 and the page's ratio to it. Issue 9's
+printing req/s, p50/p99, the ceiling's req/s and p99 and the page's ratio to it. The first two
+rows are the floor: the shop's whole middleware stack around one `SELECT 1`, without and with
+a CSRF token in the page (tests/load/floor_settings.py, a third gunicorn), the most any page
+of the shop could reach. Issue 9's
 targets (ratios): product >= 0.7 with p99 <= 100 ms at 16 clients, listing and home >= 0.6,
 search >= 0.5. Figures only, never asserted. Only 127.0.0.1 is
 contacted; gunicorn is stopped and the database dropped at the end.
@@ -39,6 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from storefront.drill import buyers  # noqa: E402
 
+# The floor rows: the shop's own middleware stack around one `SELECT 1` (tests/load/floor_urls),
+# without and with a CSRF token in the page; no page of the shop can cost less.
+FLOOR = [("floor", "/_floor/"), ("floor+form", "/_floor/form/")]
 PAGES = [
     ("product", "/p/everyday-pullover-hoodie/"),
     ("listing", "/c/apparel/?sort=price_asc"),
@@ -227,7 +233,7 @@ def main() -> None:
     )
     bench_name = urlsplit(bench_url).path.lstrip("/")
     _sql(admin_url, f'CREATE DATABASE "{bench_name}"')
-    shop_port, ceiling_port = _free_port(), _free_port()
+    shop_port, ceiling_port, floor_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
@@ -239,7 +245,7 @@ def main() -> None:
         "CACHE_KEY_PREFIX": f"webbench-{os.getpid()}",
         "CATALOG_IMPORT_MAX_BYTES": str(200 * 1024 * 1024),
     }
-    shop = ceiling = None
+    shop = ceiling = floor = None
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
@@ -264,24 +270,32 @@ def main() -> None:
         _sql(bench_url, "ANALYZE")  # planner statistics, as a live database has them
         shop = _gunicorn("shop.wsgi:application", shop_port, args.workers, env)
         ceiling = _gunicorn("tests.load.ceiling_app:application", ceiling_port, args.workers, env)
-        shop_base, ceiling_base = (f"http://127.0.0.1:{p}" for p in (shop_port, ceiling_port))
+        floor_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.load.floor_settings"}
+        floor = _gunicorn("shop.wsgi:application", floor_port, args.workers, floor_env)
+        shop_base, ceiling_base, floor_base = (
+            f"http://127.0.0.1:{p}" for p in (shop_port, ceiling_port, floor_port)
+        )
         _wait_for(shop_base + "/healthz")
         _wait_for(ceiling_base + "/")
-        _report(args, shop_base, ceiling_base, catalog=int(count.stdout.split()[-1]) + extra)
+        _wait_for(floor_base + "/_floor/")
+        rows = [(label, floor_base, path) for label, path in FLOOR]
+        rows += [(label, shop_base, path) for label, path in PAGES]
+        _report(args, rows, ceiling_base, catalog=int(count.stdout.split()[-1]) + extra)
     finally:
         _stop(shop)
         _stop(ceiling)
+        _stop(floor)
         _sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
         shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
 
 
-def _report(args, shop_base: str, ceiling_base: str, *, catalog: int) -> None:
+def _report(args, rows: list[tuple[str, str, str]], ceiling_base: str, *, catalog: int) -> None:
     """Each row: `--rounds` rounds of the ceiling then the page, back to back, so both see the
     same machine (others share it); medians of the rounds, the ratio the median of each
     round's ratio."""
-    for _label, path in PAGES:  # warm every cache and connection first
+    for _label, base, path in rows:  # warm every cache and connection first
         for _ in range(3):
-            _get(shop_base + path)
+            _get(base + path)
     print(
         f"{catalog} products, gunicorn workers={args.workers} (sync), {args.requests} requests "
         f"per row in {args.rounds} rounds; ceiling = minimal Django, one SELECT, measured in "
@@ -292,13 +306,13 @@ def _report(args, shop_base: str, ceiling_base: str, *, catalog: int) -> None:
         f"{'page':<12} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'ceiling':>8} {'c p99':>8} {'ratio':>6}"
     )
-    for label, path in PAGES:
+    for label, base, path in rows:
         for clients in CONCURRENCY:
             per_client = max(1, args.requests // args.rounds // clients)
             pages, ceilings = [], []
             for _ in range(args.rounds):
                 ceilings.append(_load(ceiling_base, "/", clients, per_client))
-                pages.append(_load(shop_base, path, clients, per_client))
+                pages.append(_load(base, path, clients, per_client))
             rate, p50, p99 = (statistics.median(x[i] for x in pages) for i in range(3))
             ceiling = statistics.median(x[0] for x in ceilings)
             ceiling_p99 = statistics.median(x[2] for x in ceilings)
