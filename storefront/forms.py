@@ -11,7 +11,35 @@ SORT_CHOICES = [
     ("price_asc", _("Price: low to high")),
     ("price_desc", _("Price: high to low")),
 ]
+SORT_VALUES = frozenset(value for value, _label in SORT_CHOICES)
 FILTER_PREFIX = "f_"
+UNKNOWN_SORT_ECHO = 40  # an unknown ?sort= is named back at most this long
+
+
+def chosen_sort(data) -> str:
+    """The listing's order from query `data`: a known `?sort=`, else "featured". What
+    ListingForm validates, without building the form (a listing served from the rendered-page
+    cache never renders it)."""
+    value = data.get("sort") if data else None
+    return value if value in SORT_VALUES else "featured"
+
+
+def chosen_filters(data, facets) -> dict[str, str]:
+    """{attribute code: value} of the `?f_<code>=` values in `data` that a facet offers."""
+    if not data:
+        return {}
+    chosen = {}
+    for facet in facets:
+        value = data.get(FILTER_PREFIX + facet.code)
+        if value and value in {str(choice) for choice, _label in facet.choices}:
+            chosen[facet.code] = value
+    return chosen
+
+
+def unknown_sort(data) -> str:
+    """The `?sort=` value the listing does not know (shown with the featured order), or ""."""
+    raw = data.get("sort", "") if data else ""
+    return raw[:UNKNOWN_SORT_ECHO] if raw and raw not in SORT_VALUES else ""
 
 
 class ListingForm(forms.Form):
@@ -34,20 +62,13 @@ class ListingForm(forms.Form):
                 required=False,
             )
 
-    def _valid(self, name: str) -> str:
-        if not self.is_bound:
-            return ""
-        self.is_valid()
-        return self.cleaned_data.get(name) or ""
-
     @property
     def sort_value(self) -> str:
-        return self._valid("sort") or "featured"
+        return chosen_sort(self.data if self.is_bound else None)
 
     @property
     def attribute_filters(self) -> dict[str, str]:
-        chosen = {facet.code: self._valid(FILTER_PREFIX + facet.code) for facet in self.facets}
-        return {code: value for code, value in chosen.items() if value}
+        return chosen_filters(self.data if self.is_bound else None, self.facets)
 
     def filter_fields(self):
         return [self[FILTER_PREFIX + facet.code] for facet in self.facets]

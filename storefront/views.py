@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -22,7 +23,13 @@ from storefront import (
     search_page,
     selectors,
 )
-from storefront.forms import FILTER_PREFIX, ListingForm
+from storefront.forms import (
+    FILTER_PREFIX,
+    ListingForm,
+    chosen_filters,
+    chosen_sort,
+    unknown_sort,
+)
 from storefront.http_caching import anonymous_cacheable
 
 PER_PAGE = listing_page.PER_PAGE
@@ -79,8 +86,9 @@ def category_detail(request, path: str):
     if guessed != category:
         versions = listing_page.read_listing_versions(category, market)
     facets = listing_page.get_facets(category=category, market=market, versions=versions)
-    form = ListingForm(request.GET or None, facets=facets)
-    sort, filters = form.sort_value, form.attribute_filters
+    # The form is built only if the page is rendered (not for a page the HTML cache serves).
+    form = SimpleLazyObject(lambda: ListingForm(request.GET or None, facets=facets))
+    sort, filters = chosen_sort(request.GET), chosen_filters(request.GET, facets)
     ids = listing_page.get_product_ids(
         category=category, market=market, sort=sort, filters=filters, versions=versions
     )
@@ -90,7 +98,7 @@ def category_detail(request, path: str):
         "subcategories": tree.children(category),
         "form": form,
         "filtered": bool(filters),
-        "unknown_sort": _unknown_sort(request, form),
+        "unknown_sort": unknown_sort(request.GET),
         "count": len(ids),
     }
     last = max(1, -(-len(ids) // listing_page.PER_PAGE))
@@ -119,15 +127,15 @@ def category_detail(request, path: str):
         context,
         version_key=document.get("version_key"),
         live=cards.flags,
-        params=_understood_params(request, form, filters),
+        params=_understood_params(request, filters),
     )
 
 
-def _understood_params(request, form: ListingForm, filters: dict) -> list[str]:
+def _understood_params(request, filters: dict) -> list[str]:
     """The query parameters that all went into the listing as given (a known sort, a page, a
     filter value the facets offer): only then may the rendered page be kept."""
     names = ["page"]
-    if not _unknown_sort(request, form):
+    if not unknown_sort(request.GET):
         names.append("sort")
     given = {k: v for k, v in request.GET.items() if k.startswith(FILTER_PREFIX) and v}
     if all(filters.get(k.removeprefix(FILTER_PREFIX)) == v for k, v in given.items()):
@@ -151,13 +159,6 @@ def _page_number(raw: str | None) -> int | None:
     return number if number >= 1 else None
 
 
-def _unknown_sort(request, form: ListingForm) -> str:
-    """The `?sort=` value the listing did not know (shown with the featured order), or ""."""
-    raw = request.GET.get("sort", "")
-    known = {value for value, _label in form.fields["sort"].choices}
-    return raw[:40] if raw and raw not in known else ""
-
-
 def _bad_request(request, detail: str):
     return render(request, "400.html", {"detail": detail}, status=400)
 
@@ -172,10 +173,10 @@ def search(request):
     """
     market = request.market
     query = request.GET.get("q", "").strip()[:200]
-    form = ListingForm(request.GET or None, relevance=True)
+    form = SimpleLazyObject(lambda: ListingForm(request.GET or None, relevance=True))
     context = {"search_query": query, "form": form}
     if query:
-        sort = form.sort_value
+        sort = chosen_sort(request.GET)
         versions, with_nav = search_page.read_search_versions(market)
         page_cache.get_category_tree(request, with_nav)  # the header's, same round trip
         ids = search_page.get_result_ids(query=query, market=market, sort=sort, versions=versions)
@@ -204,7 +205,7 @@ def search(request):
             context,
             version_key=document.get("version_key"),
             live=cards.flags,
-            params=["q", "page"] + ([] if _unknown_sort(request, form) else ["sort"]),
+            params=["q", "page"] + ([] if unknown_sort(request.GET) else ["sort"]),
         )
     return render(request, "storefront/search.html", context)
 
