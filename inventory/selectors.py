@@ -49,7 +49,10 @@ def available_quantities(*, variant_ids, market) -> dict[int, int]:
     if not variant_ids or _market_pk(market) is None:
         return result
     if connection.vendor == "postgresql":
-        rows = fetch_prepared(connection, _atp_by_variant_sql(), [variant_ids, _market_pk(market)])
+        # The ids as one array literal: psycopg's list adapter, element by element in Python,
+        # cost a third of the call's CPU for a listing's 72 variants. int() keeps it numbers.
+        ids = "{" + ",".join(str(int(pk)) for pk in variant_ids) + "}"
+        rows = fetch_prepared(connection, _atp_by_variant_sql(), [ids, _market_pk(market)])
     else:
         rows = (
             StockLevel.objects.filter(
