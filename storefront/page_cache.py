@@ -1,84 +1,19 @@
 """The storefront's versioned cache: reads that survive a dead Redis, and the category tree.
 
-Every page reads its documents through `fetch` and writes them through `store`; a cache failure
-is logged (shop.cache_versions opens its circuit breaker) and the page is built from the
-database instead, never a 500. Keys come from `shop.cache_versions.versioned_key`, so entries
-of an older version are never read again and need no deleting.
+Every page reads its documents through `fetch` and writes them through `store` (shop.documents:
+this process's copies first, then Redis); a cache failure is logged (shop.cache_versions opens
+its circuit breaker) and the page is built from the database instead, never a 500. Keys come
+from `shop.cache_versions.versioned_key`, so entries of an older version are never read again
+and need no deleting.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
-
 from catalog.models import Category
-from shop import cache_versions
 from shop.cache_versions import NAV, read_versions, versioned_key
-
-# Documents recently read or built in this process, by versioned key. A key names one version
-# of its document for ever, so a copy kept here is as true as Redis's: only the versions must
-# be read from Redis on each request, not the documents (nor unpickled again). Bounded LRU.
-LOCAL_ENTRIES = 2000
-_local: OrderedDict[str, tuple[float, object]] = OrderedDict()  # key: (expires at, value)
-_local_lock = threading.Lock()
-
-
-def _remember(entries: dict) -> None:
-    # As long as Redis keeps them: a version bump lost during an outage heals in every worker.
-    expires = time.monotonic() + settings.STOREFRONT_CACHE_SECONDS
-    with _local_lock:
-        for key, value in entries.items():
-            _local[key] = (expires, value)
-            _local.move_to_end(key)
-        while len(_local) > LOCAL_ENTRIES:
-            _local.popitem(last=False)
-
-
-def forget_local() -> None:
-    """Empty this process's copies (tests that count cache reads)."""
-    with _local_lock:
-        _local.clear()
-
-
-def fetch(keys: list[str]) -> dict:
-    """{key: value} of the keys found, this process's copies first; {} when the cache is down.
-
-    Documents are shared between requests: callers never mutate what they get.
-    """
-    found = {}
-    now = time.monotonic()
-    with _local_lock:
-        for key in keys:
-            expires, value = _local.get(key, (0.0, None))
-            if now < expires:
-                found[key] = value
-                _local.move_to_end(key)
-    missing = [key for key in keys if key not in found]
-    if not missing or not cache_versions.cache_available():
-        return found
-    try:
-        remote = cache.get_many(missing)
-    except Exception:  # noqa: BLE001 - any cache failure: build from the database
-        cache_versions.report_cache_failure("storefront documents read")
-        return found
-    _remember(remote)
-    return {**found, **remote}
-
-
-def store(entries: dict) -> None:
-    """Keep `entries` for STOREFRONT_CACHE_SECONDS; a cache failure only costs the next read."""
-    if not entries or not cache_versions.cache_available():
-        return
-    _remember(entries)
-    try:
-        cache.set_many(entries, settings.STOREFRONT_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        cache_versions.report_cache_failure("storefront documents not stored; served")
+from shop.documents import fetch, forget_local, store  # noqa: F401 - the pages' names for them
 
 
 @dataclass(frozen=True)

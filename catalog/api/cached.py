@@ -5,6 +5,8 @@ An app or an integrator reading `GET /api/v1/products/{handle}` or a page of
 them except stock is cached under a key that holds the versions of what it was built from, so a
 catalog write makes the old answer unreachable on its commit (catalog.services bump the
 versions); stock is read fresh on every request, in one query, as the product page reads it.
+Answers are kept as the pages' documents are (shop.documents: this process's copy first, then
+Redis), so a warm answer costs one cache round trip, for the versions.
 
 - detail: per product and market, versions of the product and the market;
 - list pages: per market, category, search words, page and page size, versions of `home` (bumped
@@ -21,12 +23,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from django.conf import settings
-from django.core.cache import cache
-
 from catalog.models import Category
 from catalog.services.search_index import SYNONYMS_SCOPE
-from shop import cache_versions
+from shop import cache_versions, documents
 from shop.api.pagination import StandardPagination
 from shop.cache_versions import HOME, read_versions, versioned_key
 from shop.models import Market
@@ -40,25 +39,6 @@ MAX_PAGE_SIZE = StandardPagination.max_page_size
 
 def _handle_key(handle: str) -> str:
     return "api:handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
-
-
-def _get_many(keys: list[str]) -> dict:
-    if not cache_versions.cache_available():
-        return {}
-    try:
-        return cache.get_many(keys)
-    except Exception:  # noqa: BLE001 - the database answers instead
-        cache_versions.report_cache_failure("catalog API answers unreadable")
-        return {}
-
-
-def _set_many(entries: dict) -> None:
-    if not cache_versions.cache_available():
-        return
-    try:
-        cache.set_many(entries, timeout=settings.STOREFRONT_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001 - answered from the database; the next request retries
-        cache_versions.report_cache_failure("catalog API answers not stored")
 
 
 def _detail_versions(product_id: int, market: Market) -> dict[str, int] | None:
@@ -78,19 +58,19 @@ def product_detail(*, handle: str, market: Market, build: Callable[[], dict], fi
     {"product_id", "data" (the answer without stock), "variant_ids" (in answer order)};
     `fill(entry)` puts fresh stock in and returns the answer. Raises what `build` raises.
     """
-    product_id = _get_many([_handle_key(handle)]).get(_handle_key(handle))
+    product_id = documents.fetch([_handle_key(handle)]).get(_handle_key(handle))
     if product_id is not None:
         versions = _detail_versions(product_id, market)
         if versions is not None:
             key = _detail_key(product_id, market, versions)
-            entry = _get_many([key]).get(key)
+            entry = documents.fetch([key]).get(key)
             if entry is not None and entry["data"]["handle"] == handle:
                 return fill(entry)
     entry = build()
     versions = _detail_versions(entry["product_id"], market)
     if versions is not None:
         key = _detail_key(entry["product_id"], market, versions)
-        _set_many({_handle_key(handle): entry["product_id"], key: entry})
+        documents.store({_handle_key(handle): entry["product_id"], key: entry})
     return fill(entry)
 
 
@@ -129,11 +109,11 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         min(page_size, MAX_PAGE_SIZE) if page_size else "",
     ]
     key = versioned_key("api-products", parts, versions)
-    entry = _get_many([key]).get(key)
+    entry = documents.fetch([key]).get(key)
     if entry is None:
         entry = build()
         if not query or entry["data"]["count"]:  # made-up words find nothing: not kept
-            _set_many({key: entry})
+            documents.store({key: entry})
     return fill(entry)
 
 

@@ -229,3 +229,24 @@ def test_searches_that_find_nothing_or_are_long_are_answered_but_not_kept(api, s
         "harbor-tee"
     ]
     assert len(kept) == 1
+
+
+def test_warm_answers_come_from_this_process_with_only_the_versions_read_from_redis(
+    api, shelf, monkeypatch
+):
+    api.get(DETAIL)
+    api.get(LIST, {"page": 1})
+    document_reads = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(
+        cache,
+        "get_many",
+        lambda keys, *a, **k: (document_reads.append(keys), real_get_many(keys))[1],
+    )
+
+    detail, listing = api.get(DETAIL), api.get(LIST, {"page": 1})
+
+    # The versions are one MGET on the kept client (shop.cache_versions); the answers
+    # themselves are this process's copies of the same versioned keys: no second trip.
+    assert detail.status_code == listing.status_code == 200
+    assert document_reads == []
