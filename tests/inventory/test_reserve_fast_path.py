@@ -1,6 +1,7 @@
 """reserve_stock's one-statement path (PostgreSQL, a market served by one location): the same
 rules as the routed path, in one round trip, under real concurrency."""
 
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -200,15 +201,12 @@ def test_one_prepared_cursor_per_connection_survives_a_reconnect_and_stays_visib
     assert Reservation.objects.count() == 4
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_lock_timeout_in_autocommit_is_a_lock_timeout_and_changes_nothing(
-    variant, warehouse, us, settings
-):
-    stock(variant, warehouse, 10)
-    settings.DB_LOCK_TIMEOUT_MS = 50
+@contextlib.contextmanager
+def _stock_rows_held_elsewhere():
+    """Another connection holds every stock row locked until the block ends."""
     held, release = threading.Event(), threading.Event()
 
-    def hold_the_row():
+    def hold_the_rows():
         try:
             with transaction.atomic():
                 lock_rows(StockLevel.objects.all(), timeout_ms=5000)
@@ -217,15 +215,24 @@ def test_a_lock_timeout_in_autocommit_is_a_lock_timeout_and_changes_nothing(
         finally:
             connection.close()
 
-    holder = threading.Thread(target=hold_the_row)
+    holder = threading.Thread(target=hold_the_rows)
     holder.start()
     assert held.wait(30)
     try:
-        with pytest.raises(LockTimeout):
-            services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
+        yield
     finally:
         release.set()
         holder.join(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_timeout_in_autocommit_is_a_lock_timeout_and_changes_nothing(
+    variant, warehouse, us, settings
+):
+    stock(variant, warehouse, 10)
+    settings.DB_LOCK_TIMEOUT_MS = 50
+    with _stock_rows_held_elsewhere(), pytest.raises(LockTimeout):
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
     (again,) = services.reserve_stock(lines={variant: 1}, market=us, owner="cart_2")
 
     assert not Reservation.objects.exclude(pk=again.pk).exists()
@@ -238,28 +245,10 @@ def test_a_lock_timeout_inside_a_transaction_marks_it_for_rollback(
 ):
     stock(variant, warehouse, 10)
     settings.DB_LOCK_TIMEOUT_MS = 50
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_row():
-        try:
-            with transaction.atomic():
-                lock_rows(StockLevel.objects.all(), timeout_ms=5000)
-                held.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_row)
-    holder.start()
-    assert held.wait(30)
-    try:
-        with transaction.atomic():
-            with pytest.raises(LockTimeout):
-                services.reserve_stock(lines={variant: 1}, market=us, owner="ord_1")
-            marked = transaction.get_rollback()
-    finally:
-        release.set()
-        holder.join(30)
+    with _stock_rows_held_elsewhere(), transaction.atomic():
+        with pytest.raises(LockTimeout):
+            services.reserve_stock(lines={variant: 1}, market=us, owner="ord_1")
+        marked = transaction.get_rollback()
 
     assert marked is True
     assert not Reservation.objects.exists()
