@@ -15,13 +15,22 @@ pytest_plugins = ["tests.broker_support"]
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Every test starts and ends with every cache empty and the cache circuit closed."""
+    _forget_every_cache()
+    yield
+    _forget_every_cache()
+
+
+def _forget_every_cache():
     from inventory import drop_gate
+    from shop import cache_versions, documents
+    from storefront import html_cache
 
     cache.clear()
     drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
-    yield
-    cache.clear()
-    drop_gate.forget_rules()
+    documents.forget_local()  # this process's copies of versioned documents
+    html_cache.forget()  # this process's rendered pages
+    cache_versions.reset_circuit()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from catalog import services as catalog_services
 from catalog.models import ProductStatus
 from inventory import services as inventory_services
 from inventory.models import Location
-from shop import cache_versions
 from tests.factories.catalog import (
     CategoryFactory,
     OptionFactory,
@@ -30,13 +29,6 @@ pytestmark = pytest.mark.django_db
 
 DETAIL = "/api/v1/products/harbor-tee"
 LIST = "/api/v1/products"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_circuit():
-    cache_versions.reset_circuit()
-    yield
-    cache_versions.reset_circuit()
 
 
 @pytest.fixture

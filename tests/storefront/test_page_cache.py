@@ -33,17 +33,6 @@ WARM_BUDGET = {"/p/harbor-tee/": 3, "/c/apparel/": 4, "/c/apparel/tees/": 4, "/"
 COLD_BUDGET = {"/p/harbor-tee/": 14, "/c/apparel/": 12, "/": 10}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    cache_versions.reset_circuit()
-    page_cache.forget_local()
-    html_cache.forget()
-    yield
-    cache_versions.reset_circuit()
-    page_cache.forget_local()
-    html_cache.forget()
-
-
 @pytest.fixture
 def shop_floor():
     """Apparel > Tees with Harbor Tee (two sizes, stocked) and Books with a novel."""

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.providers.tables import CACHE_KEY as RATE_TABLES_KEY
-from shop import cache_versions, selectors
+from shop import selectors
 from storefront import html_cache, page_cache
 from tests.factories.catalog import (
     CategoryFactory,
@@ -24,17 +24,6 @@ from tests.factories.inventory import LocationFactory, market, stock
 from tests.storefront.test_page_cache import WARM_BUDGET
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    cache_versions.reset_circuit()
-    page_cache.forget_local()
-    html_cache.forget()
-    yield
-    cache_versions.reset_circuit()
-    page_cache.forget_local()
-    html_cache.forget()
 
 
 @pytest.fixture
