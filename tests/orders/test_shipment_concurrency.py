@@ -12,35 +12,13 @@ from inventory.models import MovementKind, StockLevel, StockMovement
 from orders import services
 from orders.exceptions import InvalidShipment
 from orders.models import Order, PaymentTransaction, Shipment, ShipmentLine, ShipmentStatus
+from tests.concurrency import together
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 from tests.factories.orders import checkout_ready_cart, place
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def together(n, action):
-    """Run action(i) in n threads released at once; (results, refusals, errors)."""
-    barrier = threading.Barrier(n)
-    ok, refused, errors = [], [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            ok.append(action(i))
-        except (InvalidShipment, ReservationNotActive) as exc:
-            refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - any other error fails the test
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return ok, refused, errors
+REFUSALS = (InvalidShipment, ReservationNotActive)
 
 
 @pytest.fixture
@@ -60,7 +38,9 @@ def test_operators_creating_shipments_for_one_line_never_exceed_the_ordered_quan
     (line,) = order.lines.all()
 
     ok, refused, errors = together(
-        8, lambda i: services.create_shipment(order=order, location=where, lines={line: 2})
+        8,
+        lambda i: services.create_shipment(order=order, location=where, lines={line: 2}),
+        refusals=REFUSALS,
     )
 
     assert errors == []
@@ -77,7 +57,9 @@ def test_one_unit_each_from_many_operators_stops_at_the_ordered_quantity(order_o
     (line,) = order.lines.all()
 
     ok, refused, errors = together(
-        8, lambda i: services.create_shipment(order=order, location=where, lines={line: 1})
+        8,
+        lambda i: services.create_shipment(order=order, location=where, lines={line: 1}),
+        refusals=REFUSALS,
     )
 
     assert errors == []
@@ -96,6 +78,7 @@ def test_shipping_one_shipment_twice_at_once_moves_stock_once(order_of_three):
         lambda i: services.ship_shipment(
             shipment=shipment, carrier="ups", tracking_number="1ZRACE"
         ),
+        refusals=REFUSALS,
     )
 
     assert errors == [] and refused == []

@@ -2,45 +2,20 @@
 customers asking to return the same units at once never exceed what was delivered, and two
 refund clicks at once refund once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from orders.models import Order, PaymentTransaction
 from returns import services
 from returns.exceptions import QuantityExceedsReturnable, RefundInProgress
 from returns.models import ReturnLine, ReturnPolicy, ReturnRequest, ReturnStatus
+from tests.concurrency import together
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 from tests.factories.orders import checkout_ready_cart, place
 from tests.returns.conftest import deliver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def together(n, action, expected=(QuantityExceedsReturnable, RefundInProgress)):
-    """Run action(i) in n threads released at once; (results, refusals, errors)."""
-    barrier = threading.Barrier(n)
-    ok, refused, errors = [], [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            ok.append(action(i))
-        except expected as exc:
-            refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - any other error fails the test
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return ok, refused, errors
+REFUSALS = (QuantityExceedsReturnable, RefundInProgress)
 
 
 @pytest.fixture
@@ -62,6 +37,7 @@ def test_concurrent_requests_for_one_line_never_exceed_the_delivered_units(order
             order=order_of_three,
             lines=[{"line_id": line.public_id, "quantity": 1 + i % 2, "reason": "doesnt_fit"}],
         ),
+        refusals=REFUSALS,
     )
 
     assert errors == []
@@ -81,7 +57,7 @@ def test_two_refund_clicks_at_once_refund_once(order_of_three):
         rma=rma, lines=[{"line_id": line.public_id, "disposition": "resell"}]
     )
 
-    ok, refused, errors = together(2, lambda i: services.refund_return(rma=rma))
+    ok, refused, errors = together(2, lambda i: services.refund_return(rma=rma), refusals=REFUSALS)
 
     assert errors == []
     assert ReturnRequest.objects.get(pk=rma.pk).status == ReturnStatus.REFUNDED
