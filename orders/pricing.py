@@ -2,16 +2,19 @@
 
 Shared by the cart page, the API's cart shape, checkout and placement, so they all price the
 same way: lines with their variants in one query, current prices in one, tax rates in one,
-shipping rates in one.
+shipping rates in one. What the promotions look at (handle, categories, compare-at price)
+comes with the lines, so pricing a cart reads no more for them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 
-from catalog.models import OptionValue, VariantPrice
+from catalog.models import OptionValue, Product, VariantPrice
 from inventory.models import OPEN_STATUSES, Reservation
 from orders import providers
 from orders.models import Cart, CartLine
@@ -46,24 +49,36 @@ class CartPricing:
 
 def load_cart_lines(cart: Cart) -> list[CartLine]:
     """The cart's lines with variant and product, each annotated with `current_price_cents`
-    (None: no price in the cart's currency) and `is_held` (a soft stock hold of the cart) —
-    one query — and `options`, the variant's [(option name, value)] in the options' order
-    (a second, flat query).
+    (None: no price in the cart's currency), `compare_at_cents`, `is_held` (a soft stock
+    hold of the cart) and, on PostgreSQL, `category_paths` (the product's categories) — one
+    query — and `options`, the variant's [(option name, value)] in the options' order (a
+    second, flat query).
 
     Every cart answer and page reads this, so it is kept cheap: the options come from one
     values_list over the variants' option values, not through prefetch_related's machinery
-    (which cost a third of this function).
+    (which cost a third of this function); what promotions look at comes in the same row,
+    not in three queries of their own on every pricing.
     """
-    price = VariantPrice.objects.filter(
-        variant_id=OuterRef("variant_id"), currency=cart.currency
-    ).values("amount_cents")[:1]
+    price = VariantPrice.objects.filter(variant_id=OuterRef("variant_id"), currency=cart.currency)
     held = Reservation.objects.filter(
         owner=cart.public_id, variant_id=OuterRef("variant_id"), status__in=OPEN_STATUSES
     )
+    facts = {}
+    if connection.vendor == "postgresql":  # an array in a subquery; elsewhere read apart
+        facts["category_paths"] = ArraySubquery(
+            Product.categories.through.objects.filter(
+                product_id=OuterRef("variant__product_id")
+            ).values("category__path")
+        )
     lines = list(
         CartLine.objects.filter(cart_id=cart.pk)
         .select_related("variant__product")
-        .annotate(current_price_cents=Subquery(price), is_held=Exists(held))
+        .annotate(
+            current_price_cents=Subquery(price.values("amount_cents")[:1]),
+            compare_at_cents=Subquery(price.values("compare_at_cents")[:1]),
+            is_held=Exists(held),
+            **facts,
+        )
         .order_by("pk")
     )
     if not lines:
@@ -92,6 +107,19 @@ def current_prices(lines: list[CartLine], currency: str) -> dict[int, int]:
 def is_buyable(line: CartLine, prices: dict[int, int]) -> bool:
     variant = line.variant
     return variant.is_active and variant.product.is_active and variant.pk in prices
+
+
+def _promotion_facts(line: CartLine) -> dict:
+    """The QuoteLine fields promotions look at, when load_cart_lines read them all."""
+    paths = getattr(line, "category_paths", None)
+    if paths is None or not hasattr(line, "compare_at_cents"):
+        return {}
+    return {
+        "product_handle": line.variant.product.handle,
+        "categories": frozenset(slug for path in paths for slug in path.split("/")),
+        "compare_at_cents": line.compare_at_cents,
+        "facts_loaded": True,
+    }
 
 
 def destination_of(cart: Cart) -> Destination | None:
@@ -131,6 +159,7 @@ def price_cart(
             unit_price_cents=prices[line.variant_id],
             weight_grams=line.variant.weight_grams or 0,
             product_id=line.variant.product_id,
+            **_promotion_facts(line),
         )
         for line in buyable
     )

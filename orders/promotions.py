@@ -130,21 +130,29 @@ class CartPromotions:
         rules = [r for r in live.rules if _may_apply(r, qi, now, switched)]
         uses = _uses(rules)
         product_ids = {ln.product_id for ln in qi.lines if ln.product_id}
-        slugs, categories = {}, {}
-        if rules and product_ids and uses["products"]:
-            slugs = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "handle"))
-        if rules and product_ids and uses["categories"]:
-            for pid, path in Product.categories.through.objects.filter(
-                product_id__in=product_ids
-            ).values_list("product_id", "category__path"):
-                categories.setdefault(pid, set()).update(path.split("/"))
-        compare_at = {}
-        if rules and qi.lines and uses["sale"]:
-            compare_at = dict(
-                VariantPrice.objects.filter(
-                    variant__sku__in=[ln.sku for ln in qi.lines], currency=qi.currency
-                ).values_list("variant__sku", "compare_at_cents")
-            )
+        slugs, categories, compare_at = {}, {}, {}
+        if all(ln.facts_loaded for ln in qi.lines):
+            # orders.pricing read them with the lines: nothing more to read.
+            for ln in qi.lines:
+                slugs[ln.product_id] = ln.product_handle
+                categories[ln.product_id] = ln.categories
+                compare_at[ln.sku] = ln.compare_at_cents
+        else:
+            if rules and product_ids and uses["products"]:
+                slugs = dict(
+                    Product.objects.filter(pk__in=product_ids).values_list("pk", "handle")
+                )
+            if rules and product_ids and uses["categories"]:
+                for pid, path in Product.categories.through.objects.filter(
+                    product_id__in=product_ids
+                ).values_list("product_id", "category__path"):
+                    categories.setdefault(pid, set()).update(path.split("/"))
+            if rules and qi.lines and uses["sale"]:
+                compare_at = dict(
+                    VariantPrice.objects.filter(
+                        variant__sku__in=[ln.sku for ln in qi.lines], currency=qi.currency
+                    ).values_list("variant__sku", "compare_at_cents")
+                )
         segments = set()
         first_order = True
         if rules and uses["history"]:

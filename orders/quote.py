@@ -37,8 +37,13 @@ class QuoteLine:
     unit_price_cents: int  # the current price, as listed
     weight_grams: int = 0
     product_id: int | None = None
-    category_ids: tuple[int, ...] = ()
+    # What promotions look at, when the caller read it with the line (orders.pricing does):
+    # the product's handle, its categories' slugs with their ancestors, the compare-at price.
+    # `facts_loaded` False: the promotions hook reads them itself.
+    product_handle: str = ""
+    categories: frozenset[str] = frozenset()
     compare_at_cents: int | None = None
+    facts_loaded: bool = False
     gift_of: str = ""  # a free gift line: the promotion that gave it (unit price 0)
 
     @property

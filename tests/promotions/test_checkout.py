@@ -333,3 +333,51 @@ def test_pricing_reads_nothing_for_promotions_that_cannot_apply_here(shop_setup)
     with CaptureQueriesContext(connection) as without:
         price_cart(cart=cart, with_tax=False)
     assert len(with_promotion.captured_queries) == len(without.captured_queries)
+
+
+def test_what_promotions_look_at_comes_with_the_lines(shop_setup):
+    """Rules on categories, products and sale items read nothing beyond the cart's lines:
+    load_cart_lines brings the handle, the categories and the compare-at price in its row."""
+    import_promotions(
+        [
+            hoodies_promo(
+                conditions={"markets": ["US"], "cart_contains": {"any_of_categories": ["hoodies"]}}
+            ),
+            {
+                "id": "mug_5",
+                "conditions": {"cart_contains": {"any_of_products": ["no-such-product"]}},
+                "action": {"type": "percent_off", "value": 5},
+                "exclusions": {"sale_items": True},
+            },
+        ]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 3), (shop_setup["mug"], 1)])
+    price_cart(cart=cart, with_tax=False)  # the live set parsed once
+    with CaptureQueriesContext(connection) as with_promotions:
+        pricing = price_cart(cart=cart, with_tax=False)
+    assert pricing.quote.discount_total_cents == 900  # 15% of 3 × $20.00 hoodies
+    Promotion.objects.all().delete()
+    forget()
+    price_cart(cart=cart, with_tax=False)
+    with CaptureQueriesContext(connection) as without:
+        price_cart(cart=cart, with_tax=False)
+    assert len(with_promotions.captured_queries) == len(without.captured_queries)
+
+
+def test_promotions_read_their_facts_when_the_lines_did_not_bring_them(shop_setup):
+    """A caller that prices QuoteLines of its own (no facts loaded) gets the same answer:
+    the hook reads the handles, categories and compare-at prices itself."""
+    from orders.promotions import CartPromotions
+    from orders.quote import QuoteInput, QuoteLine
+
+    import_promotions(
+        [hoodies_promo(conditions={"cart_contains": {"any_of_categories": ["hoodies"]}})]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 3)])
+    hoodie = shop_setup["hoodie"]
+    line = QuoteLine("l1", hoodie.sku, 3, 2000, product_id=hoodie.product_id)
+    quote_input = QuoteInput(
+        currency="USD", market="US", channel=cart.channel.code, lines=(line,), destination=None
+    )
+    (adjustment,) = CartPromotions(cart)(quote_input)
+    assert (adjustment.promotion_id, adjustment.amount_cents) == ("hoodies_15", 900)
