@@ -29,6 +29,7 @@ from orders.quote import (
     build_quote,
     find_price_changes,
 )
+from shop.compiled import CompiledQuery
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,45 @@ class CartPricing:
         return {line.public_id: line for line in self.lines}
 
 
+def _cart_lines(cart_id: int, currency: str, owner: str):
+    price = VariantPrice.objects.filter(variant_id=OuterRef("variant_id"), currency=currency)
+    held = Reservation.objects.filter(
+        owner=owner, variant_id=OuterRef("variant_id"), status__in=OPEN_STATUSES
+    )
+    facts = {}
+    if connection.vendor == "postgresql":  # an array in a subquery; elsewhere read apart
+        facts["category_paths"] = ArraySubquery(
+            Product.categories.through.objects.filter(
+                product_id=OuterRef("variant__product_id")
+            ).values("category__path")
+        )
+    return (
+        CartLine.objects.filter(cart_id=cart_id)
+        .select_related("variant__product")
+        .annotate(
+            current_price_cents=Subquery(price.values("amount_cents")[:1]),
+            compare_at_cents=Subquery(price.values("compare_at_cents")[:1]),
+            is_held=Exists(held),
+            **facts,
+        )
+        .order_by("pk")
+    )
+
+
+# Every cart answer and checkout step runs these two: compiled once (shop.compiled).
+_CART_LINES = CompiledQuery(_cart_lines, cart_id=int, currency=str, owner=str)
+_CART_LINE_OPTIONS = CompiledQuery(
+    lambda cart_id: (
+        OptionValue.objects.filter(
+            variants__in=CartLine.objects.filter(cart_id=cart_id).values("variant_id")
+        )
+        .order_by("option__position", "position", "pk")
+        .values_list("variants", "option__name", "value")
+    ),
+    cart_id=int,
+)
+
+
 def load_cart_lines(cart: Cart) -> list[CartLine]:
     """The cart's lines with variant and product, each annotated with `current_price_cents`
     (None: no price in the cart's currency), `compare_at_cents`, `is_held` (a soft stock
@@ -57,38 +97,16 @@ def load_cart_lines(cart: Cart) -> list[CartLine]:
     Every cart answer and page reads this, so it is kept cheap: the options come from one
     values_list over the variants' option values, not through prefetch_related's machinery
     (which cost a third of this function); what promotions look at comes in the same row,
-    not in three queries of their own on every pricing.
+    not in three queries of their own on every pricing. Both queries are compiled once per
+    connection (shop.compiled): building and compiling them was most of their cost.
     """
-    price = VariantPrice.objects.filter(variant_id=OuterRef("variant_id"), currency=cart.currency)
-    held = Reservation.objects.filter(
-        owner=cart.public_id, variant_id=OuterRef("variant_id"), status__in=OPEN_STATUSES
-    )
-    facts = {}
-    if connection.vendor == "postgresql":  # an array in a subquery; elsewhere read apart
-        facts["category_paths"] = ArraySubquery(
-            Product.categories.through.objects.filter(
-                product_id=OuterRef("variant__product_id")
-            ).values("category__path")
-        )
     lines = list(
-        CartLine.objects.filter(cart_id=cart.pk)
-        .select_related("variant__product")
-        .annotate(
-            current_price_cents=Subquery(price.values("amount_cents")[:1]),
-            compare_at_cents=Subquery(price.values("compare_at_cents")[:1]),
-            is_held=Exists(held),
-            **facts,
-        )
-        .order_by("pk")
+        _CART_LINES.objects(cart_id=cart.pk, currency=cart.currency, owner=cart.public_id)
     )
     if not lines:
         return lines
     options: dict[int, list[tuple[str, str]]] = {}
-    for variant_id, name, value in (
-        OptionValue.objects.filter(variants__in={line.variant_id for line in lines})
-        .order_by("option__position", "position", "pk")
-        .values_list("variants", "option__name", "value")
-    ):
+    for variant_id, name, value in _CART_LINE_OPTIONS.rows(cart_id=cart.pk):
         options.setdefault(variant_id, []).append((name, value))
     for line in lines:
         line.options = options.get(line.variant_id, [])

@@ -27,6 +27,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from shop.compiled import CompiledQuery
 
 VIEW_ALL_ORDERS = "orders.view_order"
 
@@ -35,16 +36,21 @@ def can_view_all_orders(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(VIEW_ALL_ORDERS))
 
 
+# Every cart request reads its cart this way: compiled once per connection (shop.compiled).
+CART_BY_PUBLIC_ID = CompiledQuery(
+    lambda public_id: Cart.objects.select_related(
+        "market", "channel", "shipping_method", "order"
+    ).filter(public_id=public_id)[:1],
+    public_id=str,
+)
+
+
 def get_cart(*, public_id: str, user) -> Cart:
     """The cart `public_id` with market, channel, method and order joined, if `user` may use it.
 
     Raises CartNotFound for an unknown id and for a customer's cart asked for by anyone else.
     """
-    cart = (
-        Cart.objects.select_related("market", "channel", "shipping_method", "order")
-        .filter(public_id=str(public_id))
-        .first()
-    )
+    cart = next(CART_BY_PUBLIC_ID.objects(public_id=str(public_id)), None)
     if cart is None or not cart_is_usable_by(cart, user):
         raise CartNotFound("No such cart.")
     return cart

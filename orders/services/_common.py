@@ -11,7 +11,18 @@ import uuid
 
 from orders.exceptions import CartNotFound, InvalidCartQuantity
 from orders.models import MAX_LINE_QUANTITY, Cart, Order
+from shop.compiled import CompiledQuery
 from shop.locks import lock_rows
+
+# Every cart write takes this lock: compiled once per connection (shop.compiled).
+_CART_FOR_UPDATE = CompiledQuery(
+    lambda pk: (
+        Cart.objects.select_for_update(of=("self",))
+        .select_related("market", "channel", "shipping_method", "order")
+        .filter(pk=pk)[:1]
+    ),
+    pk=int,
+)
 
 
 def lock_cart(cart: Cart) -> Cart:
@@ -22,12 +33,7 @@ def lock_cart(cart: Cart) -> Cart:
     it (a double submit waits for the first, a short transaction), and the stock locks that
     follow set the transaction's lock_timeout themselves.
     """
-    cart = (
-        Cart.objects.select_for_update(of=("self",))
-        .select_related("market", "channel", "shipping_method", "order")
-        .filter(pk=cart.pk)
-        .first()
-    )
+    cart = next(_CART_FOR_UPDATE.objects(pk=cart.pk), None)
     if cart is None:
         raise CartNotFound()
     return cart

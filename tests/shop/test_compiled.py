@@ -1,0 +1,133 @@
+"""shop.compiled: a queryset compiled once per connection gives what the queryset gives."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Cart, CartLine
+from shop.compiled import CompiledQuery
+from tests.factories.catalog import VariantFactory
+from tests.factories.inventory import LocationFactory, market, stock
+from tests.factories.orders import (
+    CartFactory,
+    CartLineFactory,
+    checkout_ready_cart,
+    ensure_order_config,
+)
+
+pytestmark = pytest.mark.django_db
+
+CARTS = CompiledQuery(
+    lambda public_id: (
+        Cart.objects.select_related("market", "channel", "shipping_method", "order")
+        .annotate(line_count=Count("lines"), twice=F("id") * 2)
+        .filter(public_id=public_id)
+    ),
+    public_id=str,
+)
+
+
+def _ready_cart(sku: str = "SKU-COMPILED", quantity: int = 2) -> Cart:
+    ensure_order_config()
+    variant = VariantFactory(sku=sku, prices={"USD": 1200})
+    stock(variant, LocationFactory(code=f"loc-{sku.lower()}", country="US"), 10)
+    return checkout_ready_cart(lines=[(variant, quantity)])
+
+
+def _fields(cart: Cart) -> dict:
+    return {f.attname: getattr(cart, f.attname) for f in Cart._meta.concrete_fields}
+
+
+def test_objects_are_what_the_queryset_gives_with_joins_annotations_and_converters():
+    cart = _ready_cart()
+    CartLineFactory(cart=cart)
+    expected = (
+        Cart.objects.select_related("market", "channel", "shipping_method", "order")
+        .annotate(line_count=Count("lines"), twice=F("id") * 2)
+        .get(public_id=cart.public_id)
+    )
+
+    (got,) = CARTS.objects(public_id=cart.public_id)
+
+    assert _fields(got) == _fields(expected)
+    assert isinstance(got.shipping_address, dict)  # the JSON converter ran
+    assert got.shipping_address == expected.shipping_address
+    assert (got.line_count, got.twice) == (2, cart.pk * 2)
+    with CaptureQueriesContext(connection) as reads:
+        assert got.market.code == expected.market.code
+        assert got.channel.code == expected.channel.code
+        assert got.shipping_method.code == expected.shipping_method.code
+        assert getattr(got, "order", None) is None  # a reverse one-to-one, joined as absent
+    assert reads.captured_queries == []  # everything joined came with the row
+    assert got._state.adding is False and got._state.db == "default"
+
+
+def test_each_run_takes_its_own_values_and_is_one_counted_statement():
+    market("US")
+    first, second = CartFactory(), CartFactory()
+    with CaptureQueriesContext(connection) as ran:
+        assert [c.pk for c in CARTS.objects(public_id=first.public_id)] == [first.pk]
+        assert [c.pk for c in CARTS.objects(public_id=second.public_id)] == [second.pk]
+        assert list(CARTS.objects(public_id="cart_nosuchcart")) == []
+    assert len(ran.captured_queries) == 3
+
+
+def test_rows_of_a_values_list_and_an_int_slot():
+    cart = _ready_cart("SKU-ROWS", 3)
+    lines = CompiledQuery(
+        lambda cart_id: CartLine.objects.filter(cart_id=cart_id).values_list(
+            "variant__sku", "quantity"
+        ),
+        cart_id=int,
+    )
+    assert [tuple(row) for row in lines.rows(cart_id=cart.pk)] == [("SKU-ROWS", 3)]
+    assert lines.rows(cart_id=str(cart.pk)) == lines.rows(cart_id=cart.pk)  # coerced
+    assert lines.rows(cart_id=cart.pk + 10_000) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_for_update_refuses_to_run_outside_a_transaction():
+    cart = _ready_cart()
+    locking = CompiledQuery(lambda pk: Cart.objects.select_for_update().filter(pk=pk), pk=int)
+    with transaction.atomic():
+        (locked,) = locking.objects(pk=cart.pk)
+        assert locked.pk == cart.pk
+    with pytest.raises(TransactionManagementError):
+        list(locking.objects(pk=cart.pk))
+
+
+def test_mistakes_in_the_definition_or_the_call_are_loud():
+    with pytest.raises(TypeError):
+        CompiledQuery(lambda when: Cart.objects.filter(created_at=when), when=float)
+    ignored = CompiledQuery(lambda public_id: Cart.objects.filter(pk=1), public_id=str)
+    with pytest.raises(ValueError, match="slot public_id"):
+        ignored.rows(public_id="x")
+    with pytest.raises(TypeError):
+        CARTS.rows(public_id="x", extra=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_thread_compiles_on_its_own_connection():
+    market("US")
+    carts = [CartFactory() for _ in range(4)]
+    found, errors = {}, []
+
+    def read(cart):
+        try:
+            found[cart.pk] = [c.pk for c in CARTS.objects(public_id=cart.public_id)]
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(cart,)) for cart in carts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert found == {cart.pk: [cart.pk] for cart in carts}
