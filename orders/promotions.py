@@ -38,6 +38,7 @@ from promotions.selectors import (
     switched_off_promotions,
 )
 from promotions.services.redemptions import Granted, redeem_promotions, return_redemptions
+from shop.compiled import CompiledQuery
 
 # Free shipping takes the whole shipping price, whatever the quote finds it to be; the quote
 # caps a shipping adjustment at the price and reports what it actually took.
@@ -239,14 +240,25 @@ def _uses(rules) -> dict[str, bool]:
     }
 
 
+def _placed(orders):
+    return orders.exclude(status__in=NOT_PLACED).values_list("pk")[:1]
+
+
+# Pricing asks this of every buyer it knows (shop.compiled: compiled once per connection).
+_PLACED_BY_CUSTOMER = CompiledQuery(
+    lambda customer_id: _placed(Order.objects.filter(customer_id=customer_id)), customer_id=int
+)
+_PLACED_BY_EMAIL = CompiledQuery(
+    lambda email: _placed(Order.objects.filter(email__iexact=email)), email=str
+)
+
+
 def _has_placed_order(customer_id, email: str) -> bool:
     if customer_id:
-        orders = Order.objects.filter(customer_id=customer_id)
-    elif email:
-        orders = Order.objects.filter(email__iexact=email)
-    else:
-        return False
-    return orders.exclude(status__in=NOT_PLACED).exists()
+        return bool(_PLACED_BY_CUSTOMER.rows(customer_id=customer_id))
+    if email:
+        return bool(_PLACED_BY_EMAIL.rows(email=email))
+    return False
 
 
 def adjustments_of(

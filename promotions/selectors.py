@@ -49,6 +49,7 @@ from shop.cache_versions import (
     report_cache_failure,
     versioned_key,
 )
+from shop.compiled import CompiledQuery
 from shop.models import KillSwitchKind
 
 RESULT_CACHE_SIZE = 2048  # process-local LRU in front of the shared cache
@@ -180,11 +181,10 @@ def switched_off_promotions() -> frozenset[str]:
     return frozenset(kill_switches.off_targets(KillSwitchKind.PROMOTION))
 
 
-def cart_coupons(cart_ref: str) -> list[tuple[str, str, bool]]:
-    """[(code, promotion id, used up)] on the cart, in the order they were added."""
-    return [
-        (code, pid, not active or (allowed is not None and used >= allowed))
-        for code, pid, active, allowed, used in CartCoupon.objects.filter(cart_ref=cart_ref)
+# Every pricing of a cart reads these: compiled once per connection (shop.compiled).
+_CART_COUPONS = CompiledQuery(
+    lambda cart_ref: (
+        CartCoupon.objects.filter(cart_ref=cart_ref)
         .order_by("added_at", "pk")
         .values_list(
             "coupon__code",
@@ -193,6 +193,16 @@ def cart_coupons(cart_ref: str) -> list[tuple[str, str, bool]]:
             "coupon__uses_allowed",
             "coupon__uses_count",
         )
+    ),
+    cart_ref=str,
+)
+
+
+def cart_coupons(cart_ref: str) -> list[tuple[str, str, bool]]:
+    """[(code, promotion id, used up)] on the cart, in the order they were added."""
+    return [
+        (code, pid, not active or (allowed is not None and used >= allowed))
+        for code, pid, active, allowed, used in _CART_COUPONS.rows(cart_ref=cart_ref)
     ]
 
 
@@ -222,21 +232,44 @@ def customer_uses(promotion_id: str, customer_id, email: str) -> int:
     ).count()
 
 
+def _counted_uses(who: Q):
+    return (
+        Redemption.objects.filter(who, status=RedemptionStatus.COUNTED)
+        .values("promotion_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("promotion_id", "n")
+    )
+
+
+# A buyer's counted uses per promotion, for each way a buyer is known (shop.compiled).
+_USES_BY_CUSTOMER = CompiledQuery(
+    lambda customer_id: _counted_uses(Q(customer_id=customer_id)), customer_id=int
+)
+_USES_BY_EMAIL = CompiledQuery(lambda email: _counted_uses(Q(email__iexact=email)), email=str)
+_USES_BY_EITHER = CompiledQuery(
+    lambda customer_id, email: _counted_uses(Q(customer_id=customer_id) | Q(email__iexact=email)),
+    customer_id=int,
+    email=str,
+)
+
+
 def limit_reached_for(live: LiveSet, customer_id, email: str) -> frozenset[str]:
     """Live promotions this customer may not get: spent in total, or by them (one query,
     only when a live promotion has a per-customer limit)."""
     reached = set(live.exhausted)
-    who = _who(customer_id, email)
-    if live.per_customer_ids and who is not None:
-        limits = {r.id: r.limits.per_customer for r in live.rules if r.id in live.per_customer_ids}
-        used = (
-            Redemption.objects.filter(
-                who, promotion_id__in=limits, status=RedemptionStatus.COUNTED
-            )
-            .values("promotion_id")
-            .annotate(n=Count("pk"))
-        )
-        reached |= {row["promotion_id"] for row in used if row["n"] >= limits[row["promotion_id"]]}
+    if not live.per_customer_ids or not (customer_id or email):
+        return frozenset(reached)
+    limits = {r.id: r.limits.per_customer for r in live.rules if r.id in live.per_customer_ids}
+    # All of the buyer's counted uses, kept to the limited promotions here: one statement
+    # shape whatever the promotions are, so it is compiled once.
+    if customer_id and email:
+        used = _USES_BY_EITHER.rows(customer_id=customer_id, email=email)
+    elif customer_id:
+        used = _USES_BY_CUSTOMER.rows(customer_id=customer_id)
+    else:
+        used = _USES_BY_EMAIL.rows(email=email)
+    reached |= {pid for pid, n in used if pid in limits and n >= limits[pid]}
     return frozenset(reached)
 
 
