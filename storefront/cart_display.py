@@ -22,6 +22,7 @@ from orders.pricing import CartPricing, load_cart_lines, price_cart
 from orders.promotions import promotion_hints
 from orders.providers.tax.base import TaxUnavailable
 from orders.quote import PriceChange
+from shop.compiled import CompiledQuery
 from shop.money import Money
 from storefront.order_display import SummaryRow, quote_summary
 
@@ -244,13 +245,26 @@ def _short_lines(cart: Cart, lines: list[CartLine]) -> dict[str, str]:
     return problems
 
 
+_CART_MEDIA = CompiledQuery(
+    lambda cart_id: Media.objects.filter(
+        product_id__in=CartLine.objects.filter(cart_id=cart_id).values("variant__product_id")
+    ).order_by("position", "pk"),
+    cart_id=int,
+)
+
+
 def _images(lines: list[CartLine], gifts=()) -> dict:
     """{variant id: image} and {("product", id): image}: each line's picture (one query)."""
-    product_ids = {line.variant.product_id for line in lines} | {v.product_id for v in gifts}
-    if not product_ids:
+    gifts = list(gifts)
+    if not lines and not gifts:
         return {}
+    if gifts or len({line.cart_id for line in lines}) != 1:
+        product_ids = {line.variant.product_id for line in lines} | {v.product_id for v in gifts}
+        media = Media.objects.filter(product_id__in=product_ids).order_by("position", "pk")
+    else:  # every page of a checkout asks this: one compiled statement (shop.compiled)
+        media = _CART_MEDIA.objects(cart_id=lines[0].cart_id)
     found: dict = {}
-    for item in Media.objects.filter(product_id__in=product_ids).order_by("position", "pk"):
+    for item in media:
         image = {"url": item.url, "alt": item.alt_text or ""}
         if item.variant_id:
             found.setdefault(item.variant_id, image)

@@ -164,7 +164,6 @@ def update_checkout(
     return cart
 
 
-@transaction.atomic
 def record_checkout_step(*, cart: Cart, step: str) -> None:
     """Log that the buyer left their current step and entered `step` (a CheckoutStep).
 
@@ -173,8 +172,14 @@ def record_checkout_step(*, cart: Cart, step: str) -> None:
     _check_step(step)
     if cart.checkout_step == step:
         # Already there as the caller read the cart (a reload, or the POST that led here
-        # logged it): no lock, no transaction. A stale read only costs the locked check.
+        # logged it): no lock, no transaction (not even an empty BEGIN/COMMIT). A stale read
+        # only costs the locked check.
         return
+    _record_step_locked(cart, step)
+
+
+@transaction.atomic
+def _record_step_locked(cart: Cart, step: str) -> None:
     cart = lock_cart(cart)
     if _enter_step(cart, step):
         cart.save(update_fields=["checkout_step", "updated_at"])

@@ -128,6 +128,17 @@ def test_checkout_steps_log_entering_and_leaving(cart):
     ]
 
 
+def test_reloading_the_current_step_runs_no_statement(cart):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.record_checkout_step(cart=cart, step="address")
+    cart.refresh_from_db()
+    with CaptureQueriesContext(connection) as ran:
+        services.record_checkout_step(cart=cart, step="address")
+    assert ran.captured_queries == []  # not even an empty BEGIN/COMMIT (a page reload)
+
+
 def test_unknown_step_is_refused(cart):
     with pytest.raises(CheckoutIncomplete):
         services.record_checkout_step(cart=cart, step="teleport")
