@@ -18,8 +18,10 @@ whose length varies, not a value the ORM transforms), and everything else in the
 must be fixed. `objects()` yields model instances as the queryset would (select_related
 objects, annotations, database converters); `rows()` the rows of a values_list queryset.
 
-Statements go through the connection's ordinary cursor: logged, counted by
-CaptureQueriesContext, wrapped by execute wrappers, exactly as the queryset would be.
+On PostgreSQL the statement is also prepared on the server once per connection
+(shop.prepared.fetch_prepared), so PostgreSQL does not parse and plan it on every run either.
+It is logged, counted by CaptureQueriesContext and wrapped by execute wrappers exactly as the
+queryset's statement would be.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
+
+from shop.prepared import fetch_prepared
 
 _SLOT_TYPES = (int, str)
 _placeholders = itertools.count(1)
@@ -103,9 +107,13 @@ class CompiledQuery:
                 value = kind(value)
             for i in compiled.positions[name]:
                 params[i] = value
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            # Planned once per connection too: these shapes are the hottest reads there are.
+            rows = fetch_prepared(connection, compiled.sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(compiled.sql, params)
+                rows = cursor.fetchall()
         if compiled.converters:
             rows = [
                 list(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)
