@@ -164,7 +164,11 @@ class Redemption(models.Model):
                 condition=Q(amount_cents__gte=0), name="redemption_amount_gte_0"
             ),
         ]
-        indexes = [models.Index(fields=["promotion", "customer"], name="redemption_customer_idx")]
+        indexes = [
+            models.Index(fields=["promotion", "customer"], name="redemption_customer_idx"),
+            # A guest's uses are counted by e-mail, case-insensitively, at every pricing.
+            models.Index(Upper("email"), name="redemption_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.promotion_id} on {self.order_ref}: {self.amount_cents}"

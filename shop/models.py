@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        # Log-in looks the address up case-insensitively (UserManager.get_by_natural_key).
+        indexes = [models.Index(Upper("email"), name="user_email_upper_idx")]
 
     def __str__(self):
         return self.email

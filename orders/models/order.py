@@ -9,6 +9,7 @@ import django_fsm as fsm
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -141,6 +142,9 @@ class Order(fsm.ConcurrentTransitionMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "payment_due_at"], name="order_status_due_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
+            # A guest's orders by e-mail, case-insensitively: pricing asks whether the buyer
+            # ordered before (first-order promotions), drop limits count a guest's orders.
+            models.Index(Upper("email"), name="order_email_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(
