@@ -12,10 +12,11 @@ few shapes dozens of times with only the ids changing, so those shapes are compi
     cart = next(iter(CART_BY_ID.objects(public_id="cart_…")), None)
 
 The builder is called once per connection with placeholder values (one per slot, of the
-slot's type) that cannot occur in real data; their positions in the compiled parameters are
-where each run's values go. So a slot must be a plain filter value (not part of an `IN` list
-whose length varies, not a value the ORM transforms), and everything else in the queryset
-must be fixed. `objects()` yields model instances as the queryset would (select_related
+slot's type: int, str, datetime or IPAddress) that cannot occur in real data; their positions
+in the compiled parameters are where each run's values go, adapted as the ORM adapts values
+of that type. So a slot must be a plain filter value (not part of an `IN` list whose length
+varies, not a value a lookup transforms, such as `contains`), and everything else in the
+queryset must be fixed. `objects()` yields model instances as the queryset would (select_related
 objects, annotations, database converters); `rows()` the rows of a values_list queryset.
 
 On PostgreSQL the statement is also prepared on the server once per connection
@@ -29,6 +30,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -38,7 +40,12 @@ from django.db.transaction import TransactionManagementError
 
 from shop.prepared import fetch_prepared
 
-_SLOT_TYPES = (int, str)
+
+class IPAddress:
+    """The slot type of a GenericIPAddressField's value (given as text)."""
+
+
+_SLOT_TYPES = (int, str, datetime, IPAddress)
 _placeholders = itertools.count(1)
 
 
@@ -58,7 +65,7 @@ class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet], **slots: type):
         for name, kind in slots.items():
             if kind not in _SLOT_TYPES:
-                raise TypeError(f"slot {name}: int or str, not {kind!r}")
+                raise TypeError(f"slot {name}: int, str, datetime or IPAddress, not {kind!r}")
         self.build = build
         self.slots = slots
         self.key = f"_emporium_compiled_{id(self)}"
@@ -74,7 +81,9 @@ class CompiledQuery:
         sql, params = compiler.as_sql()
         params = list(params)
         positions = {}
-        for name, value in placeholders.items():
+        for name, placeholder in placeholders.items():
+            # As the ORM handed it to the database:
+            value = _adapt(connection, self.slots[name], placeholder)
             at = [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
             if not at:
                 raise ValueError(f"slot {name} is not a parameter of the compiled query")
@@ -103,8 +112,14 @@ class CompiledQuery:
         params = list(compiled.params)
         for name, value in values.items():
             kind = self.slots[name]
-            if type(value) is not kind:
+            if kind is datetime:
+                if not isinstance(value, datetime):
+                    raise TypeError(f"slot {name}: a datetime, not {type(value).__name__}")
+            elif kind is IPAddress:
+                value = str(value)
+            elif type(value) is not kind:
                 value = kind(value)
+            value = _adapt(connection, kind, value)
             for i in compiled.positions[name]:
                 params[i] = value
         if connection.vendor == "postgresql":
@@ -143,8 +158,22 @@ class CompiledQuery:
             yield obj
 
 
+def _adapt(connection, kind: type, value):
+    """`value` as the ORM hands a parameter of its type to the database (datetimes made
+    naive UTC or text, IP addresses an address object, where the backend wants that)."""
+    if kind is datetime:
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind is IPAddress:
+        return connection.ops.adapt_ipaddressfield_value(value)
+    return value
+
+
 def _placeholder(kind: type):
     n = next(_placeholders)
+    if kind is datetime:
+        return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(microseconds=n)  # before any data
+    if kind is IPAddress:
+        return f"0.0.{n // 256 % 256}.{n % 256}"  # "this network": no buyer comes from it
     if kind is int:
         return -(7_300_000_000_000 + n)  # no id, quantity or amount is ever this
     return f"\x1fslot-{n}\x1f"  # a control character no stored text may hold (shop.text)

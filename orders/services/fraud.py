@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +26,7 @@ from orders import fraud
 from orders.models import DEFAULT_HOLD_SCORE, FraudAssessment, FraudThreshold, Order
 from orders.services import transitions
 from orders.services.events import EventResult, EventType, run_transition
+from shop.compiled import CompiledQuery, IPAddress
 from shop.exceptions import ValidationFailed
 from shop.models import Market
 
@@ -93,56 +94,88 @@ def _scalar(queryset, function: str):
     )
 
 
+_SIGNALS = (
+    "threshold",
+    "same_email",
+    "same_ip",
+    "same_card",
+    "low_value",
+    "history",
+    "history_average",
+)
+
+
+def _signals_query(*, with_ip: bool, with_card: bool):
+    """The signals of one order as one row of its market: scalar subqueries over the other
+    orders' assessments. Shaped by which of IP and card the checkout knows."""
+
+    def build(order_id, market_id, since, email, client_ip="", card=""):
+        others = FraudAssessment.objects.exclude(order_id=order_id)
+        recent = others.filter(created_at__gte=since)
+        anyone = Q(email=email)
+        if with_ip:
+            anyone |= Q(client_ip=client_ip)
+        if with_card:
+            anyone |= Q(card_fingerprint=card)
+        history = others.filter(email=email, score__isnull=False)
+        return (
+            Market.objects.filter(pk=market_id)
+            .annotate(
+                threshold=Coalesce(
+                    Subquery(
+                        FraudThreshold.objects.filter(market_id=OuterRef("pk")).values(
+                            "hold_above"
+                        )[:1]
+                    ),
+                    DEFAULT_HOLD_SCORE,
+                ),
+                same_email=_scalar(recent.filter(email=email), "COUNT"),
+                same_ip=_scalar(recent.filter(client_ip=client_ip), "COUNT")
+                if with_ip
+                else Value(0.0),
+                same_card=_scalar(recent.filter(card_fingerprint=card), "COUNT")
+                if with_card
+                else Value(0.0),
+                low_value=_scalar(
+                    recent.filter(anyone, total_cents__lt=fraud.LOW_VALUE_CENTS), "COUNT"
+                ),
+                history=_scalar(history, "COUNT"),
+                history_average=_scalar(history, "AVG"),
+            )
+            .values_list(*_SIGNALS)[:1]
+        )
+
+    slots = {"order_id": int, "market_id": int, "since": datetime, "email": str}
+    if with_ip:
+        slots["client_ip"] = IPAddress
+    if with_card:
+        slots["card"] = str
+    return CompiledQuery(build, **slots)
+
+
+# Every authorized order is screened: each shape compiled once per connection (shop.compiled).
+_SIGNALS_QUERIES = {
+    (with_ip, with_card): _signals_query(with_ip=with_ip, with_card=with_card)
+    for with_ip in (False, True)
+    for with_card in (False, True)
+}
+
+
 def gather_signals(
     order: Order, *, risk: CheckoutRisk, gateway_score: int | None, now=None
 ) -> tuple[fraud.RiskSignals, int]:
     """RiskSignals of `order` and its market's threshold, in one query (scalar subqueries
     over the other orders' assessments, on the market's row)."""
     since = (now or timezone.now()) - VELOCITY_WINDOW
-    email = order.email.lower()
-    others = FraudAssessment.objects.exclude(order_id=order.pk)
-    recent = others.filter(created_at__gte=since)
-    anyone = Q(email=email)
+    values = {"order_id": order.pk, "market_id": order.market_id, "since": since}
+    values["email"] = order.email.lower()
     if risk.client_ip:
-        anyone |= Q(client_ip=risk.client_ip)
+        values["client_ip"] = risk.client_ip
     if risk.card_fingerprint:
-        anyone |= Q(card_fingerprint=risk.card_fingerprint)
-    history = others.filter(email=email, score__isnull=False)
-    found = (
-        Market.objects.filter(pk=order.market_id)
-        .annotate(
-            threshold=Coalesce(
-                Subquery(
-                    FraudThreshold.objects.filter(market_id=OuterRef("pk")).values("hold_above")[
-                        :1
-                    ]
-                ),
-                DEFAULT_HOLD_SCORE,
-            ),
-            same_email=_scalar(recent.filter(email=email), "COUNT"),
-            same_ip=_scalar(recent.filter(client_ip=risk.client_ip), "COUNT")
-            if risk.client_ip
-            else Value(0.0),
-            same_card=_scalar(recent.filter(card_fingerprint=risk.card_fingerprint), "COUNT")
-            if risk.card_fingerprint
-            else Value(0.0),
-            low_value=_scalar(
-                recent.filter(anyone, total_cents__lt=fraud.LOW_VALUE_CENTS), "COUNT"
-            ),
-            history=_scalar(history, "COUNT"),
-            history_average=_scalar(history, "AVG"),
-        )
-        .values(
-            "threshold",
-            "same_email",
-            "same_ip",
-            "same_card",
-            "low_value",
-            "history",
-            "history_average",
-        )
-        .first()
-    ) or {}
+        values["card"] = risk.card_fingerprint
+    query = _SIGNALS_QUERIES[(bool(risk.client_ip), bool(risk.card_fingerprint))]
+    rows = query.rows(**values)
+    found = dict(zip(_SIGNALS, rows[0], strict=True)) if rows else {}
     billing = (order.billing_address or {}).get("country") or ""
     signals = fraud.RiskSignals(
         total_cents=order.total_cents,

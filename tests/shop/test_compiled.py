@@ -1,6 +1,7 @@
 """shop.compiled: a queryset compiled once per connection gives what the queryset gives."""
 
 import threading
+from datetime import datetime
 
 import pytest
 from django.db import connection, transaction
@@ -131,3 +132,29 @@ def test_every_thread_compiles_on_its_own_connection():
         thread.join()
     assert errors == []
     assert found == {cart.pk: [cart.pk] for cart in carts}
+
+
+def test_datetime_and_ip_address_slots_are_handed_over_as_the_orm_does():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import FraudAssessment
+    from shop.compiled import IPAddress
+    from tests.factories.orders import place
+
+    order = place(_ready_cart())
+    FraudAssessment.objects.filter(order=order).update(client_ip="203.0.113.9")
+    recent = CompiledQuery(
+        lambda since, ip: FraudAssessment.objects.filter(
+            created_at__gte=since, client_ip=ip
+        ).values_list("order_id"),
+        since=datetime,
+        ip=IPAddress,
+    )
+    hour_ago = timezone.now() - timedelta(hours=1)
+    assert recent.rows(since=hour_ago, ip="203.0.113.9") == [(order.pk,)]
+    assert recent.rows(since=hour_ago, ip="203.0.113.10") == []
+    assert recent.rows(since=timezone.now() + timedelta(hours=1), ip="203.0.113.9") == []
+    with pytest.raises(TypeError):
+        recent.rows(since="yesterday", ip="203.0.113.9")
