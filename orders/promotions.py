@@ -62,7 +62,9 @@ class CartPromotions:
     def __call__(self, quote_input: QuoteInput) -> list[Adjustment]:
         live = live_promotions()
         wants_codes = any(r.conditions.coupon_required for r in live.rules)
-        codes = cart_coupons(self.cart.public_id) if wants_codes and self.cart.pk else []
+        codes = []
+        if wants_codes and self.cart.pk:
+            codes = self._read(("codes", self.cart.public_id), cart_coupons, self.cart.public_id)
         self.context = self.build_context(quote_input, live, codes)
         if not live.rules:
             self.result = PromotionResult((), ())
@@ -73,6 +75,18 @@ class CartPromotions:
         self.cart.promotion_codes = codes
         self.cart.promotion_gift_misses = self.gift_misses
         return adjustments_of(self.result, budget_left=dict(self.context.budget_left)) + gifts
+
+    def _read(self, key: tuple, read, *args):
+        """What `read(*args)` answers about this cart's buyer, read once per cart instance.
+
+        A cart instance lives one request (services and views read the cart afresh, and
+        placement prices the cart it locked), yet a request prices it up to three times
+        (a checkout step's shipping options, then its answer): the codes on the cart, the
+        buyer's order history and promotion uses do not change in between."""
+        reads = self.cart.__dict__.setdefault("_promotion_reads", {})
+        if key not in reads:
+            reads[key] = read(*args)
+        return reads[key]
 
     def gift_adjustments(self, qi: QuoteInput) -> list[Adjustment]:
         """A gift line per earned free_gift promotion whose gift the market still has."""
@@ -157,10 +171,12 @@ class CartPromotions:
         segments = set()
         first_order = True
         if rules and uses["history"]:
-            first_order = not _has_placed_order(qi.customer_id, qi.email)
+            first_order = not self._read(
+                ("placed", qi.customer_id, qi.email), _has_placed_order, qi.customer_id, qi.email
+            )
             segments.add("new" if first_order else "returning")
         if rules and uses["named_segments"]:
-            segments |= customer_segments(qi.customer_id)
+            segments |= self._read(("segments", qi.customer_id), customer_segments, qi.customer_id)
         return CartContext(
             lines=tuple(
                 ContextLine(
@@ -185,7 +201,19 @@ class CartPromotions:
                 live.exhausted
                 | _used_up_promotions(codes)
                 | (
-                    limit_reached_for(live, qi.customer_id, qi.email)
+                    self._read(
+                        (
+                            "limits",
+                            frozenset(live.per_customer_ids),
+                            frozenset(live.exhausted),
+                            qi.customer_id,
+                            qi.email,
+                        ),
+                        limit_reached_for,
+                        live,
+                        qi.customer_id,
+                        qi.email,
+                    )
                     if any(r.limits.per_customer for r in rules)
                     else frozenset()
                 )

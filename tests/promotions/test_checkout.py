@@ -381,3 +381,37 @@ def test_promotions_read_their_facts_when_the_lines_did_not_bring_them(shop_setu
     )
     (adjustment,) = CartPromotions(cart)(quote_input)
     assert (adjustment.promotion_id, adjustment.amount_cents) == ("hoodies_15", 900)
+
+
+def test_a_request_reads_the_buyers_codes_history_and_uses_once_per_cart(shop_setup):
+    """A checkout step prices its cart up to three times; what the promotions ask about the
+    buyer (codes on the cart, first order, uses against limits) is read by the first."""
+    import_promotions(
+        [
+            {
+                "id": "welcome",
+                "conditions": {"coupon_required": True, "first_order_only": True},
+                "action": {"type": "fixed_off", "value": {"USD": 300}},
+                "limits": {"per_customer": 1},
+                "coupons": {"codes": ["WELCOME"]},
+            }
+        ]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
+    apply_cart_coupon(cart=cart, code="WELCOME")
+    cart = Cart.objects.get(pk=cart.pk)  # as the next request reads it
+    with CaptureQueriesContext(connection) as first:
+        assert price_cart(cart=cart).quote.discount_total_cents == 300
+    with CaptureQueriesContext(connection) as again:
+        assert price_cart(cart=cart).quote.discount_total_cents == 300
+    buyer_tables = ("promotions_cartcoupon", "orders_order", "promotions_redemption")
+
+    def buyer_reads(ran):
+        return [q for q in ran.captured_queries if any(t in q["sql"] for t in buyer_tables)]
+
+    assert len(buyer_reads(first)) == 3
+    assert buyer_reads(again) == []
+
+    place(cart)  # a new request, a new instance: the use and the order are seen
+    later = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
+    assert price_cart(cart=later).quote.discount_total_cents == 0
