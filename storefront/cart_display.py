@@ -150,7 +150,8 @@ def build_current_cart_page(cart: Cart) -> CartPage:
     """
     if not cart.is_open:
         raise CartNotOpen()
-    cart.lines_read = load_cart_lines(cart)
+    if cart.lines_read is None:  # the checkout's pages read them already in this request
+        cart.lines_read = load_cart_lines(cart)
     page = build_cart_page(cart)
     if not page.pricing.price_changes:
         return page

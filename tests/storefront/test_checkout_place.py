@@ -303,3 +303,15 @@ def test_placing_needs_the_csrf_token(tee):
     form = {"cart": "cart_x", "checkout_key": "k" * 32}
 
     assert browser.post("/checkout/place/", form).status_code == 403
+
+
+def test_the_review_page_reads_the_carts_lines_once(client, tee):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    to_review(client)
+    client.get("/checkout/review/")  # entering the step logs it once
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/checkout/review/").status_code == 200
+    line_reads = [q for q in captured if q["sql"].startswith('SELECT "orders_cartline"."id"')]
+    assert len(line_reads) == 1
