@@ -13,6 +13,7 @@ import logging
 
 from django.core.cache import cache
 
+from shop import request_memo
 from shop.models import KillSwitch, KillSwitchKind
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,12 @@ def _from_database() -> frozenset[tuple[str, str]]:
 
 
 def switched_off() -> frozenset[tuple[str, str]]:
-    """Every (kind, target) switched off now (target "" for checkout)."""
+    """Every (kind, target) switched off now (target "" for checkout); read once per request
+    (shop.request_memo)."""
+    return request_memo.remembered(SWITCHES_CACHE_KEY, _read_switched_off)
+
+
+def _read_switched_off() -> frozenset[tuple[str, str]]:
     try:
         found = cache.get(SWITCHES_CACHE_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not open a switched-off checkout
@@ -44,6 +50,7 @@ def switched_off() -> frozenset[tuple[str, str]]:
 
 def forget_switches() -> None:
     """Make every process read the switches afresh (after a flip commits)."""
+    request_memo.forget(SWITCHES_CACHE_KEY)
     try:
         cache.delete(SWITCHES_CACHE_KEY)
     except Exception:  # noqa: BLE001 - the 1-second TTL bounds the staleness anyway

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: request latency per view for /metrics (shop/metrics.py) covers all that follows.
     "shop.metrics.RequestMetricsMiddleware",
+    # Configuration a request reads many times (kill switches, rate tables) is read once.
+    "shop.request_memo.RequestMemoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header on every page (CONTENT_SECURITY_POLICY below); before

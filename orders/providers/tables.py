@@ -15,6 +15,7 @@ from django.db import transaction
 
 from orders.providers.shipping.table import RateRow
 from orders.providers.tax.manual import Rate
+from shop import request_memo
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "orders:rate-tables:v1"
@@ -54,7 +55,12 @@ def _read_database() -> tuple[list[RateRow], list[Rate]]:
 
 
 def rate_tables() -> tuple[list[RateRow], list[Rate]]:
-    """(shipping rate rows, tax rates), both active only."""
+    """(shipping rate rows, tax rates), both active only; read once per request
+    (shop.request_memo)."""
+    return request_memo.remembered(CACHE_KEY, _read_tables)
+
+
+def _read_tables() -> tuple[list[RateRow], list[Rate]]:
     try:
         cached = cache.get(CACHE_KEY)
     except Exception:  # the cache is an optimisation: never fail a checkout over it
@@ -79,6 +85,7 @@ def forget_rate_tables(**_kwargs) -> None:
 
 
 def _drop_cached_tables() -> None:
+    request_memo.forget(CACHE_KEY)
     try:
         cache.delete(CACHE_KEY)
     except Exception:
