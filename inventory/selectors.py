@@ -20,6 +20,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from shop.compiled import CompiledQuery
 from shop.prepared import fetch_prepared
 
 
@@ -143,19 +144,43 @@ class Policy:
         return self.mode == ReservationPolicyMode.AT_ADD_TO_CART
 
 
+def _policies(variant_id: int, product_id: int, market_match: Q):
+    return ReservationPolicy.objects.filter(
+        Q(variant_id=variant_id) | Q(variant__isnull=True, product_id=product_id)
+    ).filter(market_match)
+
+
+# Every add to cart asks this: compiled once per connection (shop.compiled).
+_POLICIES_IN_MARKET = CompiledQuery(
+    lambda variant_id, product_id, market_id: _policies(
+        variant_id, product_id, Q(market__isnull=True) | Q(market_id=market_id)
+    ),
+    variant_id=int,
+    product_id=int,
+    market_id=int,
+)
+_POLICIES_ANY_MARKET = CompiledQuery(
+    lambda variant_id, product_id: _policies(variant_id, product_id, Q(market__isnull=True)),
+    variant_id=int,
+    product_id=int,
+)
+
+
 def get_reservation_policy(*, variant, market=None) -> Policy:
     """When to reserve `variant` in `market`: the most specific ReservationPolicy row.
 
     Variant beats product, market-specific beats any-market; none: `at_checkout`.
     """
-    market_match = Q(market__isnull=True)
     if _market_pk(market) is not None:
-        market_match |= Q(market_id=market.pk)
-    candidates = list(
-        ReservationPolicy.objects.filter(
-            Q(variant_id=variant.pk) | Q(variant__isnull=True, product_id=variant.product_id)
-        ).filter(market_match)
-    )
+        candidates = list(
+            _POLICIES_IN_MARKET.objects(
+                variant_id=variant.pk, product_id=variant.product_id, market_id=market.pk
+            )
+        )
+    else:
+        candidates = list(
+            _POLICIES_ANY_MARKET.objects(variant_id=variant.pk, product_id=variant.product_id)
+        )
     if not candidates:
         return Policy(
             ReservationPolicyMode.AT_CHECKOUT, settings.INVENTORY_RESERVATION_TTL_SECONDS

@@ -30,6 +30,7 @@ from orders.quote import GIFT_KEY_PREFIX, PriceChange, find_price_changes
 from orders.quote import QuoteLine as _QuoteLine
 from orders.services import drops
 from orders.services._common import check_line_quantity, lock_cart
+from shop.compiled import CompiledQuery
 
 
 def create_cart(*, market, channel, customer=None, session_key: str = "", email: str = "") -> Cart:
@@ -55,17 +56,24 @@ def _open(cart: Cart) -> Cart:
     return cart
 
 
-def _buyable_variant(cart: Cart, sku) -> tuple[Variant, int]:
-    """The active variant with `sku` and its price in the cart's currency, or refuse."""
+def _variant_with_price(sku: str, currency: str):
     price_in_currency = VariantPrice.objects.filter(
-        variant_id=OuterRef("pk"), currency=cart.currency
+        variant_id=OuterRef("pk"), currency=currency
     ).values("amount_cents")[:1]
-    variant = (
+    return (
         Variant.objects.select_related("product")
         .annotate(price_cents=Subquery(price_in_currency))
-        .filter(sku=str(sku))
-        .first()
+        .filter(sku=sku)[:1]
     )
+
+
+# Every add to cart looks its SKU up this way: compiled once per connection (shop.compiled).
+_VARIANT_WITH_PRICE = CompiledQuery(_variant_with_price, sku=str, currency=str)
+
+
+def _buyable_variant(cart: Cart, sku) -> tuple[Variant, int]:
+    """The active variant with `sku` and its price in the cart's currency, or refuse."""
+    variant = next(_VARIANT_WITH_PRICE.objects(sku=str(sku), currency=cart.currency), None)
     if variant is None:
         raise VariantUnavailable(f"Unknown SKU: {sku}.", skus=[str(sku)])
     price = variant.price_cents
