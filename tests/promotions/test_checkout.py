@@ -324,15 +324,22 @@ def test_pricing_reads_nothing_for_promotions_that_cannot_apply_here(shop_setup)
         ]
     )
     cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 1)])
-    price_cart(cart=cart, with_tax=False)  # the live set parsed once
-    with CaptureQueriesContext(connection) as with_promotion:
-        price_cart(cart=cart, with_tax=False)
+    with_promotion, without, _pricing = _queries_with_and_without_promotions(cart)
+    assert with_promotion == without
+
+
+def _queries_with_and_without_promotions(cart):
+    """(queries pricing `cart` with the imported promotions live, queries once they are all
+    gone, the pricing with them); each measured warm (the live set parsed already)."""
+    price_cart(cart=cart, with_tax=False)
+    with CaptureQueriesContext(connection) as with_promotions:
+        pricing = price_cart(cart=cart, with_tax=False)
     Promotion.objects.all().delete()
     forget()
     price_cart(cart=cart, with_tax=False)
     with CaptureQueriesContext(connection) as without:
         price_cart(cart=cart, with_tax=False)
-    assert len(with_promotion.captured_queries) == len(without.captured_queries)
+    return len(with_promotions.captured_queries), len(without.captured_queries), pricing
 
 
 def test_what_promotions_look_at_comes_with_the_lines(shop_setup):
@@ -352,16 +359,9 @@ def test_what_promotions_look_at_comes_with_the_lines(shop_setup):
         ]
     )
     cart = checkout_ready_cart(lines=[(shop_setup["hoodie"], 3), (shop_setup["mug"], 1)])
-    price_cart(cart=cart, with_tax=False)  # the live set parsed once
-    with CaptureQueriesContext(connection) as with_promotions:
-        pricing = price_cart(cart=cart, with_tax=False)
+    with_promotions, without, pricing = _queries_with_and_without_promotions(cart)
     assert pricing.quote.discount_total_cents == 900  # 15% of 3 × $20.00 hoodies
-    Promotion.objects.all().delete()
-    forget()
-    price_cart(cart=cart, with_tax=False)
-    with CaptureQueriesContext(connection) as without:
-        price_cart(cart=cart, with_tax=False)
-    assert len(with_promotions.captured_queries) == len(without.captured_queries)
+    assert with_promotions == without
 
 
 def test_promotions_read_their_facts_when_the_lines_did_not_bring_them(shop_setup):

@@ -1,6 +1,5 @@
 """shop.compiled: a queryset compiled once per connection gives what the queryset gives."""
 
-import threading
 from datetime import datetime
 
 import pytest
@@ -11,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Cart, CartLine
 from shop.compiled import CompiledQuery
+from tests.concurrency import together
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 from tests.factories.orders import (
@@ -115,23 +115,13 @@ def test_mistakes_in_the_definition_or_the_call_are_loud():
 def test_every_thread_compiles_on_its_own_connection():
     market("US")
     carts = [CartFactory() for _ in range(4)]
-    found, errors = {}, []
 
-    def read(cart):
-        try:
-            found[cart.pk] = [c.pk for c in CARTS.objects(public_id=cart.public_id)]
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def read(i):
+        return carts[i].pk, [c.pk for c in CARTS.objects(public_id=carts[i].public_id)]
 
-    threads = [threading.Thread(target=read, args=(cart,)) for cart in carts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert found == {cart.pk: [cart.pk] for cart in carts}
+    found, refused, errors = together(len(carts), read, refusals=())
+    assert (refused, errors) == ([], [])
+    assert dict(found) == {cart.pk: [cart.pk] for cart in carts}
 
 
 def test_datetime_and_ip_address_slots_are_handed_over_as_the_orm_does():
