@@ -23,6 +23,7 @@ def _clear_cache():
 
 def _forget_every_cache():
     from inventory import drop_gate
+    from inventory.services import reservations
     from shop import cache_versions, documents
     from storefront import html_cache
 
@@ -31,6 +32,7 @@ def _forget_every_cache():
     documents.forget_local()  # this process's copies of versioned documents
     html_cache.forget()  # this process's rendered pages
     cache_versions.reset_circuit()
+    reservations.forget_routed_markets()  # markets found to need routing
 
 
 @pytest.fixture

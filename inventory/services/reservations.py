@@ -10,6 +10,7 @@ Nobody waits for a reservation row while holding a stock row, so none of these d
 Waiting locks go through shop.locks.lock_rows: a row held too long is a LockTimeout (409).
 """
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import timedelta
@@ -112,7 +113,9 @@ def reserve_stock(
     conditional UPDATE that only succeeds while enough ATP remains.
 
     On PostgreSQL a market served by one location is reserved in a single statement (see
-    _reserve_fast): outside a transaction it commits by itself, inside one it joins it.
+    _reserve_fast): outside a transaction it commits by itself, inside one it joins it. A
+    market the statement found several locations in is remembered for a minute
+    (ROUTED_MARKET_SECONDS): its reservations go straight to routing.
     Otherwise (several locations, SQLite) it runs in its own transaction (a savepoint in the
     caller's) and plans under lock.
 
@@ -141,19 +144,41 @@ def reserve_stock(
         ),
     }
     connection = connections[router.db_for_write(StockLevel)]
-    if connection.vendor == "postgresql":
+    market_id = getattr(market, "pk", None)
+    if connection.vendor == "postgresql" and not _known_routed(market_id):
         try:
             reservations, available = reserve_in_one_statement(
-                connection, demand=demand, market_id=getattr(market, "pk", None), now=now, **hold
+                connection, demand=demand, market_id=market_id, now=now, **hold
             )
         except SeveralLocations:
-            pass
+            _remember_routed(market_id)
         else:
             if available:
                 raise InsufficientStock(_shortfall(available, demand, skus))
             return reservations
     with transaction.atomic(using=connection.alias):
         return _reserve_routed(demand, skus, market=market, hold=hold)
+
+
+# Markets the single statement found several locations in: {market id: monotonic time to try
+# the statement again}. Their reservations go straight to routing instead of spending a
+# statement to learn it again. Only speed depends on it: routing is right for any market,
+# and a market that grew a second location is told by the statement itself.
+ROUTED_MARKET_SECONDS = 60
+_routed_markets: dict[int | None, float] = {}
+
+
+def _known_routed(market_id) -> bool:
+    return _routed_markets.get(market_id, 0.0) > time.monotonic()
+
+
+def _remember_routed(market_id) -> None:
+    _routed_markets[market_id] = time.monotonic() + ROUTED_MARKET_SECONDS
+
+
+def forget_routed_markets() -> None:
+    """Try the single statement again for every market (tests)."""
+    _routed_markets.clear()
 
 
 def _reserve_routed(demand, skus, *, market, hold: dict) -> list[Reservation]:

@@ -312,3 +312,34 @@ def test_racing_buyers_and_lapsed_holds_never_go_below_zero():
         Reservation.objects.filter(status=ReservationStatus.EXPIRED).values_list("pk", flat=True)
     ) == sorted(lapsed)
     assert Reservation.objects.filter(status=ReservationStatus.ACTIVE).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_market_found_to_need_routing_skips_the_statement_for_a_while(
+    variant, warehouse, us, monkeypatch
+):
+    """The statement learns a market has several locations and steps aside; the market is then
+    remembered, so the next reservations go straight to routing (one statement fewer each),
+    until ROUTED_MARKET_SECONDS have passed."""
+    second = LocationFactory(code="us-west", country="US", priority=20)
+    stock(variant, warehouse, 10)
+    stock(variant, second, 10)
+
+    def one_statement_tries(ctx):
+        return sum("reserve_one_settings" in sql for sql in _statements(ctx))
+
+    with CaptureQueriesContext(connection) as first:
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_1")
+    with CaptureQueriesContext(connection) as then:
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_2")
+    assert (one_statement_tries(first), one_statement_tries(then)) == (1, 0)
+
+    second.is_active = False  # one location again: the statement serves once the memory lapses
+    second.save(update_fields=["is_active"])
+    later = reservation_services.time.monotonic() + reservation_services.ROUTED_MARKET_SECONDS
+    monkeypatch.setattr(reservation_services.time, "monotonic", lambda: later + 1)
+    with CaptureQueriesContext(connection) as lapsed:
+        services.reserve_stock(lines={variant: 1}, market=us, owner="cart_3")
+    assert one_statement_tries(lapsed) == 1
+    assert len(_statements(lapsed)) == 1  # reserved by the statement alone
+    assert Reservation.objects.filter(status=ReservationStatus.ACTIVE).count() == 3
