@@ -1,17 +1,16 @@
 """Real concurrency on PostgreSQL: threads, each with its own connection, racing for stock."""
 
 import random
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from inventory import selectors, services
 from inventory.exceptions import InsufficientStock, StockBelowPromised
 from inventory.models import Reservation, ReservationStatus, StockLevel
+from tests import concurrency
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 
@@ -21,32 +20,20 @@ THREADS = 40  # each its own connection; PostgreSQL allows 100 and others share 
 
 
 def race(attempts, action, threads=THREADS, refusals=(InsufficientStock,)):
-    """Run `action(i)` for every attempt, spread over threads released together.
+    """tests.concurrency.race, answering ([(attempt, result)], [refused attempts], errors);
+    errors would include deadlocks."""
 
-    Returns (successes, refusals, errors); errors would include deadlocks.
-    """
-    chunks = [attempts[i::threads] for i in range(threads)]
-    barrier = threading.Barrier(threads)
-    ok, short, errors = [], [], []
-
-    def worker(chunk):
+    def attempt_once(attempt):
         try:
-            barrier.wait()
-            for attempt in chunk:
-                try:
-                    ok.append((attempt, action(attempt)))
-                except refusals:
-                    short.append(attempt)
-                except Exception as exc:  # noqa: BLE001 - any other error fails the test
-                    errors.append(repr(exc))
-        finally:
-            connection.close()
+            return True, attempt, action(attempt)
+        except refusals:
+            return False, attempt, None
 
-    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=120)
+    results, _refused, errors = concurrency.race(
+        attempts, attempt_once, threads=threads, refusals=()
+    )
+    ok = [(attempt, result) for took, attempt, result in results if took]
+    short = [attempt for took, attempt, _result in results if not took]
     return ok, short, errors
 
 

@@ -1,15 +1,13 @@
 """Real concurrency on PostgreSQL: threads, each with its own connection, placing orders."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from inventory import selectors
 from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, StockLevel
 from orders import services
 from orders.models import CartStatus, DummyCharge, Order, OrderEvent, OrderStatus
+from tests import concurrency
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 from tests.factories.orders import checkout_ready_cart, place
@@ -20,34 +18,8 @@ THREADS = 40  # each its own connection; PostgreSQL allows 100 and other test ru
 
 
 def race(attempts, action, threads=THREADS, refusals=(InsufficientStock,)):
-    """Run `action(attempt)` for every attempt over `threads` threads released together.
-
-    Returns (results, refusals, errors); errors would include deadlocks and lock timeouts.
-    """
-    threads = min(threads, len(attempts))
-    chunks = [attempts[i::threads] for i in range(threads)]
-    barrier = threading.Barrier(threads)
-    ok, refused, errors = [], [], []
-
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for attempt in chunk:
-                try:
-                    ok.append(action(attempt))
-                except refusals as exc:
-                    refused.append(exc)
-                except Exception as exc:  # noqa: BLE001 - any other error fails the test
-                    errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=300)
-    return ok, refused, errors
+    """tests.concurrency.race with this file's thread count and refusal."""
+    return concurrency.race(attempts, action, threads=threads, refusals=refusals)
 
 
 def test_100_buyers_for_the_last_10_units_exactly_10_orders():
