@@ -88,6 +88,11 @@ class CartPromotions:
             reads[key] = read(*args)
         return reads[key]
 
+    @staticmethod
+    def forget_reads(cart: Cart) -> None:
+        """Drop what _read kept on `cart` (a service just changed the codes on it)."""
+        cart.__dict__.pop("_promotion_reads", None)
+
     def gift_adjustments(self, qi: QuoteInput) -> list[Adjustment]:
         """A gift line per earned free_gift promotion whose gift the market still has."""
         earned = [p for p in self.result.applied if p.gift_sku]

@@ -36,6 +36,7 @@ def apply_cart_coupon(*, cart: Cart, code: str) -> Cart:
         customer_id=cart.customer_id,
         email=cart.email,
     )
+    CartPromotions.forget_reads(cart)  # priced above without the code it now has
     return cart
 
 
@@ -47,4 +48,5 @@ def remove_cart_coupon(*, cart: Cart, code: str) -> Cart:
     """
     cart = _open(cart)
     promotions.detach_coupon(cart_ref=cart.public_id, code=code)
+    CartPromotions.forget_reads(cart)
     return cart

@@ -415,3 +415,25 @@ def test_a_request_reads_the_buyers_codes_history_and_uses_once_per_cart(shop_se
     place(cart)  # a new request, a new instance: the use and the order are seen
     later = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
     assert price_cart(cart=later).quote.discount_total_cents == 0
+
+
+def test_the_cart_a_coupon_service_returns_prices_with_its_new_codes(shop_setup):
+    """apply/remove price the cart they lock before changing its codes: what that pricing
+    read about the codes is dropped, so the returned cart prices with the change."""
+    from orders.services.coupons import remove_cart_coupon
+
+    import_promotions(
+        [
+            {
+                "id": "welcome",
+                "conditions": {"coupon_required": True},
+                "action": {"type": "fixed_off", "value": {"USD": 300}},
+                "coupons": {"codes": ["WELCOME"]},
+            }
+        ]
+    )
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
+    with_code = apply_cart_coupon(cart=cart, code="WELCOME")
+    assert price_cart(cart=with_code).quote.discount_total_cents == 300
+    without = remove_cart_coupon(cart=with_code, code="WELCOME")
+    assert price_cart(cart=without).quote.discount_total_cents == 0
