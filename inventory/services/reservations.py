@@ -48,7 +48,8 @@ from inventory.services._common import (
 )
 from inventory.services._reserve_fast import SeveralLocations, reserve_in_one_statement
 from inventory.services.routing import plan_allocations
-from shop.locks import lock_rows
+from shop.compiled import CompiledQuery
+from shop.locks import lock_compiled, lock_rows
 
 OWNER_MAX_LENGTH = Reservation._meta.get_field("owner").max_length
 
@@ -260,9 +261,18 @@ def _shortfall(available: Mapping[int, int], demand, skus) -> list[dict]:
     ]
 
 
+# Committing or releasing an owner's holds (every placement) locks them this way (compiled).
+_OWNER_HOLDS_FOR_UPDATE = CompiledQuery(
+    lambda owner: Reservation.objects.filter(owner=owner).select_for_update().order_by("pk"),
+    owner=str,
+)
+
+
 def _lock_reservations(*, reservations=None, owner: str | None = None) -> list[Reservation]:
     if reservations is None and not owner:
         raise ReservationNotActive("Say which reservations.")
+    if reservations is None:
+        return lock_compiled(_OWNER_HOLDS_FOR_UPDATE, owner=owner)
     qs = Reservation.objects.all()
     if reservations is not None:
         pks = (

@@ -2,7 +2,8 @@
 
 Lock order everywhere (STYLE.md section 3): cart -> order -> stock rows (by pk, inside
 inventory's services). Nobody takes a cart lock while holding an order lock. Locks go
-through shop.locks.lock_rows, so a row held too long is a LockTimeout (409), not a hang.
+through shop.locks (lock_rows, lock_compiled), so a row held too long is a LockTimeout (409),
+not a hang.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from orders.exceptions import CartNotFound, InvalidCartQuantity
 from orders.models import MAX_LINE_QUANTITY, Cart, Order
 from shop.compiled import CompiledQuery
-from shop.locks import lock_rows
+from shop.locks import lock_compiled
 
 # Every cart write takes this lock: compiled once per connection (shop.compiled).
 _CART_FOR_UPDATE = CompiledQuery(
@@ -39,6 +40,15 @@ def lock_cart(cart: Cart) -> Cart:
     return cart
 
 
+# Every payment, transition and shipment takes this lock: compiled once (shop.compiled).
+_ORDER_FOR_UPDATE = CompiledQuery(
+    lambda pk: (
+        Order.objects.filter(pk=pk).select_related("market").select_for_update(of=("self",))
+    ),
+    pk=int,
+)
+
+
 def lock_order(order: Order) -> Order:
     """Re-read `order` under FOR UPDATE (its row only, market joined), waiting at most
     DB_LOCK_TIMEOUT_MS (LockTimeout).
@@ -46,7 +56,7 @@ def lock_order(order: Order) -> Order:
     Anything else about the order must be read by statements after this one: PostgreSQL
     re-reads the locked row after a wait, but not the rows of other tables in the query.
     """
-    (locked,) = lock_rows(Order.objects.filter(pk=order.pk).select_related("market"), of=("self",))
+    (locked,) = lock_compiled(_ORDER_FOR_UPDATE, pk=order.pk)
     return locked
 
 

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from inventory import services
 from inventory.models import Reservation, StockLevel, StockMovement
 from shop.api.errors import exception_handler
-from shop.locks import LockTimeout, lock_rows
+from shop.compiled import CompiledQuery
+from shop.locks import LockTimeout, lock_compiled, lock_rows
 from tests.factories.catalog import VariantFactory
 from tests.factories.inventory import LocationFactory, market, stock
 
@@ -191,3 +192,32 @@ def test_a_lock_wait_cut_short_outside_lock_rows_is_a_409_too(stocked):
 
     response = exception_handler(raw.value, {})
     assert (response.status_code, response.data["code"]) == (409, "lock_timeout")
+
+
+LEVEL_FOR_UPDATE = CompiledQuery(
+    lambda pk: StockLevel.objects.filter(pk=pk).select_for_update().order_by("pk"), pk=int
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compiled_lock_waits_as_long_and_refuses_the_same_way(stocked):
+    level = StockLevel.objects.get()
+    with transaction.atomic():
+        (locked,) = lock_compiled(LEVEL_FOR_UPDATE, pk=level.pk, timeout_ms=50)
+        assert (locked.pk, _lock_timeout()) == (level.pk, "50ms")
+
+    other = stock(VariantFactory(sku="LOCK-2"), level.location, 3)
+    with (
+        HeldLock(StockLevel.objects.filter(pk=level.pk)),
+        pytest.raises(LockTimeout),
+        transaction.atomic(),
+    ):
+        StockLevel.objects.filter(pk=other.pk).update(safety_stock=1)
+        lock_compiled(LEVEL_FOR_UPDATE, pk=level.pk, timeout_ms=50)
+    # The transaction was rolled back: the other row's change is gone too.
+    assert list(StockLevel.objects.values_list("safety_stock", flat=True)) == [0, 0]
+
+    with pytest.raises(transaction.TransactionManagementError):
+        lock_compiled(LEVEL_FOR_UPDATE, pk=level.pk)
+    with pytest.raises(ValueError), transaction.atomic():
+        lock_compiled(LEVEL_FOR_UPDATE, pk=level.pk, timeout_ms=0)
