@@ -191,6 +191,10 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker keeps its database connection from task to task (Celery's Django fixup would open a
+# new one for every task): closed after 1,000 tasks, and sooner when broken or older than
+# CONN_MAX_AGE (shop.celery.drop_unusable_connections).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "UTC"
 # Queues per kind of work, each with a cap on its backlog and a rule for what happens at the cap
 # (shop/queues.py; docs/deployment.md "Workers and queues"). Tasks not listed go to "default".
