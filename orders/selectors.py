@@ -24,6 +24,7 @@ from orders.models import (
     CartStatus,
     Order,
     OrderEvent,
+    OrderLine,
     Shipment,
     ShipmentLine,
 )
@@ -118,11 +119,57 @@ def get_order(*, public_id: str, user) -> Order:
     return order
 
 
+# An order's page and every answer about one order (placement, payment, cancellation) read
+# these: compiled once per connection (shop.compiled), where a prefetch builds and compiles
+# three querysets each time.
+_ORDER_BY_PUBLIC_ID = CompiledQuery(
+    lambda public_id: Order.objects.select_related("market").filter(public_id=public_id)[:1],
+    public_id=str,
+)
+_CUSTOMER_ORDER = CompiledQuery(
+    lambda public_id, customer_id: Order.objects.select_related("market").filter(
+        public_id=public_id, customer_id=customer_id
+    )[:1],
+    public_id=str,
+    customer_id=int,
+)
+_ORDER_LINES = CompiledQuery(
+    lambda order_id: OrderLine.objects.filter(order_id=order_id).order_by("pk"), order_id=int
+)
+_ORDER_EVENTS = CompiledQuery(
+    lambda order_id: OrderEvent.objects.filter(order_id=order_id).order_by("created_at", "pk"),
+    order_id=int,
+)
+_ORDER_HAS_SHIPMENTS = CompiledQuery(
+    lambda order_id: Shipment.objects.filter(order_id=order_id).values_list("pk")[:1],
+    order_id=int,
+)
+
+
+def _set_prefetched(order: Order, name: str, rows: list) -> None:
+    """Put `rows` where prefetch_related would: `order.<name>.all()` answers them, and each
+    row's `order` is `order` itself."""
+    cache = order.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(name, None)
+    queryset = getattr(order, name).all()
+    for row in rows:
+        row._state.fields_cache["order"] = order
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    cache[name] = queryset
+
+
 def with_lines_and_events(order: Order) -> Order:
     """`order` itself (as a service returned it, current) with its lines, events and shipments
-    loaded, where refresh_order would read the order row once more."""
-    events = OrderEvent.objects.order_by("created_at", "pk")
-    prefetch_related_objects([order], "lines", Prefetch("events", queryset=events), SHIPMENTS)
+    loaded, where refresh_order would read the order row once more. Two statements and a
+    check for shipments (none until fulfillment starts); the shipments' own prefetch only
+    when there are some."""
+    _set_prefetched(order, "lines", list(_ORDER_LINES.objects(order_id=order.pk)))
+    _set_prefetched(order, "events", list(_ORDER_EVENTS.objects(order_id=order.pk)))
+    if _ORDER_HAS_SHIPMENTS.rows(order_id=order.pk):
+        order.__dict__.get("_prefetched_objects_cache", {}).pop("shipments", None)
+        prefetch_related_objects([order], SHIPMENTS)
+    else:
+        _set_prefetched(order, "shipments", [])
     return order
 
 
@@ -164,12 +211,10 @@ def get_customer_order(*, customer, public_id: str) -> Order:
     else's order (staff included: the shop's pages show a customer their own orders)."""
     if not (customer and customer.is_authenticated):
         raise OrderNotFound()
-    order = _with_lines_and_events(
-        Order.objects.filter(public_id=str(public_id), customer_id=customer.pk)
-    ).first()
+    order = next(_CUSTOMER_ORDER.objects(public_id=str(public_id), customer_id=customer.pk), None)
     if order is None:
         raise OrderNotFound()
-    return order
+    return with_lines_and_events(order)
 
 
 def get_linked_order(*, public_id: str, token: str) -> Order:
@@ -177,10 +222,10 @@ def get_linked_order(*, public_id: str, token: str) -> Order:
     their order. Raises OrderNotFound for a bad or missing token."""
     if not (token and check_order_link_token(str(public_id), str(token))):
         raise OrderNotFound()
-    order = _with_lines_and_events(Order.objects.filter(public_id=str(public_id))).first()
+    order = next(_ORDER_BY_PUBLIC_ID.objects(public_id=str(public_id)), None)
     if order is None:
         raise OrderNotFound()
-    return order
+    return with_lines_and_events(order)
 
 
 # --- Fulfillment (the Operations console: orders/admin/fulfillment.py) ------------------------

@@ -176,3 +176,26 @@ def test_customers_cannot_see_or_touch_shipments(buyer, ops, order):
 def test_money_in_the_shipment_shape(ops, order):
     shipment = create(ops, order, 3).json()
     assert shipment["captured"] == usd(0)
+
+
+@pytest.mark.parametrize("shipped", [False, True])
+def test_an_orders_answer_reads_what_the_prefetch_reads(
+    ops, order, shipped, django_assert_num_queries
+):
+    """with_lines_and_events (compiled reads) answers exactly as the prefetching queryset
+    does, with or without shipments, and nothing is read again while the answer is built."""
+    from orders import selectors
+    from orders.api.shapes import order_data
+
+    if shipped:
+        assert create(ops, order, 2, location="us-east").status_code == 201
+    expected = order_data(selectors.refresh_order(Order.objects.get(public_id=order["id"])))
+    assert len(expected["shipments"]) == (1 if shipped else 0)
+
+    fresh = Order.objects.select_related("market").get(public_id=order["id"])
+    # lines, events, "any shipments?" — and, with shipments, theirs and their lines
+    with django_assert_num_queries(5 if shipped else 3):
+        selectors.with_lines_and_events(fresh)
+    with django_assert_num_queries(0):
+        assert order_data(fresh) == expected
+        assert all(line.order is fresh for line in fresh.lines.all())
