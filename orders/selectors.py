@@ -158,12 +158,30 @@ def _set_prefetched(order: Order, name: str, rows: list) -> None:
     cache[name] = queryset
 
 
+_ORDER_BY_PK = CompiledQuery(lambda pk: Order.objects.filter(pk=pk)[:1], pk=int)
+
+
+def get_order_with_lines(pk: int) -> Order:
+    """The order `pk` with its lines (a task's read: two compiled statements). Raises
+    Order.DoesNotExist."""
+    order = next(_ORDER_BY_PK.objects(pk=pk), None)
+    if order is None:
+        raise Order.DoesNotExist(f"No order {pk}.")
+    return load_order_lines(order)
+
+
+def load_order_lines(order: Order) -> Order:
+    """`order` with its lines loaded (one compiled statement), as prefetch_related would."""
+    _set_prefetched(order, "lines", list(_ORDER_LINES.objects(order_id=order.pk)))
+    return order
+
+
 def with_lines_and_events(order: Order) -> Order:
     """`order` itself (as a service returned it, current) with its lines, events and shipments
     loaded, where refresh_order would read the order row once more. Two statements and a
     check for shipments (none until fulfillment starts); the shipments' own prefetch only
     when there are some."""
-    _set_prefetched(order, "lines", list(_ORDER_LINES.objects(order_id=order.pk)))
+    load_order_lines(order)
     _set_prefetched(order, "events", list(_ORDER_EVENTS.objects(order_id=order.pk)))
     if _ORDER_HAS_SHIPMENTS.rows(order_id=order.pk):
         order.__dict__.get("_prefetched_objects_cache", {}).pop("shipments", None)

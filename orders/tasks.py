@@ -39,10 +39,10 @@ def expire_unpaid_orders() -> int:
 @shared_task(name="orders.tasks.commit_order_tax", max_retries=5, default_retry_delay=60)
 def commit_order_tax(order_id: int) -> None:
     """Tell the tax provider a placed order's sale happened (it files it)."""
-    from orders.models import Order
+    from orders import selectors
     from orders.services import tax
 
-    tax.commit_tax(Order.objects.get(pk=order_id))
+    tax.commit_tax(selectors.get_order_with_lines(order_id))
 
 
 @shared_task(

@@ -18,9 +18,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from orders import selectors as order_selectors
 from orders.links import order_url
 from orders.models import NotificationKind, Order, OrderEvent, OrderNotification, OrderStatus
 from shop import jobs
+from shop.compiled import CompiledQuery
 from shop.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -147,6 +149,17 @@ def render_order_email(
     return message
 
 
+# Every order's confirmation takes this lock: compiled once per connection (shop.compiled).
+_NOTIFICATION_FOR_UPDATE = CompiledQuery(
+    lambda pk: (
+        OrderNotification.objects.select_for_update(of=("self",))
+        .select_related("order__market")
+        .filter(pk=pk)[:1]
+    ),
+    pk=int,
+)
+
+
 def send_order_notification(*, notification_id: int) -> bool:
     """Send one queued e-mail unless it was sent already; True when it went out now.
 
@@ -155,18 +168,13 @@ def send_order_notification(*, notification_id: int) -> bool:
     """
     failure: Exception | None = None
     with transaction.atomic():
-        notification = (
-            OrderNotification.objects.select_for_update(of=("self",))
-            .select_related("order__market")
-            .filter(pk=notification_id)
-            .first()
-        )
+        notification = next(_NOTIFICATION_FOR_UPDATE.objects(pk=notification_id), None)
         if notification is None or notification.sent_at is not None:
             return False
         notification.attempts += 1
         try:
             render_order_email(
-                notification.order,
+                order_selectors.load_order_lines(notification.order),
                 notification.kind,
                 notification.shipment,
                 event_id=notification.event_id,
