@@ -16,8 +16,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from orders import conf, switches
 from orders import services as order_services
-from orders.exceptions import CartNotOpen, CheckoutIncomplete, InvalidShippingMethod
-from orders.models import CheckoutStep, OrderStatus
+from orders.exceptions import (
+    CartNotOpen,
+    CheckoutIncomplete,
+    InvalidShippingMethod,
+    ShippingMethodUnavailable,
+)
+from orders.models import CheckoutStep, OrderStatus, ShippingMethod
 from orders.pricing import load_cart_lines
 from shop.exceptions import DomainError
 from storefront import carts
@@ -42,6 +47,8 @@ from storefront.forms_checkout import (
 )
 from storefront.views_place import retry_payment_page
 
+MAX_METHOD_CODE = ShippingMethod._meta.get_field("code").max_length
+
 TEMPLATES = {step: f"storefront/checkout/{step}.html" for step in STEP_NAMES}
 
 
@@ -52,9 +59,14 @@ class _Leave(Exception):
         self.response = response
 
 
-def _checkout_cart(request, step: str):
-    """The visitor's cart if they may be on `step`, else raise _Leave with where to go."""
-    cart = carts.session_cart(request)
+_UNREAD = object()
+
+
+def _checkout_cart(request, step: str, cart=_UNREAD):
+    """The visitor's cart if they may be on `step`, else raise _Leave with where to go.
+    `cart`: the session's cart, when the view read it already."""
+    if cart is _UNREAD:
+        cart = carts.session_cart(request)
     if cart is None:
         raise _Leave(redirect("/cart/"))
     if not cart.is_open:
@@ -173,6 +185,21 @@ def shipping(request):
         cart = _checkout_cart(request, CheckoutStep.SHIPPING)
     except _Leave as leave:
         return leave.response
+    refusal = ""
+    code = request.POST.get("method", "") if request.method == "POST" else ""
+    if code and len(code) <= MAX_METHOD_CODE:
+        # The service checks the choice against the cart's own options under its lock (as
+        # it does for the API): a good choice costs no pricing of the page it leaves.
+        try:
+            cart = order_services.set_shipping_method(
+                cart=cart, code=code, enter_step=CheckoutStep.PAYMENT
+            )
+        except CartNotOpen as exc:
+            return _refused(request, exc)
+        except (InvalidShippingMethod, CheckoutIncomplete, ShippingMethodUnavailable) as exc:
+            refusal = str(exc)
+        else:
+            return redirect(step_url(CheckoutStep.PAYMENT))
     page = build_cart_page(cart)
     options = page.pricing.quote.shipping_options
     chosen = page.pricing.quote.shipping_option
@@ -181,17 +208,8 @@ def shipping(request):
         options=options,
         initial={"method": chosen.code if chosen else (options[0].code if options else "")},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            cart = order_services.set_shipping_method(
-                cart=cart, code=form.cleaned_data["method"], enter_step=CheckoutStep.PAYMENT
-            )
-        except CartNotOpen as exc:
-            return _refused(request, exc)
-        except (InvalidShippingMethod, CheckoutIncomplete) as exc:
-            form.add_error("method", str(exc))
-        else:
-            return redirect(step_url(CheckoutStep.PAYMENT))
+    if request.method == "POST" and form.is_valid() and refusal:
+        form.add_error("method", refusal)
     return _page(
         request,
         cart,
@@ -212,7 +230,7 @@ def payment(request):
     if order is not None and order.status == OrderStatus.PAYMENT_FAILED:
         return retry_payment_page(request, cart, order)
     try:
-        cart = _checkout_cart(request, CheckoutStep.PAYMENT)
+        cart = _checkout_cart(request, CheckoutStep.PAYMENT, cart)
     except _Leave as leave:
         return leave.response
     form = CardForm(posted(request))

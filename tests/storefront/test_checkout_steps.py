@@ -196,6 +196,10 @@ def test_shipping_lists_the_methods_with_their_prices(client, tee):
     [
         ("drone", {"method": ["That method does not ship to your address; choose another."]}),
         ("", {"method": ["Choose a shipping method."]}),
+        (
+            "standard" * 100,
+            {"method": ["That method does not ship to your address; choose another."]},
+        ),
     ],
 )
 def test_shipping_refuses_a_method_not_offered(client, tee, method, errors):
