@@ -11,7 +11,9 @@ buyers through the storefront's pages and through the API (`--via`), the flash c
 way (200 buyers, 50 units; reserved at checkout, then at add-to-cart) and checks them in the
 database, then measures the minimal-Django one-query ceiling (tests/load/ceiling_app.py) with
 the same workers and clients, so the figures can be read against what this machine does
-today. Stops everything, drops the database and the queue.
+today. After each level it prints the CPU each placed order cost per process (gunicorn,
+Celery, PostgreSQL, Redis, the load's clients; Linux /proc) and the orders/s that bounds.
+Stops everything, drops the database and the queue.
 
 Exit status 1 when a flash case did not give exactly 50 orders. Timings are never asserted.
 """
@@ -126,6 +128,97 @@ def _ceiling(
     )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (Linux /proc), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, command name)} of every process (Linux /proc)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    head, rest = stat.read().rsplit(")", 1)
+            except OSError:
+                continue
+            found[int(entry)] = (int(rest.split()[1]), head.split("(", 1)[1])
+    return found
+
+
+class CpuMeter:
+    """Where each placed order's CPU went: the gunicorn workers, the Celery worker, PostgreSQL,
+    Redis and this process (the load's own clients), read from /proc around a run (the Celery
+    queue drained first, so the orders' tasks are counted). With the machine's cores it gives
+    the most orders per second this design can reach here, whatever the load looks like."""
+
+    def __init__(self, roots: dict[str, int | None], redis_url: str, queue: str):
+        self.roots = {name: pid for name, pid in roots.items() if pid}
+        self.redis_url, self.queue = redis_url, queue
+        self.available = os.path.isdir("/proc/self")
+        self.before: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        processes = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _name) in processes.items():
+            children.setdefault(parent, []).append(pid)
+
+        def tree(root: int) -> list[int]:
+            pids, todo = [], [root]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo.extend(children.get(pid, []))
+            return pids
+
+        sample = {name: sum(map(_cpu_seconds, tree(pid))) for name, pid in self.roots.items()}
+        by_name = {"PostgreSQL": ("postgres",), "Redis": ("redis-server",)}
+        for label, names in by_name.items():
+            sample[label] = sum(
+                _cpu_seconds(pid) for pid, (_p, name) in processes.items() if name in names
+            )
+        sample["load clients"] = _cpu_seconds(os.getpid())
+        return sample
+
+    def _drain(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        for _ in range(300):
+            if not client.llen(self.queue):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # the last task taken is still running
+
+    def start(self) -> None:
+        if self.available:
+            self._drain()
+            self.before = self._sample()
+
+    def report(self, result) -> None:
+        placed = result.counts["placed"]
+        if not (self.available and self.before and placed):
+            return
+        self._drain()
+        after = self._sample()
+        per_order = {k: (after[k] - self.before[k]) * 1000 / placed for k in after}
+        total = sum(per_order.values())
+        cores = os.cpu_count() or 1
+        print(
+            "  CPU per placed order: "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_order.items())
+            + f"; {total:.0f} ms in all: {cores} cores' {cores * 1000} ms a second would place"
+            f" at most {cores * 1000 / total:.1f} orders/s"
+        )
+
+
 def _delete_queue(redis_url: str, queue: str) -> None:
     import redis
 
@@ -213,7 +306,10 @@ def main() -> int:
             + ", ".join(f"{way} {buyers.REQUESTS[way]}" for way in args.via)
             + f"; load average {mix.load_average()}"
         )
-        results = {way: mix.run_mix(base, plan, LEVELS, way) for way in args.via}
+        meter = CpuMeter(
+            {"gunicorn": server.pid, "Celery": worker.pid if worker else None}, redis_url, queue
+        )
+        results = {way: mix.run_mix(base, plan, LEVELS, way, meter=meter) for way in args.via}
         flash = {}
         for label, product in plan["flash"].items():
             result = mix.run_flash(base, product, args.flash_buyers, label, args.via[0])
@@ -284,6 +380,13 @@ def main() -> int:
                     f"{ceilings[level]:.0f} req/s would be {ceilings[level] / requests:.1f} "
                     f"checkouts/s of {requests} requests"
                 )
+                served = result.orders_per_second * requests
+                if level > 1 and served:
+                    # Little's law: buyers that never pause queue behind each other.
+                    print(
+                        f"{'':16}{level} buyers over {served:.0f} requests/s: every request "
+                        f"waits and runs {level / served * 1000:.0f} ms on average"
+                    )
         for label, (result, in_db, good) in flash.items():
             counts = result.counts
             print(

@@ -147,15 +147,26 @@ def load_average() -> str:
 
 
 def run_mix(
-    base_url: str, plan: dict, levels=(1, 8, 32), way: str = "storefront", seed: int = 7
+    base_url: str,
+    plan: dict,
+    levels=(1, 8, 32),
+    way: str = "storefront",
+    seed: int = 7,
+    meter=None,
 ) -> dict[int, RunResult]:
-    """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts)."""
+    """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts).
+    `meter` (optional): `meter.start()` before each level, `meter.report(result)` after it
+    is printed (benchmarks/checkout_bench.py: the CPU each placed order cost)."""
     results = {}
     for buyers in levels:
         per_buyer = max(24 // buyers, 6)
         work = mix_work(plan, buyers, per_buyer, seed + buyers)
+        if meter is not None:
+            meter.start()
         result = run_buyers(base_url, buyers, work, way)
         print_run(f"{way}, {buyers} concurrent buyer(s)", result)
+        if meter is not None:
+            meter.report(result)
         results[buyers] = result
     return results
 
