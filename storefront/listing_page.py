@@ -85,15 +85,45 @@ def get_page_cards(
     found = page_cache.fetch([key]).get(key) if key else None
     if found is not None:
         return found
-    document = build_cards(product_ids=page_ids, market=market)
+    scopes = listing_scopes(category, market)
+    card_versions = {scope: versions[scope] for scope in scopes} if versions else None
+    document = build_cards(product_ids=page_ids, market=market, versions=card_versions)
     if key:
         document["version_key"] = key  # what the rendered page keys on (html_cache)
         page_cache.store({key: document})
     return document
 
 
-def build_cards(*, product_ids: list[int], market: Market) -> dict:
-    """Cards (no stock claim yet) and each card's active variant ids, in `product_ids` order."""
+def build_cards(*, product_ids: list[int], market: Market, versions: dict | None = None) -> dict:
+    """Cards (no stock claim yet) and each card's active variant ids, in `product_ids` order.
+
+    `versions`: the versions the calling page's cards depend on (the page document's own,
+    whatever else it keys on left out). Each product's card is kept under them, so a page
+    whose products other pages showed already (another search, another sort or filter) is
+    put together from their cards, and only the others are read from the database."""
+    keys = (
+        {
+            pid: _key("card", [pid, market.code, market.default_locale], versions)
+            for pid in product_ids
+        }
+        if versions
+        else {}
+    )
+    found = page_cache.fetch(list(keys.values())) if keys else {}
+    missing = [pid for pid in product_ids if keys.get(pid) not in found]
+    built = _read_cards(missing, market) if missing else {}
+    if keys and built:
+        page_cache.store({keys[pid]: entry for pid, entry in built.items()})
+    entries = [found.get(keys.get(pid)) or built.get(pid) for pid in product_ids]
+    present = [entry for entry in entries if entry is not None]
+    return {
+        "cards": [card for card, _ids in present],
+        "variant_ids": [ids for _card, ids in present],
+    }
+
+
+def _read_cards(product_ids: list[int], market: Market) -> dict[int, tuple]:
+    """{product id: (card, its active variant ids)} of the sellable ones among `product_ids`."""
     rows = {
         p.pk: p
         for p in catalog_selectors.list_storefront_products(market=market).filter(
@@ -107,7 +137,7 @@ def build_cards(*, product_ids: list[int], market: Market) -> dict:
         product_id__in=list(variant_ids), status=VariantStatus.ACTIVE
     ).values_list("pk", "product_id"):
         variant_ids[pid].append(vid)
-    return {"cards": cards, "variant_ids": [variant_ids[p.pk] for p in products]}
+    return {card.product_id: (card, variant_ids[card.product_id]) for card in cards}
 
 
 class StockedCards(Sequence):

@@ -71,7 +71,11 @@ def get_page_cards(
     found = page_cache.fetch([key]).get(key) if key else None
     if found is not None:
         return found
-    document = listing_page.build_cards(product_ids=page_ids, market=market)
+    # The cards themselves depend on the catalog and the market, not on the synonyms.
+    card_versions = {s: versions[s] for s in versions if s != SYNONYMS_SCOPE} if versions else None
+    document = listing_page.build_cards(
+        product_ids=page_ids, market=market, versions=card_versions
+    )
     if key:
         document["version_key"] = key  # what the rendered page keys on (html_cache)
         page_cache.store({key: document})

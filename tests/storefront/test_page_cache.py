@@ -540,3 +540,16 @@ def test_after_a_cache_failure_the_storefront_skips_redis_for_a_while(client, sh
     assert [r.name for r in caplog.records if r.name == "shop.cache_versions"] == [
         "shop.cache_versions"
     ]
+
+
+def test_another_sort_of_a_listing_reuses_the_cards_it_showed(client, shop_floor):
+    """Cards are kept per product under the listing's versions: the same products in another
+    order cost their ids and the stock, not their copy and pictures again."""
+    first = client.get("/c/apparel/tees/").content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/c/apparel/tees/", {"sort": "price_desc"}).content.decode()
+
+    assert "Harbor Tee" in first and "Harbor Tee" in again
+    read = " ".join(q["sql"] for q in queries)
+    assert "catalog_media" not in read and "catalog_producttranslation" not in read

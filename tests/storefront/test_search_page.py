@@ -242,3 +242,34 @@ def test_made_up_and_overlong_queries_store_nothing(client, api_client, monkeypa
 
     client.get("/search", {"q": "tee"})
     assert [k for k in stored if str(k).startswith("sf:search")]  # a real query is kept
+
+
+def test_a_search_puts_its_page_together_from_cards_other_searches_kept(client):
+    """Each card is kept under the versions the page depends on: another query finding the
+    same products reads no product, picture or translation to show them."""
+    for n in range(3):
+        VariantFactory(product=ProductFactory(title=f"Harbor Tee {n}"))
+    first = _titles(client.get("/search", {"q": "harbor"}))  # builds and keeps the cards
+
+    with CaptureQueriesContext(connection) as queries:
+        second = _titles(client.get("/search", {"q": "harbor tee"}))
+
+    assert sorted(second) == sorted(first) == ["Harbor Tee 0", "Harbor Tee 1", "Harbor Tee 2"]
+    read = " ".join(q["sql"] for q in queries)
+    assert "catalog_media" not in read and "catalog_producttranslation" not in read
+
+
+def test_a_renamed_product_shows_in_a_search_built_from_kept_cards(
+    client, django_capture_on_commit_callbacks
+):
+    from catalog import services
+
+    product = ProductFactory(title="Harbor Tee")
+    VariantFactory(product=product)
+    assert _titles(client.get("/search", {"q": "harbor"})) == ["Harbor Tee"]  # card kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_product(product=product, data={"title": "Harbour Tee"})
+
+    assert _titles(client.get("/search", {"q": "tee"})) == ["Harbour Tee"]
+    assert _titles(client.get("/search", {"q": "harbor"})) == []
