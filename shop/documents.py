@@ -42,15 +42,17 @@ def forget_local() -> None:
         _local.clear()
 
 
-def fetch(keys: list[str]) -> dict:
+def fetch(keys: list[str], *, local: bool = True) -> dict:
     """{key: value} of the keys found, this process's copies first; {} when the cache is down.
 
-    Documents are shared between requests: callers never mutate what they get.
+    Documents are shared between requests: callers never mutate what they get. `local=False`:
+    Redis only, nothing copied here (many small parts, such as the cards a page is put
+    together from, would push whole pages out of this process's bounded copies).
     """
     found = {}
     now = time.monotonic()
     with _local_lock:
-        for key in keys:
+        for key in keys if local else ():
             expires, value = _local.get(key, (0.0, None))
             if now < expires:
                 found[key] = value
@@ -63,15 +65,18 @@ def fetch(keys: list[str]) -> dict:
     except Exception:  # noqa: BLE001 - any cache failure: build from the database
         cache_versions.report_cache_failure("cached documents unreadable; served")
         return found
-    _remember(remote)
+    if local:
+        _remember(remote)
     return {**found, **remote}
 
 
-def store(entries: dict) -> None:
-    """Keep `entries` for STOREFRONT_CACHE_SECONDS; a cache failure only costs the next read."""
+def store(entries: dict, *, local: bool = True) -> None:
+    """Keep `entries` for STOREFRONT_CACHE_SECONDS; a cache failure only costs the next read.
+    `local=False`: in Redis only (see fetch)."""
     if not entries or not cache_versions.cache_available():
         return
-    _remember(entries)
+    if local:
+        _remember(entries)
     try:
         cache.set_many(entries, settings.STOREFRONT_CACHE_SECONDS)
     except Exception:  # noqa: BLE001

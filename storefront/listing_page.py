@@ -109,11 +109,13 @@ def build_cards(*, product_ids: list[int], market: Market, versions: dict | None
         if versions
         else {}
     )
-    found = page_cache.fetch(list(keys.values())) if keys else {}
+    # In Redis only: a catalog's worth of cards in this process's bounded copies would push
+    # out the page and product documents every request reads.
+    found = page_cache.fetch(list(keys.values()), local=False) if keys else {}
     missing = [pid for pid in product_ids if keys.get(pid) not in found]
     built = _read_cards(missing, market) if missing else {}
     if keys and built:
-        page_cache.store({keys[pid]: entry for pid, entry in built.items()})
+        page_cache.store({keys[pid]: entry for pid, entry in built.items()}, local=False)
     entries = [found.get(keys.get(pid)) or built.get(pid) for pid in product_ids]
     present = [entry for entry in entries if entry is not None]
     return {

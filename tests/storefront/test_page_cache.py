@@ -308,7 +308,7 @@ def test_unknown_sorts_and_filters_never_make_new_cache_entries(client, shop_flo
     stored: list[str] = []
     real = page_cache.store
     monkeypatch.setattr(
-        page_cache, "store", lambda entries: (stored.extend(entries), real(entries))
+        page_cache, "store", lambda entries, **kw: (stored.extend(entries), real(entries, **kw))
     )
 
     unknown_sort = client.get("/c/apparel/", {"sort": "'; DROP TABLE"})
@@ -553,3 +553,15 @@ def test_another_sort_of_a_listing_reuses_the_cards_it_showed(client, shop_floor
     assert "Harbor Tee" in first and "Harbor Tee" in again
     read = " ".join(q["sql"] for q in queries)
     assert "catalog_media" not in read and "catalog_producttranslation" not in read
+
+
+def test_cards_are_kept_in_redis_only_not_in_the_workers_copies(client, shop_floor):
+    """A catalog's worth of cards in a worker's bounded copies (shop.documents) would push out
+    the page and product documents every request reads: cards go to Redis only."""
+    from shop import documents
+
+    documents.forget_local()
+    client.get("/c/apparel/tees/")
+
+    assert not [key for key in documents._local if key.startswith("sf:card:")]
+    assert [key for key in documents._local if key.startswith("sf:page:")]

@@ -229,7 +229,7 @@ def test_made_up_and_overlong_queries_store_nothing(client, api_client, monkeypa
 
     VariantFactory(product=ProductFactory(title="Crew Tee"))
     stored = []
-    monkeypatch.setattr(page_cache, "store", lambda entries: stored.extend(entries))
+    monkeypatch.setattr(page_cache, "store", lambda entries, **_kw: stored.extend(entries))
     real_set = cache.set
     monkeypatch.setattr(
         cache, "set", lambda key, *a, **kw: stored.append(key) or real_set(key, *a, **kw)
