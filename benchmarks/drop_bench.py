@@ -23,6 +23,7 @@ units. Timings are never asserted; `uptime` is printed for the load.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import queue
 import subprocess
@@ -239,6 +240,8 @@ def main() -> None:
         from django.db import connections
 
         settings.CELERY_TASK_ALWAYS_EAGER = True  # mail and tax commits run here, no worker
+        # ... and Celery would log every one of them ("Task … succeeded"), 800 lines a run.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         settings.DEBUG = False
         settings.DROP_MAX_IN_FLIGHT = args.workers
