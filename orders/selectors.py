@@ -158,7 +158,9 @@ def _set_prefetched(order: Order, name: str, rows: list) -> None:
     cache[name] = queryset
 
 
-_ORDER_BY_PK = CompiledQuery(lambda pk: Order.objects.filter(pk=pk)[:1], pk=int)
+_ORDER_BY_PK = CompiledQuery(
+    lambda pk: Order.objects.select_related("market").filter(pk=pk)[:1], pk=int
+)
 
 
 def get_order_with_lines(pk: int) -> Order:
@@ -193,7 +195,10 @@ def with_lines_and_events(order: Order) -> Order:
 
 def refresh_order(order: Order) -> Order:
     """The order as it is now, with lines and events (after a service changed it)."""
-    return _with_lines_and_events(Order.objects.filter(pk=order.pk)).get()
+    fresh = next(_ORDER_BY_PK.objects(pk=order.pk), None)
+    if fresh is None:
+        raise Order.DoesNotExist(f"No order {order.pk}.")
+    return with_lines_and_events(fresh)
 
 
 # --- The storefront's customer pages: a customer sees their own orders only ---------------
