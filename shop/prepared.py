@@ -7,6 +7,13 @@ for a listing's 72 variants). `fetch_prepared` sends the statement with server-s
 prepared on first use on that connection; PgBouncer >= 1.21 passes protocol-level prepared
 statements through.
 
+Prepared statements keep one generic plan (`keep_generic_plans`, on every new connection).
+Left to choose (`plan_cache_mode = auto`), PostgreSQL 15 planned the availability query afresh
+on every run for good: pg_prepared_statements showed 20 custom plans and no generic one after 20
+runs, 0.19 ms of planning for 0.07 ms of execution, because a plan for any array of ids looks
+dearer on paper than one for the ids at hand. Our statements are lookups by key whose best plan
+does not depend on the values, so planning once is what preparing them was for.
+
 When someone listens (DEBUG's query log, CaptureQueriesContext, an execute wrapper) it goes
 through Django's cursor wrapper, so the statement is logged and counted like any other. When
 nobody does, it runs on one cursor kept per connection with only Django's error translation:
@@ -49,6 +56,16 @@ class _PreparedCursor(psycopg.Cursor):
 
     def execute(self, query, params=None, *, prepare=True, binary=None):
         return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def keep_generic_plans(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: this connection's prepared statements are planned once
+    (see the module's doc). Only named prepared statements are concerned: Django's own queries
+    are bound on the client and planned on every run whatever this says. Sent on the raw
+    connection, already in autocommit, so it is not counted or logged as one of the page's
+    queries and lasts for the connection."""
+    if connection.vendor == "postgresql":
+        connection.connection.execute("SET plan_cache_mode = force_generic_plan")
 
 
 def _allow_preparing(raw) -> None:

@@ -86,3 +86,31 @@ def test_the_statement_is_prepared_once_per_connection_and_finds_rows_by_variant
     assert first == dict.fromkeys(ids, 4) and second == {ids[0]: 4}
     assert prepared == 1
     assert "inventory_stocklevel_location_id" not in plan
+
+
+def test_the_statement_keeps_one_generic_plan_instead_of_planning_every_run():
+    """Left to choose, PostgreSQL planned it afresh on every run (a custom plan each time:
+    most of its work); shop.prepared.keep_generic_plans makes every new connection keep one."""
+    from django.db import connection
+
+    us = market("US")
+    east = LocationFactory(code="east", markets=["US"])
+    variants = [VariantFactory() for _ in range(3)]
+    for variant in variants:
+        stock(variant, east, 4)
+    ids = [v.pk for v in variants]
+
+    for run in range(8):  # `auto` decides after five runs; any later run would show it
+        assert selectors.available_quantities(variant_ids=ids[: 1 + run % 3], market=us)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        (mode,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%location_id + 0 = ANY%"],
+        )
+        plans = cursor.fetchall()
+
+    assert mode == "force_generic_plan"
+    assert len(plans) == 1 and plans[0][1] == 0 and plans[0][0] >= 8
