@@ -21,6 +21,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The customer-facing pages (home, listings, search, product, cart, checkout) first: they
+    # are most of the traffic, and Django tries the patterns in order on every request. No
+    # pattern below matches any of their paths.
+    path("", include("storefront.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -31,10 +35,9 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("webhooks/wms", include("inventory.webhook_urls")),
     # The project URLconf is the one place that composes every app: accounts are the shop's,
-    # the customer-facing pages (home, listings, search, product) the storefront's.
+    # returns the returns app's, the customer-facing pages (above) the storefront's.
     path("", include("shop.account_urls")),
     path("", include("returns.urls")),
-    path("", include("storefront.urls")),
 ]
 
 # Unhandled exceptions: JSON `{"code": "server_error", ...}` under /api/, else templates/500.html.

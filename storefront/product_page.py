@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from catalog import selectors as catalog_selectors
@@ -147,11 +148,25 @@ def availability(quantity: int | None) -> tuple[str, str]:
     """(status, customer-facing label); no claim at all when there is no stock backend."""
     if quantity is None:
         return "unknown", ""
+    out_of_stock, only_left, in_stock = _availability_labels()
     if quantity <= 0:
-        return "out_of_stock", _("Out of stock")
+        return "out_of_stock", out_of_stock
     if quantity <= settings.LOW_STOCK_THRESHOLD:
-        return "low_stock", _("Only %(count)d left") % {"count": quantity}
-    return "in_stock", _("In stock")
+        return "low_stock", only_left % {"count": quantity}
+    return "in_stock", in_stock
+
+
+_LABELS: dict[str | None, tuple[str, str, str]] = {}
+
+
+def _availability_labels() -> tuple[str, str, str]:
+    """The labels in the active language, translated once per process: gettext finds the
+    active catalog on every call, and a page asks for one label per variant."""
+    language = translation.get_language()
+    labels = _LABELS.get(language)
+    if labels is None:
+        labels = _LABELS[language] = (_("Out of stock"), _("Only %(count)d left"), _("In stock"))
+    return labels
 
 
 def _variant_images(product: Product, variants: list, locale: str) -> dict[int, dict]:
