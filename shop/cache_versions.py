@@ -16,7 +16,10 @@ Scopes (one key each in the cache):
 - `prices`: any catalog price (bumped by every product write, which may change one; the
   promotions result cache keys on it, promotions.selectors);
 - `nav`: the category tree (header navigation, breadcrumbs, home tiles);
-- `home`: the home page's product lists.
+- `home`: the home page's product lists;
+- `stock:<variant id>`: the variant's availability (inventory.availability_cache), bumped by
+  every stock write with `bump_stock_versions`;
+- `stock-locations`: which active locations serve which market (every variant's availability).
 
 Redis down: `read_versions` returns None (callers read the database), bumps are logged and
 dropped; a short circuit breaker stops every request from waiting on a dead Redis.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 
@@ -38,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 NAV = "nav"
 HOME = "home"
+STOCK_LOCATIONS = "stock-locations"
 PROMOTIONS = "promotions"
 PRICES = "prices"
 _VERSION_PREFIX = "ver:"
@@ -54,6 +59,10 @@ def category_scope(category_id: int) -> str:
 
 def market_scope(market_code: str) -> str:
     return f"market:{market_code}"
+
+
+def stock_scope(variant_id: int) -> str:
+    return f"stock:{variant_id}"
 
 
 def cache_available() -> bool:
@@ -141,6 +150,36 @@ def _bump_now(scopes: list[str]) -> None:
                 cache.set(key, time.time_ns(), timeout=None)
         except Exception:  # noqa: BLE001 - the write committed; its pages age out (TTL)
             logger.warning("cache unavailable; version %s not bumped", scope, exc_info=True)
+
+
+def bump_stock_versions(scopes: Iterable[str]) -> None:
+    """Give each scope a new version now and again once the current transaction commits.
+
+    For availability, which a page must never show stale: the bump at once makes a read later
+    in the same transaction (which sees its own write) miss; a read by someone else between
+    this bump and the commit still saw the old figure and may have kept it under the new
+    version, which the bump after commit leaves unreachable. Outside a transaction the write
+    has committed already and one bump is enough. New versions are random (not counted up), so
+    an evicted or flushed key can never come back to a number some process still holds.
+    One round trip per bump whatever the number of scopes.
+    """
+    scopes = sorted(set(scopes))
+    if not scopes:
+        return
+    _replace_now(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _replace_now(scopes))
+
+
+def _replace_now(scopes: list[str]) -> None:
+    if not cache_available():
+        return  # nothing can be read either; entries kept in processes are short-lived
+    try:
+        cache.set_many(
+            {_VERSION_PREFIX + scope: secrets.randbits(62) for scope in scopes}, timeout=None
+        )
+    except Exception:  # noqa: BLE001 - the write stands; kept copies are short-lived
+        report_cache_failure("stock versions not bumped; availability")
 
 
 def versioned_key(name: str, parts: Iterable[object], versions: dict[str, int]) -> str:

@@ -476,6 +476,10 @@ LOW_STOCK_THRESHOLD = 5
 # makes old entries unreachable at once; this TTL only bounds how long Redis keeps them, and how
 # long a version bump lost to a Redis outage can leave a page stale.
 STOREFRONT_CACHE_SECONDS = int(env("STOREFRONT_CACHE_SECONDS", "3600"))
+# Each worker keeps the availability pages show under the variants' stock versions, which every
+# stock write bumps (inventory/availability_cache.py): exact while Redis is up; this only bounds
+# how long a bump lost to a Redis failure can leave "In stock" wrong.
+AVAILABILITY_CACHE_SECONDS = float(env("AVAILABILITY_CACHE_SECONDS", "5"))
 # After a cache failure the storefront skips the cache this long per process (logs once).
 CACHE_CIRCUIT_OPEN_SECONDS = float(env("CACHE_CIRCUIT_OPEN_SECONDS", "5"))
 # How long a CDN may serve an anonymous home or listing page without revalidating (ETag); 0

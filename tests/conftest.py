@@ -22,12 +22,13 @@ def _clear_cache():
 
 
 def _forget_every_cache():
-    from inventory import drop_gate
+    from inventory import availability_cache, drop_gate
     from inventory.services import reservations
     from shop import cache_versions, documents
     from storefront import html_cache
 
     cache.clear()
+    availability_cache.forget_local()  # this process's kept availability
     drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
     documents.forget_local()  # this process's copies of versioned documents
     html_cache.forget()  # this process's rendered pages

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from catalog.models import Variant
+from inventory.availability_cache import stock_moved
 from inventory.exceptions import DuplicateSku, InvalidQuantity, UnknownLocation, UnknownSku
 from inventory.models import Location, MovementKind, StockLevel, StockMovement
 from shop.locks import lock_rows
@@ -107,6 +108,7 @@ def lock_levels(pairs: Iterable[tuple[int, int]], *, create: bool) -> dict[tuple
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
+    stock_moved({variant_id for variant_id, _ in pairs})  # locked to be written
     match = levels_matching(pairs)
     if create:
         existing = set(match.values_list("variant_id", "location_id"))

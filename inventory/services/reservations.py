@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory import drop_gate, selectors
+from inventory.availability_cache import stock_moved
 from inventory.exceptions import (
     InsufficientStock,
     InvalidQuantity,
@@ -156,6 +157,7 @@ def reserve_stock(
         else:
             if available:
                 raise InsufficientStock(_shortfall(available, demand, skus))
+            stock_moved(demand)
             return reservations
     with transaction.atomic(using=connection.alias):
         return _reserve_routed(demand, skus, market=market, hold=hold)
@@ -186,6 +188,7 @@ def _reserve_routed(demand, skus, *, market, hold: dict) -> list[Reservation]:
     """reserve_stock for several locations (or SQLite): lock, plan the routing, reserve."""
     locations, strategy = selectors.list_market_locations_and_strategy(market=market)
     location_ids = [loc.pk for loc in locations]
+    stock_moved(demand)
 
     levels = lock_rows(
         StockLevel.objects.filter(variant_id__in=list(demand), location_id__in=location_ids)
@@ -353,6 +356,7 @@ def _update_many(changes: Mapping[str, Mapping[tuple[int, int], int]]) -> None:
                 per_level[key][field] = qty
     if not per_level:
         return
+    stock_moved({variant_id for variant_id, _ in per_level})
     levels = levels_matching(list(per_level)).values_list("pk", "variant_id", "location_id")
     for pk, variant_id, location_id in sorted(levels):
         fields = per_level.get((variant_id, location_id))
@@ -398,6 +402,7 @@ def start_picking(*, reservation: Reservation) -> Reservation:
         raise ReservationNotActive()
     if row.status == ReservationStatus.PICKING:
         return row
+    stock_moved([row.variant_id])
     StockLevel.objects.filter(variant_id=row.variant_id, location_id=row.location_id).update(
         reserved=F("reserved") - row.quantity, in_transit_out=F("in_transit_out") + row.quantity
     )
@@ -423,6 +428,7 @@ def consume_reservation(
     if qty > row.quantity:
         raise InvalidQuantity(f"Only {row.quantity} units are held.", fields={"quantity": [qty]})
     held = "in_transit_out" if row.status == ReservationStatus.PICKING else "reserved"
+    stock_moved([row.variant_id])
     (level,) = lock_rows(
         StockLevel.objects.filter(variant_id=row.variant_id, location_id=row.location_id)
     )

@@ -7,7 +7,7 @@ These tests use the real backend end to end (other catalog tests use a stand-in)
 import pytest
 
 from catalog import ports, selectors
-from inventory.selectors import available_quantities
+from inventory.availability_cache import kept_available_quantities
 from inventory.services.stock import apply_catalog_import_counts
 from shop import ports as shop_ports
 from shop import selectors as shop_selectors
@@ -24,8 +24,8 @@ def mug():
     return variant
 
 
-def test_the_project_plugs_inventorys_atp_reader_in():
-    assert ports.availability() is available_quantities
+def test_the_project_plugs_inventorys_kept_atp_reader_in():
+    assert ports.availability() is kept_available_quantities
 
 
 def test_inventory_registers_its_stock_count_writer_and_each_app_its_demo_seeder():
@@ -47,7 +47,7 @@ def test_override_swaps_a_port_for_a_block_and_restores_it(mug):
         with ports.override(availability=None):
             assert selectors.get_available_quantities(variant_ids=[mug.pk], market=us) is None
 
-    assert ports.availability() is available_quantities
+    assert ports.availability() is kept_available_quantities
     assert ports.stock_counts() is apply_catalog_import_counts
 
 

@@ -90,7 +90,21 @@ def test_warm_pages_stay_within_their_query_budgets(client, shop_floor):
     counts = {path: _queries(client, path) for path in WARM_BUDGET}
 
     assert all(counts[path] <= budget for path, budget in WARM_BUDGET.items()), counts
-    assert counts["/p/harbor-tee/"] == 1  # availability, read fresh
+    # Availability is kept under the variants' stock versions: nothing moved, nothing read.
+    assert counts["/p/harbor-tee/"] == 0
+
+
+def test_after_a_stock_write_a_warm_page_reads_only_the_availability_again(client, shop_floor):
+    for path in WARM_BUDGET:
+        client.get(path)
+    inventory_services.receive_stock(
+        variant=shop_floor["variants"][0],
+        location=Location.objects.get(code="us-east"),
+        quantity=1,
+    )
+
+    assert _queries(client, "/p/harbor-tee/") == 1
+    assert _queries(client, "/p/harbor-tee/") == 0
 
 
 def test_cold_pages_stay_within_their_query_budgets(client, shop_floor):
@@ -123,7 +137,7 @@ def test_warm_budgets_do_not_grow_with_the_catalog_or_the_variants(client, shop_
 
     counts = {path: _queries(client, path) for path in paths}
 
-    assert counts == dict.fromkeys(paths, 1)
+    assert counts == dict.fromkeys(paths, 0)  # availability kept: no stock moved
 
 
 # --- Invalidation: the next request shows the write, nothing unrelated is touched ---
@@ -138,7 +152,7 @@ def _tee_pages(client) -> dict[str, str]:
 
 def _assert_novel_still_warm(client):
     for path in ("/p/quiet-novel/", "/c/books/"):
-        assert _queries(client, path) == 1, path
+        assert _queries(client, path) == 0, path  # its availability too: no stock moved
 
 
 def test_a_price_change_shows_on_every_page_at_once_and_bumps_only_its_own_scopes(

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from inventory import availability_cache
 from orders.providers.tables import CACHE_KEY as RATE_TABLES_KEY
 from shop import selectors
 from storefront import html_cache, page_cache
@@ -65,6 +66,7 @@ def _another_worker():
     """Forget this process's copies: what follows reads only what Redis holds."""
     page_cache.forget_local()
     html_cache.forget()
+    availability_cache.forget_local()
     selectors._local_markets = (0.0, [])
 
 
