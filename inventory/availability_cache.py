@@ -26,7 +26,7 @@ from inventory.selectors import available_quantities
 from shop.cache_versions import (
     STOCK_LOCATIONS,
     bump_stock_versions,
-    read_versions,
+    read_stock_versions,
     stock_scope,
 )
 
@@ -38,23 +38,22 @@ MAX_KEPT = 100_000  # a few MB per worker; emptied whole when full
 def kept_available_quantities(*, variant_ids, market) -> dict[int, int]:
     """What inventory.selectors.available_quantities answers, from this process's copies
     where the variants' stock versions say nothing moved since they were read."""
-    variant_ids = list(variant_ids)
+    variant_ids = list(dict.fromkeys(variant_ids))
     if not variant_ids:
         return {}
-    versions = read_versions([STOCK_LOCATIONS, *map(stock_scope, variant_ids)])
+    versions = read_stock_versions(variant_ids)
     if versions is None:  # Redis down: the database, as if nothing were kept
         return available_quantities(variant_ids=variant_ids, market=market)
+    located, stock_versions = versions
+    stamps = {
+        v: (located, version) for v, version in zip(variant_ids, stock_versions, strict=True)
+    }
     market_pk = getattr(market, "pk", None)
-    located = versions[STOCK_LOCATIONS]
     now = time.monotonic()
     found, missing = {}, []
-    for variant_id in variant_ids:
+    for variant_id, stamp in stamps.items():
         entry = _kept.get((market_pk, variant_id))
-        if (
-            entry is not None
-            and entry[0] == (located, versions[stock_scope(variant_id)])
-            and now < entry[1]
-        ):
+        if entry is not None and entry[0] == stamp and now < entry[1]:
             found[variant_id] = entry[2]
         else:
             missing.append(variant_id)
@@ -66,8 +65,7 @@ def kept_available_quantities(*, variant_ids, market) -> dict[int, int]:
             _kept.clear()
         expires = now + settings.AVAILABILITY_CACHE_SECONDS
         for variant_id, units in fresh.items():
-            stamp = (located, versions[stock_scope(variant_id)])
-            _kept[(market_pk, variant_id)] = (stamp, expires, units)
+            _kept[(market_pk, variant_id)] = (stamps[variant_id], expires, units)
         found.update(fresh)
     return found
 

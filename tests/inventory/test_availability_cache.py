@@ -200,7 +200,7 @@ def test_the_bump_after_commit_is_what_outdates_a_read_between_bump_and_commit(
 
 def test_with_redis_down_every_read_goes_to_the_database(floor, monkeypatch):
     _kept(floor)
-    monkeypatch.setattr(availability_cache, "read_versions", lambda scopes: None)
+    monkeypatch.setattr(availability_cache, "read_stock_versions", lambda variant_ids: None)
 
     with CaptureQueriesContext(connection) as read:
         kept = _kept(floor)
