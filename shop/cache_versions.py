@@ -116,15 +116,24 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
 _redis: tuple[object, object] | None = None
 
 
-def _get_many_ints(keys: list[str]) -> dict[str, int]:
-    """cache.get_many for integer values (versions), through a kept client on Redis."""
+def _kept_redis_client():
+    """This process's redis-py client of the default cache, or None when it is not Redis."""
     global _redis
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        return cache.get_many(keys)
+        return None
     if _redis is None or _redis[0] is not backend:
         _redis = (backend, backend._cache.get_client())
-    raw = _redis[1].mget([backend.make_key(key) for key in keys])
+    return _redis[1]
+
+
+def _get_many_ints(keys: list[str]) -> dict[str, int]:
+    """cache.get_many for integer values (versions), through a kept client on Redis."""
+    client = _kept_redis_client()
+    if client is None:
+        return cache.get_many(keys)
+    backend = caches["default"]
+    raw = client.mget([backend.make_key(key) for key in keys])
     # Django's Redis serializer stores integers as plain numbers (no pickle).
     return {key: int(value) for key, value in zip(keys, raw, strict=True) if value is not None}
 
@@ -136,15 +145,13 @@ def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:
     read_versions for the many scopes a listing's availability names (a search page: ~150),
     without its cost per scope: on Redis the keys are the stock prefix plus the id, one MGET.
     """
-    global _redis
     backend = caches["default"]
-    if isinstance(backend, RedisCache) and cache_available():
+    client = _kept_redis_client() if cache_available() else None
+    if client is not None:
         prefix = backend.make_key(_VERSION_PREFIX + "stock:")
         if backend.make_key(_VERSION_PREFIX + "stock:1") == prefix + "1":  # the default key_func
-            if _redis is None or _redis[0] is not backend:
-                _redis = (backend, backend._cache.get_client())
             try:
-                raw = _redis[1].mget(
+                raw = client.mget(
                     [backend.make_key(_VERSION_PREFIX + STOCK_LOCATIONS)]
                     + [prefix + str(variant_id) for variant_id in variant_ids]
                 )
@@ -205,10 +212,14 @@ def bump_stock_versions(scopes: Iterable[str]) -> None:
 def _replace_now(scopes: list[str]) -> None:
     if not cache_available():
         return  # nothing can be read either; entries kept in processes are short-lived
+    versions = {_VERSION_PREFIX + scope: secrets.randbits(62) for scope in scopes}
     try:
-        cache.set_many(
-            {_VERSION_PREFIX + scope: secrets.randbits(62) for scope in scopes}, timeout=None
-        )
+        client = _kept_redis_client()
+        if client is None:
+            cache.set_many(versions, timeout=None)
+        else:  # one MSET on the kept client: a reservation's whole cost of keeping pages true
+            backend = caches["default"]
+            client.mset({backend.make_key(key): value for key, value in versions.items()})
     except Exception:  # noqa: BLE001 - the write stands; kept copies are short-lived
         report_cache_failure("stock versions not bumped; availability")
 
