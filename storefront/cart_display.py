@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from django.utils.translation import gettext as _
 
 from catalog.models import Media
-from inventory import selectors as stock_selectors
+from inventory.availability_cache import kept_available_quantities
 from orders import services as order_services
 from orders.exceptions import CartNotOpen, InvalidShippingMethod
 from orders.models import Cart, CartLine
@@ -226,12 +226,13 @@ def _gift_rows(cart: Cart, pricing: CartPricing, images: dict) -> list[CartRow]:
 
 
 def _short_lines(cart: Cart, lines: list[CartLine]) -> dict[str, str]:
-    """{line id: message} for lines the market's stock cannot cover (one query). Lines with a
-    soft hold of this cart (`at_add_to_cart`) are covered by it."""
+    """{line id: message} for lines the market's stock cannot cover (availability as pages
+    show it: kept, or one query). Lines with a soft hold of this cart (`at_add_to_cart`) are
+    covered by it. Placing the order checks again under lock."""
     unheld = [line for line in lines if not line.is_held]
     if not unheld:
         return {}
-    available = stock_selectors.available_quantities(
+    available = kept_available_quantities(
         variant_ids=[line.variant_id for line in unheld], market=cart.market
     )
     problems = {}
