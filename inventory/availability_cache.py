@@ -1,8 +1,8 @@
 """The availability storefront pages show, kept in each process and never stale.
 
 Every storefront page shows availability, and reading it from PostgreSQL (one prepared
-statement) was a third of a warm product page's CPU and half of a listing's, between the
-statement, the database's own work and waking up for the answer. Here each variant's
+statement) was a quarter of a warm product page's CPU and nearly half of a listing's, between
+the statement, the database's own work and waking up for the answer. Here each variant's
 availability in a market is kept in this process under the variant's stock version
 (`stock:<variant id>` in shop.cache_versions) and the version of the locations
 (`stock-locations`: a location opened, closed or serving another market), all read from Redis
@@ -32,7 +32,7 @@ from shop.cache_versions import (
 
 # {(market pk, variant id): ((locations version, stock version), expires at, units)}
 _kept: dict[tuple[int | None, int], tuple[tuple[int, int], float, int]] = {}
-MAX_KEPT = 100_000  # a few MB per worker; emptied whole when full
+MAX_KEPT = 50_000  # ~12 MB per worker at most; emptied whole when full
 
 
 def kept_available_quantities(*, variant_ids, market) -> dict[int, int]:
