@@ -56,15 +56,19 @@ def test_the_statement_agrees_with_the_orm_over_locations_markets_and_safety_sto
     }
 
 
-def test_the_statement_is_prepared_once_per_connection_and_finds_rows_by_variant():
-    from django.db import connection
-
+def _three_variants_with_four_units_each():
     us = market("US")
     east = LocationFactory(code="east", markets=["US"])
     variants = [VariantFactory() for _ in range(3)]
     for variant in variants:
         stock(variant, east, 4)
-    ids = [v.pk for v in variants]
+    return us, [v.pk for v in variants]
+
+
+def test_the_statement_is_prepared_once_per_connection_and_finds_rows_by_variant():
+    from django.db import connection
+
+    us, ids = _three_variants_with_four_units_each()
 
     first = selectors.available_quantities(variant_ids=ids, market=us)
     second = selectors.available_quantities(variant_ids=ids[:1], market=us)
@@ -93,12 +97,7 @@ def test_the_statement_keeps_one_generic_plan_instead_of_planning_every_run():
     most of its work); shop.prepared.keep_generic_plans makes every new connection keep one."""
     from django.db import connection
 
-    us = market("US")
-    east = LocationFactory(code="east", markets=["US"])
-    variants = [VariantFactory() for _ in range(3)]
-    for variant in variants:
-        stock(variant, east, 4)
-    ids = [v.pk for v in variants]
+    us, ids = _three_variants_with_four_units_each()
 
     for run in range(8):  # `auto` decides after five runs; any later run would show it
         assert selectors.available_quantities(variant_ids=ids[: 1 + run % 3], market=us)
