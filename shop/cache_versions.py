@@ -99,10 +99,9 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     try:
         found = _get_many_ints(list(keys))
         versions = {keys[key]: value for key, value in found.items()}
-        for key, scope in keys.items():
-            if scope not in versions:
-                cache.add(key, time.time_ns(), timeout=None)
-                versions[scope] = cache.get(key)
+        missing = [key for key, scope in keys.items() if scope not in versions]
+        if missing:
+            versions.update({keys[key]: value for key, value in _start_versions(missing).items()})
     except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
         report_cache_failure("versions unreadable; pages served")
         return None
@@ -125,6 +124,28 @@ def _kept_redis_client():
     if _redis is None or _redis[0] is not backend:
         _redis = (backend, backend._cache.get_client())
     return _redis[1]
+
+
+def _start_versions(keys: list[str]) -> dict[str, int | None]:
+    """Give each never-read key a fresh version unless another process just did, and return
+    what each holds. On Redis one pipelined round trip (SET NX each, then MGET) whatever the
+    number of keys: a new listing names dozens of never-read stock scopes at once."""
+    fresh = time.time_ns()
+    client = _kept_redis_client()
+    if client is None:
+        for key in keys:
+            cache.add(key, fresh, timeout=None)
+        return {key: cache.get(key) for key in keys}
+    backend = caches["default"]
+    names = [backend.make_key(key) for key in keys]
+    pipeline = client.pipeline(transaction=False)
+    for name in names:
+        pipeline.set(name, fresh, nx=True)
+    pipeline.mget(names)
+    values = pipeline.execute()[-1]
+    return {
+        key: None if value is None else int(value) for key, value in zip(keys, values, strict=True)
+    }
 
 
 def _get_many_ints(keys: list[str]) -> dict[str, int]:
