@@ -38,6 +38,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
+from shop import request_memo
+
 logger = logging.getLogger(__name__)
 
 NAV = "nav"
@@ -110,6 +112,41 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     return versions
 
 
+_PREFETCHED_STOCK = "cache_versions:prefetched-stock"
+
+
+def read_versions_and_stock(
+    scopes: Iterable[str], variant_ids: list[int]
+) -> dict[str, int] | None:
+    """read_versions(scopes), and in the same round trip the stock versions of `variant_ids`,
+    left for this request's next `read_stock_versions(variant_ids)`.
+
+    A warm product page knows its variants before it reads its versions: one Redis round trip
+    instead of two (each ~a tenth of the page's CPU, between the call and the wake-up).
+    """
+    scopes = list(dict.fromkeys(scopes))
+    client = _kept_redis_client() if cache_available() else None
+    stock_names = _stock_key_names(variant_ids) if client is not None else None
+    if stock_names is None or not variant_ids:
+        return read_versions(scopes)
+    backend = caches["default"]
+    names = [backend.make_key(_VERSION_PREFIX + scope) for scope in scopes]
+    try:
+        raw = client.mget(names + stock_names)
+    except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
+        report_cache_failure("versions unreadable; pages served")
+        return None
+    found, stock = raw[: len(scopes)], raw[len(scopes) :]
+    if None in found:  # a scope never read yet: the general way starts it
+        return read_versions(scopes)
+    if None not in stock:
+        request_memo.keep(
+            _PREFETCHED_STOCK,
+            (tuple(variant_ids), (int(stock[0]), [int(value) for value in stock[1:]])),
+        )
+    return {scope: int(value) for scope, value in zip(scopes, found, strict=True)}
+
+
 # One redis-py client per process and cache backend for the versions read every page makes:
 # Django's RedisCache builds a new client object (and its table of reply callbacks) per call.
 _redis: tuple[object, object] | None = None
@@ -165,27 +202,39 @@ def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:
 
     read_versions for the many scopes a listing's availability names (a search page: ~150),
     without its cost per scope: on Redis the keys are the stock prefix plus the id, one MGET.
+    Versions `read_versions_and_stock` read earlier in this request for the same ids are used
+    instead, once.
     """
-    backend = caches["default"]
+    prefetched = request_memo.take(_PREFETCHED_STOCK)
+    if prefetched is not None and prefetched[0] == tuple(variant_ids):
+        return prefetched[1]
     client = _kept_redis_client() if cache_available() else None
-    if client is not None:
-        prefix = backend.make_key(_VERSION_PREFIX + "stock:")
-        if backend.make_key(_VERSION_PREFIX + "stock:1") == prefix + "1":  # the default key_func
-            try:
-                raw = client.mget(
-                    [backend.make_key(_VERSION_PREFIX + STOCK_LOCATIONS)]
-                    + [prefix + str(variant_id) for variant_id in variant_ids]
-                )
-            except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
-                report_cache_failure("versions unreadable; pages served")
-                return None
-            if None not in raw:
-                return int(raw[0]), [int(value) for value in raw[1:]]
+    names = _stock_key_names(variant_ids) if client is not None else None
+    if names is not None:
+        try:
+            raw = client.mget(names)
+        except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
+            report_cache_failure("versions unreadable; pages served")
+            return None
+        if None not in raw:
+            return int(raw[0]), [int(value) for value in raw[1:]]
     # Another cache, or a scope never read yet (given a fresh version here): the general way.
     versions = read_versions([STOCK_LOCATIONS, *map(stock_scope, variant_ids)])
     if versions is None:
         return None
     return versions[STOCK_LOCATIONS], [versions[stock_scope(v)] for v in variant_ids]
+
+
+def _stock_key_names(variant_ids: list[int]) -> list[str] | None:
+    """The Redis names of `stock-locations` and of each variant's stock version, built as the
+    stock prefix plus the id; None under a custom key function (read_versions then)."""
+    backend = caches["default"]
+    prefix = backend.make_key(_VERSION_PREFIX + "stock:")
+    if backend.make_key(_VERSION_PREFIX + "stock:1") != prefix + "1":
+        return None
+    return [backend.make_key(_VERSION_PREFIX + STOCK_LOCATIONS)] + [
+        prefix + str(variant_id) for variant_id in variant_ids
+    ]
 
 
 def bump_versions(scopes: Iterable[str]) -> None:
@@ -225,6 +274,7 @@ def bump_stock_versions(scopes: Iterable[str]) -> None:
     scopes = sorted(set(scopes))
     if not scopes:
         return
+    request_memo.take(_PREFETCHED_STOCK)  # read before this write: never to be used after it
     _replace_now(scopes)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _replace_now(scopes))

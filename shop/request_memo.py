@@ -38,6 +38,19 @@ def forget(key: str) -> None:
         memo.pop(key, None)
 
 
+def keep(key: str, value: object) -> None:
+    """Leave `value` under `key` for one later `take` in the current request (if in one)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
+def take(key: str) -> object | None:
+    """What `keep` left under `key` in the current request, removed; None when nothing is."""
+    memo = _memo.get()
+    return None if memo is None else memo.pop(key, None)
+
+
 class RequestMemoMiddleware:
     """Give each request its own memo, gone when the response is."""
 

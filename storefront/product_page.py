@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from catalog import selectors as catalog_selectors
 from catalog.models import Product
 from shop import cache_versions
-from shop.cache_versions import NAV, PROMOTIONS, read_versions, versioned_key
+from shop.cache_versions import (
+    NAV,
+    PROMOTIONS,
+    read_versions,
+    read_versions_and_stock,
+    versioned_key,
+)
 from shop.models import Market
 from shop.money import Money
 from storefront import page_cache
@@ -25,7 +31,8 @@ ANONYMOUS = "anonymous"  # the customer segment every storefront price is for, f
 
 
 def _handle_key(handle: str) -> str:
-    return "sf:handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
+    """The key of the handle's (product id, variant ids): what the page reads first."""
+    return "sf:product-handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
 
 
 def product_scopes(product_id: int, market: Market) -> list[str]:
@@ -39,12 +46,17 @@ def product_scopes(product_id: int, market: Market) -> list[str]:
 def get_product_document(*, request, handle: str, market: Market) -> dict:
     """The product page's document for `handle` in `market`. Raises Http404.
 
-    Warm: the handle's product id and the versions (one cache round trip each); the document
-    itself usually from this process's copy. Cold: the catalog's prefetched product read.
+    Warm: the handle's product and variant ids, usually from this process's copy, then the
+    versions with the variants' stock versions (which the availability read after it uses) in
+    one cache round trip; the document itself usually from this process's copy. Cold: the
+    catalog's prefetched product read.
     """
-    product_id = page_cache.fetch([_handle_key(handle)]).get(_handle_key(handle))
-    if product_id is not None:
-        versions = read_versions([*product_scopes(product_id, market), NAV])
+    handle_entry = page_cache.fetch([_handle_key(handle)]).get(_handle_key(handle))
+    if handle_entry is not None:
+        product_id, variant_ids = handle_entry
+        versions = read_versions_and_stock(
+            [*product_scopes(product_id, market), NAV], list(variant_ids)
+        )
         if versions is not None:
             page_cache.get_category_tree(request, versions)
             key = _document_key(product_id, market, versions)
@@ -57,7 +69,8 @@ def get_product_document(*, request, handle: str, market: Market) -> dict:
     if versions is not None:
         key = _document_key(product.pk, market, versions)
         document["version_key"] = key
-        page_cache.store({_handle_key(handle): product.pk, key: document})
+        variant_ids = tuple(v["variant_id"] for v in document["variants"])
+        page_cache.store({_handle_key(handle): (product.pk, variant_ids), key: document})
     return document
 
 

@@ -6,7 +6,9 @@ them except stock is cached under a key that holds the versions of what it was b
 catalog write makes the old answer unreachable on its commit (catalog.services bump the
 versions); stock is read fresh on every request, in one query, as the product page reads it.
 Answers are kept as the pages' documents are (shop.documents: this process's copy first, then
-Redis), so a warm answer costs one cache round trip, for the versions.
+Redis), so a warm answer costs one cache round trip: the versions, with the stock versions of
+its variants (shop.cache_versions.read_versions_and_stock), whose availability is then usually
+this process's copy (inventory.availability_cache).
 
 - detail: per product and market, versions of the product and the market;
 - list pages: per market, category, search words, page and page size, versions of `home` (bumped
@@ -27,7 +29,7 @@ from catalog.models import Category
 from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions, documents
 from shop.api.pagination import StandardPagination
-from shop.cache_versions import HOME, read_versions, versioned_key
+from shop.cache_versions import HOME, read_versions, read_versions_and_stock, versioned_key
 from shop.models import Market
 
 LIST_PARAMETERS = frozenset({"market", "category", "q", "page", "page_size"})
@@ -38,13 +40,12 @@ MAX_PAGE_SIZE = StandardPagination.max_page_size
 
 
 def _handle_key(handle: str) -> str:
-    return "api:handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
+    """The key of the handle's (product id, variant ids): what a warm answer reads first."""
+    return "api:product-handle:" + hashlib.blake2b(handle.encode(), digest_size=16).hexdigest()
 
 
-def _detail_versions(product_id: int, market: Market) -> dict[str, int] | None:
-    return read_versions(
-        [cache_versions.product_scope(product_id), cache_versions.market_scope(market.code)]
-    )
+def _detail_scopes(product_id: int, market: Market) -> list[str]:
+    return [cache_versions.product_scope(product_id), cache_versions.market_scope(market.code)]
 
 
 def _detail_key(product_id: int, market: Market, versions: dict[str, int]) -> str:
@@ -58,19 +59,22 @@ def product_detail(*, handle: str, market: Market, build: Callable[[], dict], fi
     {"product_id", "data" (the answer without stock), "variant_ids" (in answer order)};
     `fill(entry)` puts fresh stock in and returns the answer. Raises what `build` raises.
     """
-    product_id = documents.fetch([_handle_key(handle)]).get(_handle_key(handle))
-    if product_id is not None:
-        versions = _detail_versions(product_id, market)
+    handle_entry = documents.fetch([_handle_key(handle)]).get(_handle_key(handle))
+    if handle_entry is not None:
+        product_id, variant_ids = handle_entry
+        # With the variants' stock versions, which `fill` reads next: one Redis round trip.
+        versions = read_versions_and_stock(_detail_scopes(product_id, market), list(variant_ids))
         if versions is not None:
             key = _detail_key(product_id, market, versions)
             entry = documents.fetch([key]).get(key)
             if entry is not None and entry["data"]["handle"] == handle:
                 return fill(entry)
     entry = build()
-    versions = _detail_versions(entry["product_id"], market)
+    versions = read_versions(_detail_scopes(entry["product_id"], market))
     if versions is not None:
         key = _detail_key(entry["product_id"], market, versions)
-        documents.store({_handle_key(handle): entry["product_id"], key: entry})
+        handle_entry = (entry["product_id"], tuple(entry["variant_ids"]))
+        documents.store({_handle_key(handle): handle_entry, key: entry})
     return fill(entry)
 
 

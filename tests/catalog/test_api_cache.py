@@ -242,3 +242,26 @@ def test_warm_answers_come_from_this_process_with_only_the_versions_read_from_re
     # themselves are this process's copies of the same versioned keys: no second trip.
     assert detail.status_code == listing.status_code == 200
     assert document_reads == []
+
+
+@override_settings(MARKETS_LOCAL_SECONDS=60)  # as in production: kept in each process
+def test_a_warm_detail_is_one_redis_round_trip(api, shelf):
+    from shop import cache_versions
+    from shop import selectors as shop_selectors
+
+    client = cache_versions._kept_redis_client()
+    if client is None:
+        pytest.skip("needs the Redis cache")
+    api.get(DETAIL)
+    api.get(DETAIL)
+
+    before = client.info("stats")["total_commands_processed"]
+    detail, queries = _get(api, DETAIL)
+    commands = client.info("stats")["total_commands_processed"] - before - 1  # minus INFO
+    shop_selectors.clear_market_cache()  # the next test starts without this process's copy
+
+    # One MGET: the product's and market's versions with the variants' stock versions, whose
+    # availability then comes from this process's copies.
+    assert commands == 1
+    assert queries == 0
+    assert [v["available"] for v in detail["variants"]] == [10, 10]

@@ -1,5 +1,7 @@
 """shop.cache_versions: a never-read scope starts at a fresh version, in one round trip for
-any number of them, and never overwrites one another process started first."""
+any number of them, and never overwrites one another process started first; stock versions
+read together with a page's versions serve that request's one availability read, never one
+after a stock write."""
 
 import time
 
@@ -7,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from shop import cache_versions
+from shop.request_memo import RequestMemoMiddleware
 
 
 @pytest.fixture
@@ -54,3 +57,89 @@ def test_a_version_another_process_started_first_is_kept(redis_round_trips):
         "stock:7": 42,
         "stock:8": started["ver:stock:8"],
     }
+
+
+def _in_a_request(work):
+    """Run `work()` as a request would: inside the request memo (shop.request_memo)."""
+    return RequestMemoMiddleware(lambda request: work())(None)
+
+
+def _started(variant_ids) -> None:
+    cache_versions.read_versions(["nav", *map(cache_versions.stock_scope, variant_ids)])
+    cache_versions.read_stock_versions(variant_ids)
+
+
+def test_stock_versions_read_with_the_page_versions_serve_the_next_stock_read_once(
+    redis_round_trips,
+):
+    _started([1, 2])
+    redis_round_trips.clear()
+
+    def page():
+        versions = cache_versions.read_versions_and_stock(["nav"], [1, 2])
+        first = cache_versions.read_stock_versions([1, 2])
+        calls_after_first = list(redis_round_trips)
+        second = cache_versions.read_stock_versions([1, 2])
+        return versions, first, calls_after_first, second
+
+    versions, first, calls_after_first, second = _in_a_request(page)
+
+    assert calls_after_first == ["mget"]  # the page's versions and the stock's, together
+    assert redis_round_trips == ["mget", "mget"]  # used once: a later read asks Redis again
+    assert versions == cache_versions.read_versions(["nav"])
+    assert first == second == cache_versions.read_stock_versions([1, 2])
+
+
+def test_prefetched_stock_versions_are_not_used_for_other_variants(redis_round_trips):
+    _started([1, 2, 3])
+    redis_round_trips.clear()
+
+    answer = _in_a_request(
+        lambda: (
+            cache_versions.read_versions_and_stock(["nav"], [1, 2]),
+            cache_versions.read_stock_versions([1, 3]),
+        )[1]
+    )
+
+    assert redis_round_trips == ["mget", "mget"]
+    assert answer == cache_versions.read_stock_versions([1, 3])
+
+
+def test_a_stock_write_in_the_request_discards_the_prefetched_versions(redis_round_trips):
+    _started([1, 2])
+
+    def page():
+        cache_versions.read_versions_and_stock(["nav"], [1, 2])
+        before = cache_versions.read_versions(["stock:1"])["stock:1"]
+        cache_versions.bump_stock_versions(["stock:1"])
+        return before, cache_versions.read_stock_versions([1, 2])
+
+    before, (_, (after, _)) = _in_a_request(page)
+
+    assert after != before
+    assert after == cache_versions.read_versions(["stock:1"])["stock:1"]
+
+
+def test_outside_a_request_nothing_is_kept_for_later(redis_round_trips):
+    _started([1, 2])
+    redis_round_trips.clear()
+
+    cache_versions.read_versions_and_stock(["nav"], [1, 2])
+    cache_versions.read_stock_versions([1, 2])
+
+    assert redis_round_trips == ["mget", "mget"]
+
+
+def test_a_never_read_page_scope_starts_fresh_and_the_stock_is_read_later(redis_round_trips):
+    _started([1, 2])
+    redis_round_trips.clear()
+
+    def page():
+        versions = cache_versions.read_versions_and_stock(["product:99"], [1, 2])
+        return versions, cache_versions.read_stock_versions([1, 2])
+
+    versions, stock = _in_a_request(page)
+
+    assert set(versions) == {"product:99"}
+    assert versions == cache_versions.read_versions(["product:99"])
+    assert stock == cache_versions.read_stock_versions([1, 2])

@@ -16,6 +16,7 @@ from catalog.services import content, taxonomy
 from inventory import services as inventory_services
 from inventory.models import Location
 from shop import cache_versions
+from shop import selectors as shop_selectors
 from storefront import html_cache, page_cache
 from tests.factories.catalog import (
     CategoryFactory,
@@ -105,6 +106,30 @@ def test_after_a_stock_write_a_warm_page_reads_only_the_availability_again(clien
 
     assert _queries(client, "/p/harbor-tee/") == 1
     assert _queries(client, "/p/harbor-tee/") == 0
+
+
+def _redis_commands() -> int:
+    """Commands the Redis server has processed so far, not counting this question."""
+    client = cache_versions._kept_redis_client()
+    if client is None:
+        pytest.skip("needs the Redis cache")
+    return client.info("stats")["total_commands_processed"]
+
+
+@override_settings(MARKETS_LOCAL_SECONDS=60)  # as in production: kept in each process
+def test_a_warm_product_page_is_one_redis_round_trip(client, shop_floor):
+    client.get("/p/harbor-tee/")
+    client.get("/p/harbor-tee/")
+
+    before = _redis_commands()
+    page = client.get("/p/harbor-tee/")
+    commands = _redis_commands() - before - 1  # the first INFO is counted once it is done
+
+    assert page.status_code == 200
+    # One MGET: the product, market, promotions and nav versions with the stock versions of
+    # the variants, whose availability the page then reads from this process's copies.
+    assert commands == 1
+    shop_selectors.clear_market_cache()  # the next test starts without this process's copy
 
 
 def test_cold_pages_stay_within_their_query_budgets(client, shop_floor):
@@ -453,8 +478,6 @@ def test_a_kept_listing_follows_the_stock(client, shop_floor):
 
 
 def test_markets_are_read_once_per_request_and_kept_per_process(client, shop_floor, monkeypatch):
-    from shop import selectors as shop_selectors
-
     reads = []
     real = shop_selectors._shared_markets
     monkeypatch.setattr(shop_selectors, "_shared_markets", lambda: reads.append(1) or real())
