@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from catalog import selectors as catalog_selectors
 from catalog.models import Category, Variant, VariantStatus
 from shop import cache_versions
-from shop.cache_versions import HOME, NAV, read_versions, versioned_key
+from shop.cache_versions import HOME, NAV, versioned_key
 from shop.models import Market
 from storefront import page_cache, selectors
 from storefront.page_cache import NavCategory
@@ -32,8 +32,10 @@ def listing_scopes(category: NavCategory, market: Market) -> list[str]:
     return [cache_versions.category_scope(category.pk), cache_versions.market_scope(market.code)]
 
 
-def read_listing_versions(category: NavCategory, market: Market) -> dict | None:
-    return read_versions([*listing_scopes(category, market), NAV])
+def read_listing_versions(category: NavCategory, market: Market, request=None) -> dict | None:
+    """The listing's versions with the nav's (and, for `request`, the stock's: see
+    page_cache.read_page_versions) in one cache round trip."""
+    return page_cache.read_page_versions(request, [*listing_scopes(category, market), NAV])
 
 
 def get_facets(*, category: NavCategory, market: Market, versions: dict | None) -> list:
@@ -165,9 +167,12 @@ class StockedCards(Sequence):
         return len(self._cards)
 
 
-def with_stock(documents: list[dict], *, market: Market) -> list[StockedCards]:
-    """Each document's cards with today's in-stock flag: one query for all of them."""
+def with_stock(documents: list[dict], *, market: Market, request=None) -> list[StockedCards]:
+    """Each document's cards with today's in-stock flag: one query for all of them (usually
+    none: inventory.availability_cache). For `request`, what its next visit prefetches."""
     every = [vid for doc in documents for ids in doc["variant_ids"] for vid in ids]
+    if every:
+        page_cache.note_stock_read(request, every)
     quantities = (
         catalog_selectors.get_available_quantities(variant_ids=every, market=market)
         if every
@@ -192,7 +197,10 @@ def paginate(count: int, number: int):
 
 def get_home(*, request, market: Market) -> dict:
     """The home page's featured and newest cards and top categories (one document)."""
-    versions = read_versions([HOME, NAV, cache_versions.market_scope(market.code)])  # one trip
+    # One round trip: with the stock versions of the cards it showed last time.
+    versions = page_cache.read_page_versions(
+        request, [HOME, NAV, cache_versions.market_scope(market.code)]
+    )
     tree = page_cache.get_category_tree(request, versions)
     market_scope = cache_versions.market_scope(market.code)
     key = _key(
@@ -221,7 +229,9 @@ def get_home(*, request, market: Market) -> dict:
         }
         if key:
             page_cache.store({key: document})
-    featured, newest = with_stock([document["featured"], document["newest"]], market=market)
+    featured, newest = with_stock(
+        [document["featured"], document["newest"]], market=market, request=request
+    )
     return {
         "featured": featured,
         "newest": newest,

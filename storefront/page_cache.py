@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalog.models import Category
-from shop.cache_versions import NAV, read_versions, versioned_key
+from shop.cache_versions import NAV, read_versions, read_versions_and_stock, versioned_key
 from shop.documents import fetch, forget_local, store  # noqa: F401 - the pages' names for them
 
 
@@ -80,6 +80,42 @@ def latest_category_tree() -> CategoryTree | None:
     """The tree this process read last: good for a guess (which category a path names) that
     the caller checks against the current version, saving a cache round trip."""
     return _latest_tree
+
+
+# {(market code, full path): the variant ids whose stock the page read last time}: a listing
+# learns which variants it shows only after its versions and documents, so without a guess its
+# stock versions would cost a second Redis round trip. Bounded (the path is the visitor's).
+MAX_STOCK_HINTS = 5000
+_stock_hints: dict[tuple[str, str], tuple[int, ...]] = {}
+
+
+def read_page_versions(request, scopes: list[str]) -> dict | None:
+    """read_versions(scopes) for the page `request` asks for, with the stock versions of the
+    variants it showed last time in the same round trip (shop.cache_versions
+    .read_versions_and_stock): used by its availability read if it shows the same ones."""
+    hint = _stock_hints.get(_hint_key(request)) if request is not None else None
+    if hint:
+        return read_versions_and_stock(scopes, list(hint))
+    return read_versions(scopes)
+
+
+def note_stock_read(request, variant_ids: list[int]) -> None:
+    """The page `request` asks for reads the stock of `variant_ids` (see read_page_versions)."""
+    if request is None:
+        return
+    if len(_stock_hints) >= MAX_STOCK_HINTS:
+        _stock_hints.clear()
+    _stock_hints[_hint_key(request)] = tuple(dict.fromkeys(variant_ids))
+
+
+def _hint_key(request) -> tuple[str, str]:
+    market = getattr(request, "market", None)
+    return (getattr(market, "code", ""), request.get_full_path())
+
+
+def forget_stock_hints() -> None:
+    """Empty this process's hints (tests)."""
+    _stock_hints.clear()
 
 
 def get_category_tree(request=None, versions: dict | None = None) -> CategoryTree:

@@ -16,7 +16,7 @@ from catalog import selectors as catalog_selectors
 from catalog.selectors.search import has_searchable_words
 from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions
-from shop.cache_versions import HOME, NAV, read_versions, versioned_key
+from shop.cache_versions import HOME, NAV, versioned_key
 from shop.models import Market
 from storefront import listing_page, page_cache
 
@@ -26,10 +26,11 @@ MAX_RESULTS = 1000
 MAX_CACHED_QUERY = 100  # the rendered-page cache's own limit on a parameter
 
 
-def read_search_versions(market: Market) -> tuple[dict | None, dict | None]:
-    """(the search's versions, those plus the category tree's) in one cache round trip."""
+def read_search_versions(market: Market, request=None) -> tuple[dict | None, dict | None]:
+    """(the search's versions, those plus the category tree's) in one cache round trip, with
+    the stock versions of the cards `request`'s page showed last time."""
     scopes = [HOME, cache_versions.market_scope(market.code), SYNONYMS_SCOPE]
-    versions = read_versions([*scopes, NAV])
+    versions = page_cache.read_page_versions(request, [*scopes, NAV])
     if versions is None:
         return None, None
     return {scope: versions[scope] for scope in scopes}, versions

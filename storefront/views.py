@@ -72,7 +72,7 @@ def category_detail(request, path: str):
     # listing's versions with the tree's, and check the guess against the current tree.
     guess = page_cache.latest_category_tree()
     guessed = guess.find(path) if guess else None
-    versions = listing_page.read_listing_versions(guessed, market) if guessed else None
+    versions = listing_page.read_listing_versions(guessed, market, request) if guessed else None
     tree = page_cache.get_category_tree(request, versions)
     category = tree.find(path)
     if category is None:
@@ -84,7 +84,7 @@ def category_detail(request, path: str):
     if number is None:
         return _bad_request(request, _("The page number must be a whole number from 1 up."))
     if guessed != category:
-        versions = listing_page.read_listing_versions(category, market)
+        versions = listing_page.read_listing_versions(category, market, request)
     facets = listing_page.get_facets(category=category, market=market, versions=versions)
     # The form is built only if the page is rendered (not for a page the HTML cache serves).
     form = SimpleLazyObject(lambda: ListingForm(request.GET or None, facets=facets))
@@ -115,7 +115,7 @@ def category_detail(request, path: str):
         number=number,
         versions=versions,
     )
-    (cards,) = listing_page.with_stock([document], market=market)
+    (cards,) = listing_page.with_stock([document], market=market, request=request)
     context.update(
         page_obj=page_obj,
         page_range=page_obj.paginator.get_elided_page_range(number),
@@ -177,7 +177,7 @@ def search(request):
     context = {"search_query": query, "form": form}
     if query:
         sort = chosen_sort(request.GET)
-        versions, with_nav = search_page.read_search_versions(market)
+        versions, with_nav = search_page.read_search_versions(market, request)
         page_cache.get_category_tree(request, with_nav)  # the header's, same round trip
         ids = search_page.get_result_ids(query=query, market=market, sort=sort, versions=versions)
         shown = ids[: search_page.MAX_RESULTS]
@@ -192,7 +192,7 @@ def search(request):
             number=number,
             versions=versions,
         )
-        (cards,) = listing_page.with_stock([document], market=market)
+        (cards,) = listing_page.with_stock([document], market=market, request=request)
         context.update(
             page_obj=page_obj,
             page_range=page_obj.paginator.get_elided_page_range(number),

@@ -81,7 +81,8 @@ def product_detail(*, handle: str, market: Market, build: Callable[[], dict], fi
 def list_page(*, params, market: Market, category: Category | None, url: str, build, fill) -> dict:
     """A page of the product list.
 
-    `build()` returns the entry to cache: {"data" (the page answer without stock), and what
+    `build()` returns the entry to cache: {"data" (the page answer without stock),
+    "variant_rows" ([(variant id, product id)] whose stock the answer shows), and what
     `fill(entry)` needs to put fresh stock in and return the answer}. Requests with unknown
     parameters are built every time (see the module docstring). `url` is the request's absolute
     URL without its query (the answer's next/previous links are built on it).
@@ -100,9 +101,6 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         scopes.append(cache_versions.category_scope(category.pk))
     if query:
         scopes.append(SYNONYMS_SCOPE)
-    versions = read_versions(scopes)
-    if versions is None:
-        return fill(build())
     parts = [
         url,
         market.code,
@@ -112,13 +110,32 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         # DRF reads a page size of 0 as none given and caps it at the maximum.
         min(page_size, MAX_PAGE_SIZE) if page_size else "",
     ]
+    # With the stock versions of the variants this page showed last time: one round trip.
+    hint_key = repr(parts)
+    hint = _stock_hints.get(hint_key)
+    versions = read_versions_and_stock(scopes, list(hint)) if hint else read_versions(scopes)
+    if versions is None:
+        return fill(build())
     key = versioned_key("api-products", parts, versions)
     entry = documents.fetch([key]).get(key)
     if entry is None:
         entry = build()
         if not query or entry["data"]["count"]:  # made-up words find nothing: not kept
             documents.store({key: entry})
+    if len(_stock_hints) >= MAX_STOCK_HINTS:
+        _stock_hints.clear()
+    _stock_hints[hint_key] = tuple(dict.fromkeys(v for v, _p in entry.get("variant_rows", ())))
     return fill(entry)
+
+
+# {a list page's key parts: the variant ids whose stock it read last time} (see list_page).
+MAX_STOCK_HINTS = 5000
+_stock_hints: dict[str, tuple[int, ...]] = {}
+
+
+def forget_stock_hints() -> None:
+    """Empty this process's hints (tests)."""
+    _stock_hints.clear()
 
 
 def _number(text: str) -> int | str | None:

@@ -17,6 +17,7 @@ from inventory import services as inventory_services
 from inventory.models import Location
 from shop import cache_versions
 from shop import selectors as shop_selectors
+from shop.models import Market
 from storefront import html_cache, page_cache
 from tests.factories.catalog import (
     CategoryFactory,
@@ -117,19 +118,62 @@ def _redis_commands() -> int:
 
 
 @override_settings(MARKETS_LOCAL_SECONDS=60)  # as in production: kept in each process
-def test_a_warm_product_page_is_one_redis_round_trip(client, shop_floor):
-    client.get("/p/harbor-tee/")
-    client.get("/p/harbor-tee/")
+@pytest.mark.parametrize(
+    "path", ["/p/harbor-tee/", "/c/apparel/", "/c/apparel/?sort=price_asc", "/", "/search?q=tee"]
+)
+def test_a_warm_page_is_one_redis_round_trip(client, shop_floor, path):
+    client.get(path)
+    client.get(path)
 
     before = _redis_commands()
-    page = client.get("/p/harbor-tee/")
+    page = client.get(path)
     commands = _redis_commands() - before - 1  # the first INFO is counted once it is done
+    shop_selectors.clear_market_cache()  # the next test starts without this process's copy
 
     assert page.status_code == 200
-    # One MGET: the product, market, promotions and nav versions with the stock versions of
-    # the variants, whose availability the page then reads from this process's copies.
+    # One MGET: the page's versions with the stock versions of the variants it shows (a
+    # product page's handle entry names them; a listing's last visit did), whose
+    # availability then comes from this process's copies.
     assert commands == 1
-    shop_selectors.clear_market_cache()  # the next test starts without this process's copy
+
+
+def test_a_listing_showing_other_variants_than_last_time_reads_their_stock(
+    client, shop_floor, django_capture_on_commit_callbacks
+):
+    hat = ProductFactory(
+        title="Harbor Hat", handle="harbor-hat", categories=[shop_floor["tees"]], status="draft"
+    )
+    stock(
+        VariantFactory(product=hat, sku="HAT-1", prices={"USD": 1500}),
+        Location.objects.get(code="us-east"),
+        0,
+    )
+    first = client.get("/c/apparel/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.publish_products(products=[hat])
+
+    page = client.get("/c/apparel/").content.decode()
+
+    # The page's hint named the tees' variants only: the hat's stock is read, not guessed.
+    assert "Harbor Hat" not in first and "Out of stock" not in first
+    assert "Harbor Hat" in page
+    assert page.count("Out of stock") == 1
+
+
+def test_stock_hints_are_per_market_and_path_and_bounded(rf, monkeypatch):
+    monkeypatch.setattr(page_cache, "MAX_STOCK_HINTS", 2)
+    us, de = rf.get("/c/tees/?page=2"), rf.get("/c/tees/?page=2")
+    us.market, de.market = Market(code="US"), Market(code="DE")
+
+    page_cache.note_stock_read(us, [3, 1, 3])
+    page_cache.note_stock_read(de, [7])
+
+    assert page_cache._stock_hints == {
+        ("US", "/c/tees/?page=2"): (3, 1),
+        ("DE", "/c/tees/?page=2"): (7,),
+    }
+    page_cache.note_stock_read(rf.get("/c/other/"), [9])  # full: emptied first, never grown
+    assert list(page_cache._stock_hints.values()) == [(9,)]
 
 
 def test_cold_pages_stay_within_their_query_budgets(client, shop_floor):
