@@ -1,7 +1,7 @@
 """Guest checkouts per second under gunicorn + PostgreSQL + Redis, loopback only.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium REDIS_URL=redis://127.0.0.1:6379/1 \
-        python benchmarks/checkout_bench.py [--workers 4] [--no-celery]
+        python benchmarks/checkout_bench.py [--workers 4] [--no-celery] [--checkout-lane 3]
 
 Creates a throwaway database `<name>_checkoutbench_<pid>`, migrates it, seeds the demo shop and
 stocks the load's SKUs (tests/load/checkout_mix.py prepare), then starts gunicorn (DEBUG off,
@@ -13,6 +13,9 @@ database, then measures the minimal-Django one-query ceiling (tests/load/ceiling
 the same workers and clients, so the figures can be read against what this machine does
 today. After each level it prints the CPU each placed order cost per process (gunicorn,
 Celery, PostgreSQL, Redis, the load's clients; Linux /proc) and the orders/s that bounds.
+With --checkout-lane N, runs the mix again (after the flash cases) with orders placed on a
+checkout lane: a second gunicorn of N workers for POST /checkout/place/ and POST /api/v1/orders,
+warmed first, the main workers under `nice` (docs/deployment.md "A checkout lane").
 Stops everything, drops the database and the queue.
 
 Exit status 1 when a flash case did not give exactly 50 orders. Timings are never asserted.
@@ -64,11 +67,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _gunicorn(app: str, port: int, workers: int, env: dict, threads: int = 1) -> subprocess.Popen:
+def _gunicorn(
+    app: str, port: int, workers: int, env: dict, threads: int = 1, nice: int = 0
+) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--timeout", "120", "--log-level", "warning"]
     if threads > 1:  # gthread: keep-alive connections, a request's DB waits overlap others
         command += ["--worker-class", "gthread", "--threads", str(threads)]
+    if nice:  # a lower CPU priority than the checkout lane's (docs/deployment.md)
+        command = ["nice", "-n", str(nice), *command]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -233,6 +240,16 @@ def main() -> int:
         "--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)"
     )
     parser.add_argument("--no-celery", action="store_true", help="queue tasks, run no worker")
+    parser.add_argument(
+        "--checkout-lane",
+        type=int,
+        default=0,
+        metavar="WORKERS",
+        help="also run the mix with orders placed on a checkout lane of this many workers "
+        "(a second gunicorn, as docs/deployment.md routes POST /checkout/place/ and "
+        "POST /api/v1/orders), the main workers at --lane-nice lower CPU priority",
+    )
+    parser.add_argument("--lane-nice", type=int, default=10, help="the main workers' niceness")
     parser.add_argument("--flash-buyers", type=int, default=200)
     parser.add_argument(
         "--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront", "api"]
@@ -261,7 +278,7 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
     }
     _sql(admin_url, f'CREATE DATABASE "{bench_name}"')
-    server = worker = ceiling = None
+    server = worker = ceiling = lane = None
     plan_file = Path(env["MEDIA_ROOT"]) / "plan.json"
     flash_ok = True
     try:
@@ -336,6 +353,41 @@ def main() -> int:
                 f"on hand {in_db['on_hand']}, reserved {in_db['reserved']} -> "
                 f"{'OK: exactly 50 orders' if good else 'WRONG'}"
             )
+        if args.checkout_lane:
+            # The same shop again, behind a proxy that sends placing an order to its own
+            # workers at a higher CPU priority than the rest (docs/deployment.md).
+            _stop(server)
+            server = _gunicorn(
+                "shop.wsgi:application", port, args.workers, env, args.threads, args.lane_nice
+            )
+            lane_port = _free_port()
+            lane = _gunicorn("shop.wsgi:application", lane_port, args.checkout_lane, env)
+            lane_base = f"http://127.0.0.1:{lane_port}"
+            _wait_for(base + "/healthz")
+            _wait_for(lane_base + "/healthz")
+            for way in args.via:  # every lane worker warm, as the main ones are by now
+                warm_lane = mix.run_buyers(
+                    base,
+                    2 * args.checkout_lane,
+                    mix.mix_work(plan, 2 * args.checkout_lane, 2, seed=3),
+                    way,
+                    lane_base,
+                )
+                if warm_lane.counts["placed"] != len(warm_lane.outcomes):
+                    raise SystemExit(f"warm-up of the checkout lane ({way}) failed")
+            print(
+                f"\ncheckout lane: {args.checkout_lane} more sync workers place the orders; "
+                f"the {args.workers} main workers run at nice {args.lane_nice}"
+            )
+            roots = {"gunicorn": server.pid, "lane": lane.pid}
+            meter = CpuMeter({**roots, "Celery": worker.pid if worker else None}, redis_url, queue)
+            for way in args.via:
+                results[f"{way} + lane"] = mix.run_mix(
+                    base, plan, LEVELS, way, meter=meter, lane_url=lane_base
+                )
+                buyers.REQUESTS[f"{way} + lane"] = buyers.REQUESTS[way]
+            _stop(lane)
+            lane = None
         _stop(server)
         _stop(worker)
         server = worker = None
@@ -374,7 +426,7 @@ def main() -> int:
             for level, result in by_level.items():
                 place = result.timings()["place"]
                 print(
-                    f"  {way:<10} {level:>2} buyers: {result.orders_per_second:5.1f} orders/s, "
+                    f"  {way:<17} {level:>2} buyers: {result.orders_per_second:5.1f} orders/s, "
                     f"place p50 {mix.percentile(place, 50) * 1000:.0f} ms, p99 "
                     f"{mix.percentile(place, 99) * 1000:.0f} ms; the ceiling's "
                     f"{ceilings[level]:.0f} req/s would be {ceilings[level] / requests:.1f} "
@@ -398,6 +450,7 @@ def main() -> int:
         _stop(server)
         _stop(worker)
         _stop(ceiling)
+        _stop(lane)
         _sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
         _delete_queue(redis_url, queue)
         shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)

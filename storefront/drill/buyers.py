@@ -52,27 +52,36 @@ class Response:
     content_type: str
 
 
-class Http:
-    """One buyer's connection (kept alive where the server keeps it) and cookie jar."""
+# The requests a checkout lane serves (docs/deployment.md "A checkout lane"): placing an order,
+# on the storefront and through the API. Exact paths, as the proxy's location blocks name them.
+CHECKOUT_LANE = frozenset({("POST", "/checkout/place/"), ("POST", "/api/v1/orders")})
 
-    def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
+
+class Http:
+    """One buyer's connection (kept alive where the server keeps it) and cookie jar; with
+    `lane_url`, a second connection to the checkout lane for the CHECKOUT_LANE requests (as a
+    proxy in front would route them)."""
+
+    def __init__(self, base_url: str, lane_url: str | None = None):
+        self.connection = _connect(base_url)
+        self.lane = _connect(lane_url) if lane_url else None
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None) -> Response:
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        lane = self.lane is not None and (method, path.split("?", 1)[0]) in CHECKOUT_LANE
+        connection = self.lane if lane else self.connection
         started = time.perf_counter()
         try:
-            response = self._send(method, path, body, sent)
+            response = self._send(connection, method, path, body, sent)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
             # The server closed a kept-alive connection under us: send again on a new one
             # (POST /orders carries the same Idempotency-Key, so a repeat is only a replay;
             # the place-order form its page's key).
-            self.connection.close()
-            response = self._send(method, path, body, sent)
+            connection.close()
+            response = self._send(connection, method, path, body, sent)
         raw = response.read()
         for cookie in response.msg.get_all("Set-Cookie") or []:
             name, _, rest = cookie.partition("=")
@@ -85,9 +94,9 @@ class Http:
             response.getheader("Content-Type", ""),
         )
 
-    def _send(self, method, path, body, headers):
-        self.connection.request(method, path, body=body, headers=headers)
-        return self.connection.getresponse()
+    def _send(self, connection, method, path, body, headers):
+        connection.request(method, path, body=body, headers=headers)
+        return connection.getresponse()
 
     def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, object, float]:
         """A JSON API call: (status, decoded body, seconds)."""
@@ -104,6 +113,13 @@ class Http:
 
     def close(self) -> None:
         self.connection.close()
+        if self.lane is not None:
+            self.lane.close()
+
+
+def _connect(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
 
 
 @dataclass

@@ -70,17 +70,22 @@ class RunResult:
 
 
 def run_buyers(
-    base_url: str, buyers: int, work: list[list[dict]], way: str = "storefront"
+    base_url: str,
+    buyers: int,
+    work: list[list[dict]],
+    way: str = "storefront",
+    lane_url: str | None = None,
 ) -> RunResult:
     """`buyers` threads, each doing its list of checkouts one after another (the `way` of
-    storefront/drill/buyers.py), started together."""
+    storefront/drill/buyers.py), started together; placing orders on `lane_url` if given (a
+    checkout lane, buyers.CHECKOUT_LANE)."""
     checkout, steps = WAYS[way]
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     start = threading.Barrier(buyers + 1)
 
     def buyer(jobs: list[dict]) -> None:
-        http = Http(base_url)
+        http = Http(base_url, lane_url)
         mine = []
         start.wait()
         try:
@@ -153,6 +158,7 @@ def run_mix(
     way: str = "storefront",
     seed: int = 7,
     meter=None,
+    lane_url: str | None = None,
 ) -> dict[int, RunResult]:
     """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts).
     `meter` (optional): `meter.start()` before each level, `meter.report(result)` after it
@@ -163,8 +169,9 @@ def run_mix(
         work = mix_work(plan, buyers, per_buyer, seed + buyers)
         if meter is not None:
             meter.start()
-        result = run_buyers(base_url, buyers, work, way)
-        print_run(f"{way}, {buyers} concurrent buyer(s)", result)
+        result = run_buyers(base_url, buyers, work, way, lane_url)
+        lane = ", orders placed on the checkout lane" if lane_url else ""
+        print_run(f"{way}{lane}, {buyers} concurrent buyer(s)", result)
         if meter is not None:
             meter.report(result)
         results[buyers] = result

@@ -37,3 +37,33 @@ def test_buyers_beyond_the_stock_are_told_it_is_sold_out(live_server, product, w
     result = mix.run_buyers(live_server.url, 3, work, way)
 
     assert sorted(o.result for o in result.outcomes) == ["placed", "placed", "sold_out"]
+
+
+@pytest.mark.parametrize("way", ["storefront", "api"])
+def test_with_a_checkout_lane_only_placing_the_order_goes_to_the_lane(
+    live_server, product, way, monkeypatch
+):
+    sent: list[tuple[str, str, str]] = []
+    real_connect = buyers._connect
+
+    def recording_connect(url):
+        connection, name = real_connect(url), "lane" if url.endswith("#lane") else "main"
+        real_request = connection.request
+
+        def request(method, path, *args, **kwargs):
+            sent.append((name, method, path))
+            return real_request(method, path, *args, **kwargs)
+
+        connection.request = request
+        return connection
+
+    monkeypatch.setattr(buyers, "_connect", recording_connect)
+    checkout, _steps = buyers.WAYS[way]
+
+    http = buyers.Http(live_server.url, lane_url=live_server.url + "/#lane")
+    outcome = checkout(http, **product, email="lane@example.com")
+
+    assert outcome.result == "placed"
+    on_lane = [(method, path) for name, method, path in sent if name == "lane"]
+    assert on_lane == [("POST", "/checkout/place/" if way == "storefront" else "/api/v1/orders")]
+    assert len(sent) > len(on_lane)
