@@ -86,6 +86,7 @@ def latest_category_tree() -> CategoryTree | None:
 # learns which variants it shows only after its versions and documents, so without a guess its
 # stock versions would cost a second Redis round trip. Bounded (the path is the visitor's).
 MAX_STOCK_HINTS = 5000
+MAX_HINTED_PATH = 300  # characters: at most ~2 MB of hints per worker
 _stock_hints: dict[tuple[str, str], tuple[int, ...]] = {}
 
 
@@ -100,8 +101,9 @@ def read_page_versions(request, scopes: list[str]) -> dict | None:
 
 
 def note_stock_read(request, variant_ids: list[int]) -> None:
-    """The page `request` asks for reads the stock of `variant_ids` (see read_page_versions)."""
-    if request is None:
+    """The page `request` asks for reads the stock of `variant_ids` (see read_page_versions).
+    Not for addresses longer than MAX_HINTED_PATH: the path is the visitor's to make up."""
+    if request is None or len(request.get_full_path()) > MAX_HINTED_PATH:
         return
     if len(_stock_hints) >= MAX_STOCK_HINTS:
         _stock_hints.clear()

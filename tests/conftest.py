@@ -40,6 +40,29 @@ def _forget_every_cache():
 
 
 @pytest.fixture
+def redis_round_trips(monkeypatch):
+    """A list that grows by one for each round trip this process makes to Redis (a command or
+    a pipeline takes one connection from its pool), whoever makes it: Django's cache or the
+    kept clients of shop.cache_versions. Counted here, not on the server, which other
+    processes share."""
+    import redis
+
+    from shop import cache_versions
+
+    if cache_versions._kept_redis_client() is None:
+        pytest.skip("needs the Redis cache")
+    trips = []
+    real = redis.ConnectionPool.get_connection
+
+    def get_connection(self, *args, **kwargs):
+        trips.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.ConnectionPool, "get_connection", get_connection)
+    return trips
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 
