@@ -15,7 +15,8 @@ today. After each level it prints the CPU each placed order cost per process (gu
 Celery, PostgreSQL, Redis, the load's clients; Linux /proc) and the orders/s that bounds.
 With --checkout-lane N, runs the mix again (after the flash cases) with orders placed on a
 checkout lane: a second gunicorn of N workers for POST /checkout/place/ and POST /api/v1/orders,
-warmed first, the main workers under `nice` (docs/deployment.md "A checkout lane").
+warmed first, the main workers and the Celery worker under `nice` (docs/deployment.md "A
+checkout lane").
 Stops everything, drops the database and the queue.
 
 Exit status 1 when a flash case did not give exactly 50 orders. Timings are never asserted.
@@ -247,9 +248,11 @@ def main() -> int:
         metavar="WORKERS",
         help="also run the mix with orders placed on a checkout lane of this many workers "
         "(a second gunicorn, as docs/deployment.md routes POST /checkout/place/ and "
-        "POST /api/v1/orders), the main workers at --lane-nice lower CPU priority",
+        "POST /api/v1/orders), the main and Celery workers at --lane-nice lower CPU priority",
     )
-    parser.add_argument("--lane-nice", type=int, default=10, help="the main workers' niceness")
+    parser.add_argument(
+        "--lane-nice", type=int, default=10, help="the main and Celery workers' niceness"
+    )
     parser.add_argument("--flash-buyers", type=int, default=200)
     parser.add_argument(
         "--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront", "api"]
@@ -360,6 +363,8 @@ def main() -> int:
             server = _gunicorn(
                 "shop.wsgi:application", port, args.workers, env, args.threads, args.lane_nice
             )
+            if worker is not None:  # background work (mail, tax commits) yields to checkout too
+                os.setpriority(os.PRIO_PROCESS, worker.pid, args.lane_nice)
             lane_port = _free_port()
             lane = _gunicorn("shop.wsgi:application", lane_port, args.checkout_lane, env)
             lane_base = f"http://127.0.0.1:{lane_port}"
@@ -377,7 +382,8 @@ def main() -> int:
                     raise SystemExit(f"warm-up of the checkout lane ({way}) failed")
             print(
                 f"\ncheckout lane: {args.checkout_lane} more sync workers place the orders; "
-                f"the {args.workers} main workers run at nice {args.lane_nice}"
+                f"the {args.workers} main workers and the Celery worker run at nice "
+                f"{args.lane_nice}"
             )
             roots = {"gunicorn": server.pid, "lane": lane.pid}
             meter = CpuMeter({**roots, "Celery": worker.pid if worker else None}, redis_url, queue)
