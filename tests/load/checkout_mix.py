@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,6 +52,9 @@ class RunResult:
     seconds: float
     outcomes: list[Outcome]
     steps: list[str]
+    # Each buyer's checkouts after its first: the buyers start together, so their first
+    # checkouts arrive in one wave that real shoppers, arriving at random, never make.
+    later: list[Outcome] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:
@@ -61,9 +64,9 @@ class RunResult:
     def orders_per_second(self) -> float:
         return self.counts["placed"] / self.seconds if self.seconds else 0.0
 
-    def timings(self) -> dict[str, list[float]]:
+    def timings(self, outcomes: list[Outcome] | None = None) -> dict[str, list[float]]:
         by_step = defaultdict(list)
-        for outcome in self.outcomes:
+        for outcome in self.outcomes if outcomes is None else outcomes:
             for step, seconds in outcome.timings.items():
                 by_step[step].append(seconds)
         return by_step
@@ -81,6 +84,7 @@ def run_buyers(
     checkout lane, buyers.CHECKOUT_LANE)."""
     checkout, steps = WAYS[way]
     outcomes: list[Outcome] = []
+    later: list[Outcome] = []
     lock = threading.Lock()
     start = threading.Barrier(buyers + 1)
 
@@ -95,6 +99,7 @@ def run_buyers(
             http.close()
             with lock:
                 outcomes.extend(mine)
+                later.extend(mine[1:])
 
     threads = [threading.Thread(target=buyer, args=(jobs,)) for jobs in work]
     for thread in threads:
@@ -103,7 +108,7 @@ def run_buyers(
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return RunResult(buyers, time.perf_counter() - began, outcomes, steps)
+    return RunResult(buyers, time.perf_counter() - began, outcomes, steps, later)
 
 
 def percentile(values: list[float], pct: float) -> float:
