@@ -147,6 +147,32 @@ def read_versions_and_stock(
     return {scope: int(value) for scope, value in zip(scopes, found, strict=True)}
 
 
+# {a page's key: the variant ids whose stock it read last time}, per process. A listing or an
+# API list page learns which variants it shows only after its versions and documents; with
+# this guess its stock versions come in the same round trip as its own versions. Bounded.
+MAX_STOCK_HINTS = 5000
+_stock_hints: dict[object, tuple[int, ...]] = {}
+
+
+def read_versions_with_hinted_stock(scopes: Iterable[str], hint_key) -> dict[str, int] | None:
+    """read_versions(scopes), with the stock versions of the variants the page `hint_key`
+    read last time (note_stock_hint) in the same round trip: see read_versions_and_stock."""
+    hint = _stock_hints.get(hint_key)
+    return read_versions_and_stock(scopes, list(hint)) if hint else read_versions(scopes)
+
+
+def note_stock_hint(hint_key, variant_ids: Iterable[int]) -> None:
+    """The page `hint_key` reads the stock of `variant_ids` (its next visit prefetches them)."""
+    if len(_stock_hints) >= MAX_STOCK_HINTS:
+        _stock_hints.clear()
+    _stock_hints[hint_key] = tuple(dict.fromkeys(variant_ids))
+
+
+def forget_stock_hints() -> None:
+    """Empty this process's hints (tests)."""
+    _stock_hints.clear()
+
+
 # One redis-py client per process and cache backend for the versions read every page makes:
 # Django's RedisCache builds a new client object (and its table of reply callbacks) per call.
 _redis: tuple[object, object] | None = None

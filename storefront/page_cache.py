@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalog.models import Category
-from shop.cache_versions import NAV, read_versions, read_versions_and_stock, versioned_key
+from shop.cache_versions import (
+    NAV,
+    note_stock_hint,
+    read_versions,
+    read_versions_with_hinted_stock,
+    versioned_key,
+)
 from shop.documents import fetch, forget_local, store  # noqa: F401 - the pages' names for them
 
 
@@ -82,42 +88,33 @@ def latest_category_tree() -> CategoryTree | None:
     return _latest_tree
 
 
-# {(market code, full path): the variant ids whose stock the page read last time}: a listing
-# learns which variants it shows only after its versions and documents, so without a guess its
-# stock versions would cost a second Redis round trip. Bounded (the path is the visitor's).
-MAX_STOCK_HINTS = 5000
-MAX_HINTED_PATH = 300  # characters: at most ~2 MB of hints per worker
-_stock_hints: dict[tuple[str, str], tuple[int, ...]] = {}
+MAX_HINTED_PATH = 300  # characters: the path is the visitor's to make up
 
 
 def read_page_versions(request, scopes: list[str]) -> dict | None:
     """read_versions(scopes) for the page `request` asks for, with the stock versions of the
     variants it showed last time in the same round trip (shop.cache_versions
-    .read_versions_and_stock): used by its availability read if it shows the same ones."""
-    hint = _stock_hints.get(_hint_key(request)) if request is not None else None
-    if hint:
-        return read_versions_and_stock(scopes, list(hint))
-    return read_versions(scopes)
+    .read_versions_with_hinted_stock): used by its availability read if it shows the same ones.
+    """
+    key = _hint_key(request)
+    if key is None:
+        return read_versions(scopes)
+    return read_versions_with_hinted_stock(scopes, key)
 
 
 def note_stock_read(request, variant_ids: list[int]) -> None:
-    """The page `request` asks for reads the stock of `variant_ids` (see read_page_versions).
-    Not for addresses longer than MAX_HINTED_PATH: the path is the visitor's to make up."""
+    """The page `request` asks for reads the stock of `variant_ids` (see read_page_versions)."""
+    key = _hint_key(request)
+    if key is not None:
+        note_stock_hint(key, variant_ids)
+
+
+def _hint_key(request) -> tuple[str, str, str] | None:
+    """("page", market code, full path); None without a request or for a long address."""
     if request is None or len(request.get_full_path()) > MAX_HINTED_PATH:
-        return
-    if len(_stock_hints) >= MAX_STOCK_HINTS:
-        _stock_hints.clear()
-    _stock_hints[_hint_key(request)] = tuple(dict.fromkeys(variant_ids))
-
-
-def _hint_key(request) -> tuple[str, str]:
+        return None
     market = getattr(request, "market", None)
-    return (getattr(market, "code", ""), request.get_full_path())
-
-
-def forget_stock_hints() -> None:
-    """Empty this process's hints (tests)."""
-    _stock_hints.clear()
+    return ("page", getattr(market, "code", ""), request.get_full_path())
 
 
 def get_category_tree(request=None, versions: dict | None = None) -> CategoryTree:

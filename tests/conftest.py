@@ -22,19 +22,17 @@ def _clear_cache():
 
 
 def _forget_every_cache():
-    from catalog.api import cached as api_cache
     from inventory import availability_cache, drop_gate
     from inventory.services import reservations
     from shop import cache_versions, documents
-    from storefront import html_cache, page_cache
+    from storefront import html_cache
 
     cache.clear()
     availability_cache.forget_local()  # this process's kept availability
     drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
     documents.forget_local()  # this process's copies of versioned documents
     html_cache.forget()  # this process's rendered pages
-    page_cache.forget_stock_hints()  # which variants each page showed last
-    api_cache.forget_stock_hints()  # and each API list page
+    cache_versions.forget_stock_hints()  # which variants each page showed last
     cache_versions.reset_circuit()
     reservations.forget_routed_markets()  # markets found to need routing
 

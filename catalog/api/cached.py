@@ -29,7 +29,14 @@ from catalog.models import Category
 from catalog.services.search_index import SYNONYMS_SCOPE
 from shop import cache_versions, documents
 from shop.api.pagination import StandardPagination
-from shop.cache_versions import HOME, read_versions, read_versions_and_stock, versioned_key
+from shop.cache_versions import (
+    HOME,
+    note_stock_hint,
+    read_versions,
+    read_versions_and_stock,
+    read_versions_with_hinted_stock,
+    versioned_key,
+)
 from shop.models import Market
 
 LIST_PARAMETERS = frozenset({"market", "category", "q", "page", "page_size"})
@@ -111,9 +118,8 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         min(page_size, MAX_PAGE_SIZE) if page_size else "",
     ]
     # With the stock versions of the variants this page showed last time: one round trip.
-    hint_key = repr(parts)
-    hint = _stock_hints.get(hint_key)
-    versions = read_versions_and_stock(scopes, list(hint)) if hint else read_versions(scopes)
+    hint_key = ("api-products", repr(parts))
+    versions = read_versions_with_hinted_stock(scopes, hint_key)
     if versions is None:
         return fill(build())
     key = versioned_key("api-products", parts, versions)
@@ -122,20 +128,8 @@ def list_page(*, params, market: Market, category: Category | None, url: str, bu
         entry = build()
         if not query or entry["data"]["count"]:  # made-up words find nothing: not kept
             documents.store({key: entry})
-    if len(_stock_hints) >= MAX_STOCK_HINTS:
-        _stock_hints.clear()
-    _stock_hints[hint_key] = tuple(dict.fromkeys(v for v, _p in entry.get("variant_rows", ())))
+    note_stock_hint(hint_key, (v for v, _p in entry.get("variant_rows", ())))
     return fill(entry)
-
-
-# {a list page's key parts: the variant ids whose stock it read last time} (see list_page).
-MAX_STOCK_HINTS = 5000
-_stock_hints: dict[str, tuple[int, ...]] = {}
-
-
-def forget_stock_hints() -> None:
-    """Empty this process's hints (tests)."""
-    _stock_hints.clear()
 
 
 def _number(text: str) -> int | str | None:

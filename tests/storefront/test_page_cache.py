@@ -153,21 +153,21 @@ def test_a_listing_showing_other_variants_than_last_time_reads_their_stock(
 
 
 def test_stock_hints_are_per_market_and_path_and_bounded(rf, monkeypatch):
-    monkeypatch.setattr(page_cache, "MAX_STOCK_HINTS", 2)
+    monkeypatch.setattr(cache_versions, "MAX_STOCK_HINTS", 2)
     us, de = rf.get("/c/tees/?page=2"), rf.get("/c/tees/?page=2")
     us.market, de.market = Market(code="US"), Market(code="DE")
 
     page_cache.note_stock_read(us, [3, 1, 3])
     page_cache.note_stock_read(de, [7])
 
-    assert page_cache._stock_hints == {
-        ("US", "/c/tees/?page=2"): (3, 1),
-        ("DE", "/c/tees/?page=2"): (7,),
+    assert cache_versions._stock_hints == {
+        ("page", "US", "/c/tees/?page=2"): (3, 1),
+        ("page", "DE", "/c/tees/?page=2"): (7,),
     }
     page_cache.note_stock_read(rf.get("/c/other/"), [9])  # full: emptied first, never grown
-    assert list(page_cache._stock_hints.values()) == [(9,)]
+    assert list(cache_versions._stock_hints.values()) == [(9,)]
     page_cache.note_stock_read(rf.get("/c/other/?q=" + "x" * 400), [5])  # too long: not kept
-    assert list(page_cache._stock_hints.values()) == [(9,)]
+    assert list(cache_versions._stock_hints.values()) == [(9,)]
 
 
 def test_cold_pages_stay_within_their_query_budgets(client, shop_floor):
