@@ -13,14 +13,16 @@ class ShopConfig(AppConfig):
         from shop import checks, ports  # noqa: F401 - checks registers the deploy checks
         from shop.models import Market
         from shop.prepared import keep_generic_plans
-        from shop.random_strings import random_string
+        from shop.random_strings import mask_csrf_secret, random_string
         from shop.seeding import seed_demo_users
 
         ports.register_demo_seeder("users", seed_demo_users, order=10)
         connection_created.connect(keep_generic_plans, dispatch_uid="shop.keep_generic_plans")
-        # CSRF secrets and masks from one urandom read each, not one per character: the one
-        # name csrf.py draws them through (tests/shop/test_random_strings.py checks it still is).
+        # CSRF secrets and masks from one urandom read each, not one per character, and masked
+        # through a table: the names csrf.py calls (tests/shop/test_random_strings.py checks it
+        # still does).
         csrf.get_random_string = random_string
+        csrf._mask_cipher_secret = mask_csrf_secret
         post_migrate.connect(_refresh_roles, sender=self, dispatch_uid="shop.refresh_roles")
         post_migrate.connect(_ensure_markets, sender=self, dispatch_uid="shop.ensure_markets")
         # Cache invalidation only: an edited market shows up on the next request.

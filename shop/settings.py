@@ -126,7 +126,8 @@ MIDDLEWARE = [
     # Before anything reads the query string: a NUL or broken UTF-8 in the address is a 400.
     "shop.middleware.TextBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware for the admin and the API; the storefront speaks the market's.
+    "shop.middleware.BrowserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -131,9 +131,11 @@ def with_availability(document: dict, *, market: Market, sku: str) -> dict:
     quantities = catalog_selectors.get_available_quantities(
         variant_ids=[v["variant_id"] for v in document["variants"]], market=market
     )
+    labels = _availability_labels()  # once per page: the language and a setting, read once
     variants = []
     for row in document["variants"]:
-        status, label = availability(None if quantities is None else quantities[row["variant_id"]])
+        quantity = None if quantities is None else quantities[row["variant_id"]]
+        status, label = availability(quantity, labels)
         variants.append(
             {**row, "status": status, "availability": label, "can_buy": status != "out_of_stock"}
         )
@@ -157,14 +159,15 @@ def with_availability(document: dict, *, market: Market, sku: str) -> dict:
     }
 
 
-def availability(quantity: int | None) -> tuple[str, str]:
-    """(status, customer-facing label); no claim at all when there is no stock backend."""
+def availability(quantity: int | None, labels: tuple | None = None) -> tuple[str, str]:
+    """(status, customer-facing label); no claim at all when there is no stock backend.
+    `labels`: _availability_labels() when the caller already has them."""
     if quantity is None:
         return "unknown", ""
-    out_of_stock, only_left, in_stock = _availability_labels()
+    out_of_stock, only_left, in_stock, low_stock_threshold = labels or _availability_labels()
     if quantity <= 0:
         return "out_of_stock", out_of_stock
-    if quantity <= settings.LOW_STOCK_THRESHOLD:
+    if quantity <= low_stock_threshold:
         return "low_stock", only_left % {"count": quantity}
     return "in_stock", in_stock
 
@@ -172,14 +175,14 @@ def availability(quantity: int | None) -> tuple[str, str]:
 _LABELS: dict[str | None, tuple[str, str, str]] = {}
 
 
-def _availability_labels() -> tuple[str, str, str]:
-    """The labels in the active language, translated once per process: gettext finds the
-    active catalog on every call, and a page asks for one label per variant."""
+def _availability_labels() -> tuple[str, str, str, int]:
+    """The labels in the active language (translated once per process: gettext finds the
+    active catalog on every call) and the low-stock threshold."""
     language = translation.get_language()
     labels = _LABELS.get(language)
     if labels is None:
         labels = _LABELS[language] = (_("Out of stock"), _("Only %(count)d left"), _("In stock"))
-    return labels
+    return (*labels, settings.LOW_STOCK_THRESHOLD)
 
 
 def _variant_images(product: Product, variants: list, locale: str) -> dict[int, dict]:

@@ -61,3 +61,23 @@ def test_default_markets_channels_and_groups_come_back_after_a_flush():
     assert list(Market.objects.values_list("code", flat=True)) == ["US", "CA", "EU"]
     assert Channel.objects.count() == 4
     assert Group.objects.count() == 3
+
+
+def test_the_customers_pages_speak_the_markets_language_whatever_the_browser_asks(client):
+    Market.objects.filter(code="EU").update(default_locale="de")
+
+    page = client.get("/accounts/login/?market=EU", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert page.status_code == 200
+    assert page["Content-Language"] == "de"
+    # The page does not differ by the browser's language: caches in front keep one copy.
+    assert "accept-language" not in page.get("Vary", "").lower()
+
+
+@pytest.mark.parametrize("path", ["/admin/login/", "/api/v1/products"])
+def test_the_admin_and_the_api_negotiate_the_browsers_language(client, path):
+    answer = client.get(path, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert answer.status_code == 200
+    assert answer["Content-Language"] == "fr"
+    assert "accept-language" in answer["Vary"].lower()
