@@ -8,12 +8,15 @@ from csp.constants import HEADER as CSP_HEADER
 from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 
 from shop import selectors
 from shop.api.errors import error_body
@@ -135,6 +138,25 @@ class BrowserLanguageMiddleware(LocaleMiddleware):
 
     def process_response(self, request, response):
         if market_picks_language(request):
+            return response
+        return super().process_response(request, response)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware with the storage made on first use.
+
+    Most requests neither add nor show a message (a cached page never renders the context
+    processor), yet Django builds the cookie and session storages and their signer on every
+    one. Unused, the storage has nothing to save: a message from an earlier request stays in its
+    cookie until a page shows it.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
             return response
         return super().process_response(request, response)
 

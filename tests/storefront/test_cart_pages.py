@@ -301,3 +301,21 @@ def test_the_cart_page_costs_the_same_queries_for_one_line_or_four(client, tee):
 
     assert CartLine.objects.count() == 4
     assert four_lines == one_line
+
+
+def test_a_message_is_shown_once_and_requests_without_one_build_no_storage(
+    client, tee, monkeypatch
+):
+    from shop import middleware
+
+    built = []
+    real = middleware.default_storage
+    monkeypatch.setattr(middleware, "default_storage", lambda r: built.append(r.path) or real(r))
+
+    client.get("/api/v1/products")
+    assert built == []  # nothing read or added a message: no storage, no cookie touched
+
+    response = add(client, quantity="0")
+    assert messages_of(client.get(response["Location"])) == ["Quantity must be between 1 and 999."]
+    assert messages_of(client.get("/p/harbor-tee/")) == []  # shown once, then gone
+    assert "/cart/add/" in built
