@@ -142,7 +142,7 @@ def read_versions_and_stock(
     if None not in stock:
         request_memo.keep(
             _PREFETCHED_STOCK,
-            (tuple(variant_ids), (int(stock[0]), [int(value) for value in stock[1:]])),
+            (tuple(variant_ids), (int(stock[0]), list(map(int, stock[1:])))),
         )
     return {scope: int(value) for scope, value in zip(scopes, found, strict=True)}
 
@@ -243,12 +243,28 @@ def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:
             report_cache_failure("versions unreadable; pages served")
             return None
         if None not in raw:
-            return int(raw[0]), [int(value) for value in raw[1:]]
+            return int(raw[0]), list(map(int, raw[1:]))
     # Another cache, or a scope never read yet (given a fresh version here): the general way.
     versions = read_versions([STOCK_LOCATIONS, *map(stock_scope, variant_ids)])
     if versions is None:
         return None
     return versions[STOCK_LOCATIONS], [versions[stock_scope(v)] for v in variant_ids]
+
+
+def read_stock_stamp(variant_ids: list[int]) -> tuple[int, tuple[int, ...]] | None:
+    """What the availability of `variant_ids` is read under now: (the locations' version, each
+    variant's stock version), or None when the cache is unavailable.
+
+    Equal stamps mean no stock write in between, so what was built from the availability read
+    under one (a rendered listing) may stand for the other, for at most
+    AVAILABILITY_CACHE_SECONDS (which heals a version bump lost in an outage). The versions
+    stay prefetched for the availability read that follows when nothing was kept.
+    """
+    versions = read_stock_versions(variant_ids)
+    if versions is None:
+        return None
+    request_memo.keep(_PREFETCHED_STOCK, (tuple(variant_ids), versions))
+    return versions[0], tuple(versions[1])
 
 
 def _stock_key_names(variant_ids: list[int]) -> list[str] | None:
@@ -259,7 +275,7 @@ def _stock_key_names(variant_ids: list[int]) -> list[str] | None:
     if backend.make_key(_VERSION_PREFIX + "stock:1") != prefix + "1":
         return None
     return [backend.make_key(_VERSION_PREFIX + STOCK_LOCATIONS)] + [
-        prefix + str(variant_id) for variant_id in variant_ids
+        prefix + variant_id for variant_id in map(str, variant_ids)
     ]
 
 

@@ -4,10 +4,13 @@ Rendering the templates is most of what a warm page costs. For an anonymous shop
 session, no pending message) whose address holds only parameters the page understood, the HTML
 is kept under a key made of: the document's versioned key (so a catalog write makes it
 unreachable), the category tree's version (header, breadcrumbs), the markets (the selector),
-the language, the full path and the live signature (each variant's availability, or each card's
-in-stock flag, read fresh on this request). A cached page is therefore exactly what rendering
-would give now, except for the CSRF token, which is rendered as a placeholder and filled in per
-request. Anything else (a signed-in customer, a cart, a stray parameter) is rendered normally.
+the language, the full path and the live signature: the stock versions of the page's variants
+(the product's, or the cards'), read on this request (shop.cache_versions.read_stock_stamp:
+unchanged versions, unchanged availability), so a kept page reads no availability at all and
+lives at most AVAILABILITY_CACHE_SECONDS, as the kept availability does. A cached page is
+therefore exactly what rendering would give now, except for the CSRF token, which is rendered
+as a placeholder and filled in per request. Anything else (a signed-in customer, a cart, a
+stray parameter) is rendered normally.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -36,18 +39,22 @@ _lock = threading.Lock()
 def render_page(
     request,
     template: str,
-    context: dict,
+    context: dict | Callable[[], dict],
     *,
     version_key: str | None,
-    live: Iterable,
+    live: object,
+    live_seconds: float | None = None,
     params: Iterable[str] = (),
     status: int = 200,
 ) -> HttpResponse:
     """`render(request, template, context)`, from this process's copy when the page may be
-    shared (see the module's doc). `params` are the query parameters the page understood."""
+    shared (see the module's doc); `context` may be a function making it, called only when the
+    page is rendered. `live`: what the page's live part was read under, or the
+    part itself (None: unknown, the page is rendered); `live_seconds`: how long that may key a
+    page at most. `params` are the query parameters the page understood."""
     key = _key(request, version_key, live, set(params)) if status == 200 else None
     if key is None:
-        return render(request, template, context, status=status)
+        return render(request, template, _built(context), status=status)
     now = time.monotonic()
     with _lock:
         expires, html = _pages.get(key, (0.0, None))
@@ -56,10 +63,14 @@ def render_page(
         else:
             html = None
     if html is None:
-        html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+        page = {**_built(context), "csrf_token": CSRF_PLACEHOLDER}
+        html = render_to_string(template, page, request)
         with _lock:
             # No longer than its documents (a version bump lost in an outage heals).
-            _pages[key] = (now + settings.STOREFRONT_CACHE_SECONDS, html)
+            seconds = settings.STOREFRONT_CACHE_SECONDS
+            if live_seconds is not None:
+                seconds = min(seconds, live_seconds)
+            _pages[key] = (now + seconds, html)
             while len(_pages) > HTML_ENTRIES:
                 _pages.popitem(last=False)
     if CSRF_PLACEHOLDER in html:
@@ -67,13 +78,25 @@ def render_page(
     return HttpResponse(html)
 
 
+def _built(context: dict | Callable[[], dict]) -> dict:
+    return context() if callable(context) else context
+
+
 def forget() -> None:
     with _lock:
         _pages.clear()
 
 
-def _key(request, version_key: str | None, live: Iterable, params: set[str]) -> str | None:
-    if version_key is None:
+def full_path(request) -> str:
+    """request.get_full_path(), worked out once per request (several keys are made of it)."""
+    path = getattr(request, "_storefront_full_path", None)
+    if path is None:
+        path = request._storefront_full_path = request.get_full_path()
+    return path
+
+
+def _key(request, version_key: str | None, live: object, params: set[str]) -> str | None:
+    if version_key is None or live is None:
         return None
     if {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name} & request.COOKIES.keys():
         return None
@@ -89,7 +112,7 @@ def _key(request, version_key: str | None, live: Iterable, params: set[str]) -> 
         tree_version,
         markets,
         translation.get_language(),
-        request.get_full_path(),
-        list(live),
+        full_path(request),
+        live,
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()

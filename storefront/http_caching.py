@@ -37,7 +37,8 @@ def anonymous_cacheable(view):
         patch_cache_control(
             response, public=True, max_age=settings.STOREFRONT_PAGE_MAX_AGE, must_revalidate=True
         )
-        if etag in _etags(request.headers.get("If-None-Match", "")):
+        # META, not request.headers: that builds a dict of every header on first use.
+        if etag in _etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
             not_modified = HttpResponseNotModified()
             for header in ("ETag", "Cache-Control", "Vary"):
                 not_modified[header] = response[header]

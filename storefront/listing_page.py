@@ -5,13 +5,15 @@ ids (per category, filters, sort, market) and one page of cards (the same plus t
 number), each under the versions of the category and the market. Only facet values the form
 accepts and the known sorts make it into a key, and only pages that exist are stored, so no
 request can grow the key space. The home page is one document per market and home/nav version.
-Whether a card's product is in stock is never cached: one query per page (`with_stock`).
+Whether a card's product is in stock is never cached: one query per page (`with_stock`), and
+a rendered page is kept only under the stock versions of its variants.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from itertools import chain
 
 from django.core.paginator import Paginator
 
@@ -145,12 +147,32 @@ def _read_cards(product_ids: list[int], market: Market) -> dict[int, tuple]:
 
 
 class StockedCards(Sequence):
-    """A document's cards with today's in-stock flags. The flags are read at once (they key
-    the rendered page, see html_cache); the cards carrying them are built when a template
-    first reads them, which a page served from the rendered-HTML cache never does."""
+    """A document's cards with today's in-stock flags.
 
-    def __init__(self, cards: list, flags: list[bool | None]):
-        self._cards, self.flags, self._built = cards, flags, None
+    `stamp` is what the flags are read under (shop.cache_versions.read_stock_stamp, the same
+    for every document of a page): it keys the rendered page (html_cache), so a page served
+    from that cache never reads the flags, nor builds the cards carrying them. Otherwise the
+    flags are read when first needed, in one read shared by the page's documents.
+    """
+
+    def __init__(self, cards: list, variant_ids: list[list[int]], stock: _PageStock):
+        self._cards, self._variant_ids, self._stock = cards, variant_ids, stock
+        self._flags: list[bool | None] | None = None
+        self._built: list | None = None
+
+    @property
+    def stamp(self) -> tuple | None:
+        return self._stock.stamp
+
+    @property
+    def flags(self) -> list[bool | None]:
+        if self._flags is None:
+            quantities = self._stock.quantities()
+            self._flags = [
+                None if quantities is None else any(quantities[v] > 0 for v in ids)
+                for ids in self._variant_ids
+            ]
+        return self._flags
 
     def _stocked(self) -> list:
         if self._built is None:
@@ -167,27 +189,38 @@ class StockedCards(Sequence):
         return len(self._cards)
 
 
+class _PageStock:
+    """The availability of a page's variants: its stamp read at once, the quantities (one
+    query, usually none: inventory.availability_cache) when a flag is first needed."""
+
+    def __init__(self, variant_ids: list[int], market: Market):
+        self._variant_ids, self._market = variant_ids, market
+        self.stamp = cache_versions.read_stock_stamp(variant_ids) if variant_ids else ()
+        self._quantities: dict[int, int] | None = None
+        self._read = False
+
+    def quantities(self) -> dict[int, int] | None:
+        if not self._read:
+            self._quantities = (
+                catalog_selectors.get_available_quantities(
+                    variant_ids=self._variant_ids, market=self._market
+                )
+                if self._variant_ids
+                else {}
+            )
+            self._read = True
+        return self._quantities
+
+
 def with_stock(documents: list[dict], *, market: Market, request=None) -> list[StockedCards]:
-    """Each document's cards with today's in-stock flag: one query for all of them (usually
-    none: inventory.availability_cache). For `request`, what its next visit prefetches."""
-    every = [vid for doc in documents for ids in doc["variant_ids"] for vid in ids]
+    """Each document's cards with today's in-stock flags, read under one stamp for all of
+    them. For `request`, what its next visit prefetches."""
+    lists = chain.from_iterable(doc["variant_ids"] for doc in documents)
+    every = list(dict.fromkeys(chain.from_iterable(lists)))
     if every:
         page_cache.note_stock_read(request, every)
-    quantities = (
-        catalog_selectors.get_available_quantities(variant_ids=every, market=market)
-        if every
-        else {}
-    )
-    return [
-        StockedCards(
-            doc["cards"],
-            [
-                None if quantities is None else any(quantities[v] > 0 for v in ids)
-                for ids in doc["variant_ids"]
-            ],
-        )
-        for doc in documents
-    ]
+    stock = _PageStock(every, market)
+    return [StockedCards(doc["cards"], doc["variant_ids"], stock) for doc in documents]
 
 
 def paginate(count: int, number: int):

@@ -20,6 +20,7 @@ from shop.cache_versions import (
     versioned_key,
 )
 from shop.documents import fetch, forget_local, store  # noqa: F401 - the pages' names for them
+from storefront.html_cache import full_path
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,10 @@ def note_stock_read(request, variant_ids: list[int]) -> None:
 
 def _hint_key(request) -> tuple[str, str, str] | None:
     """("page", market code, full path); None without a request or for a long address."""
-    if request is None or len(request.get_full_path()) > MAX_HINTED_PATH:
+    if request is None or len(path := full_path(request)) > MAX_HINTED_PATH:
         return None
     market = getattr(request, "market", None)
-    return ("page", getattr(market, "code", ""), request.get_full_path())
+    return ("page", getattr(market, "code", ""), path)
 
 
 def get_category_tree(request=None, versions: dict | None = None) -> CategoryTree:

@@ -125,6 +125,12 @@ def build_product_document(*, product: Product, market: Market) -> dict:
     }
 
 
+def stock_stamp(document: dict) -> tuple | None:
+    """What the availability of the document's variants is read under now (see
+    shop.cache_versions.read_stock_stamp); None when it cannot be told."""
+    return cache_versions.read_stock_stamp([v["variant_id"] for v in document["variants"]])
+
+
 def with_availability(document: dict, *, market: Market, sku: str) -> dict:
     """The page's context: the document plus today's availability of every variant (one
     query), the chosen variant and the option picker's data. The document is not changed."""

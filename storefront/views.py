@@ -6,6 +6,7 @@ availability port; promotions and orders as they land). No domain app imports th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -54,7 +55,8 @@ def home(request):
         "storefront/home.html",
         context,
         version_key=context["version_key"],
-        live=[*context["featured"].flags, *context["newest"].flags],
+        live=context["featured"].stamp,
+        live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
     )
 
 
@@ -126,7 +128,8 @@ def category_detail(request, path: str):
         "storefront/category.html",
         context,
         version_key=document.get("version_key"),
-        live=cards.flags,
+        live=cards.stamp,
+        live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
         params=_understood_params(request, filters),
     )
 
@@ -204,7 +207,8 @@ def search(request):
             "storefront/search.html",
             context,
             version_key=document.get("version_key"),
-            live=cards.flags,
+            live=cards.stamp,
+            live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
             params=["q", "page"] + ([] if unknown_sort(request.GET) else ["sort"]),
         )
     return render(request, "storefront/search.html", context)
@@ -214,21 +218,27 @@ def search(request):
 def product_detail(request, handle: str):
     """`/p/<handle>/`: the product in the market's locale and currency, with its variants.
 
-    The document comes from the versioned cache; availability is read fresh (one query).
+    The document comes from the versioned cache; availability is read fresh (usually kept:
+    inventory.availability_cache), or the page kept under the variants' stock versions.
     """
     market = request.market
     document = product_page.get_product_document(request=request, handle=handle, market=market)
     sku = request.GET.get("sku", "")
-    context = product_page.with_availability(document, market=market, sku=sku)
-    context["breadcrumbs"] = product_page.breadcrumbs(request, document)
     page_cache.get_category_tree(request)
     known_sku = any(v["sku"] == sku for v in document["variants"])
+
+    def context() -> dict:  # built only when the page is rendered, not when it was kept
+        page = product_page.with_availability(document, market=market, sku=sku)
+        page["breadcrumbs"] = product_page.breadcrumbs(request, document)
+        return page
+
     response = html_cache.render_page(
         request,
         "storefront/product.html",
         context,
         version_key=document["version_key"],
-        live=[(v["sku"], v["status"], v["availability"]) for v in context["variants"]],
+        live=product_page.stock_stamp(document),
+        live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
         params=["sku"] if known_sku else [],
     )
     # Its add-to-cart form carries this visitor's CSRF token: never for a shared cache.

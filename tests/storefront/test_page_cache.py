@@ -4,12 +4,14 @@ a dead Redis served from the database, bad listing input, HTTP caching of anonym
 
 import logging
 import re
+import time
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import Product
 from catalog.services import content, taxonomy
@@ -510,6 +512,44 @@ def test_a_kept_listing_follows_the_stock(client, shop_floor):
     html = client.get("/c/apparel/tees/").content.decode()
 
     assert "Out of stock" in html
+
+
+@pytest.mark.parametrize("path", ["/p/harbor-tee/", "/c/apparel/tees/", "/", "/search?q=tee"])
+def test_a_kept_page_reads_no_availability_until_the_stock_moves(
+    client, shop_floor, monkeypatch, path
+):
+    reads = []
+    real = catalog_selectors.get_available_quantities
+    monkeypatch.setattr(
+        catalog_selectors,
+        "get_available_quantities",
+        lambda **kw: reads.append(kw["variant_ids"]) or real(**kw),
+    )
+    first = client.get(path).content.decode()
+    assert len(reads) == 1  # rendered: the availability read once for the whole page
+
+    again = client.get(path).content.decode()
+    assert len(reads) == 1  # same stock versions: the kept page, no availability read
+    token = re.compile(r'name="csrfmiddlewaretoken" value="\w+"')  # a new mask every page
+    assert token.sub("", again) == token.sub("", first)
+
+    warehouse = Location.objects.get(code="us-east")
+    for variant in shop_floor["variants"]:
+        inventory_services.set_stock_count(
+            variant=variant, location=warehouse, on_hand=0, source="test"
+        )
+    moved = client.get(path).content.decode()
+    assert len(reads) == 2 and "Out of stock" in moved
+
+
+def test_a_kept_card_page_lives_no_longer_than_the_kept_availability(client, shop_floor):
+    with override_settings(AVAILABILITY_CACHE_SECONDS=0):
+        client.get("/c/apparel/tees/")
+        client.get("/c/apparel/tees/")
+
+    assert not [
+        expires for expires, _html in html_cache._pages.values() if expires > time.monotonic()
+    ]
 
 
 # --- Markets: one read per request, a process copy in production ---
