@@ -1,5 +1,5 @@
-"""CSRF tokens made cheaply: random strings from one read of the operating system's random
-source, and the token's mask applied through a table.
+"""Random strings from one read of the operating system's random source (public ids,
+references, CSRF tokens), and CSRF tokens' masks applied through a table.
 
 Django's get_random_string draws every character with secrets.choice, one os.urandom call
 each: 64 system calls per CSRF token (its secret and its mask) for a visitor without a
@@ -12,7 +12,8 @@ Masking a secret for a page (the per-response token that defeats BREACH) is, in 
 `str.index` calls and a modulo per character in a generator: a tenth of a cached page's CPU.
 `mask_csrf_secret` gives the same token (the mask's characters added to the secret's, modulo
 the alphabet) through a table of every pair, in one C-level pass. ShopConfig.ready() hands both
-to django.middleware.csrf alone; everything else keeps Django's.
+to django.middleware.csrf; shop.db draws public ids and references with `random_string`; the
+rest of Django keeps its own.
 """
 
 from __future__ import annotations

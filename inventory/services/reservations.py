@@ -99,6 +99,9 @@ def _give_back(rows, *, status: str, now) -> int:
     return len(rows)
 
 
+_KINDS = frozenset(ReservationKind.values)  # read on every reservation: built once
+
+
 def reserve_stock(
     *,
     lines: Lines,
@@ -131,7 +134,7 @@ def reserve_stock(
             f"A reservation needs an owner reference of up to {OWNER_MAX_LENGTH} characters.",
             fields={"owner": ["Missing or too long."]},
         )
-    if kind not in ReservationKind.values:
+    if kind not in _KINDS:
         raise InvalidQuantity(f"Unknown reservation kind: {kind}.", fields={"kind": [str(kind)]})
     demand, skus = _demand(lines)
     now = timezone.now()

@@ -3,7 +3,8 @@
 import re
 from collections import Counter
 
-from shop.db import REFERENCE_ALPHABET, new_public_id, new_reference, random_string
+from shop.db import REFERENCE_ALPHABET, new_public_id, new_reference
+from shop.random_strings import random_string
 
 
 def test_public_id_is_prefix_and_twenty_lowercase_base36_characters():
@@ -24,7 +25,7 @@ def test_every_character_is_drawn_about_equally_often_in_every_position():
     # 36 symbols x 20 positions over 3,600 draws: 100 expected per cell. A biased draw (a modulo
     # of too few bits, or the top digit never reaching the alphabet's end) shows as cells far
     # outside 100 +- 50 (five standard deviations) or as a symbol missing from a position.
-    draws = [random_string("0123456789abcdefghijklmnopqrstuvwxyz", 20) for _ in range(3600)]
+    draws = [random_string(20, "0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(3600)]
 
     for position in range(20):
         counts = Counter(draw[position] for draw in draws)
