@@ -6,8 +6,10 @@ is kept under a key made of: the document's versioned key (so a catalog write ma
 unreachable), the category tree's version (header, breadcrumbs), the markets (the selector),
 the language, the full path and the live signature: the stock versions of the page's variants
 (the product's, or the cards'), read on this request (shop.cache_versions.read_stock_stamp:
-unchanged versions, unchanged availability), so a kept page reads no availability at all and
-lives at most AVAILABILITY_CACHE_SECONDS, as the kept availability does. A cached page is
+unchanged versions, unchanged availability), so a kept page reads no availability at all. The
+versions alone vouch for it for AVAILABILITY_CACHE_SECONDS, as for kept availability (a bump
+lost in a Redis outage heals); then the availability it shows is read again (kept, or one
+query) and the page is kept on if it still shows the same, rendered again if not. A cached page is
 therefore exactly what rendering would give now, except for the CSRF token, which is rendered
 as a placeholder and filled in per request. Anything else (a signed-in customer, a cart, a
 stray parameter) is rendered normally.
@@ -20,6 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -32,8 +35,15 @@ from django.utils import translation
 HTML_ENTRIES = 300  # pages of ~30-60 KB: at most ~20 MB per worker
 MAX_PARAM_LENGTH = 100
 CSRF_PLACEHOLDER = "csrf-token-filled-in-per-request-0f3a9c"
-_pages: OrderedDict[str, tuple[float, str]] = OrderedDict()  # key: (expires at, html)
+_pages: OrderedDict[str, _Page] = OrderedDict()
 _lock = threading.Lock()
+
+
+class _Page(NamedTuple):
+    html: str
+    ends_at: float  # no longer than its documents (a version bump lost in an outage heals)
+    trusted_until: float  # until then its live key alone says it is current
+    shown: object  # the live part as the page shows it (shown_live's answer)
 
 
 def render_page(
@@ -44,38 +54,58 @@ def render_page(
     version_key: str | None,
     live: object,
     live_seconds: float | None = None,
+    shown_live: Callable[[], object] | None = None,
     params: Iterable[str] = (),
     status: int = 200,
 ) -> HttpResponse:
     """`render(request, template, context)`, from this process's copy when the page may be
     shared (see the module's doc); `context` may be a function making it, called only when the
-    page is rendered. `live`: what the page's live part was read under, or the
-    part itself (None: unknown, the page is rendered); `live_seconds`: how long that may key a
-    page at most. `params` are the query parameters the page understood."""
+    page is rendered. `params` are the query parameters the page understood.
+
+    `live`: what the page's live part was read under, or the part itself (None: unknown, the
+    page is rendered). `live_seconds`: how long `live` alone may vouch for a kept page; after
+    that `shown_live()` (the live part as the page shows it, read now) must still equal what
+    the page shows, or it is rendered again. So a kept page whose stock versions did not move
+    is checked every few seconds, not rendered again.
+    """
     key = _key(request, version_key, live, set(params)) if status == 200 else None
     if key is None:
         return render(request, template, _built(context), status=status)
     now = time.monotonic()
     with _lock:
-        expires, html = _pages.get(key, (0.0, None))
-        if now < expires:
+        page = _pages.get(key)
+        if page is not None and now < page.ends_at:
             _pages.move_to_end(key)
         else:
-            html = None
+            page = None
+    html = None
+    if page is not None:
+        if now < page.trusted_until:
+            html = page.html
+        elif shown_live is not None and shown_live() == page.shown:
+            html = page.html
+            with _lock:
+                _pages[key] = page._replace(trusted_until=_trusted_until(now, live_seconds))
     if html is None:
-        page = {**_built(context), "csrf_token": CSRF_PLACEHOLDER}
-        html = render_to_string(template, page, request)
+        html = render_to_string(
+            template, {**_built(context), "csrf_token": CSRF_PLACEHOLDER}, request
+        )
+        shown = shown_live() if shown_live is not None else None
+        ends_at = now + settings.STOREFRONT_CACHE_SECONDS
         with _lock:
-            # No longer than its documents (a version bump lost in an outage heals).
-            seconds = settings.STOREFRONT_CACHE_SECONDS
-            if live_seconds is not None:
-                seconds = min(seconds, live_seconds)
-            _pages[key] = (now + seconds, html)
+            _pages[key] = _Page(html, ends_at, _trusted_until(now, live_seconds), shown)
             while len(_pages) > HTML_ENTRIES:
                 _pages.popitem(last=False)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return HttpResponse(html)
+
+
+def _trusted_until(now: float, live_seconds: float | None) -> float:
+    seconds = settings.STOREFRONT_CACHE_SECONDS
+    if live_seconds is not None:
+        seconds = min(seconds, live_seconds)
+    return now + seconds
 
 
 def _built(context: dict | Callable[[], dict]) -> dict:

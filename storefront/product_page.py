@@ -7,6 +7,7 @@ versions of the product, the market and the promotion set) or builds it from the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -131,20 +132,26 @@ def stock_stamp(document: dict) -> tuple | None:
     return cache_versions.read_stock_stamp([v["variant_id"] for v in document["variants"]])
 
 
-def with_availability(document: dict, *, market: Market, sku: str) -> dict:
+class AvailabilityNow:
+    """The document's variants with today's availability, read once, when first asked (a kept
+    page whose stock versions vouch for it never asks)."""
+
+    def __init__(self, document: dict, market: Market):
+        self._document, self._market = document, market
+
+    @functools.cached_property
+    def variants(self) -> list[dict]:
+        return _available_variants(self._document, self._market)
+
+    def shown(self) -> tuple:
+        """Each variant's availability as the page shows it (status and label)."""
+        return tuple((v["status"], v["availability"]) for v in self.variants)
+
+
+def with_availability(document: dict, *, availability_now: AvailabilityNow, sku: str) -> dict:
     """The page's context: the document plus today's availability of every variant (one
     query), the chosen variant and the option picker's data. The document is not changed."""
-    quantities = catalog_selectors.get_available_quantities(
-        variant_ids=[v["variant_id"] for v in document["variants"]], market=market
-    )
-    labels = _availability_labels()  # once per page: the language and a setting, read once
-    variants = []
-    for row in document["variants"]:
-        quantity = None if quantities is None else quantities[row["variant_id"]]
-        status, label = availability(quantity, labels)
-        variants.append(
-            {**row, "status": status, "availability": label, "can_buy": status != "out_of_stock"}
-        )
+    variants = availability_now.variants
     selected = _pick_variant(variants, sku)
     media = document["media"]
     main_image = (selected and selected["image"]) or (media[0] if media else None)
@@ -163,6 +170,22 @@ def with_availability(document: dict, *, market: Market, sku: str) -> dict:
         "specs": document["specs"],
         "variant_data": [_public_variant(v) for v in variants],
     }
+
+
+def _available_variants(document: dict, market: Market) -> list[dict]:
+    """The document's variants with today's availability (one read for all of them)."""
+    quantities = catalog_selectors.get_available_quantities(
+        variant_ids=[v["variant_id"] for v in document["variants"]], market=market
+    )
+    labels = _availability_labels()  # once per page: the language and a setting, read once
+    variants = []
+    for row in document["variants"]:
+        quantity = None if quantities is None else quantities[row["variant_id"]]
+        status, label = availability(quantity, labels)
+        variants.append(
+            {**row, "status": status, "availability": label, "can_buy": status != "out_of_stock"}
+        )
+    return variants
 
 
 def availability(quantity: int | None, labels: tuple | None = None) -> tuple[str, str]:

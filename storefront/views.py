@@ -57,6 +57,7 @@ def home(request):
         version_key=context["version_key"],
         live=context["featured"].stamp,
         live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
+        shown_live=lambda: (context["featured"].flags, context["newest"].flags),
     )
 
 
@@ -130,6 +131,7 @@ def category_detail(request, path: str):
         version_key=document.get("version_key"),
         live=cards.stamp,
         live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
+        shown_live=lambda: cards.flags,
         params=_understood_params(request, filters),
     )
 
@@ -209,6 +211,7 @@ def search(request):
             version_key=document.get("version_key"),
             live=cards.stamp,
             live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
+            shown_live=lambda: cards.flags,
             params=["q", "page"] + ([] if unknown_sort(request.GET) else ["sort"]),
         )
     return render(request, "storefront/search.html", context)
@@ -227,8 +230,10 @@ def product_detail(request, handle: str):
     page_cache.get_category_tree(request)
     known_sku = any(v["sku"] == sku for v in document["variants"])
 
+    availability_now = product_page.AvailabilityNow(document, market)
+
     def context() -> dict:  # built only when the page is rendered, not when it was kept
-        page = product_page.with_availability(document, market=market, sku=sku)
+        page = product_page.with_availability(document, availability_now=availability_now, sku=sku)
         page["breadcrumbs"] = product_page.breadcrumbs(request, document)
         return page
 
@@ -239,6 +244,7 @@ def product_detail(request, handle: str):
         version_key=document["version_key"],
         live=product_page.stock_stamp(document),
         live_seconds=settings.AVAILABILITY_CACHE_SECONDS,
+        shown_live=availability_now.shown,
         params=["sku"] if known_sku else [],
     )
     # Its add-to-cart form carries this visitor's CSRF token: never for a shared cache.
