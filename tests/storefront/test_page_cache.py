@@ -70,6 +70,15 @@ def _queries(client, path) -> int:
     return len(queries)
 
 
+def _sell_out_the_tee(shop_floor) -> None:
+    """Every Harbor Tee variant's stock counted to zero through the inventory service."""
+    warehouse = Location.objects.get(code="us-east")
+    for variant in shop_floor["variants"]:
+        inventory_services.set_stock_count(
+            variant=variant, location=warehouse, on_hand=0, source="test"
+        )
+
+
 def _bumped(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = cache_versions.bump_versions
@@ -502,11 +511,7 @@ def test_pages_with_parameters_they_did_not_understand_are_rendered_not_kept(cli
 
 def test_a_kept_listing_follows_the_stock(client, shop_floor):
     client.get("/c/apparel/tees/")
-    warehouse = Location.objects.get(code="us-east")
-    for variant in shop_floor["variants"]:
-        inventory_services.set_stock_count(
-            variant=variant, location=warehouse, on_hand=0, source="test"
-        )
+    _sell_out_the_tee(shop_floor)
 
     html = client.get("/c/apparel/tees/").content.decode()
 
@@ -532,11 +537,7 @@ def test_a_kept_page_reads_no_availability_until_the_stock_moves(
     token = re.compile(r'name="csrfmiddlewaretoken" value="\w+"')  # a new mask every page
     assert token.sub("", again) == token.sub("", first)
 
-    warehouse = Location.objects.get(code="us-east")
-    for variant in shop_floor["variants"]:
-        inventory_services.set_stock_count(
-            variant=variant, location=warehouse, on_hand=0, source="test"
-        )
+    _sell_out_the_tee(shop_floor)
     moved = client.get(path).content.decode()
     assert len(reads) == 2 and "Out of stock" in moved
 
@@ -560,11 +561,7 @@ def test_past_its_trust_a_kept_page_is_checked_not_rendered_and_a_lost_bump_heal
         # A stock write whose version bump is lost (Redis failed at that moment): the versions
         # still vouch for the kept page, but not for longer than AVAILABILITY_CACHE_SECONDS.
         monkeypatch.setattr(availability_cache, "bump_stock_versions", lambda scopes: None)
-        warehouse = Location.objects.get(code="us-east")
-        for variant in shop_floor["variants"]:
-            inventory_services.set_stock_count(
-                variant=variant, location=warehouse, on_hand=0, source="test"
-            )
+        _sell_out_the_tee(shop_floor)
         healed = client.get(path).content.decode()
 
     assert "Out of stock" in healed and len(renders) == 2
