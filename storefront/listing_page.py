@@ -12,6 +12,7 @@ a rendered page is kept only under the stock versions of its variants.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from itertools import chain
 
@@ -157,22 +158,19 @@ class StockedCards(Sequence):
 
     def __init__(self, cards: list, variant_ids: list[list[int]], stock: _PageStock):
         self._cards, self._variant_ids, self._stock = cards, variant_ids, stock
-        self._flags: list[bool | None] | None = None
         self._built: list | None = None
 
     @property
     def stamp(self) -> tuple | None:
         return self._stock.stamp
 
-    @property
+    @functools.cached_property
     def flags(self) -> list[bool | None]:
-        if self._flags is None:
-            quantities = self._stock.quantities()
-            self._flags = [
-                None if quantities is None else any(quantities[v] > 0 for v in ids)
-                for ids in self._variant_ids
-            ]
-        return self._flags
+        quantities = self._stock.quantities
+        return [
+            None if quantities is None else any(quantities[v] > 0 for v in ids)
+            for ids in self._variant_ids
+        ]
 
     def _stocked(self) -> list:
         if self._built is None:
@@ -196,20 +194,14 @@ class _PageStock:
     def __init__(self, variant_ids: list[int], market: Market):
         self._variant_ids, self._market = variant_ids, market
         self.stamp = cache_versions.read_stock_stamp(variant_ids) if variant_ids else ()
-        self._quantities: dict[int, int] | None = None
-        self._read = False
 
+    @functools.cached_property
     def quantities(self) -> dict[int, int] | None:
-        if not self._read:
-            self._quantities = (
-                catalog_selectors.get_available_quantities(
-                    variant_ids=self._variant_ids, market=self._market
-                )
-                if self._variant_ids
-                else {}
-            )
-            self._read = True
-        return self._quantities
+        if not self._variant_ids:
+            return {}
+        return catalog_selectors.get_available_quantities(
+            variant_ids=self._variant_ids, market=self._market
+        )
 
 
 def with_stock(documents: list[dict], *, market: Market, request=None) -> list[StockedCards]:
