@@ -256,9 +256,10 @@ def read_stock_stamp(variant_ids: list[int]) -> tuple[int, tuple[int, ...]] | No
     variant's stock version), or None when the cache is unavailable.
 
     Equal stamps mean no stock write in between, so what was built from the availability read
-    under one (a rendered listing) may stand for the other, for at most
-    AVAILABILITY_CACHE_SECONDS (which heals a version bump lost in an outage). The versions
-    stay prefetched for the availability read that follows when nothing was kept.
+    under one (a rendered page) may stand for the other; callers trust that for at most
+    AVAILABILITY_CACHE_SECONDS, which heals a version bump lost in an outage
+    (storefront.html_cache). The versions stay prefetched for the availability read that
+    follows when the stamp alone does not do.
     """
     versions = read_stock_versions(variant_ids)
     if versions is None:

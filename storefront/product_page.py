@@ -2,7 +2,9 @@
 
 `get_product_document` reads it from the versioned cache (per product, market, locale and the
 versions of the product, the market and the promotion set) or builds it from the catalog;
-`with_availability` adds the one live part, read fresh on every request in one query.
+`with_availability` adds the one live part, read fresh (usually kept, see
+inventory.availability_cache) whenever the page is rendered, or checked past its stock
+versions' trust (storefront.html_cache).
 """
 
 from __future__ import annotations
