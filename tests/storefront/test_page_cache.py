@@ -33,6 +33,8 @@ pytestmark = pytest.mark.django_db
 
 WARM_BUDGET = {"/p/harbor-tee/": 3, "/c/apparel/": 4, "/c/apparel/tees/": 4, "/": 3}
 # Cold: every document built from the catalog (markets, categories, product, cards, stock).
+# Every page kept whole per worker (storefront.html_cache).
+KEPT_PAGES = ["/p/harbor-tee/", "/c/apparel/tees/", "/", "/search?q=tee"]
 COLD_BUDGET = {"/p/harbor-tee/": 14, "/c/apparel/": 12, "/": 10}
 
 
@@ -68,6 +70,14 @@ def _queries(client, path) -> int:
         response = client.get(path)
     assert response.status_code == 200, path
     return len(queries)
+
+
+def _calls(monkeypatch, module, name: str) -> list:
+    """Each call of `module.name` from now on, still made: its arguments appended."""
+    calls: list = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **kw: calls.append((a, kw)) or real(*a, **kw))
+    return calls
 
 
 def _sell_out_the_tee(shop_floor) -> None:
@@ -518,17 +528,11 @@ def test_a_kept_listing_follows_the_stock(client, shop_floor):
     assert "Out of stock" in html
 
 
-@pytest.mark.parametrize("path", ["/p/harbor-tee/", "/c/apparel/tees/", "/", "/search?q=tee"])
+@pytest.mark.parametrize("path", KEPT_PAGES)
 def test_a_kept_page_reads_no_availability_until_the_stock_moves(
     client, shop_floor, monkeypatch, path
 ):
-    reads = []
-    real = catalog_selectors.get_available_quantities
-    monkeypatch.setattr(
-        catalog_selectors,
-        "get_available_quantities",
-        lambda **kw: reads.append(kw["variant_ids"]) or real(**kw),
-    )
+    reads = _calls(monkeypatch, catalog_selectors, "get_available_quantities")
     first = client.get(path).content.decode()
     assert len(reads) == 1  # rendered: the availability read once for the whole page
 
@@ -542,17 +546,13 @@ def test_a_kept_page_reads_no_availability_until_the_stock_moves(
     assert len(reads) == 2 and "Out of stock" in moved
 
 
-@pytest.mark.parametrize("path", ["/p/harbor-tee/", "/c/apparel/tees/", "/", "/search?q=tee"])
+@pytest.mark.parametrize("path", KEPT_PAGES)
 def test_past_its_trust_a_kept_page_is_checked_not_rendered_and_a_lost_bump_heals(
     client, shop_floor, monkeypatch, path
 ):
     from inventory import availability_cache
 
-    renders = []
-    real_render = html_cache.render_to_string
-    monkeypatch.setattr(
-        html_cache, "render_to_string", lambda *a, **kw: renders.append(1) or real_render(*a, **kw)
-    )
+    renders = _calls(monkeypatch, html_cache, "render_to_string")
     with override_settings(AVAILABILITY_CACHE_SECONDS=0):  # versions vouch for no time at all
         client.get(path)
         assert "Out of stock" not in client.get(path).content.decode()
