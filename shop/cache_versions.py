@@ -173,20 +173,14 @@ def forget_stock_hints() -> None:
     _stock_hints.clear()
 
 
-# One redis-py client per process and cache backend for the versions read every page makes:
-# Django's RedisCache builds a new client object (and its table of reply callbacks) per call.
-_redis: tuple[object, object] | None = None
-
-
 def _kept_redis_client():
-    """This process's redis-py client of the default cache, or None when it is not Redis."""
-    global _redis
+    """This thread's redis-py client of the default cache (shop.cache keeps one per thread,
+    on its own connection), or None when the cache is not Redis. The primary's (`write`):
+    versions are never read from a replica that may lag behind a bump."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    if _redis is None or _redis[0] is not backend:
-        _redis = (backend, backend._cache.get_client())
-    return _redis[1]
+    return backend._cache.get_client(write=True)
 
 
 def _start_versions(keys: list[str]) -> dict[str, int | None]:

@@ -39,24 +39,30 @@ def _forget_every_cache():
 
 @pytest.fixture
 def redis_round_trips(monkeypatch):
-    """A list that grows by one for each round trip this process makes to Redis (a command or
-    a pipeline takes one connection from its pool), whoever makes it: Django's cache or the
-    kept clients of shop.cache_versions. Counted here, not on the server, which other
-    processes share."""
+    """A list that grows by one for each round trip this process makes to Redis (a command, or
+    a pipeline's batch), whoever makes it: Django's cache or shop.cache_versions. Counted here,
+    not on the server, which other processes share."""
     import redis
+    from redis.client import Pipeline
 
     from shop import cache_versions
 
     if cache_versions._kept_redis_client() is None:
         pytest.skip("needs the Redis cache")
     trips = []
-    real = redis.ConnectionPool.get_connection
+    command, batch = redis.Redis.execute_command, Pipeline.execute
 
-    def get_connection(self, *args, **kwargs):
+    def execute_command(self, *args, **kwargs):
         trips.append(1)
-        return real(self, *args, **kwargs)
+        return command(self, *args, **kwargs)
 
-    monkeypatch.setattr(redis.ConnectionPool, "get_connection", get_connection)
+    def execute(self, *args, **kwargs):
+        if self.command_stack:
+            trips.append(1)
+        return batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    monkeypatch.setattr(Pipeline, "execute", execute)
     return trips
 
 
