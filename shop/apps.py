@@ -10,7 +10,7 @@ class ShopConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
         from django.middleware import csrf
 
-        from shop import checks, ports  # noqa: F401 - checks registers the deploy checks
+        from shop import checks, ports, speedups  # noqa: F401 - checks registers the deploy checks
         from shop.models import Market
         from shop.prepared import keep_generic_plans
         from shop.random_strings import mask_csrf_secret, random_string
@@ -23,6 +23,7 @@ class ShopConfig(AppConfig):
         # still does).
         csrf.get_random_string = random_string
         csrf._mask_cipher_secret = mask_csrf_secret
+        speedups.install()
         post_migrate.connect(_refresh_roles, sender=self, dispatch_uid="shop.refresh_roles")
         post_migrate.connect(_ensure_markets, sender=self, dispatch_uid="shop.ensure_markets")
         # Cache invalidation only: an edited market shows up on the next request.
