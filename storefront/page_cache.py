@@ -9,9 +9,13 @@ and need no deleting.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from catalog.models import Category
+from shop import documents
 from shop.cache_versions import (
     NAV,
     note_stock_hint,
@@ -19,7 +23,7 @@ from shop.cache_versions import (
     read_versions_with_hinted_stock,
     versioned_key,
 )
-from shop.documents import fetch, forget_local, store  # noqa: F401 - the pages' names for them
+from shop.documents import fetch, store  # noqa: F401 - the pages' names for them
 from storefront.html_cache import full_path
 
 
@@ -80,13 +84,21 @@ class CategoryTree:
         return [category.pk] + [c.pk for c in self.categories if c.path.startswith(prefix)]
 
 
-_latest_tree: CategoryTree | None = None
+# The tree this process read last: (its nav version, the tree, monotonic time it is kept until).
+_latest: tuple[int, CategoryTree, float] | None = None
+
+
+def forget_local() -> None:
+    """Empty this process's copies of documents and its category tree (tests)."""
+    global _latest
+    documents.forget_local()
+    _latest = None
 
 
 def latest_category_tree() -> CategoryTree | None:
     """The tree this process read last: good for a guess (which category a path names) that
     the caller checks against the current version, saving a cache round trip."""
-    return _latest_tree
+    return _latest[1] if _latest else None
 
 
 MAX_HINTED_PATH = 300  # characters: the path is the visitor's to make up
@@ -129,10 +141,16 @@ def get_category_tree(request=None, versions: dict | None = None) -> CategoryTre
         return tree
     if versions is None or NAV not in versions:
         versions = read_versions([NAV])
-    tree = _category_tree({NAV: versions[NAV]} if versions else None)
-    if versions:
-        global _latest_tree
-        _latest_tree = tree
+    global _latest
+    latest = _latest
+    if versions and latest and latest[0] == versions[NAV] and time.monotonic() < latest[2]:
+        tree = latest[1]  # every page asks for it: no key to make, no document to look up
+    else:
+        tree = _category_tree({NAV: versions[NAV]} if versions else None)
+        if versions:
+            # As long as the document's own copy: a version bump lost in an outage heals.
+            kept_until = time.monotonic() + settings.STOREFRONT_CACHE_SECONDS
+            _latest = (versions[NAV], tree, kept_until)
     if request is not None:
         request._category_tree = tree
         # The rendered-page cache keys on it (storefront.html_cache); None: not cacheable.

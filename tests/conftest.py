@@ -24,13 +24,13 @@ def _clear_cache():
 def _forget_every_cache():
     from inventory import availability_cache, drop_gate
     from inventory.services import reservations
-    from shop import cache_versions, documents
-    from storefront import html_cache
+    from shop import cache_versions
+    from storefront import html_cache, page_cache
 
     cache.clear()
     availability_cache.forget_local()  # this process's kept availability
     drop_gate.forget_rules()  # drop mode's per-process copy of the drop SKUs
-    documents.forget_local()  # this process's copies of versioned documents
+    page_cache.forget_local()  # this process's copies of versioned documents, its nav tree
     html_cache.forget()  # this process's rendered pages
     cache_versions.forget_stock_hints()  # which variants each page showed last
     cache_versions.reset_circuit()

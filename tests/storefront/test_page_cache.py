@@ -4,8 +4,10 @@ a dead Redis served from the database, bad listing input, HTTP caching of anonym
 
 import logging
 import re
+import time
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -696,3 +698,35 @@ def test_cards_are_kept_in_redis_only_not_in_the_workers_copies(client, shop_flo
 
     assert not [key for key in documents._local if key.startswith("sf:card:")]
     assert [key for key in documents._local if key.startswith("sf:page:")]
+
+
+def test_the_category_tree_is_kept_per_process_under_its_version(
+    client, shop_floor, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Every page shows the nav: it is looked up once per nav version (and at most for
+    STOREFRONT_CACHE_SECONDS, so a lost bump heals), not on every request."""
+    looked_up = []
+    real = page_cache._category_tree
+    monkeypatch.setattr(
+        page_cache, "_category_tree", lambda versions: looked_up.append(1) or real(versions)
+    )
+    for path in ["/", "/c/apparel/", "/p/harbor-tee/", "/search?q=tee", "/"]:
+        assert client.get(path).status_code == 200
+    assert len(looked_up) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taxonomy.update_category(
+            category=shop_floor["apparel"],
+            name="Clothing",
+            slug="apparel",
+            parent=None,
+            position=0,
+            description="",
+        )
+    assert "Clothing" in client.get("/").content.decode()
+    assert len(looked_up) == 2
+
+    later = time.monotonic() + settings.STOREFRONT_CACHE_SECONDS + 1
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
+    assert client.get("/c/apparel/").status_code == 200
+    assert len(looked_up) == 3
