@@ -19,7 +19,7 @@ from itertools import chain
 from django.core.paginator import Paginator
 
 from catalog import selectors as catalog_selectors
-from catalog.models import Category, Variant, VariantStatus
+from catalog.models import Category
 from shop import cache_versions
 from shop.cache_versions import HOME, NAV, versioned_key
 from shop.models import Market
@@ -131,20 +131,7 @@ def build_cards(*, product_ids: list[int], market: Market, versions: dict | None
 
 def _read_cards(product_ids: list[int], market: Market) -> dict[int, tuple]:
     """{product id: (card, its active variant ids)} of the sellable ones among `product_ids`."""
-    rows = {
-        p.pk: p
-        for p in catalog_selectors.list_storefront_products(market=market).filter(
-            pk__in=product_ids
-        )
-    }
-    products = [rows[pk] for pk in product_ids if pk in rows]
-    cards = selectors.list_product_cards(products=products, market=market, with_stock=False)
-    variant_ids: dict[int, list[int]] = {p.pk: [] for p in products}
-    for vid, pid in Variant.objects.filter(
-        product_id__in=list(variant_ids), status=VariantStatus.ACTIVE
-    ).values_list("pk", "product_id"):
-        variant_ids[pid].append(vid)
-    return {card.product_id: (card, variant_ids[card.product_id]) for card in cards}
+    return selectors.read_product_cards(product_ids=product_ids, market=market)
 
 
 class StockedCards(Sequence):

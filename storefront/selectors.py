@@ -91,6 +91,30 @@ def list_product_cards(*, products, market: Market, with_stock: bool = True) -> 
     return cards
 
 
+def read_product_cards(*, product_ids: list[int], market: Market) -> dict[int, tuple]:
+    """{product id: (card, its active variant ids)} of the sellable ones among `product_ids`,
+    with no stock claim (the page reads stock fresh: storefront.listing_page.with_stock)."""
+    locale = market.default_locale
+    cards = {}
+    for row in catalog_selectors.list_card_products(market=market, product_ids=product_ids):
+        product, image = row.product, row.image
+        card = ProductCard(
+            handle=product.handle,
+            url=product.get_absolute_url(),
+            title=row.title,
+            brand=product.brand.name if product.brand_id else "",
+            min_price_cents=product.min_price_cents,
+            max_price_cents=product.max_price_cents,
+            currency=market.currency,
+            image_url=image.url if image else "",
+            image_alt=image.alt_for(locale) if image else "",
+            in_stock=None,
+            product_id=product.pk,
+        )
+        cards[product.pk] = (card, row.variant_ids)
+    return cards
+
+
 def list_category_ancestors(*, category: Category) -> list[Category]:
     """The category's ancestors and itself, root first, for a breadcrumb (one query)."""
     parts = category.path.split("/")

@@ -8,7 +8,9 @@ API's writes. Callers use `from catalog import selectors` and the names below.
 from catalog.selectors.search import count_search_results, search_product_ids
 from catalog.selectors.staff import get_product, get_product_for_staff, get_product_variant
 from catalog.selectors.storefront import (
+    CARD_BATCH,
     SORTS,
+    CardProduct,
     LocalizedCopy,
     get_available_quantities,
     get_category,
@@ -18,13 +20,16 @@ from catalog.selectors.storefront import (
     get_variant_prices,
     in_stock_product_ids,
     list_active_variant_ids,
+    list_card_products,
     list_category_tree,
     list_products_in_order,
     list_storefront_products,
 )
 
 __all__ = [
+    "CARD_BATCH",
     "SORTS",
+    "CardProduct",
     "LocalizedCopy",
     "count_search_results",
     "get_available_quantities",
@@ -38,6 +43,7 @@ __all__ = [
     "get_variant_prices",
     "in_stock_product_ids",
     "list_active_variant_ids",
+    "list_card_products",
     "list_category_tree",
     "list_products_in_order",
     "list_storefront_products",

@@ -30,11 +30,13 @@ from catalog.models import (
     OptionValue,
     Product,
     ProductAttributeValue,
+    ProductTranslation,
     Variant,
     VariantPrice,
     VariantStatus,
 )
 from catalog.selectors.search import search_products
+from shop.compiled import CompiledQuery
 from shop.models import Market
 
 SORTS = {
@@ -109,6 +111,115 @@ def list_storefront_products(
     if query and sort == "featured":
         return products.order_by("-rank", "-pk")
     return products.order_by(*SORTS.get(sort, SORTS["featured"]))
+
+
+# --- product cards ------------------------------------------------------------------------------
+
+CARD_BATCH = 24  # products per compiled read: a page of cards (the storefront's page size)
+_CARD_SLOTS = {f"p{i}": int for i in range(CARD_BATCH)}
+
+
+def _batch_ids(slots: dict) -> list[int]:
+    return [slots[f"p{i}"] for i in range(CARD_BATCH)]
+
+
+def _card_products(currency: str, **ids: int) -> QuerySet[Product]:
+    priced = VariantPrice.objects.filter(
+        variant__product=OuterRef("pk"), variant__status=VariantStatus.ACTIVE, currency=currency
+    )
+    return (
+        Product.objects.active()
+        .filter(Exists(priced), pk__in=_batch_ids(ids))
+        .select_related("brand")
+        .only("pk", "handle", "title", "brand_id", "brand__name")
+        .annotate(
+            min_price_cents=_price_subquery(currency, Min),
+            max_price_cents=_price_subquery(currency, Max),
+        )
+        .order_by()
+    )
+
+
+_CARD_PRODUCTS = CompiledQuery(_card_products, currency=str, **_CARD_SLOTS)
+_CARD_TITLES = CompiledQuery(
+    lambda locale, **ids: (
+        ProductTranslation.objects.filter(locale=locale, product_id__in=_batch_ids(ids))
+        .order_by()
+        .values_list("product_id", "title")
+    ),
+    locale=str,
+    **_CARD_SLOTS,
+)
+_CARD_MEDIA = CompiledQuery(
+    lambda **ids: Media.objects.filter(product_id__in=_batch_ids(ids)).order_by(
+        "product_id", "position", "pk"
+    ),
+    **_CARD_SLOTS,
+)
+_CARD_VARIANTS = CompiledQuery(
+    lambda **ids: (
+        Variant.objects.filter(product_id__in=_batch_ids(ids), status=VariantStatus.ACTIVE)
+        .order_by("product_id", "position", "pk")
+        .values_list("product_id", "pk")
+    ),
+    **_CARD_SLOTS,
+)
+
+
+@dataclass(frozen=True)
+class CardProduct:
+    """What a product card shows of a product sellable in a market: the product (handle, title,
+    brand, `min_price_cents` / `max_price_cents` in the market's currency), its title in the
+    market's locale, its first image and its active variants' ids."""
+
+    product: Product
+    title: str
+    image: Media | None
+    variant_ids: list[int]
+
+
+def list_card_products(*, market: Market, product_ids: list[int]) -> list[CardProduct]:
+    """The sellable products among `product_ids`, in that order, as their cards need them.
+
+    Four compiled queries per CARD_BATCH ids (shop.compiled: shaped once per connection, so a
+    page of cards costs no query building: it was most of a cold listing or search page's
+    CPU): the products with their prices and brand, their titles in the market's locale, their
+    images and their active variants.
+    """
+    found: dict[int, CardProduct] = {}
+    unique = list(dict.fromkeys(product_ids))
+    for start in range(0, len(unique), CARD_BATCH):
+        batch = unique[start : start + CARD_BATCH]
+        slots = {
+            f"p{i}": pk for i, pk in enumerate(batch + [batch[0]] * (CARD_BATCH - len(batch)))
+        }
+        found.update(_read_card_batch(market, slots))
+    return [found[pk] for pk in product_ids if pk in found]
+
+
+def _read_card_batch(market: Market, slots: dict[str, int]) -> dict[int, CardProduct]:
+    products = {p.pk: p for p in _CARD_PRODUCTS.objects(currency=market.currency, **slots)}
+    if not products:
+        return {}
+    titles = dict(_CARD_TITLES.rows(locale=market.default_locale, **slots))
+    images: dict[int, Media] = {}
+    for media in _CARD_MEDIA.objects(**slots):
+        if media.product_id in products and media.product_id not in images:
+            media.product = products[media.product_id]  # its alt text falls back to the title
+            images[media.product_id] = media
+    variant_ids: dict[int, list[int]] = {pk: [] for pk in products}
+    for product_id, variant_id in _CARD_VARIANTS.rows(**slots):
+        if product_id in variant_ids:
+            variant_ids[product_id].append(variant_id)
+    return {
+        pk: CardProduct(
+            product=product,
+            title=titles.get(pk) or product.title,
+            image=images.get(pk),
+            variant_ids=variant_ids[pk],
+        )
+        for pk, product in products.items()
+    }
 
 
 def list_products_in_order(*, market: Market, product_ids: list[int]) -> list[Product]:
