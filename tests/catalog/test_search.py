@@ -313,8 +313,10 @@ def test_bad_queries_find_nothing_or_something_but_never_fail(us, query):
     VariantFactory(product=ProductFactory(title="Crew Tee"))
 
     found = list(list_storefront_products(market=us, query=query))
+    ids = search_product_ids(market=us, query=query, limit=24)  # the page's prepared statement
 
     assert all(p.title == "Crew Tee" for p in found)
+    assert ids == [p.pk for p in found]
 
 
 def test_a_query_of_exclusions_is_not_a_full_catalog_scan(us):
@@ -326,11 +328,15 @@ def test_a_query_of_exclusions_is_not_a_full_catalog_scan(us):
     assert _handles(us, "-tee") == {crew_tee.handle}
 
 
-def test_the_index_only_reads_agree_with_the_product_query(us):
+@pytest.mark.parametrize("code", ["US", "EU"])
+def test_the_index_only_reads_agree_with_the_product_query(code):
+    us = Market.objects.get(code=code)  # English and German documents, statements, indexes
     seed_demo_catalog()
-    for query in ("tees", "black", "jackets", "hood", "the a of", "!!"):
+    queries = ("tees", "black", "jackets", "hood", "the a of", "!!", "t-shirt", "tshirt blac")
+    for query in queries:
         products = list_storefront_products(market=us, query=query)
         ids = search_product_ids(market=us, query=query, limit=1000)
+        assert ids[3:8] == search_product_ids(market=us, query=query, limit=5, offset=3)
 
         assert count_search_results(market=us, query=query) == products.count() == len(ids)
         assert ids == list(products.values_list("pk", flat=True))  # best first, newest on ties
