@@ -34,12 +34,13 @@ from django.utils import translation
 HTML_ENTRIES = 300  # pages of ~30-60 KB: at most ~20 MB per worker
 MAX_PARAM_LENGTH = 100
 CSRF_PLACEHOLDER = "csrf-token-filled-in-per-request-0f3a9c"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode("ascii")
 _pages: OrderedDict[tuple, _Page] = OrderedDict()
 _lock = threading.Lock()
 
 
 class _Page(NamedTuple):
-    html: str
+    html: bytes  # encoded once, when kept: a kept page is sent without encoding it again
     ends_at: float  # no longer than its documents (a version bump lost in an outage heals)
     trusted_until: float  # until then its live key alone says it is current
     shown: object  # the live part as the page shows it (shown_live's answer)
@@ -88,15 +89,15 @@ def render_page(
     if html is None:
         html = render_to_string(
             template, {**_built(context), "csrf_token": CSRF_PLACEHOLDER}, request
-        )
+        ).encode(settings.DEFAULT_CHARSET)
         shown = shown_live() if shown_live is not None else None
         ends_at = now + settings.STOREFRONT_CACHE_SECONDS
         with _lock:
             _pages[key] = _Page(html, ends_at, _trusted_until(now, live_seconds), shown)
             while len(_pages) > HTML_ENTRIES:
                 _pages.popitem(last=False)
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    if _PLACEHOLDER_BYTES in html:
+        html = html.replace(_PLACEHOLDER_BYTES, get_token(request).encode("ascii"))
     return HttpResponse(html)
 
 
