@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 
-from catalog import ports
 from catalog import selectors as catalog_selectors
 from catalog.models import (
     Attribute,
     Category,
-    Media,
     Product,
     ProductAttributeValue,
-    ProductTranslation,
 )
 from shop.models import Market
 
@@ -47,48 +44,6 @@ class ProductCard:
     @property
     def price_varies(self) -> bool:
         return self.min_price_cents != self.max_price_cents
-
-
-def list_product_cards(*, products, market: Market, with_stock: bool = True) -> list[ProductCard]:
-    """Cards for a page of `list_storefront_products()` rows, in the same order.
-
-    A fixed number of queries whatever the page size: translations in the market's locale,
-    media, and stock (when a backend is plugged in and `with_stock`; cached cards leave it out
-    and the page reads it fresh, storefront.listing_page.with_stock).
-    """
-    products = list(products)
-    locale = market.default_locale
-    prefetch_related_objects(
-        products,
-        Prefetch("translations", queryset=ProductTranslation.objects.filter(locale=locale)),
-        Prefetch("media", queryset=Media.objects.order_by("position", "pk")),
-    )
-    in_stock = (
-        catalog_selectors.get_in_stock_product_ids(
-            product_ids=[p.pk for p in products], market=market
-        )
-        if with_stock and products and ports.availability() is not None
-        else None
-    )
-    cards = []
-    for product in products:
-        image = next(iter(product.media.all()), None)
-        cards.append(
-            ProductCard(
-                handle=product.handle,
-                url=product.get_absolute_url(),
-                title=catalog_selectors.get_localized_copy(product=product, locale=locale).title,
-                brand=product.brand.name if product.brand_id else "",
-                min_price_cents=product.min_price_cents,
-                max_price_cents=product.max_price_cents,
-                currency=market.currency,
-                image_url=image.url if image else "",
-                image_alt=image.alt_for(locale) if image else "",
-                in_stock=None if in_stock is None else product.pk in in_stock,
-                product_id=product.pk,
-            )
-        )
-    return cards
 
 
 def read_product_cards(*, product_ids: list[int], market: Market) -> dict[int, tuple]:

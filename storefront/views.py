@@ -7,7 +7,6 @@ availability port; promotions and orders as they land). No domain app imports th
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
@@ -15,14 +14,12 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from shop.models import Market
 from storefront import (
     html_cache,
     listing_page,
     page_cache,
     product_page,
     search_page,
-    selectors,
 )
 from storefront.forms import (
     FILTER_PREFIX,
@@ -34,15 +31,6 @@ from storefront.forms import (
 from storefront.http_caching import anonymous_cacheable
 
 PER_PAGE = listing_page.PER_PAGE
-
-
-def _paginate(request, products, market: Market) -> dict:
-    page_obj = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
-    return {
-        "page_obj": page_obj,
-        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
-        "cards": selectors.list_product_cards(products=page_obj.object_list, market=market),
-    }
 
 
 @require_safe
