@@ -190,9 +190,9 @@ def list_card_products(*, market: Market, product_ids: list[int]) -> list[CardPr
     unique = list(dict.fromkeys(product_ids))
     for start in range(0, len(unique), CARD_BATCH):
         batch = unique[start : start + CARD_BATCH]
-        slots = {
-            f"p{i}": pk for i, pk in enumerate(batch + [batch[0]] * (CARD_BATCH - len(batch)))
-        }
+        # The compiled shape has CARD_BATCH slots: a short batch repeats an id, matched once.
+        padded = batch + [batch[0]] * (CARD_BATCH - len(batch))
+        slots = {f"p{i}": pk for i, pk in enumerate(padded)}
         found.update(_read_card_batch(market, slots))
     return [found[pk] for pk in product_ids if pk in found]
 
