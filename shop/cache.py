@@ -15,7 +15,10 @@ single-connection client serialises its commands on a lock: threads of one proce
 wait for each other's round trips. A thread's client (and its connection) goes when the
 thread does; a forked child makes its own, never sharing its parent's socket. Pipelines
 still take their own connection from the pool. Redis down: building the client raises, as
-the command would have, and the next call tries again.
+the command would have, and the next call tries again. A kept connection the server closed
+(a restart, an idle timeout) is opened again for the same command: the pool's check used to
+do that when it handed the connection out, and now the cache's `retry` option does
+(shop/settings.py; tests/shop/test_cache_outage.py).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,7 +185,15 @@ if REDIS_URL:
             "TIMEOUT": 300,
             # An unreachable Redis must fail fast: every cache read falls back to the database
             # (docs/configuration.md, "When Redis is down"), but only once the call gives up.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Each thread keeps its connection (shop/cache.py): one the server closed (a Redis
+            # restart, an idle timeout) is opened again for the same command, once and at once,
+            # as the pool's check did when connections were handed out per command. A timeout
+            # is not retried: a hung Redis still costs one socket_timeout.
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+            },
         }
     }
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

@@ -389,3 +389,28 @@ def test_the_cache_keeps_one_redis_client_per_pool():
     assert cache._cache.get_client("a") is cache._cache.get_client("b")
     cache.set("reused-client", 1)
     assert cache.get("reused-client") == 1
+
+
+def test_a_connection_the_server_closed_is_opened_again_for_the_same_command(caplog):
+    """Each thread keeps one Redis connection (shop/cache.py). When Redis drops it (a restart,
+    an idle timeout; here CLIENT KILL of just that connection), the next cache call opens a
+    new one and answers: no error, no warning, no circuit opened."""
+    import redis
+    from django.core.cache import cache, caches
+
+    from shop import cache_versions
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("needs the Redis cache")
+    cache.set("outage:kept-connection", "still here")
+    cache_versions.read_versions(["nav"])
+    kept = backend._cache.get_client(write=True)
+    other = redis.Redis(connection_pool=kept.connection_pool)  # a pool connection of its own
+    for _ in range(2):  # the cache's reads, then the versions' (the same kept connection)
+        assert other.client_kill_filter(_id=kept.client_id()) == 1
+        assert cache.get("outage:kept-connection") == "still here"
+        assert other.client_kill_filter(_id=kept.client_id()) == 1
+        assert cache_versions.read_versions(["nav"]) is not None
+    assert cache_versions.cache_available()
+    assert "cache unavailable" not in caplog.text
