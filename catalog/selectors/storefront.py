@@ -48,6 +48,22 @@ SORTS = {
 }
 
 
+def _sellable_in(currency: str) -> QuerySet[Product]:
+    """Active products with at least one active variant priced in `currency`."""
+    priced = VariantPrice.objects.filter(
+        variant__product=OuterRef("pk"), variant__status=VariantStatus.ACTIVE, currency=currency
+    )
+    return Product.objects.active().filter(Exists(priced))
+
+
+def _with_price_range(products: QuerySet[Product], currency: str) -> QuerySet[Product]:
+    """`products` with their brand and `min_price_cents` / `max_price_cents` in `currency`."""
+    return products.select_related("brand").annotate(
+        min_price_cents=_price_subquery(currency, Min),
+        max_price_cents=_price_subquery(currency, Max),
+    )
+
+
 def _price_subquery(currency: str, aggregate):
     prices = (
         VariantPrice.objects.filter(
@@ -83,16 +99,8 @@ def list_storefront_products(
         # The search document knows what the market can sell (catalog/selectors/search.py).
         products = search_products(market=market, query=query)
     else:
-        priced = VariantPrice.objects.filter(
-            variant__product=OuterRef("pk"),
-            variant__status=VariantStatus.ACTIVE,
-            currency=market.currency,
-        )
-        products = Product.objects.active().filter(Exists(priced))
-    products = products.select_related("brand").annotate(
-        min_price_cents=_price_subquery(market.currency, Min),
-        max_price_cents=_price_subquery(market.currency, Max),
-    )
+        products = _sellable_in(market.currency)
+    products = _with_price_range(products, market.currency)
     if category is not None:
         in_tree = Product.categories.through.objects.filter(
             product=OuterRef("pk"), category_id__in=category.descendant_ids()
@@ -124,18 +132,10 @@ def _batch_ids(slots: dict) -> list[int]:
 
 
 def _card_products(currency: str, **ids: int) -> QuerySet[Product]:
-    priced = VariantPrice.objects.filter(
-        variant__product=OuterRef("pk"), variant__status=VariantStatus.ACTIVE, currency=currency
-    )
+    products = _sellable_in(currency).filter(pk__in=_batch_ids(ids))
     return (
-        Product.objects.active()
-        .filter(Exists(priced), pk__in=_batch_ids(ids))
-        .select_related("brand")
+        _with_price_range(products, currency)
         .only("pk", "handle", "title", "brand_id", "brand__name")
-        .annotate(
-            min_price_cents=_price_subquery(currency, Min),
-            max_price_cents=_price_subquery(currency, Max),
-        )
         .order_by()
     )
 
