@@ -471,8 +471,9 @@ class ProductSearchDocument(models.Model):
     table alone to find what a market can sell and joins the products of one page. `document`
     is weighted: A title (and its translation), B brand, categories and product type, C option
     values and SKUs, D description, stemmed with the language's text-search configuration
-    (docs/storefront.md, "Search"). PostgreSQL only: migration 0003 adds its GIN index there,
-    and SQLite (`make run`) searches the products' own columns instead.
+    (docs/storefront.md, "Search"). PostgreSQL only: migrations 0003-0005 add its GIN indexes
+    there (one per language, no pending list), and SQLite (`make run`) searches the products'
+    own columns instead.
     """
 
     product = models.ForeignKey(Product, related_name="search_documents", on_delete=models.CASCADE)

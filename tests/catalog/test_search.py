@@ -442,3 +442,17 @@ def test_a_search_works_while_the_cache_is_down(us, monkeypatch, caplog):
 
     assert len(_handles(us, "anorak")) == 1  # the synonyms read from the table
     assert "cache unavailable" in caplog.text
+
+
+def test_the_search_indexes_take_writes_at_once_without_a_pending_list(us):
+    """Every search would read a GIN pending list until VACUUM merges it (migration 0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname LIKE %s ORDER BY relname",
+            ["catalog_search_document_%_gin"],
+        )
+        indexes = dict(cursor.fetchall())
+    assert indexes == {
+        "catalog_search_document_de_gin": ["fastupdate=off"],
+        "catalog_search_document_en_gin": ["fastupdate=off"],
+    }
