@@ -332,7 +332,11 @@ def test_a_query_of_exclusions_is_not_a_full_catalog_scan(us):
 def test_the_index_only_reads_agree_with_the_product_query(code):
     us = Market.objects.get(code=code)  # English and German documents, statements, indexes
     seed_demo_catalog()
-    queries = ("tees", "black", "jackets", "hood", "the a of", "!!", "t-shirt", "tshirt blac")
+    queries = (
+        *("tees", "black", "jackets", "hood", "the a of", "!!", "t-shirt", "tshirt blac"),
+        # not the prefix query's words: the typed words are asked beside it
+        *('"crew tee" or hood', "the summit hood", "tee or hoodie", "organic-cotton tee"),
+    )
     for query in queries:
         products = list_storefront_products(market=us, query=query)
         ids = search_product_ids(market=us, query=query, limit=1000)
