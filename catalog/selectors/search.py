@@ -131,8 +131,8 @@ def _ranked_ids_sql(language: str, config: str, rewrites: int, prefix: bool) -> 
         # The typed words or the prefix query. When the typed words parse to the prefix
         # query's own words without the prefix (no quotes, "or" or stop-word difference), every
         # document they match the prefix query matches too: the index is asked for the prefix
-        # query alone, not for both (~4 ms instead of ~7 for "coastal monitors heather grey"
-        # on 100,000 products: each branch of an OR walks its own postings).
+        # query alone, not for both (~2.3 ms of PostgreSQL instead of ~3.9 for a three-word
+        # query on 100,000 products: each branch of an OR walks its own postings).
         typed = (
             f"CASE WHEN {typed}::text = {raw('exact')}::text THEN {raw('prefix')} "
             f"ELSE {typed} || {raw('prefix')} END"
