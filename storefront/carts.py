@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import Subquery, Sum
+from django.db.models import Q, Subquery, Sum
 
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -129,20 +129,20 @@ def item_count(request) -> int:
     market = getattr(request, "market", None)
     if market is None or market.pk is None or not hasattr(request, "session"):
         return 0
-    lines = CartLine.objects.filter(cart__status=CartStatus.OPEN, cart__market_id=market.pk)
     cart_id = _ids(request).get(market.code)
     user = getattr(request, "user", None)
     if cart_id:
-        lines = lines.filter(cart__public_id=cart_id)
+        mine = Q(cart__public_id=cart_id)
     elif user is not None and user.is_authenticated:
         latest = (
             Cart.objects.filter(customer_id=user.pk, market_id=market.pk, status=CartStatus.OPEN)
             .order_by("-updated_at", "-pk")
             .values("pk")[:1]
         )
-        lines = lines.filter(cart_id=Subquery(latest))
+        mine = Q(cart_id=Subquery(latest))
     else:
-        return 0
+        return 0  # before building a query: most pages an anonymous shopper sees end here
+    lines = CartLine.objects.filter(mine, cart__status=CartStatus.OPEN, cart__market_id=market.pk)
     return lines.aggregate(units=Sum("quantity"))["units"] or 0
 
 
