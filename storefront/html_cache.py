@@ -13,6 +13,12 @@ query) and the page is kept on if it still shows the same, rendered again if not
 therefore exactly what rendering would give now, except for the CSRF token, which is rendered
 as a placeholder and filled in per request. Anything else (a signed-in customer, a cart, a
 stray parameter) is rendered normally.
+
+Each page is also found by what its live part shows (`shown_live`: the availability as the page
+words it). When the stock versions moved (every sale bumps its variant's) the availability is
+read again, and if the page would show the same ("In stock" before and after a sale of one of a
+hundred), the page kept under the old versions is served under the new ones instead of being
+rendered again: on a busy product page, every purchase used to cost each worker a render.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 
-HTML_ENTRIES = 300  # pages of ~30-60 KB: at most ~20 MB per worker
+HTML_ENTRIES = 300  # pages of ~30-60 KB, by key and by what they show: ~20-40 MB per worker
 MAX_PARAM_LENGTH = 100
 CSRF_PLACEHOLDER = "csrf-token-filled-in-per-request-0f3a9c"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode("ascii")
 _pages: OrderedDict[tuple, _Page] = OrderedDict()
+# The same pages by (their key without the live part, what the live part shows).
+_shown_pages: OrderedDict[tuple, _Page] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -86,6 +94,13 @@ def render_page(
             html = page.html
             with _lock:
                 _pages[key] = page._replace(trusted_until=_trusted_until(now, live_seconds))
+    elif shown_live is not None:  # new versions: is a page showing the same kept?
+        shown = shown_live()
+        with _lock:
+            twin = _shown_pages.get((key[:-1], _hashable(shown)))
+            if twin is not None and now < twin.ends_at:
+                html = twin.html
+                _keep(key, twin._replace(trusted_until=_trusted_until(now, live_seconds)))
     if html is None:
         html = render_to_string(
             template, {**_built(context), "csrf_token": CSRF_PLACEHOLDER}, request
@@ -93,12 +108,31 @@ def render_page(
         shown = shown_live() if shown_live is not None else None
         ends_at = now + settings.STOREFRONT_CACHE_SECONDS
         with _lock:
-            _pages[key] = _Page(html, ends_at, _trusted_until(now, live_seconds), shown)
-            while len(_pages) > HTML_ENTRIES:
-                _pages.popitem(last=False)
+            _keep(key, _Page(html, ends_at, _trusted_until(now, live_seconds), shown))
     if _PLACEHOLDER_BYTES in html:
         html = html.replace(_PLACEHOLDER_BYTES, get_token(request).encode("ascii"))
     return HttpResponse(html)
+
+
+def _keep(key: tuple, page: _Page) -> None:
+    """Keep `page` under `key` and under what its live part shows (with _lock held)."""
+    _pages[key] = page
+    _pages.move_to_end(key)
+    if page.shown is not None:
+        by_shown = (key[:-1], _hashable(page.shown))
+        _shown_pages[by_shown] = page
+        _shown_pages.move_to_end(by_shown)
+        while len(_shown_pages) > HTML_ENTRIES:
+            _shown_pages.popitem(last=False)
+    while len(_pages) > HTML_ENTRIES:
+        _pages.popitem(last=False)
+
+
+def _hashable(shown: object) -> object:
+    """`shown` with its lists as tuples (the cards' in-stock flags are lists)."""
+    if isinstance(shown, list | tuple):
+        return tuple(_hashable(part) for part in shown)
+    return shown
 
 
 def _trusted_until(now: float, live_seconds: float | None) -> float:
@@ -115,6 +149,7 @@ def _built(context: dict | Callable[[], dict]) -> dict:
 def forget() -> None:
     with _lock:
         _pages.clear()
+        _shown_pages.clear()
 
 
 def full_path(request) -> str:

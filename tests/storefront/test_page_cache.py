@@ -568,6 +568,49 @@ def test_past_its_trust_a_kept_page_is_checked_not_rendered_and_a_lost_bump_heal
 
     assert "Out of stock" in healed and len(renders) == 2
     assert all(page.trusted_until <= page.ends_at for page in html_cache._pages.values())
+    assert all(page.trusted_until <= page.ends_at for page in html_cache._shown_pages.values())
+
+
+@pytest.mark.parametrize("path", KEPT_PAGES)
+def test_a_sale_that_changes_nothing_shown_serves_the_kept_page_without_rendering(
+    client, shop_floor, monkeypatch, path
+):
+    """Every sale bumps its variant's stock version; the page is rendered again only if what
+    it shows changed."""
+    warehouse = Location.objects.get(code="us-east")
+    first_size = shop_floor["variants"][0]
+    renders = _calls(monkeypatch, html_cache, "render_to_string")
+    reads = _calls(monkeypatch, catalog_selectors, "get_available_quantities")
+    first = client.get(path).content.decode()
+
+    inventory_services.set_stock_count(  # 10 -> 9: still "In stock", versions moved
+        variant=first_size, location=warehouse, on_hand=9, source="test"
+    )
+    after_sale = client.get(path).content.decode()
+
+    assert len(renders) == 1  # the kept page, found by what it shows
+    assert len(reads) == 2  # the availability read again under the new versions
+    token = re.compile(r'name="csrfmiddlewaretoken" value="\w+"')
+    assert token.sub("", after_sale) == token.sub("", first)
+    client.get(path)
+    assert (len(renders), len(reads)) == (1, 2)  # kept under the new versions too
+
+    inventory_services.set_stock_count(  # 9 -> 0 for both sizes: shown differently
+        variant=first_size, location=warehouse, on_hand=0, source="test"
+    )
+    _sell_out_the_tee(shop_floor)
+    sold_out = client.get(path).content.decode()
+    assert len(renders) == 2 and "Out of stock" in sold_out
+
+    inventory_services.set_stock_count(  # back to what the first page showed
+        variant=first_size, location=warehouse, on_hand=10, source="test"
+    )
+    inventory_services.set_stock_count(
+        variant=shop_floor["variants"][1], location=warehouse, on_hand=10, source="test"
+    )
+    restocked = client.get(path).content.decode()
+    assert len(renders) == 2  # the first page again: it shows exactly this
+    assert token.sub("", restocked) == token.sub("", first)
 
 
 # --- Markets: one read per request, a process copy in production ---
