@@ -72,9 +72,10 @@ def render_page(
 
     `live`: what the page's live part was read under, or the part itself, hashable (None:
     unknown, the page is rendered). `live_seconds`: how long `live` alone may vouch for a kept
-    page; after that `shown_live()` (the live part as the page shows it, read now) must still
-    equal what the page shows, or it is rendered again. So a kept page whose stock versions did
-    not move is checked every few seconds, not rendered again.
+    page; after that `shown_live()` (the live part as the page shows it, read now, hashable:
+    pages are also found by it) must still equal what the page shows, or it is rendered again.
+    So a kept page whose stock versions did not move is checked every few seconds, not rendered
+    again.
     """
     key = _key(request, version_key, live, set(params)) if status == 200 else None
     if key is None:
@@ -97,7 +98,7 @@ def render_page(
     elif shown_live is not None:  # new versions: is a page showing the same kept?
         shown = shown_live()
         with _lock:
-            twin = _shown_pages.get((key[:-1], _hashable(shown)))
+            twin = _shown_pages.get((key[:-1], shown))
             if twin is not None and now < twin.ends_at:
                 html = twin.html
                 _keep(key, twin._replace(trusted_until=_trusted_until(now, live_seconds)))
@@ -119,20 +120,13 @@ def _keep(key: tuple, page: _Page) -> None:
     _pages[key] = page
     _pages.move_to_end(key)
     if page.shown is not None:
-        by_shown = (key[:-1], _hashable(page.shown))
+        by_shown = (key[:-1], page.shown)
         _shown_pages[by_shown] = page
         _shown_pages.move_to_end(by_shown)
         while len(_shown_pages) > HTML_ENTRIES:
             _shown_pages.popitem(last=False)
     while len(_pages) > HTML_ENTRIES:
         _pages.popitem(last=False)
-
-
-def _hashable(shown: object) -> object:
-    """`shown` with its lists as tuples (the cards' in-stock flags are lists)."""
-    if isinstance(shown, list | tuple):
-        return tuple(_hashable(part) for part in shown)
-    return shown
 
 
 def _trusted_until(now: float, live_seconds: float | None) -> float:

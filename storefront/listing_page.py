@@ -152,12 +152,13 @@ class StockedCards(Sequence):
         return self._stock.stamp
 
     @functools.cached_property
-    def flags(self) -> list[bool | None]:
+    def flags(self) -> tuple[bool | None, ...]:
+        """Each card's in-stock flag (a tuple: the rendered-page cache finds pages by it)."""
         quantities = self._stock.quantities
-        return [
+        return tuple(
             None if quantities is None else any(quantities[v] > 0 for v in ids)
             for ids in self._variant_ids
-        ]
+        )
 
     def _stocked(self) -> list:
         if self._built is None:
