@@ -11,12 +11,14 @@ a rendered page is kept only under the stock versions of its variants.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Sequence
 from itertools import chain
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.utils.translation import gettext
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Category
@@ -163,8 +165,7 @@ class StockedCards(Sequence):
     def _stocked(self) -> list:
         if self._built is None:
             self._built = [
-                dataclasses.replace(card, in_stock=flag)
-                for card, flag in zip(self._cards, self.flags, strict=True)
+                card.as_shown(flag) for card, flag in zip(self._cards, self.flags, strict=True)
             ]
         return self._built
 
@@ -206,6 +207,52 @@ def with_stock(documents: list[dict], *, market: Market, request=None) -> list[S
 def paginate(count: int, number: int):
     """A page object for `number` of `count` items (no rows behind it: the ids are cached)."""
     return Paginator(range(count), PER_PAGE).page(number)
+
+
+def page_links(query: QueryDict, page_obj) -> dict | None:
+    """The pagination's links: {"previous": href, "next": href, "pages": [{"number", "href",
+    "label", "current"}, ...]} (a number of None is the gap of an elided range; dicts, which
+    the template engine reads without trying an item lookup first), with this query and each
+    page number as `{% querystring page=n %}` writes them; None when one page holds all.
+
+    Built here, not by the template tag per link: a page's worth of links cost ~0.85 ms
+    through the template (a copy of the query and a translated label per link), a good part
+    of a new search's rendering."""
+    if not page_obj.has_other_pages():
+        return None
+    # The other parameters encoded once, around where `page` was (last when it was not).
+    keys = list(query)
+    at = keys.index("page") if "page" in keys else len(keys)
+    before, after = (
+        urlencode([(k, v) for k in part if k != "page" for v in query.getlist(k)])
+        for part in (keys[:at], keys[at:])
+    )
+    prefix, suffix = f"?{before}&" if before else "?", f"&{after}" if after else ""
+
+    def href(number: int) -> str:
+        return f"{prefix}page={number}{suffix}"
+
+    current, label = page_obj.number, gettext("Page %(number)s")
+    pages = [
+        # The range's gap is the paginator's (lazily translated) ELLIPSIS: told apart by type,
+        # as comparing with it would translate it again for every number.
+        {"number": None, "current": False}
+        if not isinstance(number, int)
+        else {"number": number, "current": True}
+        if number == current
+        else {
+            "number": number,
+            "current": False,
+            "href": href(number),
+            "label": label % {"number": number},
+        }
+        for number in page_obj.paginator.get_elided_page_range(current)
+    ]
+    return {
+        "previous": href(current - 1) if page_obj.has_previous() else "",
+        "next": href(current + 1) if page_obj.has_next() else "",
+        "pages": pages,
+    }
 
 
 def get_home(*, request, market: Market) -> dict:

@@ -45,6 +45,12 @@ class ProductCard:
     def price_varies(self) -> bool:
         return self.min_price_cents != self.max_price_cents
 
+    def as_shown(self, in_stock: bool | None) -> dict:
+        """The card for a template, with `in_stock`: a dict, because the template engine
+        tries an item lookup before the attribute, and on a dataclass that lookup raises
+        first (a quarter of rendering a page of cards)."""
+        return {**self.__dict__, "in_stock": in_stock, "price_varies": self.price_varies}
+
 
 def read_product_cards(*, product_ids: list[int], market: Market) -> dict[int, tuple]:
     """{product id: (card, its active variant ids)} of the sellable ones among `product_ids`,
