@@ -5,6 +5,7 @@ after a stock write."""
 
 import time
 
+import pytest
 from django.core.cache import cache
 
 from shop import cache_versions
@@ -18,7 +19,7 @@ def test_fifty_never_read_scopes_start_fresh_in_one_more_round_trip(redis_round_
     first = cache_versions.read_versions(scopes)
     again = cache_versions.read_versions(scopes)
 
-    assert len(redis_round_trips) == 3  # MGET, the pipeline that starts them, MGET
+    assert len(redis_round_trips) == 3  # MGET, the script that starts them, MGET
     assert first == again and set(first) == set(scopes)
     assert all(version >= before for version in first.values())
 
@@ -120,3 +121,34 @@ def test_a_never_read_page_scope_starts_fresh_and_the_stock_is_read_later(redis_
     assert set(versions) == {"product:99"}
     assert versions == cache_versions.read_versions(["product:99"])
     assert stock == cache_versions.read_stock_versions([1, 2])
+
+
+def test_never_read_stock_versions_start_in_one_script_run_after_their_mget(redis_round_trips):
+    variant_ids = list(range(900, 930))
+    before = time.time_ns()
+
+    first = cache_versions.read_stock_versions(variant_ids)
+    trips = len(redis_round_trips)
+    again = cache_versions.read_stock_versions(variant_ids)
+
+    assert trips == 2  # MGET, then one script run for the 31 never-read keys
+    assert len(redis_round_trips) == trips + 1
+    assert first == again
+    locations, versions = first
+    assert len(versions) == 30 and min(versions) >= before
+    assert cache_versions.read_versions([cache_versions.stock_scope(900)]) == {
+        "stock:900": versions[0]
+    }
+
+
+def test_starting_versions_survives_a_flushed_script_cache_and_more_keys_than_a_run_takes():
+    client = cache_versions._kept_redis_client()
+    if client is None:
+        pytest.skip("needs the Redis cache")
+    client.script_flush()  # a restarted Redis: the script is sent whole again
+    keys = [f"ver:stock:{n}" for n in range(10_000, 10_000 + 2 * cache_versions._START_CHUNK + 5)]
+
+    started = cache_versions._start_versions(keys)
+
+    assert list(started) == keys and len(set(started.values())) == 1
+    assert cache_versions._start_versions(keys[-3:]) == {k: started[k] for k in keys[-3:]}
