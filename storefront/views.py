@@ -10,7 +10,6 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -23,9 +22,9 @@ from storefront import (
 )
 from storefront.forms import (
     FILTER_PREFIX,
-    ListingForm,
     chosen_filters,
     chosen_sort,
+    listing_selects,
     unknown_sort,
 )
 from storefront.http_caching import anonymous_cacheable
@@ -77,8 +76,6 @@ def category_detail(request, path: str):
     if guessed != category:
         versions = listing_page.read_listing_versions(category, market, request)
     facets = listing_page.get_facets(category=category, market=market, versions=versions)
-    # The form is built only if the page is rendered (not for a page the HTML cache serves).
-    form = SimpleLazyObject(lambda: ListingForm(request.GET or None, facets=facets))
     sort, filters = chosen_sort(request.GET), chosen_filters(request.GET, facets)
     ids = listing_page.get_product_ids(
         category=category, market=market, sort=sort, filters=filters, versions=versions
@@ -87,7 +84,9 @@ def category_detail(request, path: str):
         "category": category,
         "breadcrumbs": tree.ancestors(category)[:-1],
         "subcategories": tree.children(category),
-        "form": form,
+        # Called only if the page is rendered (not for a page the HTML cache serves).
+        "listing_selects": lambda: listing_selects(request.GET, facets),
+        "sort": sort,
         "filtered": bool(filters),
         "unknown_sort": unknown_sort(request.GET),
         "count": len(ids),
@@ -166,10 +165,13 @@ def search(request):
     """
     market = request.market
     query = request.GET.get("q", "").strip()[:200]
-    form = SimpleLazyObject(lambda: ListingForm(request.GET or None, relevance=True))
-    context = {"search_query": query, "form": form}
+    sort = chosen_sort(request.GET)
+    context = {
+        "search_query": query,
+        "listing_selects": lambda: listing_selects(request.GET, (), relevance=True),
+        "sort": sort,
+    }
     if query:
-        sort = chosen_sort(request.GET)
         versions, with_nav = search_page.read_search_versions(market, request)
         page_cache.get_category_tree(request, with_nav)  # the header's, same round trip
         ids = search_page.get_result_ids(query=query, market=market, sort=sort, versions=versions)

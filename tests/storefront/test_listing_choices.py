@@ -6,7 +6,13 @@ would."""
 import pytest
 from django.http import QueryDict
 
-from storefront.forms import ListingForm, chosen_filters, chosen_sort, unknown_sort
+from storefront.forms import (
+    ListingForm,
+    chosen_filters,
+    chosen_sort,
+    listing_selects,
+    unknown_sort,
+)
 from storefront.selectors import AttributeFacet
 
 FACETS = [
@@ -55,3 +61,35 @@ def test_the_query_string_reading_agrees_with_the_forms_validation(query, releva
     assert unknown_sort(data) == (
         "" if not data.get("sort") or valid_sort else data.get("sort")[:40]
     )
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("relevance", [False, True])
+def test_the_listing_selects_are_what_the_bound_forms_fields_render(query, relevance):
+    data = QueryDict(query)
+    form = ListingForm(data or None, facets=FACETS, relevance=relevance)
+    fields = [form[f"f_{facet.code}"] for facet in FACETS] + [form["sort"]]
+
+    expected = [
+        {
+            "name": field.html_name,
+            "id": field.id_for_label,
+            "label": str(field.label),
+            "options": [
+                (str(value), str(label), value == (field.value() or ""))
+                for value, label in field.field.choices
+            ],
+        }
+        for field in fields
+    ]
+    selects = listing_selects(data, FACETS, relevance=relevance)
+    assert [
+        {
+            **select,
+            "label": str(select["label"]),
+            "options": [
+                (str(o["value"]), str(o["label"]), o["selected"]) for o in select["options"]
+            ],
+        }
+        for select in selects
+    ] == expected
