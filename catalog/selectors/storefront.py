@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Exists,
     IntegerField,
+    JSONField,
     Max,
     Min,
     OuterRef,
@@ -21,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import JSONObject
 from django.http import Http404
 
 from catalog import ports
@@ -132,9 +134,26 @@ def _batch_ids(slots: dict) -> list[int]:
 
 
 def _card_products(currency: str, **ids: int) -> QuerySet[Product]:
-    products = _sellable_in(currency).filter(pk__in=_batch_ids(ids))
+    """The active products among the ids with `price_range`: {"min", "max"} price of their
+    active variants in `currency`, NULL when none is priced (not sellable: the caller drops
+    them). One subquery instead of _sellable_in's EXISTS and _with_price_range's two: each
+    walked the product's variants and prices again (~two thirds of the statement's work)."""
+    prices = (
+        VariantPrice.objects.filter(
+            variant__product=OuterRef("pk"),
+            variant__status=VariantStatus.ACTIVE,
+            currency=currency,
+        )
+        .order_by()
+        .values("variant__product")
+        .annotate(range=JSONObject(min=Min("amount_cents"), max=Max("amount_cents")))
+        .values("range")
+    )
     return (
-        _with_price_range(products, currency)
+        Product.objects.active()
+        .filter(pk__in=_batch_ids(ids))
+        .select_related("brand")
+        .annotate(price_range=Subquery(prices, output_field=JSONField()))
         .only("pk", "handle", "title", "brand_id", "brand__name")
         .order_by()
     )
@@ -198,7 +217,12 @@ def list_card_products(*, market: Market, product_ids: list[int]) -> list[CardPr
 
 
 def _read_card_batch(market: Market, slots: dict[str, int]) -> dict[int, CardProduct]:
-    products = {p.pk: p for p in _CARD_PRODUCTS.objects(currency=market.currency, **slots)}
+    products = {}
+    for product in _CARD_PRODUCTS.objects(currency=market.currency, **slots):
+        if product.price_range is not None:  # else no active variant is priced here
+            product.min_price_cents = product.price_range["min"]
+            product.max_price_cents = product.price_range["max"]
+            products[product.pk] = product
     if not products:
         return {}
     titles = dict(_CARD_TITLES.rows(locale=market.default_locale, **slots))

@@ -75,8 +75,13 @@ def test_only_what_the_market_can_sell_and_its_copy_in_the_markets_language():
     VariantFactory(product=dollars_only, prices={"USD": 500})
     draft = _sellable(2, status=ProductStatus.DRAFT)
     untranslated = _sellable(3)
+    euros_retired = ProductFactory()  # its only variant priced in euros is no longer sold
+    _variant(euros_retired, "S", {"USD": 500})
+    retired = _variant(euros_retired, "L", {"EUR": 400})
+    retired.status = VariantStatus.INACTIVE
+    retired.save()
 
-    asked = [draft.pk, dollars_only.pk, untranslated.pk, priced.pk, priced.pk, 0]
+    asked = [draft.pk, dollars_only.pk, euros_retired.pk, untranslated.pk, priced.pk, priced.pk, 0]
     cards = list_card_products(market=de, product_ids=asked)
 
     assert [c.product.pk for c in cards] == [untranslated.pk, priced.pk, priced.pk]
