@@ -51,7 +51,9 @@ def test_cards_come_in_the_order_asked_with_prices_brand_title_image_and_active_
         cards = list_card_products(market=us, product_ids=asked)
 
     assert [c.product.pk for c in cards] == asked
-    assert len(queries) == 8  # four per batch of CARD_BATCH, whatever the page holds
+    # Per batch of CARD_BATCH, whatever the page holds: the products (with their prices,
+    # titles and, on PostgreSQL, active variants), their images (and elsewhere the variants).
+    assert len(queries) == (4 if connection.vendor == "postgresql" else 6)
     card = cards[-1]
     assert card.product.pk == first.pk
     assert (card.product.min_price_cents, card.product.max_price_cents) == (1000, 3000)
