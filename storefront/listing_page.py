@@ -164,8 +164,10 @@ class StockedCards(Sequence):
 
     def _stocked(self) -> list:
         if self._built is None:
+            price_from = gettext("from")  # before a price that varies
             self._built = [
-                card.as_shown(flag) for card, flag in zip(self._cards, self.flags, strict=True)
+                card.as_shown(flag, price_from)
+                for card, flag in zip(self._cards, self.flags, strict=True)
             ]
         return self._built
 
