@@ -108,7 +108,7 @@ def category_detail(request, path: str):
     (cards,) = listing_page.with_stock([document], market=market, request=request)
     context.update(
         page_obj=page_obj,
-        page_links=listing_page.page_links(request.GET, page_obj),
+        page_links=lambda: listing_page.page_links(request.GET, page_obj),
         cards=cards,
     )
     return html_cache.render_page(
@@ -190,7 +190,7 @@ def search(request):
         (cards,) = listing_page.with_stock([document], market=market, request=request)
         context.update(
             page_obj=page_obj,
-            page_links=listing_page.page_links(request.GET, page_obj),
+            page_links=lambda: listing_page.page_links(request.GET, page_obj),
             cards=cards,
             more_results=len(ids) > len(shown),
         )
