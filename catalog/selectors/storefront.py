@@ -68,8 +68,10 @@ def _with_price_range(products: QuerySet[Product], currency: str) -> QuerySet[Pr
     )
 
 
-def _price_subquery(currency: str, aggregate):
-    prices = (
+def _active_prices(currency: str) -> QuerySet[VariantPrice]:
+    """The outer product's active variants' prices in `currency`, grouped by product: a
+    subquery's rows, to which the caller adds its aggregate."""
+    return (
         VariantPrice.objects.filter(
             variant__product=OuterRef("pk"),
             variant__status=VariantStatus.ACTIVE,
@@ -77,9 +79,11 @@ def _price_subquery(currency: str, aggregate):
         )
         .order_by()
         .values("variant__product")
-        .annotate(value=aggregate("amount_cents"))
-        .values("value")
     )
+
+
+def _price_subquery(currency: str, aggregate):
+    prices = _active_prices(currency).annotate(value=aggregate("amount_cents")).values("value")
     return Subquery(prices, output_field=IntegerField())
 
 
@@ -150,13 +154,7 @@ def _card_products(currency: str, locale: str, **ids: int) -> QuerySet[Product]:
     ~0.35 ms of a worker's CPU.
     """
     prices = (
-        VariantPrice.objects.filter(
-            variant__product=OuterRef("pk"),
-            variant__status=VariantStatus.ACTIVE,
-            currency=currency,
-        )
-        .order_by()
-        .values("variant__product")
+        _active_prices(currency)
         .annotate(range=JSONObject(min=Min("amount_cents"), max=Max("amount_cents")))
         .values("range")
     )
