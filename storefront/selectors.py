@@ -56,7 +56,6 @@ class ProductCard:
         return {
             **self.__dict__,
             "in_stock": in_stock,
-            "price_varies": self.price_varies,
             "price_text": f"{price_from} {price}" if self.price_varies else price,
             "initial": self.title[:1].upper(),
         }
