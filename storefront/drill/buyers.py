@@ -39,8 +39,10 @@ ADDRESS = {
     "country": "US",
 }
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12 / 30", "cvc": "123"}
-# What the storefront says when the stock is gone (storefront.views_cart.stock_message).
-SOLD_OUT_WORDS = ("is out of stock", " left.")
+# What the storefront says when the stock is gone (storefront.views_cart.stock_message, and
+# the review page's line problems, storefront.cart_display).
+SOLD_OUT_WORDS = ("is out of stock", "Out of stock.", " left.")
+PLACE_ORDER_FORM = "data-place-order"  # the review page's form (checkout/review.html)
 
 
 @dataclass
@@ -203,6 +205,11 @@ def storefront_checkout(http: Http, *, sku: str, handle: str, email: str) -> Out
         timings["payment"] = browser.visit("POST", browser.path, CARD)
         if browser.path != "/checkout/review/":
             raise _Stop("error", f"payment: landed on {browser.path}")
+        if PLACE_ORDER_FORM not in browser.page:
+            # The review page checks stock again and offers no button when a line is gone:
+            # someone bought the last units while this buyer was on the checkout steps.
+            sold_out = browser.says_sold_out
+            raise _Stop("sold_out" if sold_out else "error", "review: no place-order form")
         timings["place"] = browser.visit("POST", "/checkout/place/")
     except _Stop as stop:
         return Outcome(stop.result, timings, stop.detail)

@@ -67,3 +67,32 @@ def test_with_a_checkout_lane_only_placing_the_order_goes_to_the_lane(
     on_lane = [(method, path) for name, method, path in sent if name == "lane"]
     assert on_lane == [("POST", "/checkout/place/" if way == "storefront" else "/api/v1/orders")]
     assert len(sent) > len(on_lane)
+
+
+def test_a_buyer_whose_review_page_finds_the_stock_gone_is_sold_out(
+    live_server, product, monkeypatch
+):
+    # The review page checks stock again and shows no place-order button when a line is gone
+    # (someone took the last units during this buyer's checkout steps): the buyer is sold
+    # out, not an error (the flash case once counted the CSRF 403 of posting without a form).
+    from inventory import services as inventory
+    from shop import selectors as shop_selectors
+
+    original_visit = buyers.Browser.visit
+
+    def visit(browser, method, path, form=None):
+        if (form or {}).get("card_number"):  # the payment step, which leads to the review
+            inventory.reserve_stock(
+                lines=[(product["sku"], 2)],
+                market=shop_selectors.find_market("US"),
+                owner="cart_someone_else",
+            )
+        return original_visit(browser, method, path, form)
+
+    monkeypatch.setattr(buyers.Browser, "visit", visit)
+
+    outcome = buyers.storefront_checkout(
+        buyers.Http(live_server.url), **product, email="late@example.com"
+    )
+
+    assert (outcome.result, outcome.detail) == ("sold_out", "review: no place-order form")
