@@ -11,7 +11,11 @@ SKUs. Beside each figure it measures, in the same run and with the same workers,
 PostgreSQL limit: a bare conditional single-row UPDATE of `reserved` (the write a reservation
 cannot avoid) sent with psycopg directly, in autocommit, on the same rows; the ratio
 service/raw is the figure to compare across machines and loads (other work on the machine moves
-both). Prints the median of a few runs, then the p50/p99 latency of `available_quantities` (1
+both). A second raw limit, `hold`, is the least a reservation that is recorded can write: the
+same UPDATE and, in the same autocommit statement, the INSERT of its Reservation row (the hold
+that expires, is released or committed later), with psycopg directly, no Django. No service
+can go faster than `hold` on the same rows; service/hold is what the service's own work costs.
+Prints the median of a few runs, then the p50/p99 latency of `available_quantities` (1
 SKU, as a product page asks, and 24 SKUs, as a listing asks). Drops the database at the end.
 Runs with DEBUG off, as production does.
 """
@@ -191,6 +195,55 @@ def _raw_throughput(workers: int, pick, url: str, ids, seconds: float, processes
     return _run_workers(workers, update, seconds, processes, close)
 
 
+def _raw_hold_throughput(
+    workers: int, pick, url: str, ids, seconds: float, processes: bool
+) -> float:
+    """Recorded reservations/s with psycopg: the conditional UPDATE and the hold row's INSERT in
+    one autocommit statement (no location lookup, no lapsed holds, no lock timeout: only the
+    two writes)."""
+    import psycopg
+
+    from inventory.models import (
+        Reservation,
+        ReservationKind,
+        ReservationStatus,
+        StockLevel,
+        new_reservation_id,
+    )
+
+    sql = (
+        f"WITH taken AS (UPDATE {StockLevel._meta.db_table} SET reserved = reserved + 1 "  # noqa: S608 - our tables
+        "WHERE id = %s AND "
+        "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1 "
+        "RETURNING variant_id, location_id) "
+        f"INSERT INTO {Reservation._meta.db_table} (created_at, updated_at, public_id, "
+        "variant_id, location_id, quantity, status, kind, expires_at, owner) "
+        "SELECT now(), now(), %s, variant_id, location_id, 1, %s, %s, "
+        "now() + interval '15 minutes', %s FROM taken"
+    )
+    connections: dict[int, psycopg.Connection] = {}
+
+    def hold(n: int, rng) -> None:
+        if n not in connections:
+            connections[n] = psycopg.connect(url, autocommit=True)
+        connections[n].execute(
+            sql,
+            [
+                pick(rng, ids),
+                new_reservation_id(),
+                ReservationStatus.ACTIVE.value,
+                ReservationKind.SOFT.value,
+                f"raw_{n}",
+            ],
+        )
+
+    def close(n: int) -> None:
+        if n in connections:
+            connections.pop(n).close()
+
+    return _run_workers(workers, hold, seconds, processes, close)
+
+
 def _latency(fn, n: int) -> tuple[float, float]:
     samples = []
     for _ in range(n):
@@ -246,24 +299,34 @@ def main() -> None:
         }
         kind = "forked processes" if args.processes else "threads of one process"
         print(f"database {name}; {args.runs} runs x {args.seconds:g}s per cell, median; {kind}")
-        print("service: reserve_stock, 1 unit, own transaction; raw: bare UPDATE, psycopg\n")
-        head = [f"{s} {col}" for s in scenarios for col in ("service/s", "raw/s", "ratio")]
-        print(f"{'workers':>7} | " + " | ".join(f"{h:>20}" for h in head))
-        print("-" * 8 + "+" + "+".join("-" * 22 for _ in head))
+        print(
+            "service: reserve_stock, 1 unit, own transaction; raw: bare UPDATE, psycopg; "
+            "hold: UPDATE + the hold's INSERT in one statement, psycopg\n"
+        )
+        head = ("service/s", "raw/s", "hold/s", "service/raw", "service/hold")
+        print(f"{'workers':>7}  {'rows':<10}" + "".join(f"{h:>14}" for h in head))
         for workers in WORKERS:
-            cells = []
-            for pick, raw_pick, ids in scenarios.values():
-                rates, raws = [], []
-                for _ in range(args.runs):  # interleaved, so both see the same load
+            for label, (pick, raw_pick, ids) in scenarios.items():
+                rates, raws, holds = [], [], []
+                for _ in range(args.runs):  # interleaved, so all three see the same load
                     raws.append(
                         _raw_throughput(
                             workers, raw_pick, bench_url, ids, args.seconds, args.processes
                         )
                     )
+                    holds.append(
+                        _raw_hold_throughput(
+                            workers, raw_pick, bench_url, ids, args.seconds, args.processes
+                        )
+                    )
                     rates.append(_throughput(workers, pick, us, args.seconds, args.processes))
                 rate, raw = statistics.median(rates), statistics.median(raws)
-                cells += [f"{rate:>20.0f}", f"{raw:>20.0f}", f"{rate / raw:>20.2f}"]
-            print(f"{workers:>7} | " + " | ".join(cells), flush=True)
+                held = statistics.median(holds)
+                cells = (f"{rate:.0f}", f"{raw:.0f}", f"{held:.0f}", f"{rate / raw:.2f}")
+                cells += (f"{rate / held:.2f}",)
+                print(
+                    f"{workers:>7}  {label:<10}" + "".join(f"{c:>14}" for c in cells), flush=True
+                )
 
         listing = [v.pk for v in spread[:24]]
         one = _latency(
