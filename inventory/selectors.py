@@ -194,17 +194,28 @@ def get_reservation_policy(*, variant, market=None) -> Policy:
     return Policy(best.mode, best.ttl_seconds or default_ttl)
 
 
+# Every reservation in a market of several locations (each checkout there) reads this: compiled
+# once per connection (shop.compiled), as building the annotated queryset cost ~1.5 ms of CPU.
+_MARKET_LOCATIONS_AND_STRATEGY = CompiledQuery(
+    lambda market_id: (
+        Location.objects.serving(market_id)
+        .annotate(
+            market_strategy=Subquery(
+                MarketRouting.objects.filter(market_id=market_id).values("strategy")[:1]
+            )
+        )
+        .order_by("priority", "code")
+    ),
+    market_id=int,
+)
+
+
 def list_market_locations_and_strategy(*, market) -> tuple[list[Location], str]:
     """(list_market_locations, get_routing_strategy) in one query, for reserve_stock's hot path:
     each location row carries the market's strategy (a scalar subquery)."""
     if _market_pk(market) is None:
         return [], settings.INVENTORY_DEFAULT_ROUTING
-    strategy = MarketRouting.objects.filter(market_id=market.pk).values("strategy")[:1]
-    locations = list(
-        Location.objects.serving(market)
-        .annotate(market_strategy=Subquery(strategy))
-        .order_by("priority", "code")
-    )
+    locations = list(_MARKET_LOCATIONS_AND_STRATEGY.objects(market_id=market.pk))
     if not locations:
         return [], get_routing_strategy(market=market)
     return locations, locations[0].market_strategy or settings.INVENTORY_DEFAULT_ROUTING
