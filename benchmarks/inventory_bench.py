@@ -171,6 +171,10 @@ def _throughput(workers: int, pick, us, seconds: float, processes: bool) -> floa
     return _run_workers(workers, reserve, seconds, processes, lambda n: connection.close())
 
 
+# The stock row's ATP covers one more unit: the check both raw limits write with.
+_ONE_UNIT_AVAILABLE = "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1"
+
+
 def _raw_throughput(workers: int, pick, url: str, ids, seconds: float, processes: bool) -> float:
     """Bare reservation UPDATEs/s with psycopg, one autocommit connection per worker."""
     import psycopg
@@ -179,7 +183,7 @@ def _raw_throughput(workers: int, pick, url: str, ids, seconds: float, processes
 
     sql = (
         f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + 1 WHERE id = %s AND "  # noqa: S608 - our table
-        "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1"
+        f"{_ONE_UNIT_AVAILABLE}"
     )
     connections: dict[int, psycopg.Connection] = {}
 
@@ -214,7 +218,7 @@ def _raw_hold_throughput(
     sql = (
         f"WITH taken AS (UPDATE {StockLevel._meta.db_table} SET reserved = reserved + 1 "  # noqa: S608 - our tables
         "WHERE id = %s AND "
-        "on_hand - reserved - in_transit_out + in_transit_in - safety_stock >= 1 "
+        f"{_ONE_UNIT_AVAILABLE} "
         "RETURNING variant_id, location_id) "
         f"INSERT INTO {Reservation._meta.db_table} (created_at, updated_at, public_id, "
         "variant_id, location_id, quantity, status, kind, expires_at, owner) "
