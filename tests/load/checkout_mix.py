@@ -10,7 +10,8 @@ steps -> place order, through the storefront's pages or the REST API (storefront
     DATABASE_URL=… python tests/load/checkout_mix.py count --sku SKU
 
 benchmarks/checkout_bench.py does all of it on a throwaway database (make bench). Each buyer is
-a thread with its own HTTP connection (kept alive where the server keeps it). Prints, per
+a thread with its own HTTP connection (kept alive where the server keeps it); the mix's buyers
+arrive at SPAWN_RATE (32 a second), the flash cases' all at once. Prints, per
 number of concurrent buyers (1, 8, 32), p50/p95/p99 per step and placed orders per second
 (whole checkouts per second of wall time), for each way; then the flash cases, the first way:
 200 buyers at once for 50 units of one SKU (reserved at checkout; reserved at add-to-cart) must
@@ -41,6 +42,12 @@ from storefront.drill.buyers import WAYS, Http, Outcome  # noqa: E402
 
 MIX_STOCK = 1_000_000
 FLASH_UNITS = 50
+# The mix's buyers arrive at this rate (buyers a second, as a load tool's spawn rate), so 32
+# are all shopping after one second. Started in the same millisecond, they move through the
+# steps as one convoy, and identical checkouts in a closed loop keep it for the whole run: the
+# place-orders of each round queue behind each other, as shoppers arriving at random never do.
+# The flash cases keep that herd: a drop is one.
+SPAWN_RATE = 32.0
 
 
 # --- a run of buyers -------------------------------------------------------------------------
@@ -52,8 +59,7 @@ class RunResult:
     seconds: float
     outcomes: list[Outcome]
     steps: list[str]
-    # Each buyer's checkouts after its first: the buyers start together, so their first
-    # checkouts arrive in one wave that real shoppers, arriving at random, never make.
+    # Each buyer's checkouts after its first: what the server does once every buyer shops.
     later: list[Outcome] = field(default_factory=list)
 
     @property
@@ -78,20 +84,23 @@ def run_buyers(
     work: list[list[dict]],
     way: str = "storefront",
     lane_url: str | None = None,
+    spawn_rate: float | None = None,
 ) -> RunResult:
     """`buyers` threads, each doing its list of checkouts one after another (the `way` of
-    storefront/drill/buyers.py), started together; placing orders on `lane_url` if given (a
-    checkout lane, buyers.CHECKOUT_LANE)."""
+    storefront/drill/buyers.py), started together or, with `spawn_rate`, one after another at
+    that many a second; placing orders on `lane_url` if given (a checkout lane,
+    buyers.CHECKOUT_LANE). The time counted starts when the first buyer does."""
     checkout, steps = WAYS[way]
     outcomes: list[Outcome] = []
     later: list[Outcome] = []
     lock = threading.Lock()
     start = threading.Barrier(buyers + 1)
 
-    def buyer(jobs: list[dict]) -> None:
+    def buyer(jobs: list[dict], delay: float) -> None:
         http = Http(base_url, lane_url)
         mine = []
         start.wait()
+        time.sleep(delay)
         try:
             for job in jobs:
                 mine.append(checkout(http, **job))
@@ -101,7 +110,10 @@ def run_buyers(
                 outcomes.extend(mine)
                 later.extend(mine[1:])
 
-    threads = [threading.Thread(target=buyer, args=(jobs,)) for jobs in work]
+    threads = [
+        threading.Thread(target=buyer, args=(jobs, n / spawn_rate if spawn_rate else 0.0))
+        for n, jobs in enumerate(work)
+    ]
     for thread in threads:
         thread.start()
     start.wait()
@@ -165,7 +177,8 @@ def run_mix(
     meter=None,
     lane_url: str | None = None,
 ) -> dict[int, RunResult]:
-    """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts).
+    """The mix at each number of concurrent buyers (each does max(24 / buyers, 6) checkouts),
+    arriving at SPAWN_RATE a second.
     `meter` (optional): `meter.start()` before each level, `meter.report(result)` after it
     is printed (benchmarks/checkout_bench.py: the CPU each placed order cost)."""
     results = {}
@@ -174,7 +187,7 @@ def run_mix(
         work = mix_work(plan, buyers, per_buyer, seed + buyers)
         if meter is not None:
             meter.start()
-        result = run_buyers(base_url, buyers, work, way, lane_url)
+        result = run_buyers(base_url, buyers, work, way, lane_url, spawn_rate=SPAWN_RATE)
         lane = ", orders placed on the checkout lane" if lane_url else ""
         print_run(f"{way}{lane}, {buyers} concurrent buyer(s)", result)
         if meter is not None:

@@ -1,6 +1,8 @@
 """The load script's checkout against a live server, once each way, so it does not rot between
 benchmark runs (its timings are the benchmark's business, never asserted here)."""
 
+import time
+
 import pytest
 
 from storefront.drill import buyers
@@ -96,3 +98,40 @@ def test_a_buyer_whose_review_page_finds_the_stock_gone_is_sold_out(
     )
 
     assert (outcome.result, outcome.detail) == ("sold_out", "review: no place-order form")
+
+
+def _recording_way(monkeypatch) -> list[float]:
+    """A `way` that only notes when each buyer began its checkout."""
+    began: list[float] = []
+
+    def checkout(http, **job):
+        began.append(time.monotonic())
+        return buyers.Outcome("placed", {"place": 0.0})
+
+    monkeypatch.setitem(mix.WAYS, "recorded", (checkout, ["place"]))
+    return began
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_mix_buyers_arrive_at_the_spawn_rate_not_in_one_instant(monkeypatch):
+    began = _recording_way(monkeypatch)
+    monkeypatch.setattr(mix, "SPAWN_RATE", 20.0)
+
+    mix.run_mix("http://127.0.0.1:9", {"mix": [{"sku": "S", "handle": "h"}]}, (5,), "recorded")
+
+    assert len(began) == 5 * 6
+    starts = sorted(began)
+    # Each buyer's checkouts take no time here, so the 5 buyers' six each come in 5 bursts.
+    bursts = [starts[n * 6] for n in range(5)]
+    gaps = [later - earlier for earlier, later in zip(bursts, bursts[1:], strict=False)]
+    assert all(0.04 <= gap < 0.2 for gap in gaps), gaps
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_flash_buyers_arrive_together(monkeypatch):
+    began = _recording_way(monkeypatch)
+
+    mix.run_flash("http://127.0.0.1:9", {"sku": "S", "handle": "h"}, 5, "herd", "recorded")
+
+    assert len(began) == 5
+    assert max(began) - min(began) < 0.04
