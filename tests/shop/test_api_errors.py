@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -163,6 +163,18 @@ def test_unknown_api_url_is_a_json_404(api_client, method, path):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writing_to_an_unknown_api_url_is_a_json_404_not_a_csrf_page(db, method):
+    # As an integrator's client sends it: no CSRF cookie, and the test client told to check
+    # CSRF as the real middleware does (APIClient skips the check by default).
+    client = APIClient(enforce_csrf_checks=True)
+
+    response = getattr(client, method)("/api/v1/orders/ord_x/payments", {}, format="json")
+
+    assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
