@@ -51,7 +51,7 @@ test: lint check-migrations
 	@# .ci/prepare installs/starts Chromium, PostgreSQL and Redis where missing and prints the DB URL.
 	db_url=$$(TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) bash .ci/prepare) && \
 	DATABASE_URL=$$db_url REDIS_URL=$(TEST_REDIS_URL) \
-		EMPORIUM_ENV=production SECRET_KEY=test-only-deploy-check-not-a-secret-0123456789abcdefghijklmnop ALLOWED_HOSTS=shop.example.com WMS_WEBHOOK_SECRET=test-only-wms-webhook-secret-0123456789abcdef \
+		EMPORIUM_ENV=production SECRET_KEY=test-only-deploy-check-not-a-secret-0123456789abcdefghijklmnop ALLOWED_HOSTS=shop.example.com WMS_WEBHOOK_SECRET=test-only-wms-webhook-secret-0123456789abcdef PAYMENT_WEBHOOK_SECRET=test-only-payment-webhook-secret-0123456789ab \
 		$(PY) manage.py check --deploy --fail-level WARNING && \
 	DATABASE_URL=$$db_url REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 

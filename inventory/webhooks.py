@@ -7,17 +7,18 @@ digest are both recorded with the counts, so a redelivered event or a replayed c
 request is a no-op (`duplicate: true`).
 """
 
-import json
+import io
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException
 
 from inventory.api.serializers import WmsLevelsInputSerializer
 from inventory.api.views import apply_levels_payload
-from shop.api.errors import error_body, exception_handler
+from shop.api.errors import exception_handler
+from shop.api.parsers import SafeJSONParser
 from shop.exceptions import DomainError
 from shop.webhooks import SIGNATURE_HEADER, sign, verify_signature
 
@@ -34,10 +35,9 @@ def wms_webhook(request):
             secret=settings.WMS_WEBHOOK_SECRET,
             tolerance=settings.WMS_WEBHOOK_TOLERANCE_SECONDS,
         )
-        try:
-            payload = json.loads(request.body)
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-            return JsonResponse(error_body("malformed_request", "Body is not JSON."), status=400)
+        # The API's parser: not JSON, too deep, NaN, or text the database cannot store is the
+        # API's clear 400, as for the payment gateway's webhook (orders/webhooks.py).
+        payload = SafeJSONParser().parse(io.BytesIO(request.body))
         result = apply_levels_payload(
             payload,
             source="wms",
@@ -45,7 +45,7 @@ def wms_webhook(request):
             serializer_class=WmsLevelsInputSerializer,
         )
         return JsonResponse(result)
-    except (ValidationError, DomainError) as exc:
+    except (APIException, DomainError) as exc:
         # The API's own handler, so the webhook's errors have the API's shape exactly.
         response = exception_handler(exc, {})
         return JsonResponse(response.data, status=response.status_code)

@@ -4,8 +4,8 @@ with a webhook secret missing or guessable (settings.py refuses the public devel
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-# Production cannot run without these. The payment webhook's secret joins with checkout.
-REQUIRED_PRODUCTION_SECRETS = ("WMS_WEBHOOK_SECRET",)
+# Production cannot run without these: the WMS and the payment gateway webhooks.
+REQUIRED_PRODUCTION_SECRETS = ("WMS_WEBHOOK_SECRET", "PAYMENT_WEBHOOK_SECRET")
 MIN_SECRET_LENGTH = 32
 
 

@@ -60,10 +60,11 @@ PRODUCTION = EMPORIUM_ENV == "production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 # Published in this file, so public: fine on a laptop with DEBUG on, refused anywhere else.
-# A new webhook secret (the payment gateway's) gets a line here and one in shop/checks.py.
+# A new webhook secret gets a line here and one in shop/checks.py.
 DEV_SECRETS = {
     "SECRET_KEY": "dev-only-insecure-key-do-not-use-in-production",
     "WMS_WEBHOOK_SECRET": "dev-wms-webhook-secret",
+    "PAYMENT_WEBHOOK_SECRET": "dev-payment-webhook-secret",
 }
 
 
@@ -302,6 +303,9 @@ DROP_FALLBACK_MAX_IN_FLIGHT = int(env("DROP_FALLBACK_MAX_IN_FLIGHT", "8"))
 DROP_FALLBACK_WAIT_SECONDS = float(env("DROP_FALLBACK_WAIT_SECONDS", "5"))
 WMS_WEBHOOK_SECRET = secret("WMS_WEBHOOK_SECRET")
 WMS_WEBHOOK_TOLERANCE_SECONDS = 300
+# POST /webhooks/payments/{gateway} (orders/webhooks.py): the payment gateway's events.
+PAYMENT_WEBHOOK_SECRET = secret("PAYMENT_WEBHOOK_SECRET")
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = 300
 CELERY_BEAT_SCHEDULE["inventory-expire-reservations"] = {
     "task": "inventory.tasks.expire_reservations",
     "schedule": float(INVENTORY_EXPIRY_INTERVAL_SECONDS),

@@ -34,6 +34,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", views.metrics, name="metrics"),
     path("webhooks/wms", include("inventory.webhook_urls")),
+    path("webhooks/payments/", include("orders.webhook_urls")),
     # The project URLconf is the one place that composes every app: accounts are the shop's,
     # returns the returns app's, the customer-facing pages (above) the storefront's.
     path("", include("shop.account_urls")),

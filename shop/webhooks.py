@@ -1,5 +1,5 @@
-"""Signed webhooks that cannot be replayed: the WMS's stock counts now, the payment gateways'
-events with checkout (API.md "Webhooks").
+"""Signed webhooks that cannot be replayed: the WMS's stock counts (inventory/webhooks.py) and
+the payment gateway's events (orders/webhooks.py) (API.md "Webhooks").
 
 Header `Emporium-Signature: t=<unix seconds>,v1=<hex hmac_sha256(secret, "<t>.<raw body>")>`.
 `verify_signature` parses it with a strict pattern (t: 1-12 digits, v1: 64 hex digits), so a

@@ -15,6 +15,7 @@ shipments    create_shipment, start_picking_shipment, pack_shipment, ship_shipme
              capture_shipment_payment, capture_placed_order
 transitions  one service per transition (mark_payment_authorized, ship_order_lines, …)
 order_events apply_order_event: external events, deduplicated on (order, event_id)
+gateway_events apply_gateway_event: what the payment gateway's webhook reports
 """
 
 from orders.services.cancellation import (
@@ -39,6 +40,7 @@ from orders.services.checkout import (
     update_checkout,
 )
 from orders.services.events import EventResult, EventType
+from orders.services.gateway_events import GatewayEventResult, apply_gateway_event
 from orders.services.order_events import EVENT_TYPES, apply_order_event
 from orders.services.payments import capture_payment, refund_payment, retry_payment, void_payment
 from orders.services.placement import place_order
@@ -81,8 +83,10 @@ __all__ = [
     "EVENT_TYPES",
     "EventResult",
     "EventType",
+    "GatewayEventResult",
     "ReconcileResult",
     "add_cart_line",
+    "apply_gateway_event",
     "apply_order_event",
     "approve_order_review",
     "cancel_order",

@@ -189,3 +189,18 @@ def test_migration_copies_the_wms_event_ids_to_shop():
     assert set(rows) == {"evt_old", "evt_new"}
     assert rows["evt_old"] == received
     assert record_webhook_once("wms", "evt_old") is False
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    ["evt\u0000", "evt\ud800"],
+    ids=["NUL", "lone surrogate"],
+)
+def test_text_the_database_cannot_store_is_a_400_not_a_500(variant, warehouse, event_id):
+    raw = json.dumps(count_body(7, event_id=event_id)).encode()
+
+    response = deliver(raw, sign(raw, secret=SECRET))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_text"
+    assert not StockMovement.objects.filter(variant=variant).exists()

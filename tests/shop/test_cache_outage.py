@@ -310,6 +310,7 @@ def test_the_shop_runs_with_redis_url_pointing_at_a_closed_port(merchandiser, cu
         DEBUG="false",
         SECRET_KEY="outage-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         WMS_WEBHOOK_SECRET="outage-test-wms-secret-0123456789abcdef",
+        PAYMENT_WEBHOOK_SECRET="outage-test-payment-secret-0123456789ab",
         ALLOWED_HOSTS="testserver",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens there: cache and broker are down

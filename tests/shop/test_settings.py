@@ -32,6 +32,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/emporium",
     "REDIS_URL": "redis://127.0.0.1:6379/1",
     "WMS_WEBHOOK_SECRET": "a-long-random-wms-secret-for-this-test-only-0123456789",
+    "PAYMENT_WEBHOOK_SECRET": "a-long-random-payment-secret-for-this-test-only-012345",
 }
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 DEV_WMS_SECRET = "dev-wms-webhook-secret"
@@ -202,6 +203,24 @@ def test_check_deploy_fails_in_production_with_a_short_wms_webhook_secret():
 
     assert result.returncode != 0
     assert "(shop.E002) WMS_WEBHOOK_SECRET is shorter than 32 characters." in result.stderr
+
+
+def test_check_deploy_fails_in_production_without_the_payment_webhook_secret():
+    env = {**PRODUCTION, "PAYMENT_WEBHOOK_SECRET": ""}
+
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+
+    assert result.returncode != 0
+    assert "(shop.E001) PAYMENT_WEBHOOK_SECRET is not set." in result.stderr
+
+
+def test_the_public_development_payment_secret_refuses_to_start_in_production():
+    env = {**PRODUCTION, "PAYMENT_WEBHOOK_SECRET": "dev-payment-webhook-secret"}
+
+    result = _run(["-c", PRINT_SECRETS], **env)
+
+    assert result.returncode != 0
+    assert _refusal(result) == f"PAYMENT_WEBHOOK_SECRET {PUBLIC_VALUE}"
 
 
 def test_the_webhook_secret_check_runs_with_deploy_only():
