@@ -7,20 +7,20 @@ digest are both recorded with the counts, so a redelivered event or a replayed c
 request is a no-op (`duplicate: true`).
 """
 
-import io
-
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from inventory.api.serializers import WmsLevelsInputSerializer
 from inventory.api.views import apply_levels_payload
-from shop.api.errors import exception_handler
-from shop.api.parsers import SafeJSONParser
-from shop.exceptions import DomainError
-from shop.webhooks import SIGNATURE_HEADER, sign, verify_signature
+from shop.webhooks import (
+    SIGNATURE_HEADER,
+    WEBHOOK_ERRORS,
+    read_signed_json,
+    sign,
+    webhook_error_response,
+)
 
 __all__ = ["SIGNATURE_HEADER", "sign", "wms_webhook"]
 
@@ -29,15 +29,11 @@ __all__ = ["SIGNATURE_HEADER", "sign", "wms_webhook"]
 @require_POST
 def wms_webhook(request):
     try:
-        signature = verify_signature(
-            request.headers.get(SIGNATURE_HEADER),
-            request.body,
+        signature, payload = read_signed_json(
+            request,
             secret=settings.WMS_WEBHOOK_SECRET,
             tolerance=settings.WMS_WEBHOOK_TOLERANCE_SECONDS,
         )
-        # The API's parser: not JSON, too deep, NaN, or text the database cannot store is the
-        # API's clear 400, as for the payment gateway's webhook (orders/webhooks.py).
-        payload = SafeJSONParser().parse(io.BytesIO(request.body))
         result = apply_levels_payload(
             payload,
             source="wms",
@@ -45,7 +41,5 @@ def wms_webhook(request):
             serializer_class=WmsLevelsInputSerializer,
         )
         return JsonResponse(result)
-    except (APIException, DomainError) as exc:
-        # The API's own handler, so the webhook's errors have the API's shape exactly.
-        response = exception_handler(exc, {})
-        return JsonResponse(response.data, status=response.status_code)
+    except WEBHOOK_ERRORS as exc:
+        return webhook_error_response(exc)

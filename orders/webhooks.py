@@ -8,44 +8,31 @@ gateway's event id keys the order event, so a redelivered event or a replayed ca
 changes nothing and answers `applied: false`. Errors have the API's JSON shape.
 """
 
-import io
-
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from orders import providers
 from orders.services.gateway_events import apply_gateway_event
-from shop.api.errors import error_body, exception_handler
-from shop.api.parsers import SafeJSONParser
-from shop.exceptions import DomainError
-from shop.webhooks import SIGNATURE_HEADER, verify_signature
+from shop.api.errors import error_body
+from shop.webhooks import WEBHOOK_ERRORS, read_signed_json, webhook_error_response
 
 
 @csrf_exempt
 @require_POST
 def payment_webhook(request, gateway: str):
     if gateway not in providers.PAYMENT_GATEWAYS:
-        return JsonResponse(
-            error_body("not_found", f"No payment gateway {gateway!r}."), status=404
-        )
+        return JsonResponse(error_body("not_found", "No such payment gateway."), status=404)
     try:
-        verify_signature(
-            request.headers.get(SIGNATURE_HEADER),
-            request.body,
+        _, event = read_signed_json(
+            request,
             secret=settings.PAYMENT_WEBHOOK_SECRET,
             tolerance=settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
         )
-        # The API's parser: not JSON, too deep, NaN, or text the database cannot store (a NUL
-        # in an event id would otherwise reach PostgreSQL) is a clear 400.
-        event = SafeJSONParser().parse(io.BytesIO(request.body))
         result = apply_gateway_event(gateway=gateway, event=event)
-    except (DomainError, APIException) as exc:
-        # The API's own handler, so the webhook's errors have the API's shape exactly.
-        response = exception_handler(exc, {})
-        return JsonResponse(response.data, status=response.status_code)
+    except WEBHOOK_ERRORS as exc:
+        return webhook_error_response(exc)
     order = result.order
     return JsonResponse(
         {

@@ -11,12 +11,18 @@ provider's event id, and the signature digest (an identical request always has t
 
 import hashlib
 import hmac
+import io
 import re
 import time
 from dataclasses import dataclass
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
+from django.http import JsonResponse
+from rest_framework.exceptions import APIException
 
+from shop.api.errors import exception_handler
+from shop.api.parsers import SafeJSONParser
 from shop.exceptions import DomainError
 from shop.models import ProcessedWebhook
 
@@ -94,3 +100,27 @@ def record_webhook_once(source: str, event_key: str) -> bool:
     with transaction.atomic():
         _, created = ProcessedWebhook.objects.get_or_create(source=source, event_key=event_key)
     return created
+
+
+# What a webhook view answers in the API's error shape (webhook_error_response): a refusal of
+# the shop's, a body the API's parser refuses, a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413).
+WEBHOOK_ERRORS = (DomainError, APIException, RequestDataTooBig)
+
+
+def read_signed_json(request, *, secret: str, tolerance: int) -> tuple[Signature, object]:
+    """The verified signature and the parsed JSON body of a webhook request.
+
+    Raises InvalidSignature first (nothing about the body is looked at unsigned), then what
+    the API's JSON parser raises: not JSON, too deep, NaN, or text the database cannot store
+    (NUL, lone surrogates) is a 400, as on the API.
+    """
+    signature = verify_signature(
+        request.headers.get(SIGNATURE_HEADER), request.body, secret=secret, tolerance=tolerance
+    )
+    return signature, SafeJSONParser().parse(io.BytesIO(request.body))
+
+
+def webhook_error_response(exc: Exception) -> JsonResponse:
+    """One of WEBHOOK_ERRORS as the API's JSON error (the API's own exception handler)."""
+    response = exception_handler(exc, {})
+    return JsonResponse(response.data, status=response.status_code)

@@ -204,3 +204,13 @@ def test_text_the_database_cannot_store_is_a_400_not_a_500(variant, warehouse, e
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_text"
     assert not StockMovement.objects.filter(variant=variant).exists()
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    raw = json.dumps({**count_body(1), "padding": "x" * 2000}).encode()
+
+    response = deliver(raw, sign(raw, secret=SECRET))
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"

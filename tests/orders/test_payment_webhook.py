@@ -242,3 +242,12 @@ def test_a_report_that_does_not_fit_the_order_is_a_409(stocked):
 
 def test_only_post_is_allowed():
     assert Client().get(URL).status_code == 405
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = deliver(None, raw=b'{"id": "' + b"e" * 2000 + b'"}')
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
