@@ -30,17 +30,19 @@ from orders.exceptions import OrderNotFound, UnknownOrderEvent
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services.events import EventType
 from orders.services.order_events import apply_order_event
-from orders.services.payments import GATEWAY_TROUBLE, attempt_key, settle_authorization
+from orders.services.payments import (
+    CAPTURED_OR_LATER,
+    GATEWAY_TROUBLE,
+    attempt_key,
+    settle_authorization,
+)
 
 P = PaymentStatus
 E = EventType
 EVENT_ID_MAX_LENGTH = 100  # `<gateway>:<id>` fits OrderEvent.event_id (128)
 AUTHORIZATION_TYPES = frozenset({E.PAYMENT_AUTHORIZED, E.PAYMENT_DECLINED})
 # The payment statuses in which the gateway's report is already true of the order.
-ALREADY = {
-    E.PAYMENT_CAPTURED: {P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED, P.DISPUTED, P.CHARGEBACK},
-    E.PAYMENT_VOIDED: {P.VOIDED},
-}
+ALREADY = {E.PAYMENT_CAPTURED: CAPTURED_OR_LATER, E.PAYMENT_VOIDED: {P.VOIDED}}
 APPLIED_TYPES = frozenset(
     {*AUTHORIZATION_TYPES, *ALREADY, E.CHARGEBACK_NOTICE, E.CHARGEBACK_WON, E.CHARGEBACK_LOST}
 )

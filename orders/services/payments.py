@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 S, P = OrderStatus, PaymentStatus
 # No answer, or an answer that is not about the payment: the outcome stays unknown.
 GATEWAY_TROUBLE = (GatewayTimeout, GatewayError, ConnectionError, TimeoutError)
+# Payment statuses of an order whose money was captured (whatever happened to it since).
+CAPTURED_OR_LATER = frozenset(
+    {P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED, P.DISPUTED, P.CHARGEBACK}
+)
 
 
 def attempt_key(order: Order) -> str:
@@ -330,6 +334,10 @@ def capture_payment(*, order: Order, amount_cents: int | None = None, actor=None
             _record(
                 locked, TransactionKind.CAPTURE, TransactionOutcome.SUCCEEDED, key, result, amount
             )
+        if locked.payment_status in CAPTURED_OR_LATER:
+            # The gateway's webhook reported this capture while we waited for its answer
+            # (orders.services.gateway_events): the money moved once, the order shows it.
+            return Order.objects.get(pk=order.pk)
         transitions.record_payment_captured(
             order=locked, amount_cents=amount, event_id=key, actor=actor
         )

@@ -9,6 +9,7 @@ from django.test import Client
 
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.providers.payments.dummy import DummyGateway
 from shop.webhooks import sign
 from tests.factories.orders import checkout_ready_cart, place
 
@@ -251,3 +252,25 @@ def test_a_body_over_the_upload_limit_is_a_json_413(settings):
 
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def test_the_gateways_report_arriving_while_the_shop_records_its_capture_counts_once(
+    stocked, monkeypatch
+):
+    order = place(checkout_ready_cart(lines=[(stocked, 1)]))
+    real_capture = DummyGateway.capture
+
+    def capture_then_webhook(self, **kwargs):
+        result = real_capture(self, **kwargs)
+        # The gateway's webhook is faster than the shop's own bookkeeping of the answer.
+        report = {"id": "evt_early", "type": "payment.captured", "order": order.public_id}
+        assert deliver(report).json()["applied"] is True
+        return result
+
+    monkeypatch.setattr(DummyGateway, "capture", capture_then_webhook)
+
+    captured = services.capture_payment(order=order)
+
+    assert (captured.payment_status, captured.captured_cents) == (P.CAPTURED, order.total_cents)
+    assert events(order).count("payment.captured") == 1
+    assert list(captured.transactions.values_list("kind", flat=True)) == ["authorize", "capture"]
