@@ -8,8 +8,8 @@ a redelivered event is a replay and changes nothing (apply_order_event).
 What each type does:
 
 - `payment.authorized`, `payment.declined`: the payload is not trusted. The gateway is asked
-  by idempotency key what became of the order's current attempt, exactly as reconciliation
-  asks, and its answer is settled (orders.services.payments.settle_authorization). An
+  by idempotency key what became of the order's current attempt and its answer is settled
+  (reconcile_order_payment, as reconciliation does). An
   attempt the gateway does not know is left for reconciliation: a webhook alone never fails
   a payment.
 - `payment.captured`, `payment.voided`: recorded unless the order already shows it (the shop
@@ -25,17 +25,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orders import providers
 from orders.exceptions import OrderNotFound, UnknownOrderEvent
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services.events import EventType
 from orders.services.order_events import apply_order_event
-from orders.services.payments import (
-    CAPTURED_OR_LATER,
-    GATEWAY_TROUBLE,
-    attempt_key,
-    settle_authorization,
-)
+from orders.services.payments import CAPTURED_OR_LATER
+from orders.services.reconciliation import reconcile_order_payment
 
 P = PaymentStatus
 E = EventType
@@ -53,7 +48,7 @@ class GatewayEventResult:
     """`applied`: the order changed. `ignored`: a type the shop does not act on."""
 
     applied: bool
-    order: Order | None
+    order: Order
     ignored: bool = False
 
 
@@ -100,14 +95,5 @@ def apply_gateway_event(*, gateway: str, event: Mapping) -> GatewayEventResult:
 def _settle_current_attempt(order: Order) -> GatewayEventResult:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return GatewayEventResult(applied=False, order=order)
-    key = attempt_key(order)
-    try:
-        found = providers.gateway_named(order.payment_gateway).lookup(idempotency_key=key)
-    except GATEWAY_TROUBLE:
-        found = None
-    if found is None:  # unknown there (yet), or no answer: reconciliation asks again later
-        return GatewayEventResult(applied=False, order=order)
-    settled = settle_authorization(
-        order=order, idempotency_key=key, result=found, source="webhook"
-    )
+    settled = reconcile_order_payment(order=order, source="webhook", not_found_fails=False)
     return GatewayEventResult(applied=settled.status != order.status, order=settled)

@@ -27,11 +27,15 @@ class ReconcileResult:
         return asdict(self)
 
 
-def reconcile_order_payment(*, order: Order, source: str = "reconciliation") -> Order:
+def reconcile_order_payment(
+    *, order: Order, source: str = "reconciliation", not_found_fails: bool = True
+) -> Order:
     """Ask the gateway what became of the order's current attempt and settle it.
 
     Not found at the gateway counts as failed (stock released): the attempt is old enough
-    that it would have arrived. No answer leaves it pending.
+    that it would have arrived. With `not_found_fails` False (the gateway's webhook, which
+    may come early or be forged), not found leaves it pending for reconciliation. No answer
+    leaves it pending.
     """
     key = attempt_key(order)
     try:
@@ -39,6 +43,8 @@ def reconcile_order_payment(*, order: Order, source: str = "reconciliation") -> 
     except GATEWAY_TROUBLE:
         return order
     if found is None:
+        if not not_found_fails:
+            return order
         found = GatewayResult(
             approved=False,
             decline_code="not_found",
