@@ -3,7 +3,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 
 from shop import metrics as shop_metrics
@@ -11,15 +10,11 @@ from shop import queues, services
 from shop.api.errors import api_500
 from shop.exceptions import ValidationFailed
 from shop.forms import SignupForm
+from shop.redirects import safe_next_path
 
 
 def _safe_next(request) -> str:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return ""
-    return next_url
+    return safe_next_path(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def signup(request):

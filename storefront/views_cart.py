@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -17,6 +16,7 @@ from orders import services as order_services
 from orders.exceptions import CartLineNotFound, CartNotOpen
 from orders.services.coupons import apply_cart_coupon, remove_cart_coupon
 from shop.exceptions import DomainError
+from shop.redirects import safe_next_path
 from storefront import carts, views_drop
 from storefront.cart_display import build_current_cart_page
 from storefront.forms_cart import AddToCartForm, CartLineForm
@@ -40,12 +40,7 @@ def stock_message(exc: InsufficientStock) -> str:
 
 def _back(request) -> str:
     """Where the add-to-cart form came from (its `next`), if that is one of our pages."""
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return CART_URL
+    return safe_next_path(request, request.POST.get("next", "")) or CART_URL
 
 
 @require_POST

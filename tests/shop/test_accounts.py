@@ -253,6 +253,21 @@ def test_signup_never_redirects_off_site(client, next_url, mailoutbox):
     assert response["Location"] == "/account/"
 
 
+@pytest.mark.parametrize("next_url", ["%00", "home", "account"])
+def test_an_activation_next_that_is_not_a_path_goes_to_the_account(client, next_url, mailoutbox):
+    # Django's redirect() would look these up as URL names: "%00" was a 500 (NoReverseMatch).
+    client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password": STRONG, "password_confirm": STRONG},
+    )
+    link = _link(mailoutbox[0]).removeprefix("http://testserver")
+
+    response = client.post(link, {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+
+
 def test_signup_follows_a_local_next(client, mailoutbox):
     client.post(
         "/accounts/signup/",
