@@ -26,8 +26,10 @@ from orders.models import Cart, CheckoutStep, CheckoutStepEvent, ShippingMethod
 from orders.pricing import load_cart_lines, price_cart
 from orders.services._common import lock_cart
 from orders.services.cart import _open
+from shop.text import text_problem
 
 _UNSET = object()
+_MAX_METHOD_CODE = ShippingMethod._meta.get_field("code").max_length
 
 
 def _clean_email(email) -> str:
@@ -60,6 +62,17 @@ def _shipping_codes(cart: Cart) -> list[str]:
 
 
 def _apply_method(cart: Cart, code) -> None:
+    if (
+        not isinstance(code, str | int)
+        or len(str(code)) > _MAX_METHOD_CODE
+        or text_problem(str(code))
+    ):
+        # Not a code any method could have (a NUL would be a database error, not a refusal).
+        codes = _shipping_codes(cart) if cart.shipping_address else []
+        raise InvalidShippingMethod(
+            "Choose a shipping method from the list.",
+            fields={"shipping_method": [f"Choose one of: {', '.join(codes) or 'none'}."]},
+        )
     switches.refuse_switched_off_shipping(code)
     if not cart.shipping_address:
         raise CheckoutIncomplete(

@@ -144,3 +144,14 @@ def test_unknown_step_is_refused(cart):
         services.record_checkout_step(cart=cart, step="teleport")
 
     assert CheckoutStepEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("code", ["stan\x00dard", "\x00", "x" * 41, ["standard"], {"a": 1}])
+def test_a_method_code_no_method_could_have_is_a_refusal_not_a_database_error(cart, code):
+    services.set_shipping_address(cart=cart, address=ADDRESSES["US"])
+
+    with pytest.raises(InvalidShippingMethod) as exc:
+        services.set_shipping_method(cart=cart, code=code)
+
+    assert "standard" in exc.value.fields["shipping_method"][0]
+    assert Cart.objects.get(pk=cart.pk).shipping_method_id is None

@@ -200,6 +200,10 @@ def test_shipping_lists_the_methods_with_their_prices(client, tee):
             "standard" * 100,
             {"method": ["That method does not ship to your address; choose another."]},
         ),
+        (
+            "stan\x00dard",  # was a 500: PostgreSQL refuses a NUL in the method lookup
+            {"method": ["That method does not ship to your address; choose another."]},
+        ),
     ],
 )
 def test_shipping_refuses_a_method_not_offered(client, tee, method, errors):
