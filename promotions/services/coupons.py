@@ -131,4 +131,7 @@ def attach_coupon(
 @transaction.atomic
 def detach_coupon(*, cart_ref: str, code: str) -> None:
     """Take `code` off the cart; a code not on it changes nothing."""
-    CartCoupon.objects.filter(cart_ref=cart_ref, coupon__code=normalize_code(code or "")).delete()
+    code = normalize_code(code or "")
+    if not CODE_RE.match(code):
+        return  # no coupon has it (and a NUL in the lookup would be a database error)
+    CartCoupon.objects.filter(cart_ref=cart_ref, coupon__code=code).delete()

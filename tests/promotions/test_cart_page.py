@@ -63,3 +63,29 @@ def test_a_coupon_goes_on_and_off_from_the_cart_page(client):
         "/cart/coupon/", {"code": "FIVE", "remove": "1"}, follow=True
     ).content.decode()
     assert "Applied: $5 off" not in page
+
+
+@pytest.mark.parametrize("code", ["FI\x00VE", "\x00", "<script>"])
+def test_a_code_no_coupon_could_have_is_refused_on_and_changes_nothing_off(client, code):
+    stocked_tee()
+    import_promotions(
+        [
+            {
+                "id": "save5",
+                "name": "$5 off",
+                "conditions": {"coupon_required": True, "markets": ["US"]},
+                "action": {"type": "fixed_off", "value": 500},
+                "coupons": {"codes": ["FIVE"]},
+            }
+        ]
+    )
+    add(client)
+    client.post("/cart/coupon/", {"code": "FIVE"})
+
+    put_on = client.post("/cart/coupon/", {"code": code}, follow=True)
+    # Taking it off was a 500: the lookup carried the NUL to PostgreSQL.
+    taken_off = client.post("/cart/coupon/", {"code": code, "remove": "1"}, follow=True)
+
+    assert put_on.status_code == taken_off.status_code == 200
+    assert "That is not a coupon code." in put_on.content.decode()
+    assert "Applied: $5 off" in taken_off.content.decode()  # FIVE is still on
