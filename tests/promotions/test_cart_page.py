@@ -11,6 +11,20 @@ from tests.storefront.checkout_support import add, stocked_tee
 pytestmark = pytest.mark.django_db
 
 
+def five_off_with_code_five():
+    import_promotions(
+        [
+            {
+                "id": "save5",
+                "name": "$5 off",
+                "conditions": {"coupon_required": True, "markets": ["US"]},
+                "action": {"type": "fixed_off", "value": 500},
+                "coupons": {"codes": ["FIVE"]},
+            }
+        ]
+    )
+
+
 def test_cart_page_hint_then_applied(client):
     stocked_tee()
     now = timezone.now()
@@ -42,17 +56,7 @@ def test_cart_page_hint_then_applied(client):
 
 def test_a_coupon_goes_on_and_off_from_the_cart_page(client):
     stocked_tee()
-    import_promotions(
-        [
-            {
-                "id": "save5",
-                "name": "$5 off",
-                "conditions": {"coupon_required": True, "markets": ["US"]},
-                "action": {"type": "fixed_off", "value": 500},
-                "coupons": {"codes": ["FIVE"]},
-            }
-        ]
-    )
+    five_off_with_code_five()
     add(client)
     page = client.post("/cart/coupon/", {"code": "nope"}, follow=True).content.decode()
     assert "No promotion uses the code" in page
@@ -68,17 +72,7 @@ def test_a_coupon_goes_on_and_off_from_the_cart_page(client):
 @pytest.mark.parametrize("code", ["FI\x00VE", "\x00", "<script>"])
 def test_a_code_no_coupon_could_have_is_refused_on_and_changes_nothing_off(client, code):
     stocked_tee()
-    import_promotions(
-        [
-            {
-                "id": "save5",
-                "name": "$5 off",
-                "conditions": {"coupon_required": True, "markets": ["US"]},
-                "action": {"type": "fixed_off", "value": 500},
-                "coupons": {"codes": ["FIVE"]},
-            }
-        ]
-    )
+    five_off_with_code_five()
     add(client)
     client.post("/cart/coupon/", {"code": "FIVE"})
 
