@@ -55,6 +55,12 @@ def _cart_lines(cart_id: int, currency: str, owner: str):
     )
     facts = {}
     if connection.vendor == "postgresql":  # an array in a subquery; elsewhere read apart
+        # The variant's option names and values, in the options' order: two arrays in step.
+        option_values = OptionValue.objects.filter(variants=OuterRef("variant_id")).order_by(
+            "option__position", "position", "pk"
+        )
+        facts["option_names"] = ArraySubquery(option_values.values("option__name"))
+        facts["option_values"] = ArraySubquery(option_values.values("value"))
         facts["category_paths"] = ArraySubquery(
             Product.categories.through.objects.filter(
                 product_id=OuterRef("variant__product_id")
@@ -90,9 +96,10 @@ _CART_LINE_OPTIONS = CompiledQuery(
 def load_cart_lines(cart: Cart) -> list[CartLine]:
     """The cart's lines with variant and product, each annotated with `current_price_cents`
     (None: no price in the cart's currency), `compare_at_cents`, `is_held` (a soft stock
-    hold of the cart) and, on PostgreSQL, `category_paths` (the product's categories) — one
-    query — and `options`, the variant's [(option name, value)] in the options' order (a
-    second, flat query).
+    hold of the cart), `options`, the variant's [(option name, value)] in the options' order,
+    and on PostgreSQL `category_paths` (the product's categories): one query on PostgreSQL,
+    where the options come as two arrays in the lines' rows; elsewhere a second, flat query
+    reads the options.
 
     Every cart answer and page reads this, so it is kept cheap: the options come from one
     values_list over the variants' option values, not through prefetch_related's machinery
@@ -104,6 +111,10 @@ def load_cart_lines(cart: Cart) -> list[CartLine]:
         _CART_LINES.objects(cart_id=cart.pk, currency=cart.currency, owner=cart.public_id)
     )
     if not lines:
+        return lines
+    if hasattr(lines[0], "option_names"):  # PostgreSQL: read with the lines
+        for line in lines:
+            line.options = list(zip(line.option_names, line.option_values, strict=True))
         return lines
     options: dict[int, list[tuple[str, str]]] = {}
     for variant_id, name, value in _CART_LINE_OPTIONS.rows(cart_id=cart.pk):
