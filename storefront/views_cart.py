@@ -19,7 +19,9 @@ from shop.exceptions import DomainError
 from shop.redirects import safe_next_path
 from storefront import carts, views_drop
 from storefront.cart_display import build_current_cart_page
+from storefront.checkout_flow import first_incomplete_step, step_url
 from storefront.forms_cart import AddToCartForm, CartLineForm
+from storefront.next_page import answers_with_next_page
 
 CART_URL = "/cart/"
 
@@ -43,6 +45,7 @@ def _back(request) -> str:
     return safe_next_path(request, request.POST.get("next", "")) or CART_URL
 
 
+@answers_with_next_page
 @require_POST
 def cart_add(request):
     """Add a variant to the visitor's cart (opened on first use), then show the cart."""
@@ -103,7 +106,13 @@ def _render(request, cart, *, line_id: str = "", form: CartLineForm | None = Non
     return render(
         request,
         "storefront/cart/detail.html",
-        {"page": page, "error_line": line_id, "error_form": form},
+        {
+            "page": page,
+            "error_line": line_id,
+            "error_form": form,
+            # Straight to the step the cart needs next (what /checkout/ would redirect to).
+            "checkout_url": step_url(first_incomplete_step(request, cart)) if page else "",
+        },
         status=status,
     )
 

@@ -45,6 +45,7 @@ from storefront.forms_checkout import (
     ShippingMethodForm,
     add_service_errors,
 )
+from storefront.next_page import answers_with_next_page
 from storefront.views_place import retry_payment_page
 
 MAX_METHOD_CODE = ShippingMethod._meta.get_field("code").max_length
@@ -122,6 +123,7 @@ def _refused(request, exc: DomainError):
     return redirect("/cart/")
 
 
+@answers_with_next_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def identify(request):
     """Step 1: the e-mail for the confirmation (guests), or sign in / sign up and come back."""
@@ -146,6 +148,7 @@ def identify(request):
     return _page(request, cart, CheckoutStep.IDENTIFY, {"form": form, "next": "/checkout/"})
 
 
+@answers_with_next_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def address(request):
     """Step 2: the shipping address, validated for its country by the service."""
@@ -178,6 +181,7 @@ def _address_initial(request, cart) -> dict:
     return {"name": name, "country": (cart.market.countries or [""])[0]}
 
 
+@answers_with_next_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def shipping(request):
     """Step 3: a shipping method among those that ship this cart to the address."""
@@ -219,6 +223,7 @@ def shipping(request):
     )
 
 
+@answers_with_next_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def payment(request):
     """Step 4: the card. Its number becomes the gateway's token here and is not kept.

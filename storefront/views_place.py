@@ -45,6 +45,7 @@ from storefront.checkout_flow import (
     step_url,
 )
 from storefront.forms_checkout import CardForm, PlaceOrderForm
+from storefront.next_page import answers_with_next_page
 from storefront.order_display import order_lines, order_summary
 from storefront.views_cart import stock_message
 
@@ -56,6 +57,7 @@ def placement_key(cart: Cart, page_key: str) -> str:
     return f"storefront:{cart.public_id}:{page_key}"
 
 
+@answers_with_next_page
 @require_POST
 def place_order(request):
     """Place the order of the review page (POST from its form)."""

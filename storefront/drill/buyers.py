@@ -3,15 +3,19 @@ redirects followed as a browser does) or through the REST API (API.md). Each ret
 Outcome: `placed`, `sold_out` (the shop said the stock is gone) or `error`, with the time of
 each step.
 
-Storefront steps (one click each: the POST and the page it leads to):
+Storefront steps (one click each):
     product   GET /p/<handle>/
     add       POST /cart/add/                  -> the cart page
-    checkout  GET /checkout/                   -> the identify step
+    checkout  the cart page's "Check out" link  -> the identify step
     identify  POST the e-mail                  -> the address step
     address   POST the address                 -> the shipping step
     shipping  POST the method                  -> the payment step
     payment   POST card 4242 4242 4242 4242    -> the review page
     place     POST Place order (page's key)    -> the order's confirmation page
+The `storefront` way is a browser running the shop's script (shop/static/shop/site.js): a form
+marked `data-next-page` is answered with the page it leads to (storefront/next_page.py), one
+request a click. `storefront-noscript` is a browser without it: each POST is answered with a
+redirect and the page is a second request.
 API steps: product page, POST /carts, POST /lines, PUT /checkout (address), PUT /checkout
 (shipping method), GET the cart (review), POST /orders (Idempotency-Key, tok_visa).
 """
@@ -52,6 +56,7 @@ class Response:
     body: bytes
     seconds: float
     content_type: str
+    page_url: str = ""  # X-Page-URL: the address of the page a POST was answered with
 
 
 # The requests a checkout lane serves (docs/deployment.md "A checkout lane"): placing an order,
@@ -94,6 +99,7 @@ class Http:
             raw,
             time.perf_counter() - started,
             response.getheader("Content-Type", ""),
+            response.getheader("X-Page-URL", ""),
         )
 
     def _send(self, connection, method, path, body, headers):
@@ -142,6 +148,8 @@ class _Stop(Exception):
 # --- the storefront ---------------------------------------------------------------------------
 
 _INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
+_LINK = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
 
@@ -155,11 +163,31 @@ def hidden_fields(page: str) -> dict[str, str]:
     return found
 
 
-class Browser:
-    """Pages and forms as a browser does them: cookies, CSRF token, redirects followed."""
+def answers_inline(page: str, path: str) -> bool:
+    """Whether the page's form that posts to `path` is marked `data-next-page` (the shop's
+    script sends it asking for the next page in the answer)."""
+    for tag in _FORM.findall(page):
+        action = html.unescape(dict(_ATTRIBUTE.findall(tag)).get("action", ""))
+        if action in ("", path) and re.search(r"\sdata-next-page[\s>=]", tag):
+            return True
+    return False
 
-    def __init__(self, http: Http):
+
+def marked_link(page: str, marker: str) -> str:
+    """The href of the page's first link carrying the attribute `marker`, or ""."""
+    for tag in _LINK.findall(page):
+        if re.search(rf"\s{re.escape(marker)}[\s>=]", tag):
+            return html.unescape(dict(_ATTRIBUTE.findall(tag)).get("href", ""))
+    return ""
+
+
+class Browser:
+    """Pages and forms as a browser does them: cookies, CSRF token, redirects followed; with
+    `script`, the forms the shop's script sends are answered with the next page."""
+
+    def __init__(self, http: Http, *, script: bool = True):
         self.http = http
+        self.script = script
         self.path, self.page = "", ""
 
     def visit(self, method: str, path: str, form: dict | None = None) -> float:
@@ -171,9 +199,13 @@ class Browser:
             fields = {**hidden_fields(self.page), **(form or {})}
             body = urlencode(fields).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if self.script and answers_inline(self.page, path):
+                headers["X-Next-Page"] = "inline"
         for _hop in range(6):
             response = self.http.request(method, path, body, headers)
             seconds += response.seconds
+            if response.page_url:
+                path = response.page_url
             if response.status not in (301, 302, 303):
                 break
             target = urlsplit(response.location)
@@ -190,15 +222,21 @@ class Browser:
         return any(words in self.page for words in SOLD_OUT_WORDS)
 
 
-def storefront_checkout(http: Http, *, sku: str, handle: str, email: str) -> Outcome:
-    """A guest buys one unit of `sku` on the storefront's pages with the 4242 card."""
-    browser, timings = Browser(http), {}
+def storefront_checkout(
+    http: Http, *, sku: str, handle: str, email: str, script: bool = True
+) -> Outcome:
+    """A guest buys one unit of `sku` on the storefront's pages with the 4242 card (with or
+    without the shop's script)."""
+    browser, timings = Browser(http, script=script), {}
     try:
         timings["product"] = browser.visit("GET", f"/p/{handle}/")
         timings["add"] = browser.visit("POST", "/cart/add/", {"sku": sku, "quantity": "1"})
         if browser.path != "/cart/":
             raise _Stop("sold_out" if browser.says_sold_out else "error", f"add: {browser.path}")
-        timings["checkout"] = browser.visit("GET", "/checkout/")
+        checkout_url = marked_link(browser.page, "data-checkout-link")
+        if not checkout_url:
+            raise _Stop("error", "cart: no check-out link")
+        timings["checkout"] = browser.visit("GET", checkout_url)
         timings["identify"] = browser.visit("POST", browser.path, {"email": email})
         timings["address"] = browser.visit("POST", browser.path, {**ADDRESS, "line2": ""})
         timings["shipping"] = browser.visit("POST", browser.path, {"method": "standard"})
@@ -264,6 +302,16 @@ def api_checkout(http: Http, *, sku: str, handle: str, email: str) -> Outcome:
     return Outcome("placed", timings)
 
 
-WAYS = {"storefront": (storefront_checkout, STOREFRONT_STEPS), "api": (api_checkout, API_STEPS)}
-# HTTP requests one checkout makes (a storefront step is its POST and the page it leads to).
-REQUESTS = {"storefront": 15, "api": 7}
+def storefront_checkout_without_script(http: Http, *, sku: str, handle: str, email: str):
+    """storefront_checkout in a browser that does not run the shop's script."""
+    return storefront_checkout(http, sku=sku, handle=handle, email=email, script=False)
+
+
+WAYS = {
+    "storefront": (storefront_checkout, STOREFRONT_STEPS),
+    "storefront-noscript": (storefront_checkout_without_script, STOREFRONT_STEPS),
+    "api": (api_checkout, API_STEPS),
+}
+# HTTP requests one checkout makes: with the script a click is one request; without it a
+# POST and the page its redirect leads to.
+REQUESTS = {"storefront": 8, "storefront-noscript": 14, "api": 7}

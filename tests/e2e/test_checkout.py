@@ -67,6 +67,13 @@ def check_out_to_review(page, live_server, *, email="buyer@example.com", card=GO
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
 
 
+def place_the_order(page):
+    """Click "Place order" and wait for the confirmation: the shop's script sends the form
+    with fetch, so the click returns before the order exists."""
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_text("Thank you for your order!")).to_be_visible()
+
+
 def order_url(order: Order) -> str:
     return f"/orders/{order.public_id}/?token={order_link_token(order)}"
 
@@ -90,7 +97,7 @@ def test_a_guest_buys_with_the_4242_card(page, live_server, tee, mailoutbox):
 
     check_out_to_review(page, live_server)
     expect(page.locator(".checkout-main .summary-total")).to_contain_text("$52.00")
-    page.get_by_role("button", name="Place order").click()
+    place_the_order(page)
 
     order = Order.objects.get()
     expect(page).to_have_url(re.compile(rf"/orders/{order.public_id}/\?token="))
@@ -117,6 +124,7 @@ def test_a_declined_card_then_a_good_one(page, live_server, tee):
     assert Order.objects.get().status == OrderStatus.PAYMENT_FAILED
 
     fill_card(page, GOOD_CARD, button="Pay now")
+    expect(page.get_by_text("Thank you for your order!")).to_be_visible()
 
     order = Order.objects.get()
     expect_confirmation(page, order)
@@ -183,7 +191,7 @@ def test_a_customer_signs_in_at_checkout_and_finds_the_order_in_the_account(
     page.get_by_role("link", name="Edit cart").click()
     check_out_to_review(page, live_server, email=None)
     expect(page.locator(".checkout-recap").first).to_contain_text(customer.email)
-    page.get_by_role("button", name="Place order").click()
+    place_the_order(page)
 
     order = Order.objects.get()
     assert order.customer == customer
@@ -204,9 +212,55 @@ def test_a_price_changed_after_adding_is_shown_on_the_review(page, live_server, 
         "Harbor Tee: price changed from $25.00 to $27.00"
     )
     expect(page.locator(".checkout-main .summary-total")).to_contain_text("$34.31")
-    page.get_by_role("button", name="Place order").click()
-    expect(page.get_by_text("Thank you for your order!")).to_be_visible()
+    place_the_order(page)
     assert Order.objects.get().total_cents == 3431
+
+
+def test_each_step_is_one_request_and_back_and_reload_show_the_steps(page, live_server, tee):
+    add_to_cart(page, live_server)
+    page.get_by_role("link", name="Check out").click()
+    expect(page).to_have_url(f"{live_server.url}/checkout/identify/")
+    sent = []
+    page.on("request", lambda request: sent.append((request.method, request.url)))
+
+    page.get_by_label("E-mail address").fill("buyer@example.com")
+    page.get_by_role("button", name="Continue to address").click()
+
+    # The next step arrives in the answer to the POST: no second request for the page.
+    expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/checkout/address/")
+    expect(page).to_have_title(re.compile("Shipping address"))
+    assert sent == [("POST", f"{live_server.url}/checkout/identify/")]
+    fill_address(page)
+    expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/checkout/shipping/")
+
+    # Back shows the address step again (from the server, with what was entered), and forward
+    # and reload behave as on pages reached by a redirect.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/checkout/address/")
+    expect(page.get_by_label("City")).to_have_value(ADDRESSES["US"]["city"])
+    page.go_forward()
+    expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
+    expect(page.locator("[data-cart-count]")).to_have_text("1")
+
+
+def test_a_refused_step_shows_its_errors_in_place(page, live_server, tee):
+    add_to_cart(page, live_server)
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("E-mail address").fill("buyer@example.com")
+    page.get_by_role("button", name="Continue to address").click()
+
+    fill_address(page, {**ADDRESSES["US"], "postal_code": "ABC"})
+
+    expect(page.get_by_text("is not a postal code of US")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/checkout/address/")
+    # The form stays usable: corrected, it goes on.
+    fill_address(page)
+    expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
 
 
 def _no_sideways_scroll(page) -> None:
@@ -231,25 +285,28 @@ def test_cart_and_checkout_fit_a_phone(browser, live_server, tee):
         expect(page).to_have_url(f"{live_server.url}/cart/")
         _no_sideways_scroll(page)
         page.get_by_role("link", name="Check out").click()
+        expect(page.get_by_role("heading", name="Contact")).to_be_visible()
         _no_sideways_scroll(page)
         page.get_by_role("button", name="Continue to address").click()  # empty: errors shown
         expect(page.get_by_text("Enter your e-mail address.")).to_be_visible()
         _no_sideways_scroll(page)
         page.get_by_label("E-mail address").fill("a.very.long.address.for.a.phone@example.com")
         page.get_by_role("button", name="Continue to address").click()
+        expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
         _no_sideways_scroll(page)
         fill_address(page, {**ADDRESSES["US"], "postal_code": "ABC"})
         expect(page.get_by_text("is not a postal code of US")).to_be_visible()
         _no_sideways_scroll(page)
         fill_address(page)
+        expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
         _no_sideways_scroll(page)
         page.get_by_role("button", name="Continue to payment").click()
+        expect(page.get_by_role("heading", name="Payment")).to_be_visible()
         _no_sideways_scroll(page)
         fill_card(page, GOOD_CARD)
         expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
         _no_sideways_scroll(page)
-        page.get_by_role("button", name="Place order").click()
-        expect(page.get_by_text("Thank you for your order!")).to_be_visible()
+        place_the_order(page)
         _no_sideways_scroll(page)
     finally:
         context.close()

@@ -63,6 +63,7 @@ def test_hint_then_discount_then_coupon_then_the_order(page, live_server, promot
 
     check_out_to_review(page, live_server)
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_text("Thank you for your order!")).to_be_visible()  # sent with fetch
     order = Order.objects.get()
     expect(page).to_have_url(re.compile(rf"/orders/{order.public_id}/"))
     expect(page.locator("body")).to_contain_text("−$10.00")

@@ -53,7 +53,7 @@ def test_add_to_cart_opens_a_cart_and_shows_it(client, tee):
         ("Estimated total", "$50.00"),
     ]
     assert '<span class="cart-count" data-cart-count' in html
-    assert 'href="/checkout/"' in html
+    assert 'href="/checkout/identify/" data-checkout-link' in html
 
 
 def test_adding_again_adds_to_the_line(client, tee):
@@ -209,7 +209,7 @@ def test_an_out_of_stock_line_is_named_and_blocks_checkout(client, tee):
     assert [row.problem for row in response.context["page"].rows] == [
         "Only 1 left. Lower the quantity to continue."
     ]
-    assert 'href="/checkout/"' not in response.content.decode()
+    assert "data-checkout-link" not in response.content.decode()
 
 
 def test_a_held_line_is_not_short_of_its_own_hold(client, tee):

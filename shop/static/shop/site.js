@@ -106,9 +106,78 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("form[data-autosubmit]").forEach(enhanceAutosubmit);
-    document.querySelectorAll("form[data-variant-form]").forEach(enhanceVariantForm);
-    document.querySelectorAll("[data-product]").forEach(enhanceGallery);
+  // Forms marked data-next-page (the checkout steps, add to cart, place order) are sent with
+  // fetch and answered with the page they lead to (storefront/next_page.py): one request per
+  // click instead of the POST and then the GET of the next page. The page is shown in place
+  // and its address put in the location bar, so reload, back and bookmarks work as after a
+  // redirect. Without fetch the form is sent the plain way.
+  function withoutHash(url) { return url.split("#")[0]; }
+  var shownUrl = withoutHash(window.location.href);  // the address the page on screen is of
+
+  function showPage(html, url) {
+    var next = new DOMParser().parseFromString(html, "text/html");
+    if (next.body.querySelector("script[src]")) {
+      // A page with a script of its own (the drop's waiting room): load it as a page.
+      window.location.assign(url || window.location.href);
+      return;
+    }
+    var current = Array.prototype.slice.call(document.head.children);
+    var incoming = Array.prototype.slice.call(next.head.children);
+    current.forEach(function (node) {  // stylesheets both pages use stay loaded
+      var kept = incoming.some(function (other) { return other.isEqualNode(node); });
+      if (!kept) node.remove();
+    });
+    incoming.forEach(function (node) {
+      var present = current.some(function (other) { return other.isConnected && other.isEqualNode(node); });
+      if (!present) document.head.appendChild(document.importNode(node, true));
+    });
+    document.documentElement.lang = next.documentElement.lang;
+    document.body.replaceWith(document.adoptNode(next.body));
+    if (url && url !== window.location.href) window.history.pushState({ shownInPlace: true }, "", url);
+    shownUrl = withoutHash(window.location.href);
+    window.scrollTo(0, 0);
+    enhance(document);
+    var main = document.getElementById("main");
+    if (main) main.focus({ preventScroll: true });  // screen readers start on the new page
+  }
+
+  function enhanceNextPage(form) {
+    if (!window.fetch || !window.DOMParser || !window.history.pushState) return;
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      event.preventDefault();
+      if (form.dataset.sending) return;  // a double click sends the form once
+      form.dataset.sending = "1";
+      var data = new FormData(form);
+      if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
+      fetch(form.action, {
+        method: "POST",
+        body: new URLSearchParams(data),
+        headers: { "X-Next-Page": "inline", Accept: "text/html" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        var url = response.headers.get("X-Page-URL");
+        url = url ? new URL(url, window.location.href).href : (response.redirected ? response.url : "");
+        return response.text().then(function (html) { showPage(html, url); });
+      }).catch(function () {
+        delete form.dataset.sending;
+        form.submit();  // the network failed: send it the plain way
+      });
+    });
+  }
+
+  // Back or forward to another address than the page on screen (one shown in place, or
+  // after a reload one that a page shown in place had pushed): load it from the server.
+  window.addEventListener("popstate", function () {
+    if (withoutHash(window.location.href) !== shownUrl) window.location.reload();
   });
+
+  function enhance(root) {
+    root.querySelectorAll("form[data-autosubmit]").forEach(enhanceAutosubmit);
+    root.querySelectorAll("form[data-variant-form]").forEach(enhanceVariantForm);
+    root.querySelectorAll("[data-product]").forEach(enhanceGallery);
+    root.querySelectorAll("form[data-next-page]").forEach(enhanceNextPage);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 })();
