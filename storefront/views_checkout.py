@@ -61,19 +61,24 @@ class _Leave(Exception):
 
 
 _UNREAD = object()
+# The cart a step has just saved. When the next step's page is drawn in the same request
+# (storefront/next_page.py) it starts from that cart and the lines the step read a moment
+# ago instead of reading both again; a page requested on its own reads them.
+_SAVED_CART = "_checkout_saved_cart"
 
 
 def _checkout_cart(request, step: str, cart=_UNREAD):
     """The visitor's cart if they may be on `step`, else raise _Leave with where to go.
     `cart`: the session's cart, when the view read it already."""
     if cart is _UNREAD:
-        cart = carts.session_cart(request)
+        cart = getattr(request, _SAVED_CART, None) or carts.session_cart(request)
     if cart is None:
         raise _Leave(redirect("/cart/"))
     if not cart.is_open:
         raise _Leave(checked_out(request, cart))
     # Read once here; the page's summary and the header's count use the same lines.
-    cart.lines_read = load_cart_lines(cart)
+    if cart.lines_read is None:
+        cart.lines_read = load_cart_lines(cart)
     if not cart.lines_read:
         messages.info(request, _("Your cart is empty."))
         raise _Leave(redirect("/cart/"))
@@ -103,6 +108,15 @@ def _page(request, cart, step: str, context: dict, *, page=None):
 
 def _next(request, cart):
     return redirect(step_url(first_incomplete_step(request, cart)))
+
+
+def _go_on(request, saved, read, step: str):
+    """Redirect to `step` after this one saved the cart (`saved`: the service's cart; `read`:
+    the one this request read, whose lines it keeps: no step before review changes them)."""
+    if saved.lines_read is None:
+        saved.lines_read = read.lines_read
+    setattr(request, _SAVED_CART, saved)
+    return redirect(step_url(step))
 
 
 @require_safe
@@ -136,7 +150,7 @@ def identify(request):
     form = ContactForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            cart = order_services.set_checkout_contact(
+            saved = order_services.set_checkout_contact(
                 cart=cart, email=form.cleaned_data["email"], enter_step=CheckoutStep.ADDRESS
             )
         except CartNotOpen as exc:
@@ -144,7 +158,7 @@ def identify(request):
         except DomainError as exc:
             add_service_errors(form, exc)
         else:
-            return redirect(step_url(CheckoutStep.ADDRESS))
+            return _go_on(request, saved, cart, CheckoutStep.ADDRESS)
     return _page(request, cart, CheckoutStep.IDENTIFY, {"form": form, "next": "/checkout/"})
 
 
@@ -161,7 +175,7 @@ def address(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            cart = order_services.set_shipping_address(
+            saved = order_services.set_shipping_address(
                 cart=cart, address=form.cleaned_data, enter_step=CheckoutStep.SHIPPING
             )
         except CartNotOpen as exc:
@@ -169,7 +183,7 @@ def address(request):
         except DomainError as exc:
             add_service_errors(form, exc, prefix="shipping_address.")
         else:
-            return redirect(step_url(CheckoutStep.SHIPPING))
+            return _go_on(request, saved, cart, CheckoutStep.SHIPPING)
     return _page(request, cart, CheckoutStep.ADDRESS, {"form": form})
 
 
@@ -195,7 +209,7 @@ def shipping(request):
         # The service checks the choice against the cart's own options under its lock (as
         # it does for the API): a good choice costs no pricing of the page it leaves.
         try:
-            cart = order_services.set_shipping_method(
+            saved = order_services.set_shipping_method(
                 cart=cart, code=code, enter_step=CheckoutStep.PAYMENT
             )
         except CartNotOpen as exc:
@@ -203,7 +217,7 @@ def shipping(request):
         except (InvalidShippingMethod, CheckoutIncomplete, ShippingMethodUnavailable) as exc:
             refusal = str(exc)
         else:
-            return redirect(step_url(CheckoutStep.PAYMENT))
+            return _go_on(request, saved, cart, CheckoutStep.PAYMENT)
     page = build_cart_page(cart)
     options = page.pricing.quote.shipping_options
     chosen = page.pricing.quote.shipping_option
@@ -230,10 +244,13 @@ def payment(request):
 
     After a declined card the order waits on this page for another card (views_place).
     """
-    cart = carts.session_cart(request)
-    order = getattr(cart, "order", None) if cart is not None else None
-    if order is not None and order.status == OrderStatus.PAYMENT_FAILED:
-        return retry_payment_page(request, cart, order)
+    # A cart the shipping step has just saved is open: it has no order waiting for a card.
+    cart = getattr(request, _SAVED_CART, None)
+    if cart is None:
+        cart = carts.session_cart(request)
+        order = getattr(cart, "order", None) if cart is not None else None
+        if order is not None and order.status == OrderStatus.PAYMENT_FAILED:
+            return retry_payment_page(request, cart, order)
     try:
         cart = _checkout_cart(request, CheckoutStep.PAYMENT, cart)
     except _Leave as leave:
@@ -242,7 +259,7 @@ def payment(request):
     card_open = switches.payment_method_open("card")  # a kill switch hides the card form
     if request.method == "POST" and card_open and form.is_valid():
         keep_card(request, cart, token=form.token, last4=form.last4)
-        return redirect(step_url(CheckoutStep.REVIEW))
+        return _go_on(request, cart, cart, CheckoutStep.REVIEW)
     return _page(
         request,
         cart,

@@ -3,8 +3,10 @@ redirect leads to, in one request, with that page's address in X-Page-URL; witho
 the same views answer with the redirect (storefront/next_page.py)."""
 
 import pytest
+from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from orders.models import Cart, CheckoutStep, CheckoutStepEvent, Order, OrderStatus
 from storefront.next_page import PAGE_URL_HEADER, follow_inline
@@ -154,3 +156,19 @@ def test_the_cart_page_links_to_the_step_the_cart_needs_next(client, tee):
     to_review(client)  # a second tee, and every step done: the link goes to the review
 
     assert 'href="/checkout/review/" data-checkout-link' in client.get("/cart/").content.decode()
+
+
+def test_the_next_step_drawn_inline_reuses_the_cart_the_step_saved(client, tee):
+    # One read of the cart and its lines for the step; the page of the next step starts from
+    # the cart the service saved instead of reading both again.
+    add(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/checkout/identify/", {"email": "buyer@example.com"}, **INLINE)
+
+    assert page_url(response) == "/checkout/address/"
+    statements = [query["sql"] for query in queries.captured_queries]
+    reads = [sql for sql in statements if sql.startswith("SELECT") and "FOR UPDATE" not in sql]
+    assert len([sql for sql in reads if sql.startswith('SELECT "orders_cart".')]) == 1
+    assert len([sql for sql in reads if sql.startswith('SELECT "orders_cartline".')]) == 1
+    assert response.context["cart"].email == "buyer@example.com"
+    assert "Harbor Tee" in response.content.decode()
