@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, Exists, JSONField, OuterRef, Subquery, Value, When
+from django.db.models.functions import JSONObject
 
-from catalog.models import OptionValue, Product, VariantPrice
+from catalog.models import Media, OptionValue, Product, VariantPrice
 from inventory.models import OPEN_STATUSES, Reservation
 from orders import providers
 from orders.models import Cart, CartLine
@@ -66,6 +67,21 @@ def _cart_lines(cart_id: int, currency: str, owner: str):
                 product_id=OuterRef("variant__product_id")
             ).values("category__path")
         )
+        # The line's picture, as the cart and checkout pages show it: the variant's own first
+        # image, else the product's first.
+        pictures = (
+            Media.objects.filter(product_id=OuterRef("variant__product_id"))
+            .annotate(
+                not_own=Case(When(variant_id=OuterRef("variant_id"), then=Value(0)), default=1)
+            )
+            .order_by("not_own", "position", "pk")
+        )
+        facts["picture"] = Subquery(
+            pictures.values(
+                json=JSONObject(image="image", external_url="external_url", alt="alt_text")
+            )[:1],
+            output_field=JSONField(),
+        )
     return (
         CartLine.objects.filter(cart_id=cart_id)
         .select_related("variant__product")
@@ -97,7 +113,8 @@ def load_cart_lines(cart: Cart) -> list[CartLine]:
     """The cart's lines with variant and product, each annotated with `current_price_cents`
     (None: no price in the cart's currency), `compare_at_cents`, `is_held` (a soft stock
     hold of the cart), `options`, the variant's [(option name, value)] in the options' order,
-    and on PostgreSQL `category_paths` (the product's categories): one query on PostgreSQL,
+    and on PostgreSQL `category_paths` (the product's categories) and `picture` ({image,
+    external_url, alt} of the line's first image, or None): one query on PostgreSQL,
     where the options come as two arrays in the lines' rows; elsewhere a second, flat query
     reads the options.
 

@@ -256,10 +256,17 @@ _CART_MEDIA = CompiledQuery(
 
 
 def _images(lines: list[CartLine], gifts=()) -> dict:
-    """{variant id: image} and {("product", id): image}: each line's picture (one query)."""
+    """{variant id: image} and {("product", id): image}: each line's picture (one query, or
+    none when load_cart_lines read the pictures with the lines, on PostgreSQL)."""
     gifts = list(gifts)
     if not lines and not gifts:
         return {}
+    if not gifts and all(hasattr(line, "picture") for line in lines):
+        return {
+            line.variant_id: {"url": _picture_url(line.picture), "alt": line.picture["alt"]}
+            for line in lines
+            if line.picture
+        }
     if gifts or len({line.cart_id for line in lines}) != 1:
         product_ids = {line.variant.product_id for line in lines} | {v.product_id for v in gifts}
         media = Media.objects.filter(product_id__in=product_ids).order_by("position", "pk")
@@ -272,3 +279,8 @@ def _images(lines: list[CartLine], gifts=()) -> dict:
             found.setdefault(item.variant_id, image)
         found.setdefault(("product", item.product_id), image)
     return found
+
+
+def _picture_url(picture: dict) -> str:
+    """The URL of a picture load_cart_lines read (Media.url, without a Media row)."""
+    return Media(image=picture["image"] or "", external_url=picture["external_url"] or "").url

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from orders import services
 from orders.pricing import load_cart_lines
 from tests.factories.catalog import (
+    MediaFactory,
     OptionFactory,
     OptionValueFactory,
     ProductFactory,
@@ -56,3 +57,36 @@ def test_the_lines_with_their_options_are_one_query(cart):
 
     assert len(lines) == 2
     assert len(ran.captured_queries) == 1  # the options were a second query
+
+
+def test_each_line_carries_its_picture_the_variants_own_first(cart):
+    jacket_variant = cart.lines.get(variant__sku="JACKET-NAVY-L").variant
+    product = jacket_variant.product
+    MediaFactory(product=product, position=1, external_url="https://img.example/front.jpg")
+    MediaFactory(product=product, position=0, external_url="https://img.example/first.jpg")
+    MediaFactory(
+        product=product,
+        variant=jacket_variant,
+        position=5,
+        external_url="https://img.example/navy.jpg",
+        alt_text="The navy jacket",
+    )
+
+    jacket, tote = load_cart_lines(cart)
+
+    assert jacket.picture == {
+        "image": "",
+        "external_url": "https://img.example/navy.jpg",
+        "alt": "The navy jacket",
+    }
+    assert tote.picture is None  # no image at all
+
+
+def test_without_its_own_image_a_line_shows_the_products_first(cart):
+    product = cart.lines.get(variant__sku="JACKET-NAVY-L").variant.product
+    MediaFactory(product=product, position=1, external_url="https://img.example/front.jpg")
+    MediaFactory(product=product, position=0, external_url="https://img.example/first.jpg")
+
+    jacket, _tote = load_cart_lines(cart)
+
+    assert jacket.picture["external_url"] == "https://img.example/first.jpg"

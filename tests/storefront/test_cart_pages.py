@@ -13,6 +13,7 @@ from inventory.models import Location, Reservation, ReservationPolicy
 from orders import services as order_services
 from orders.models import Cart, CartLine, CartStatus
 from storefront import carts
+from tests.factories.catalog import MediaFactory
 from tests.factories.inventory import market
 from tests.factories.orders import channel
 from tests.storefront.checkout_support import SKU, add, messages_of, set_price
@@ -335,3 +336,21 @@ def test_a_message_is_shown_once_and_requests_without_one_build_no_storage(
     assert messages_of(client.get(response["Location"])) == ["Quantity must be between 1 and 999."]
     assert messages_of(client.get("/p/harbor-tee/")) == []  # shown once, then gone
     assert "/cart/add/" in built
+
+
+def test_a_line_shows_its_variants_picture_else_its_products(client, tee):
+    MediaFactory(product=tee.product, position=0, external_url="https://img.test/tee.jpg")
+    add(client)
+
+    html = client.get("/cart/").content.decode()
+    assert '<img src="https://img.test/tee.jpg" alt="A product photo"' in html
+
+    MediaFactory(
+        product=tee.product,
+        variant=tee,
+        position=3,
+        external_url="https://img.test/red.jpg",
+        alt_text="Red tee",
+    )
+    html = client.get("/cart/").content.decode()
+    assert '<img src="https://img.test/red.jpg" alt="Red tee"' in html
