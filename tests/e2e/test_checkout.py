@@ -248,6 +248,26 @@ def test_each_step_is_one_request_and_back_and_reload_show_the_steps(page, live_
     expect(page.locator("[data-cart-count]")).to_have_text("1")
 
 
+def test_the_form_says_it_is_busy_until_the_next_step_arrives(page, live_server, tee):
+    add_to_cart(page, live_server)
+    page.get_by_role("link", name="Check out").click()
+    held = []
+    page.route(
+        "**/checkout/identify/",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+    page.get_by_label("E-mail address").fill("buyer@example.com")
+    page.get_by_role("button", name="Continue to address").click()
+
+    # A slow network: no page load shows progress, so the form does.
+    expect(page.locator('form[aria-busy="true"]')).to_have_count(1)
+    page.get_by_role("button", name="Continue to address").click()  # a second click: not sent
+    held[0].continue_()
+
+    expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
+    assert len(held) == 1
+
+
 def test_a_refused_step_shows_its_errors_in_place(page, live_server, tee):
     add_to_cart(page, live_server)
     page.get_by_role("link", name="Check out").click()

@@ -148,6 +148,8 @@
       event.preventDefault();
       if (form.dataset.sending) return;  // a double click sends the form once
       form.dataset.sending = "1";
+      // What a page load would show: the form is busy until the next page is there.
+      form.setAttribute("aria-busy", "true");
       var data = new FormData(form);
       if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
       fetch(form.action, {
@@ -156,12 +158,16 @@
         headers: { "X-Next-Page": "inline", Accept: "text/html" },
         credentials: "same-origin"
       }).then(function (response) {
+        if ((response.headers.get("Content-Type") || "").indexOf("text/html") !== 0) {
+          throw new Error("not a page");
+        }
         var url = response.headers.get("X-Page-URL");
         url = url ? new URL(url, window.location.href).href : (response.redirected ? response.url : "");
         return response.text().then(function (html) { showPage(html, url); });
       }).catch(function () {
         delete form.dataset.sending;
-        form.submit();  // the network failed: send it the plain way
+        form.removeAttribute("aria-busy");
+        form.submit();  // no page came back: send it the plain way, the browser shows what happens
       });
     });
   }
