@@ -38,7 +38,7 @@ class TextBoundaryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = _address_problem(request)
+        problem = address_problem(request)
         if problem is None:
             return self.get_response(request)
         detail, fields = problem
@@ -55,7 +55,7 @@ def _wsgi_bytes(meta, key: str) -> bytes:
         return value.encode("utf-8", "surrogatepass")  # ASGI: the server decoded it already
 
 
-def _address_problem(request) -> tuple[str, dict | None] | None:
+def address_problem(request) -> tuple[str, dict | None] | None:
     """(detail, fields) when the path or a query parameter is not storable text, else None.
 
     The path is checked as Django decoded it: bytes that are not UTF-8 (%ED%A0%80, a lone

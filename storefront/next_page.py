@@ -10,8 +10,11 @@ and bookmarks behave as after the redirect. A checkout step is then one request 
 the next page's request without its own HTTP handling, middleware and session and cart reads.
 
 Without the header (no script, or another client) the view answers exactly as before: the
-redirect (post/redirect/get). Only a redirect to a path on this site is followed, at most a few
-hops; anything else goes back to the client as it was.
+redirect (post/redirect/get). Only a redirect to one of the pages these forms lead to
+(INLINE_PAGES) is followed, at most a few hops, and only when its address would pass the
+middleware's text check (a NUL in a query string is a 400 there): the page is drawn without
+the middleware stack running again for it. Anything else goes back to the client as the
+redirect, to be requested on its own.
 """
 
 from __future__ import annotations
@@ -25,9 +28,29 @@ from django.http.response import HttpResponseRedirectBase
 from django.urls import Resolver404, get_script_prefix, resolve
 from django.utils.datastructures import MultiValueDict
 
+from shop.middleware import address_problem
+
 HEADER = "X-Next-Page"
 PAGE_URL_HEADER = "X-Page-URL"
 MAX_HOPS = 3
+# URL names of the pages the decorated forms lead to (storefront/urls.py): the cart, the
+# checkout steps, an order's page, the product page a refused add-to-cart goes back to, the
+# drop's pages.
+INLINE_PAGES = frozenset(
+    {
+        "cart",
+        "checkout",
+        "checkout-identify",
+        "checkout-address",
+        "checkout-shipping",
+        "checkout-payment",
+        "checkout-review",
+        "order",
+        "product",
+        "drop-wait",
+        "drop-sold-out",
+    }
+)
 # What the CSRF middleware reads back from a request's META after the view ran: a page that
 # draws a token keeps the cookie fresh, as a separate GET of that page would.
 _CSRF_KEYS = ("CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE")
@@ -63,9 +86,13 @@ def follow_inline(request, response):
             match = resolve(path_info)
         except Resolver404:
             break
+        if match.url_name not in INLINE_PAGES:
+            break
+        page_request = _as_get(request, path_info, query, match)
+        if address_problem(page_request) is not None:
+            break  # the browser asks for it and gets the middleware's 400
         cookies.append(response.cookies)
         location = response["Location"]
-        page_request = _as_get(request, path_info, query, match)
         response = match.func(page_request, *match.args, **match.kwargs)
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response = response.render()

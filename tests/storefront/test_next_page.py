@@ -107,6 +107,27 @@ def test_a_step_that_sends_elsewhere_answers_with_that_page(client, tee):
     assert response.context["step"] == "identify"
 
 
+def test_a_refused_add_to_cart_goes_back_to_the_product_page_in_place(client, tee):
+    response = client.post(
+        "/cart/add/",
+        {"sku": SKU, "quantity": "0", "next": "/p/harbor-tee/?sku=TEE-RED-M"},
+        **INLINE,
+    )
+
+    assert page_url(response) == "/p/harbor-tee/?sku=TEE-RED-M"
+    assert "Harbor Tee" in response.content.decode()
+    assert not Cart.objects.exists()
+
+
+def test_a_next_the_middleware_would_refuse_is_left_to_the_browser(client, tee):
+    response = client.post(
+        "/cart/add/", {"sku": SKU, "quantity": "0", "next": "/p/harbor-tee/?sku=%00"}, **INLINE
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/p/harbor-tee/?sku=%00")
+    assert client.get(response["Location"]).status_code == 400
+
+
 def test_views_without_the_decorator_ignore_the_header(client, tee):
     add(client)
     line = Cart.objects.get().lines.get()
@@ -118,9 +139,22 @@ def test_views_without_the_decorator_ignore_the_header(client, tee):
 
 @pytest.mark.parametrize(
     "location",
-    ["https://elsewhere.example/", "//elsewhere.example/cart/", "/no-such-page/", "cart/"],
+    [
+        "https://elsewhere.example/",
+        "//elsewhere.example/cart/",
+        "/no-such-page/",
+        "cart/",
+        # Pages of this site that no decorated form leads to: asked for on their own, through
+        # every middleware (the metrics' address check, the admin's login).
+        "/metrics",
+        "/admin/",
+        "/accounts/login/?next=/orders/ord_x/",
+        # The middleware's text check would refuse it: so does this.
+        "/p/harbor-tee/?sku=%00",
+        "/cart/?x=%ED%A0%80",
+    ],
 )
-def test_only_a_redirect_to_a_page_of_this_site_is_followed(location):
+def test_only_a_redirect_to_a_page_the_forms_lead_to_is_followed(location):
     request = RequestFactory().post("/cart/add/")
     redirect = HttpResponseRedirect(location)
 
@@ -146,7 +180,7 @@ def test_cookies_the_redirect_set_reach_the_page(monkeypatch):
 
 class _Match:
     def __init__(self, func):
-        self.func, self.args, self.kwargs = func, (), {}
+        self.func, self.args, self.kwargs, self.url_name = func, (), {}, "cart"
 
 
 def test_the_cart_page_links_to_the_step_the_cart_needs_next(client, tee):
