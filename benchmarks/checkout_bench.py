@@ -7,13 +7,14 @@ Creates a throwaway database `<name>_checkoutbench_<pid>`, migrates it, seeds th
 stocks the load's SKUs (tests/load/checkout_mix.py prepare), then starts gunicorn (DEBUG off,
 Redis cache, sync workers as docs/deployment.md runs them) and one Celery worker, both on a
 Celery queue of this run only. Runs tests/load/checkout_mix.py's mix at 1, 8 and 32 concurrent
-buyers (arriving at 32 a second, as a load tool's spawn rate) through the storefront's pages and
-through the API (`--via`), the flash cases the first way (200 buyers at once, 50 units; reserved
-at checkout, then at add-to-cart) and checks them in the database, then measures the
-minimal-Django one-query ceiling (tests/load/ceiling_app.py) with the same workers and
-clients, so the figures can be read against what this machine does today. After each level
-it prints the CPU each placed order cost per process (gunicorn, Celery, PostgreSQL, Redis,
-the load's clients; Linux /proc) and the orders/s that bounds.
+buyers (arriving at 32 a second, as a load tool's spawn rate) through the storefront's pages (as
+a browser running the shop's script does, one request a click; `storefront-noscript`: without
+it) and through the API (`--via`), the flash cases the first way (200 buyers at once, 50
+units; reserved at checkout, then at add-to-cart) and checks them in the database, then
+measures the minimal-Django one-query ceiling (tests/load/ceiling_app.py) with the same
+workers and clients, so the figures can be read against what this machine does today. After
+each level it prints the CPU each placed order cost per process (gunicorn, Celery,
+PostgreSQL, Redis, the load's clients; Linux /proc) and the orders/s that bounds.
 With --checkout-lane N, runs the mix again (after the flash cases) with orders placed on a
 checkout lane: a second gunicorn of N workers for POST /checkout/place/ and POST /api/v1/orders,
 warmed first, the main workers and the Celery worker under `nice` (docs/deployment.md "A
