@@ -1,0 +1,65 @@
+"""The header's fragments (category nav, market selector, mini cart) are drawn once per worker
+for their inputs (storefront/templatetags/storefront.py `_fragment`) and follow every change
+of those inputs."""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from storefront.templatetags.storefront import _fragment
+from tests.storefront.checkout_support import add
+
+pytestmark = pytest.mark.django_db
+
+
+def mini_cart(html: str) -> str:
+    return re.search(r"<a class=\"header-link cart-link\".*?</a>", html, re.S).group(0)
+
+
+def market_form(html: str) -> str:
+    return re.search(r'<form class="market-form".*?</form>', html, re.S).group(0)
+
+
+def test_the_same_header_is_drawn_once(client, tee):
+    add(client)
+    client.get("/cart/")
+    drawn = _fragment.cache_info().misses
+
+    client.get("/cart/")
+
+    assert _fragment.cache_info().misses == drawn  # all three came from the worker's copy
+
+
+def test_the_mini_cart_follows_the_count(client, tee):
+    add(client)
+    assert 'aria-label="1 item in your cart">1</span>' in mini_cart(
+        client.get("/cart/").content.decode()
+    )
+
+    add(client, quantity="2")
+
+    html = client.get("/cart/").content.decode()
+    assert 'aria-label="3 items in your cart">3</span>' in mini_cart(html)
+
+
+def test_the_market_selector_follows_the_market_and_the_page(client, tee):
+    form = market_form(client.get("/cart/").content.decode())
+    assert 'action="/cart/"' in form
+    assert '<option value="US" selected>US · USD</option>' in form
+
+    form = market_form(client.get("/cart/?market=CA").content.decode())
+    assert '<option value="CA" selected>CA · CAD</option>' in form
+    form = market_form(client.get("/p/harbor-tee/?sku=TEE-RED-M").content.decode())
+    assert 'action="/p/harbor-tee/"' in form
+    assert '<input type="hidden" name="sku" value="TEE-RED-M">' in form
+
+
+def test_a_fragment_is_kept_per_language():
+    items = (("count", 2),)
+    with translation.override("fr"):
+        french = _fragment("storefront/includes/mini_cart.html", translation.get_language(), items)
+    english = _fragment("storefront/includes/mini_cart.html", "en", items)
+
+    assert french is not english
+    assert _fragment("storefront/includes/mini_cart.html", "en", items) is english
