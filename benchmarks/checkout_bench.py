@@ -139,13 +139,16 @@ def _ceiling(
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` so far (Linux /proc), 0 once it is gone."""
+    """User + system CPU seconds of process `pid` so far, with those of its children that have
+    exited and been waited for (Linux /proc), 0 once it is gone. A PostgreSQL backend or an
+    autovacuum worker that exits during a run takes its CPU with it; the postmaster, which
+    reaps it, keeps it (cutime, cstime), so a sum over the live processes never goes back."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
 
 
 def _processes() -> dict[int, tuple[int, str]]:
