@@ -26,13 +26,20 @@ class _MarketChoice(NamedTuple):
     currency: str
 
 
-@lru_cache(maxsize=1024)
 def _fragment(template_name: str, language: str | None, items: tuple) -> str:
     """A header fragment drawn from `template_name` with `items` (hashable (name, value)
     pairs), kept per worker. The header is the same for most requests (one language, the same
     markets, categories and cart count), and drawing its three fragments through inclusion
     tags cost ~0.4 ms a page: three on every checkout page. `language`: the one active, which
-    the template's {% translate %} reads; bounded, as `action` follows the page's path."""
+    the template's {% translate %} reads. With DEBUG on (`make run`) nothing is kept, so an
+    edited template shows on the next page, as the other templates do."""
+    if settings.DEBUG:
+        return render_to_string(template_name, dict(items))
+    return _kept_fragment(template_name, language, items)
+
+
+@lru_cache(maxsize=1024)  # bounded: the market selector's `action` follows the page's path
+def _kept_fragment(template_name: str, language: str | None, items: tuple) -> str:
     return render_to_string(template_name, dict(items))
 
 

@@ -5,9 +5,10 @@ of those inputs."""
 import re
 
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
-from storefront.templatetags.storefront import _fragment
+from storefront.templatetags.storefront import _fragment, _kept_fragment
 from tests.storefront.checkout_support import add
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +25,11 @@ def market_form(html: str) -> str:
 def test_the_same_header_is_drawn_once(client, tee):
     add(client)
     client.get("/cart/")
-    drawn = _fragment.cache_info().misses
+    drawn = _kept_fragment.cache_info().misses
 
     client.get("/cart/")
 
-    assert _fragment.cache_info().misses == drawn  # all three came from the worker's copy
+    assert _kept_fragment.cache_info().misses == drawn  # all three came from the worker's copy
 
 
 def test_the_mini_cart_follows_the_count(client, tee):
@@ -63,3 +64,14 @@ def test_a_fragment_is_kept_per_language():
 
     assert french is not english
     assert _fragment("storefront/includes/mini_cart.html", "en", items) is english
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_nothing_is_kept_so_an_edited_template_shows(client, tee):
+    add(client)
+    before = _kept_fragment.cache_info()
+
+    client.get("/cart/")
+
+    after = _kept_fragment.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)
