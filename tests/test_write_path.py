@@ -60,6 +60,7 @@ ALLOWED = {
     ("catalog/models.py", "Category.save"): "derived path of the tree",
     # The session backend is Django's storage of sessions, not domain data.
     ("shop/sessions.py", "SessionStore.save"): "session storage",
+    ("shop/sessions.py", "SessionStore._write_row"): "session storage",
     # Staff groups and their permissions are synced from code after migrate.
     ("shop/roles.py", "setup_roles"): "auth groups from code",
     # Platform plumbing whose module is its model's one writer, i.e. a service by its own name:
