@@ -18,7 +18,11 @@ reserve it (`cart.gifts_withheld`), the promotion is listed as `gift_out_of_stoc
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from catalog.models import Product, ProductStatus, Variant, VariantPrice, VariantStatus
@@ -30,7 +34,9 @@ from promotions.engine import results as R
 from promotions.exceptions import CouponExhausted
 from promotions.selectors import (
     LiveSet,
+    buyer_facts,
     cart_coupons,
+    coupons_of,
     customer_segments,
     evaluate_live,
     limit_reached_for,
@@ -63,7 +69,13 @@ class CartPromotions:
         live = live_promotions()
         wants_codes = any(r.conditions.coupon_required for r in live.rules)
         codes = []
-        if wants_codes and self.cart.pk:
+        read_with_cart = self.cart.__dict__.get("coupon_rows")
+        if wants_codes and read_with_cart is not None:
+            codes = coupons_of(
+                (row["code"], row["pid"], row["active"], row["allowed"], row["used"])
+                for row in read_with_cart
+            )
+        elif wants_codes and self.cart.pk:
             codes = self._read(("codes", self.cart.public_id), cart_coupons, self.cart.public_id)
         self.context = self.build_context(quote_input, live, codes)
         if not live.rules:
@@ -90,8 +102,21 @@ class CartPromotions:
 
     @staticmethod
     def forget_reads(cart: Cart) -> None:
-        """Drop what _read kept on `cart` (a service just changed the codes on it)."""
+        """Drop what _read kept on `cart`, and the facts read with it (a service just changed
+        the codes on it)."""
         cart.__dict__.pop("_promotion_reads", None)
+        for name in CART_FACTS:
+            cart.__dict__.pop(name, None)
+
+    def _buyer_read_with_cart(self, qi: QuoteInput) -> bool:
+        """Whether the buyer facts read with the cart (cart_facts) are this buyer's: the cart
+        was read with them and its e-mail and customer are still the ones read."""
+        cart = self.cart.__dict__
+        return (
+            "facts_email" in cart
+            and cart["facts_email"] == qi.email
+            and cart["facts_customer_id"] == qi.customer_id
+        )
 
     def gift_adjustments(self, qi: QuoteInput) -> list[Adjustment]:
         """A gift line per earned free_gift promotion whose gift the market still has."""
@@ -175,10 +200,17 @@ class CartPromotions:
                 )
         segments = set()
         first_order = True
+        buyer_read = self._buyer_read_with_cart(qi)
         if rules and uses["history"]:
-            first_order = not self._read(
-                ("placed", qi.customer_id, qi.email), _has_placed_order, qi.customer_id, qi.email
-            )
+            if buyer_read:
+                first_order = not self.cart.placed_before
+            else:
+                first_order = not self._read(
+                    ("placed", qi.customer_id, qi.email),
+                    _has_placed_order,
+                    qi.customer_id,
+                    qi.email,
+                )
             segments.add("new" if first_order else "returning")
         if rules and uses["named_segments"]:
             segments |= self._read(("segments", qi.customer_id), customer_segments, qi.customer_id)
@@ -214,7 +246,10 @@ class CartPromotions:
                             qi.customer_id,
                             qi.email,
                         ),
-                        limit_reached_for,
+                        partial(
+                            limit_reached_for,
+                            used=_uses_read_with(self.cart) if buyer_read else None,
+                        ),
                         live,
                         qi.customer_id,
                         qi.email,
@@ -284,6 +319,50 @@ _PLACED_BY_CUSTOMER = CompiledQuery(
 _PLACED_BY_EMAIL = CompiledQuery(
     lambda email: _placed(Order.objects.filter(email__iexact=email)), email=str
 )
+
+
+# What cart_facts annotates a cart with (CartPromotions.forget_reads drops them).
+CART_FACTS = (
+    "coupon_rows",
+    "counted_uses",
+    "placed_before",
+    "facts_email",
+    "facts_customer_id",
+)
+
+
+def cart_facts() -> dict:
+    """Annotations for a query of carts, on PostgreSQL: what CartPromotions reads about the
+    cart and its buyer at every pricing (the codes on it, whether the buyer has placed an
+    order, their counted promotion uses), with the e-mail and customer they were read for.
+    Read with the cart, they cost no round trip: a storefront checkout read them in 21
+    statements of their own. Elsewhere nothing (CartPromotions reads them apart)."""
+    if connection.vendor != "postgresql":
+        return {}
+    placed = Order.objects.exclude(status__in=NOT_PLACED)
+    return {
+        **buyer_facts(
+            cart_ref=OuterRef("public_id"),
+            customer_id=OuterRef("customer_id"),
+            email=OuterRef("email"),
+        ),
+        # As _has_placed_order asks: by customer when there is one, else by e-mail.
+        "placed_before": Case(
+            When(
+                customer_id__isnull=False,
+                then=Exists(placed.filter(customer_id=OuterRef("customer_id"))),
+            ),
+            When(email__gt="", then=Exists(placed.filter(email__iexact=OuterRef("email")))),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        "facts_email": F("email"),
+        "facts_customer_id": F("customer_id"),
+    }
+
+
+def _uses_read_with(cart: Cart) -> list[tuple[str, int]]:
+    return [(row["pid"], row["n"]) for row in cart.counted_uses]
 
 
 def _has_placed_order(customer_id, email: str) -> bool:

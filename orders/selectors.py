@@ -28,6 +28,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from orders.promotions import cart_facts
 from shop.compiled import CompiledQuery
 
 VIEW_ALL_ORDERS = "orders.view_order"
@@ -38,10 +39,13 @@ def can_view_all_orders(user) -> bool:
 
 
 # Every cart request reads its cart this way: compiled once per connection (shop.compiled).
+# With it, what its promotions read about it and its buyer (orders.promotions.cart_facts).
 CART_BY_PUBLIC_ID = CompiledQuery(
-    lambda public_id: Cart.objects.select_related(
-        "market", "channel", "shipping_method", "order"
-    ).filter(public_id=public_id)[:1],
+    lambda public_id: (
+        Cart.objects.select_related("market", "channel", "shipping_method", "order")
+        .annotate(**cart_facts())
+        .filter(public_id=public_id)[:1]
+    ),
     public_id=str,
 )
 

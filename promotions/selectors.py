@@ -27,8 +27,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from promotions.engine import CartContext, PromotionResult, Rule, evaluate, parse_rule
@@ -200,10 +202,44 @@ _CART_COUPONS = CompiledQuery(
 
 def cart_coupons(cart_ref: str) -> list[tuple[str, str, bool]]:
     """[(code, promotion id, used up)] on the cart, in the order they were added."""
+    return coupons_of(_CART_COUPONS.rows(cart_ref=cart_ref))
+
+
+def coupons_of(rows) -> list[tuple[str, str, bool]]:
+    """cart_coupons' answer for rows of (code, promotion id, active, uses allowed, used)."""
     return [
         (code, pid, not active or (allowed is not None and used >= allowed))
-        for code, pid, active, allowed, used in _CART_COUPONS.rows(cart_ref=cart_ref)
+        for code, pid, active, allowed, used in rows
     ]
+
+
+def buyer_facts(*, cart_ref, customer_id, email) -> dict:
+    """Annotations for a query of carts (PostgreSQL) with what their promotions read about
+    them: `coupon_rows` (the codes on the cart, as coupons_of takes them) and `counted_uses`
+    ([[promotion id, uses]] of the buyer's counted redemptions, as limit_reached_for takes
+    them). `cart_ref`, `customer_id`, `email`: OuterRefs to the cart's columns.
+
+    A pricing read them in two statements of its own, every checkout step and answer; read
+    with the cart, they cost no round trip."""
+    coupons = CartCoupon.objects.filter(cart_ref=cart_ref).order_by("added_at", "pk")
+    # As limit_reached_for counts: by customer, or by a non-empty e-mail, or both.
+    who = Q(customer_id=customer_id) | Q(email__iexact=email, email__gt="")
+    return {
+        "coupon_rows": ArraySubquery(
+            coupons.values(
+                row=JSONObject(
+                    code="coupon__code",
+                    pid="coupon__promotion_id",
+                    active="coupon__is_active",
+                    allowed="coupon__uses_allowed",
+                    used="coupon__uses_count",
+                )
+            )
+        ),
+        "counted_uses": ArraySubquery(
+            _counted_uses(who).values(row=JSONObject(pid="promotion_id", n="n"))
+        ),
+    }
 
 
 def customer_segments(customer_id) -> frozenset[str]:
@@ -254,21 +290,26 @@ _USES_BY_EITHER = CompiledQuery(
 )
 
 
-def limit_reached_for(live: LiveSet, customer_id, email: str) -> frozenset[str]:
+def _buyer_uses(customer_id, email: str):
+    if customer_id and email:
+        return _USES_BY_EITHER.rows(customer_id=customer_id, email=email)
+    if customer_id:
+        return _USES_BY_CUSTOMER.rows(customer_id=customer_id)
+    return _USES_BY_EMAIL.rows(email=email)
+
+
+def limit_reached_for(live: LiveSet, customer_id, email: str, *, used=None) -> frozenset[str]:
     """Live promotions this customer may not get: spent in total, or by them (one query,
-    only when a live promotion has a per-customer limit)."""
+    only when a live promotion has a per-customer limit). `used`: the buyer's counted uses
+    as [(promotion id, uses)], when already read (buyer_facts); then no query."""
     reached = set(live.exhausted)
     if not live.per_customer_ids or not (customer_id or email):
         return frozenset(reached)
     limits = {r.id: r.limits.per_customer for r in live.rules if r.id in live.per_customer_ids}
     # All of the buyer's counted uses, kept to the limited promotions here: one statement
     # shape whatever the promotions are, so it is compiled once.
-    if customer_id and email:
-        used = _USES_BY_EITHER.rows(customer_id=customer_id, email=email)
-    elif customer_id:
-        used = _USES_BY_CUSTOMER.rows(customer_id=customer_id)
-    else:
-        used = _USES_BY_EMAIL.rows(email=email)
+    if used is None:
+        used = _buyer_uses(customer_id, email)
     reached |= {pid for pid, n in used if pid in limits and n >= limits[pid]}
     return frozenset(reached)
 

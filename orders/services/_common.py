@@ -12,6 +12,7 @@ import uuid
 
 from orders.exceptions import CartNotFound, InvalidCartQuantity
 from orders.models import MAX_LINE_QUANTITY, Cart, Order
+from orders.promotions import cart_facts
 from shop.compiled import CompiledQuery
 from shop.locks import lock_compiled
 
@@ -20,6 +21,7 @@ _CART_FOR_UPDATE = CompiledQuery(
     lambda pk: (
         Cart.objects.select_for_update(of=("self",))
         .select_related("market", "channel", "shipping_method", "order")
+        .annotate(**cart_facts())
         .filter(pk=pk)[:1]
     ),
     pk=int,

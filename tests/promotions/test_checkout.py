@@ -437,3 +437,106 @@ def test_the_cart_a_coupon_service_returns_prices_with_its_new_codes(shop_setup)
     assert price_cart(cart=with_code).quote.discount_total_cents == 300
     without = remove_cart_coupon(cart=with_code, code="WELCOME")
     assert price_cart(cart=without).quote.discount_total_cents == 0
+
+
+BUYER_TABLES = ("promotions_cartcoupon", "orders_order", "promotions_redemption")
+
+
+def _buyer_reads(ran):
+    return [q for q in ran.captured_queries if any(t in q["sql"] for t in BUYER_TABLES)]
+
+
+def _welcome_once():
+    import_promotions(
+        [
+            {
+                "id": "welcome",
+                "conditions": {"coupon_required": True, "first_order_only": True},
+                "action": {"type": "fixed_off", "value": {"USD": 300}},
+                "limits": {"per_customer": 1},
+                "coupons": {"codes": ["WELCOME"]},
+            }
+        ]
+    )
+
+
+def test_a_cart_read_as_requests_read_it_brings_its_codes_and_its_buyers_history(shop_setup):
+    """get_cart and lock_cart read the codes on the cart, whether its buyer has placed an
+    order and their counted uses in the cart's own statement: pricing asks nothing more."""
+    from orders.selectors import get_cart
+
+    _welcome_once()
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
+    apply_cart_coupon(cart=cart, code="WELCOME")
+    read = get_cart(public_id=cart.public_id, user=None)
+
+    with CaptureQueriesContext(connection) as pricing:
+        assert price_cart(cart=read).quote.discount_total_cents == 300
+
+    assert _buyer_reads(pricing) == []
+    assert [(row["code"], row["pid"]) for row in read.coupon_rows] == [("WELCOME", "welcome")]
+    place(read)
+    # The buyer's next cart, read the same way, sees the order and the use.
+    later = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="GUEST@example.com")
+    later = get_cart(public_id=later.public_id, user=None)
+    assert later.placed_before is True
+    assert [(row["pid"], row["n"]) for row in later.counted_uses] == [("welcome", 1)]
+    assert price_cart(cart=later).quote.discount_total_cents == 0
+
+
+def test_a_customers_facts_are_read_by_customer(shop_setup):
+    from orders.selectors import get_cart
+    from tests.factories.shop import UserFactory
+
+    _welcome_once()
+    customer = UserFactory()
+    first = checkout_ready_cart(lines=[(shop_setup["mug"], 1)], customer=customer)
+    apply_cart_coupon(cart=first, code="WELCOME")
+    place(first, customer=customer)
+    second = checkout_ready_cart(lines=[(shop_setup["mug"], 1)], customer=customer)
+    second = get_cart(public_id=second.public_id, user=customer)
+
+    assert second.placed_before is True
+    assert [(row["pid"], row["n"]) for row in second.counted_uses] == [("welcome", 1)]
+
+
+def test_facts_read_for_one_email_are_not_used_for_another(shop_setup):
+    """A step that changes the cart's e-mail after reading it (set_checkout_contact) prices
+    for the new buyer: the facts read with the cart were the old one's."""
+    from orders.selectors import get_cart
+
+    import_promotions(
+        [
+            {
+                "id": "welcome",
+                "conditions": {"first_order_only": True},
+                "action": {"type": "percent_off", "value": 10},
+            }
+        ]
+    )
+    earlier = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="known@example.com")
+    place(earlier)
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="new@example.com")
+    read = get_cart(public_id=cart.public_id, user=None)
+    assert read.placed_before is False
+
+    read.email = "known@example.com"
+    with CaptureQueriesContext(connection) as pricing:
+        assert price_cart(cart=read).quote.discount_total_cents == 0
+
+    assert len(_buyer_reads(pricing)) == 1  # the new buyer's orders; no code is asked for
+
+
+def test_a_used_up_code_read_with_the_cart_is_used_up(shop_setup):
+    from orders.selectors import get_cart
+
+    _welcome_once()
+    cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
+    apply_cart_coupon(cart=cart, code="WELCOME")
+    Coupon.objects.filter(code="WELCOME").update(uses_allowed=1, uses_count=1)
+    read = get_cart(public_id=cart.public_id, user=None)
+
+    pricing = price_cart(cart=read)
+
+    assert pricing.quote.discount_total_cents == 0
+    assert read.promotion_codes == [("WELCOME", "welcome", True)]
