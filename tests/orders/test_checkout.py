@@ -251,3 +251,160 @@ def test_a_second_tab_waits_and_leaves_the_step_the_first_entered(cart):
         ("enter", "shipping"),
     ]
     assert Cart.objects.get(pk=cart.pk).checkout_step == "shipping"
+
+
+# --- a step's change and its log in one statement, while the cart is as read (PostgreSQL) ---
+
+
+def read(cart):
+    """The cart as a request reads it (orders.selectors.get_cart)."""
+    from orders.selectors import get_cart
+
+    return get_cart(public_id=cart.public_id, user=None)
+
+
+def test_a_step_saves_its_change_and_logs_the_move_in_one_statement(cart):
+    services.record_checkout_step(cart=cart, step="identify")
+    as_read = read(cart)
+
+    with CaptureQueriesContext(connection) as ran:
+        saved = services.set_checkout_contact(
+            cart=as_read, email="ada@example.com", enter_step="address"
+        )
+
+    assert len(ran.captured_queries) == 1  # was BEGIN, SELECT … FOR UPDATE, INSERT, UPDATE, COMMIT
+    stored = Cart.objects.get(pk=cart.pk)
+    assert (stored.email, stored.checkout_step) == ("ada@example.com", "address")
+    assert stored.updated_at == saved.updated_at > as_read.updated_at
+    assert logged(cart) == [("enter", "identify"), ("leave", "identify"), ("enter", "address")]
+
+
+def test_every_step_service_writes_what_the_locked_way_wrote(cart):
+    cart = services.set_checkout_contact(
+        cart=read(cart), email="a@example.com", enter_step="address"
+    )
+    cart = services.set_shipping_address(
+        cart=read(cart), address={**ADDRESSES["US"], "region": "ny"}, enter_step="shipping"
+    )
+    cart = services.set_shipping_method(cart=read(cart), code="express", enter_step="payment")
+
+    stored = Cart.objects.get(pk=cart.pk)
+    assert (stored.email, stored.shipping_address["region"], stored.shipping_method.code) == (
+        "a@example.com",
+        "NY",
+        "express",
+    )
+    assert stored.checkout_step == "payment"
+    assert logged(cart) == [
+        ("enter", "address"),
+        ("leave", "address"),
+        ("enter", "shipping"),
+        ("leave", "shipping"),
+        ("enter", "payment"),
+    ]
+
+
+def test_update_checkout_saves_in_one_statement_and_enters_review(cart):
+    as_read = read(cart)
+    with CaptureQueriesContext(connection) as ran:
+        services.update_checkout(
+            cart=as_read,
+            email="b@example.com",
+            shipping_address=ADDRESSES["US"],
+            shipping_method="standard",
+        )
+
+    writes = [q for q in ran.captured_queries if "UPDATE" in q["sql"] or "BEGIN" in q["sql"]]
+    assert len(writes) == 1
+    stored = Cart.objects.get(pk=cart.pk)
+    assert (stored.email, stored.shipping_method.code, stored.checkout_step) == (
+        "b@example.com",
+        "standard",
+        "review",
+    )
+    assert logged(cart) == [("enter", "review")]
+
+
+def test_a_cart_changed_since_it_was_read_is_changed_again_under_its_lock(cart):
+    """Another tab moved the cart on after this request read it: the one statement writes
+    nothing, and the step is made on the row read under lock, keeping the other tab's
+    change and leaving the step it entered."""
+    stale = read(cart)
+    other_tab = services.set_shipping_address(
+        cart=read(cart), address=ADDRESSES["US"], enter_step="shipping"
+    )
+
+    saved = services.set_checkout_contact(cart=stale, email="c@example.com", enter_step="address")
+
+    stored = Cart.objects.get(pk=cart.pk)
+    assert stored.email == "c@example.com"
+    assert stored.shipping_address == other_tab.shipping_address
+    assert saved.shipping_address == other_tab.shipping_address
+    assert logged(cart) == [("enter", "shipping"), ("leave", "shipping"), ("enter", "address")]
+
+
+def test_a_refused_change_leaves_the_read_cart_and_the_row_as_they_were(cart):
+    as_read = read(cart)
+    with pytest.raises(InvalidAddress):
+        services.set_shipping_address(
+            cart=as_read, address={**ADDRESSES["US"], "postal_code": "x"}
+        )
+
+    assert as_read.shipping_address == {}
+    assert snapshot(cart) == ("", {}, None)
+    assert logged(cart) == []
+
+
+def test_a_cart_ordered_since_it_was_read_is_refused(cart):
+    from orders.exceptions import CartNotOpen
+
+    as_read = read(cart)
+    Cart.objects.filter(pk=cart.pk).update(status="converted")
+
+    with pytest.raises(CartNotOpen):
+        services.set_checkout_contact(cart=as_read, email="d@example.com", enter_step="address")
+
+    assert snapshot(cart) == ("", {}, None)
+    assert logged(cart) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_tabs_saving_steps_at_once_from_one_read_lose_no_change(cart):
+    """Eight requests that read the cart at the same moment each save their own step: the
+    first write wins the one statement, the others find the row moved on and save under
+    its lock. Every change lands, and the step log reads as one path."""
+    services.set_shipping_address(cart=cart, address=ADDRESSES["US"])
+    stale = [read(cart) for _ in range(8)]
+    start, errors = threading.Barrier(8), []
+
+    def save(i):
+        try:
+            start.wait(10)
+            if i == 0:
+                services.set_shipping_method(cart=stale[i], code="express", enter_step="payment")
+            else:
+                services.set_checkout_contact(
+                    cart=stale[i], email=f"tab{i}@example.com", enter_step="address"
+                )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    stored = Cart.objects.get(pk=cart.pk)
+    assert stored.shipping_method.code == "express"
+    assert stored.email.startswith("tab")
+    path = logged(cart)
+    assert path[0][0] == "enter"
+    for (kind, step), (next_kind, next_step) in zip(path, path[1:], strict=False):
+        if kind == "enter":  # each step entered is the one left next
+            assert (next_kind, next_step) == ("leave", step)
+    assert path[-1] == ("enter", stored.checkout_step)
