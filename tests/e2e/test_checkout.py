@@ -187,7 +187,8 @@ def test_a_customer_signs_in_at_checkout_and_finds_the_order_in_the_account(
     # e-mail for the confirmation and their name on the address form.
     expect(page).to_have_url(f"{live_server.url}/checkout/address/")
     expect(page.get_by_label("Full name")).to_have_value("Ada Lovelace")
-    expect(page.locator("[data-cart-count]")).to_have_text("1")
+    expect(page.locator(".summary-line")).to_have_count(1)
+    expect(page.locator(".summary-line")).to_contain_text("Harbor Tee")
     page.get_by_role("link", name="Edit cart").click()
     check_out_to_review(page, live_server, email=None)
     expect(page.locator(".checkout-recap").first).to_contain_text(customer.email)
@@ -245,7 +246,7 @@ def test_each_step_is_one_request_and_back_and_reload_show_the_steps(page, live_
     expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name="Shipping method")).to_be_visible()
-    expect(page.locator("[data-cart-count]")).to_have_text("1")
+    expect(page.locator(".summary-line")).to_contain_text("× 1")
 
 
 def test_the_form_says_it_is_busy_until_the_next_step_arrives(page, live_server, tee):
@@ -330,3 +331,20 @@ def test_cart_and_checkout_fit_a_phone(browser, live_server, tee):
         _no_sideways_scroll(page)
     finally:
         context.close()
+
+
+def test_the_checkout_keeps_to_the_purchase_with_only_the_way_back_to_the_cart(
+    page, live_server, tee
+):
+    """As shops' checkouts do: no search, category menu or market switch on the steps (a
+    market change would swap the cart mid-checkout); the logo and "Back to cart" remain."""
+    add_to_cart(page, live_server)
+    page.get_by_role("link", name="Check out").click()
+    expect(page.get_by_role("heading", name="Contact")).to_be_visible()
+
+    expect(page.locator("#site-search")).to_have_count(0)
+    expect(page.locator(".market-form")).to_have_count(0)
+    expect(page.locator(".category-nav")).to_have_count(0)
+    page.get_by_role("link", name="Back to cart").click()
+    expect(page).to_have_url(f"{live_server.url}/cart/")
+    expect(page.locator("#site-search")).to_be_visible()
