@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.db.models import Q, Subquery, Sum
 
 from orders import selectors as order_selectors
@@ -95,18 +94,31 @@ def add_to_cart(request, *, sku: str, quantity: int, queue_ticket: str = "") -> 
         return None
     if not request.session.session_key:
         request.session.save()  # a guest cart records the session it was opened in
-    with transaction.atomic():
-        cart = order_services.create_cart(
-            market=request.market,
-            channel=channel,
-            customer=request.user,
-            session_key=request.session.session_key or "",
-        )
-        line = order_services.add_cart_line(
-            cart=cart, sku=sku, quantity=quantity, queue_ticket=queue_ticket
-        )
-    remember_cart(request, cart)
+    line = order_services.open_cart_with_line(
+        market=request.market,
+        channel=channel,
+        customer=request.user,
+        session_key=request.session.session_key or "",
+        sku=sku,
+        quantity=quantity,
+        queue_ticket=queue_ticket,
+    )
+    remember_cart(request, line.cart)
     return line
+
+
+# The cart a POST's service has just saved. When the page the POST leads to is drawn in the
+# same request (storefront/next_page.py) it starts from that cart instead of reading it again;
+# a page requested on its own reads it.
+_SAVED_CART = "_storefront_saved_cart"
+
+
+def keep_saved_cart(request, cart: Cart) -> None:
+    setattr(request, _SAVED_CART, cart)
+
+
+def saved_cart(request) -> Cart | None:
+    return getattr(request, _SAVED_CART, None)
 
 
 # The header's unit count, when the page has read the cart's lines anyway (note_item_count).

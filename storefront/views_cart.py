@@ -79,6 +79,10 @@ def cart_add(request):
         messages.error(request, _("The shop is not taking orders right now."))
         return redirect(_back(request))
     request.session.pop(views_drop.WAIT_KEY, None)
+    # The cart page drawn in this request (next_page) starts from the cart just saved; its
+    # lines changed, so it reads them.
+    line.cart.lines_read = None
+    carts.keep_saved_cart(request, line.cart)
     messages.success(
         request,
         _("Added %(title)s to your cart.") % {"title": line.variant.product.title},
@@ -90,7 +94,7 @@ def cart_add(request):
 def cart_detail(request):
     """The cart priced now. A price that changed since a line was added is taken into the
     cart and said on the page ("price changed from $X to $Y")."""
-    return _render(request, carts.open_session_cart(request))
+    return _render(request, carts.saved_cart(request) or carts.open_session_cart(request))
 
 
 def _render(request, cart, *, line_id: str = "", form: CartLineForm | None = None, status=200):

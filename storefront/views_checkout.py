@@ -61,17 +61,13 @@ class _Leave(Exception):
 
 
 _UNREAD = object()
-# The cart a step has just saved. When the next step's page is drawn in the same request
-# (storefront/next_page.py) it starts from that cart and the lines the step read a moment
-# ago instead of reading both again; a page requested on its own reads them.
-_SAVED_CART = "_checkout_saved_cart"
 
 
 def _checkout_cart(request, step: str, cart=_UNREAD):
     """The visitor's cart if they may be on `step`, else raise _Leave with where to go.
     `cart`: the session's cart, when the view read it already."""
     if cart is _UNREAD:
-        cart = getattr(request, _SAVED_CART, None) or carts.session_cart(request)
+        cart = carts.saved_cart(request) or carts.session_cart(request)
     if cart is None:
         raise _Leave(redirect("/cart/"))
     if not cart.is_open:
@@ -115,7 +111,7 @@ def _go_on(request, saved, read, step: str):
     the one this request read, whose lines it keeps: no step before review changes them)."""
     if saved.lines_read is None:
         saved.lines_read = read.lines_read
-    setattr(request, _SAVED_CART, saved)
+    carts.keep_saved_cart(request, saved)
     return redirect(step_url(step))
 
 
@@ -245,7 +241,7 @@ def payment(request):
     After a declined card the order waits on this page for another card (views_place).
     """
     # A cart the shipping step has just saved is open: it has no order waiting for a card.
-    cart = getattr(request, _SAVED_CART, None)
+    cart = carts.saved_cart(request)
     if cart is None:
         cart = carts.session_cart(request)
         order = getattr(cart, "order", None) if cart is not None else None

@@ -1,7 +1,7 @@
 """Every write of the orders app goes through these services (one per domain operation).
 
-cart         create_cart, add_cart_line, change_cart_line_quantity, remove_cart_line,
-             merge_guest_cart, reprice_cart
+cart         create_cart, add_cart_line, open_cart_with_line, change_cart_line_quantity,
+             remove_cart_line, merge_guest_cart, reprice_cart
 checkout     set_checkout_contact, set_shipping_address, set_shipping_method,
              update_checkout, record_checkout_step
 placement    place_order
@@ -29,6 +29,7 @@ from orders.services.cart import (
     change_cart_line_quantity,
     create_cart,
     merge_guest_cart,
+    open_cart_with_line,
     remove_cart_line,
     reprice_cart,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "mark_payment_authorized",
     "mark_payment_declined",
     "merge_guest_cart",
+    "open_cart_with_line",
     "open_dispute",
     "pack_shipment",
     "place_order",

@@ -35,7 +35,14 @@ from shop.compiled import CompiledQuery
 
 def create_cart(*, market, channel, customer=None, session_key: str = "", email: str = "") -> Cart:
     """Open an empty cart in `market` (its currency) for a customer or a guest session."""
-    cart = Cart(
+    cart = _new_cart(market, channel, customer, session_key, email)
+    cart.save()
+    cart.lines_read = []  # a new cart: its answer needs no read of its (no) lines
+    return cart
+
+
+def _new_cart(market, channel, customer, session_key: str, email: str) -> Cart:
+    return Cart(
         market=market,
         channel=channel,
         currency=market.currency,
@@ -43,9 +50,6 @@ def create_cart(*, market, channel, customer=None, session_key: str = "", email:
         session_key=session_key or "",
         email=email or (getattr(customer, "email", "") if customer else ""),
     )
-    cart.save()
-    cart.lines_read = []  # a new cart: its answer needs no read of its (no) lines
-    return cart
 
 
 def _open(cart: Cart) -> Cart:
@@ -152,6 +156,16 @@ def _add_cart_line(cart: Cart, sku: str, quantity: int, rule) -> CartLine:
     cart = _open(cart)
     variant, price = _buyable_variant(cart, sku)
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    if line is not None:
+        line.cart = cart  # the locked one: callers read line.cart
+    line = _put_line(cart, variant, price, line, quantity, rule)
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+def _put_line(cart: Cart, variant: Variant, price: int, line, quantity: int, rule) -> CartLine:
+    """Add `quantity` of `variant` to the locked cart: to `line`, or as a new line at
+    `price` (`line` None). Holds or checks the stock for the line's new total."""
     total = quantity + (line.quantity if line else 0)
     check_line_quantity(total if total <= MAX_LINE_QUANTITY else MAX_LINE_QUANTITY + 1)
     if rule is not None:
@@ -168,7 +182,42 @@ def _add_cart_line(cart: Cart, sku: str, quantity: int, rule) -> CartLine:
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
+    return line
+
+
+def open_cart_with_line(
+    *,
+    market,
+    channel,
+    sku: str,
+    quantity: int,
+    customer=None,
+    session_key: str = "",
+    queue_ticket: str = "",
+) -> CartLine:
+    """Open a cart (as create_cart) with its first line (as add_cart_line), all or nothing:
+    a refused line leaves no empty cart. Returns the line; `line.cart` is the new cart.
+
+    The cart is this transaction's own new row, which nobody else sees until it commits:
+    it is not locked and read again, and no line of the SKU is looked for (add_cart_line on
+    a cart opened a moment before spent five round trips on that). Raises what
+    add_cart_line raises.
+    """
+    check_line_quantity(quantity)
+    cart = _new_cart(market, channel, customer, session_key, "")
+    rule = drop_gate.drop_rule_for(str(sku))
+    if rule is None:
+        return _open_with_line(cart, sku, quantity, None)
+    with drops.drop_admission(rule=rule, quantity=quantity, member=queue_ticket or cart.public_id):
+        return _open_with_line(cart, sku, quantity, rule)
+
+
+@transaction.atomic
+def _open_with_line(cart: Cart, sku: str, quantity: int, rule) -> CartLine:
+    cart.save()
+    variant, price = _buyable_variant(cart, sku)
+    line = _put_line(cart, variant, price, None, quantity, rule)
+    cart.coupon_rows = []  # a new cart has no codes (what orders.promotions reads of it)
     return line
 
 

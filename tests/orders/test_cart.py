@@ -195,3 +195,55 @@ def test_reprice_takes_todays_prices_and_says_what_changed(cart, stocked):
     assert [c.message for c in changes] == ["TEE-RED-M: price changed from $25.00 to $27.00"]
     assert CartLine.objects.get().unit_price_cents == 2700
     assert services.reprice_cart(cart=cart) == []
+
+
+# --- a cart opened with its first line ---
+
+
+def test_open_cart_with_line_opens_the_cart_with_its_line_at_todays_price(us, stocked):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ran:
+        line = services.open_cart_with_line(
+            market=us, channel=channel(), session_key="sess-9", sku="TEE-RED-M", quantity=2
+        )
+
+    cart = line.cart
+    assert (cart.currency, cart.session_key, cart.status) == ("USD", "sess-9", CartStatus.OPEN)
+    assert list(cart.lines.values_list("variant__sku", "quantity", "unit_price_cents")) == [
+        ("TEE-RED-M", 2, 2500)
+    ]
+    statements = [q["sql"] for q in ran.captured_queries]
+    # Its own new row: not locked and read again, no line of the SKU looked for.
+    assert not [sql for sql in statements if 'FROM "orders_cart"' in sql]
+    assert not [sql for sql in statements if 'FROM "orders_cartline"' in sql]
+    assert not [sql for sql in statements if sql.startswith('UPDATE "orders_cart"')]
+
+
+@pytest.mark.parametrize(
+    ("sku", "quantity", "error"),
+    [
+        ("NO-SUCH-SKU", 1, VariantUnavailable),
+        ("TEE-RED-M", 0, InvalidCartQuantity),
+        ("TEE-RED-M", 11, InsufficientStock),
+    ],
+)
+def test_a_refused_first_line_leaves_no_cart(us, stocked, sku, quantity, error):
+    from orders.models import Cart
+
+    with pytest.raises(error):
+        services.open_cart_with_line(market=us, channel=channel(), sku=sku, quantity=quantity)
+
+    assert Cart.objects.count() == 0
+    assert CartLine.objects.count() == 0
+
+
+def test_open_cart_with_line_takes_the_soft_hold_of_at_add_to_cart(us, drop, customer):
+    line = services.open_cart_with_line(
+        market=us, channel=channel(), customer=customer, sku="TEE-RED-M", quantity=3
+    )
+
+    hold = Reservation.objects.get(owner=line.cart.public_id)
+    assert (hold.quantity, hold.kind, line.cart.customer) == (3, "soft", customer)
+    assert StockLevel.objects.get(variant=drop).reserved == 3

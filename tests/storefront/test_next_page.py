@@ -206,3 +206,20 @@ def test_the_next_step_drawn_inline_reuses_the_cart_the_step_saved(client, tee):
     assert len([sql for sql in reads if sql.startswith('SELECT "orders_cartline".')]) == 1
     assert response.context["cart"].email == "buyer@example.com"
     assert "Harbor Tee" in response.content.decode()
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_the_cart_page_drawn_after_adding_starts_from_the_cart_just_saved(client, tee, first):
+    """Adding (to a new cart or to one) and the cart page that answers it read the cart's
+    row once: the page starts from the cart the service saved, and reads its lines."""
+    if not first:
+        add(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/cart/add/", {"sku": SKU, "quantity": "1"}, **INLINE)
+
+    assert page_url(response) == "/cart/"
+    statements = [query["sql"] for query in queries.captured_queries]
+    cart_reads = [sql for sql in statements if sql.startswith('SELECT "orders_cart".')]
+    assert len(cart_reads) == (0 if first else 2)  # an existing cart: found, then locked
+    assert response.context["page"].rows[0].quantity == (1 if first else 2)
+    assert 'data-cart-count aria-label="' in response.content.decode()
