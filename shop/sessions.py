@@ -49,6 +49,19 @@ class SessionStore(cached_db.SessionStore):
             logger.warning("session cache unavailable; served from the database", exc_info=True)
         return data
 
+    def ensure_key(self) -> str:
+        """This session's key, for a record that names it (a guest cart, a place in a drop's
+        line). A new session draws its key now and is written once, with its data, when the
+        response saves it: Django's way (`save()` now) wrote an empty row, then updated it.
+        """
+        if self.session_key is None:
+            if not hasattr(self, "_session_cache"):
+                self._session_cache = {}  # new: nothing to load for the key it is given
+            self._session_key = self._get_new_session_key()
+            self._unwritten_key = True
+            self.modified = True
+        return self.session_key
+
     def _get_new_session_key(self):
         # 32 characters of 36: a clash is all but impossible, and the INSERT refuses one.
         return get_random_string(32, VALID_KEY_CHARS)
@@ -56,12 +69,16 @@ class SessionStore(cached_db.SessionStore):
     def save(self, must_create=False):
         if self.session_key is None:
             return self.create()
+        # A key from ensure_key has no row yet. A clash on its INSERT (as likely as guessing
+        # another visitor's key) is refused as Django refuses one (CreateError).
+        must_create = must_create or getattr(self, "_unwritten_key", False)
         using = router.db_for_write(self.model)
         if connections[using].in_atomic_block:
             # Inside a transaction Django's savepoint keeps it usable after a refused INSERT.
             cached_db.DBStore.save(self, must_create)
         else:
             self._write_row(must_create, using)
+        self._unwritten_key = False
         try:
             self._cache.set(self.cache_key, self._session, self._cache_seconds())
         except Exception:  # noqa: BLE001

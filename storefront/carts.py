@@ -92,13 +92,11 @@ def add_to_cart(request, *, sku: str, quantity: int, queue_ticket: str = "") -> 
     channel = get_web_channel()
     if channel is None:
         return None
-    if not request.session.session_key:
-        request.session.save()  # a guest cart records the session it was opened in
     line = order_services.open_cart_with_line(
         market=request.market,
         channel=channel,
         customer=request.user,
-        session_key=request.session.session_key or "",
+        session_key=request.session.ensure_key(),  # a guest cart records its session
         sku=sku,
         quantity=quantity,
         queue_ticket=queue_ticket,
@@ -130,6 +128,11 @@ def note_item_count(request, cart: Cart) -> None:
     the mini cart then needs no query of its own."""
     if cart.is_open and cart.lines_read is not None:
         setattr(request, _ITEM_COUNT, sum(line.quantity for line in cart.lines_read))
+
+
+def note_checked_out(request) -> None:
+    """The session's cart has just become an order: the header's count is 0, no query."""
+    setattr(request, _ITEM_COUNT, 0)
 
 
 def item_count(request) -> int:

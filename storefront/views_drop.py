@@ -19,9 +19,7 @@ WAIT_KEY = "_drop_wait"
 def queue_ticket(request) -> str:
     """The visitor's place-holder in a drop's waiting line: their session, kept across the
     waiting room's retries (a new cart per retry would lose the place)."""
-    if not request.session.session_key:
-        request.session.save()
-    return f"s:{request.session.session_key}"
+    return f"s:{request.session.ensure_key()}"
 
 
 def send_to_waiting_room(request, exc, *, quantity: int, next_url: str):

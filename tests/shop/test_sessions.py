@@ -86,3 +86,53 @@ def test_inside_a_transaction_a_taken_key_leaves_the_transaction_usable():
         with pytest.raises(CreateError):
             SessionStore(store.session_key).save(must_create=True)
         assert Session.objects.filter(session_key=store.session_key).exists()
+
+
+def test_a_key_drawn_before_the_data_is_written_once_with_it():
+    """ensure_key gives a new session its key for a record to name (a guest cart); the
+    session is then written once, key and data together."""
+    store = SessionStore()
+    key = store.ensure_key()
+    assert store.ensure_key() == key
+    assert not Session.objects.filter(session_key=key).exists()
+    store["carts"] = {"US": "cart_x"}
+
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+
+    assert _statements(queries) == ["INSERT"]
+    assert SessionStore(key).load() == {"carts": {"US": "cart_x"}}
+    store["carts"] = {"US": "cart_y"}
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert _statements(queries) == ["UPDATE"]
+
+
+def test_a_drawn_key_that_was_taken_meanwhile_is_refused_not_overwritten():
+    taken = SessionStore()
+    taken["owner"] = "first"
+    taken.save()
+    store = SessionStore()
+    store.ensure_key()
+    store._session_key = taken.session_key  # the astronomically unlikely clash
+
+    with pytest.raises(CreateError):
+        store.save()
+
+    assert SessionStore(taken.session_key).load() == {"owner": "first"}
+
+
+def test_a_guest_first_add_to_cart_writes_its_session_once(client):
+    from tests.storefront.checkout_support import SKU, stocked_tee
+
+    stocked_tee()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/cart/add/", {"sku": SKU, "quantity": "1"})
+
+    assert response.status_code == 302
+    writes = [q["sql"] for q in queries.captured_queries if '"django_session"' in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith("INSERT")
+    cart = client.session["carts"]["US"]
+    from orders.models import Cart
+
+    assert Cart.objects.get(public_id=cart).session_key == client.session.session_key
