@@ -90,6 +90,7 @@ def place_order(request):
     except DomainError as exc:
         return _refused(request, cart, exc)
     drop_card(request)
+    carts.note_checked_out(request)  # whatever the card said, the cart is the order's now
     return after_payment(request, order)
 
 

@@ -223,3 +223,14 @@ def test_the_cart_page_drawn_after_adding_starts_from_the_cart_just_saved(client
     assert len(cart_reads) == (0 if first else 2)  # an existing cart: found, then locked
     assert response.context["page"].rows[0].quantity == (1 if first else 2)
     assert 'data-cart-count aria-label="' in response.content.decode()
+
+
+def test_the_order_page_after_placing_counts_no_cart_without_asking(client, tee):
+    to_review(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/checkout/place/", review_form(client), **INLINE)
+
+    assert page_url(response).startswith("/orders/ord_")
+    units = 'SUM("orders_cartline"."quantity")'  # the header's count (carts.item_count)
+    assert not [q for q in queries.captured_queries if units in q["sql"]]
+    assert "data-cart-count" not in response.content.decode()
