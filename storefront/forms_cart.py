@@ -5,6 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import MAX_LINE_QUANTITY
+from storefront.form_rendering import StorefrontForm
 
 OUT_OF_RANGE = format_lazy(_("Quantity must be between 1 and {limit}."), limit=MAX_LINE_QUANTITY)
 QUANTITY_ERRORS = {
@@ -26,10 +27,10 @@ def quantity_field(**kwargs) -> forms.IntegerField:
     )
 
 
-class AddToCartForm(forms.Form):
+class AddToCartForm(StorefrontForm):
     sku = forms.CharField(max_length=64, error_messages={"required": _("Choose an option.")})
     quantity = quantity_field()
 
 
-class CartLineForm(forms.Form):
+class CartLineForm(StorefrontForm):
     quantity = quantity_field()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.addresses import MAX_LENGTHS
 from orders.providers.payments.dummy import token_for_card_number
 from shop.exceptions import DomainError
+from storefront.form_rendering import StorefrontForm
 
 
 def add_service_errors(form: forms.Form, exc: DomainError, *, prefix: str = "") -> None:
@@ -31,7 +32,7 @@ def add_service_errors(form: forms.Form, exc: DomainError, *, prefix: str = "") 
         form.add_error(None, str(exc.detail if hasattr(exc, "detail") else exc))
 
 
-class ContactForm(forms.Form):
+class ContactForm(StorefrontForm):
     email = forms.CharField(
         label=_("E-mail address"),
         max_length=254,
@@ -54,7 +55,7 @@ def _address_field(label, name: str) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=MAX_LENGTHS[name])
 
 
-class AddressForm(forms.Form):
+class AddressForm(StorefrontForm):
     """The shipping address; which fields are required depends on the country (the service)."""
 
     name = _address_field(_("Full name"), "name")
@@ -91,7 +92,7 @@ class AddressForm(forms.Form):
         self.fields["phone"].widget.input_type = "tel"
 
 
-class ShippingMethodForm(forms.Form):
+class ShippingMethodForm(StorefrontForm):
     method = forms.ChoiceField(
         label=_("Shipping method"),
         widget=forms.RadioSelect,
@@ -116,7 +117,7 @@ class _BlankTextInput(forms.TextInput):
 _EXPIRY = re.compile(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*")
 
 
-class CardForm(forms.Form):
+class CardForm(StorefrontForm):
     """A card as typed. Its number is only mapped to the gateway's token (the dummy
     gateway's test cards, API.md "Test payment tokens"); it is never stored or echoed."""
 
@@ -175,7 +176,7 @@ class CardForm(forms.Form):
         return self.cleaned_data["card_number"][-4:]
 
 
-class PlaceOrderForm(forms.Form):
+class PlaceOrderForm(StorefrontForm):
     """The review page's submit: the cart and a key made when the page was drawn, so a
     double submit or a resubmit after going back finds the order the first one placed."""
 
