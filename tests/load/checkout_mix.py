@@ -3,8 +3,8 @@ steps -> place order, through the storefront's pages or the REST API (storefront
 
     # in the shop's database: stock the mix and flash SKUs, print the plan (JSON)
     DATABASE_URL=… python tests/load/checkout_mix.py prepare > plan.json
-    # a fresh database, where autovacuum has not yet run: the planner's statistics
-    psql "$DATABASE_URL" -c 'VACUUM ANALYZE'
+    # a fresh database where autovacuum has not run yet: statistics of what was loaded
+    # (benchmarks/checkout_bench.py LOADED_TABLES; not the tables the run fills)
     # against a running shop (gunicorn + PostgreSQL + Redis)
     python tests/load/checkout_mix.py run --base-url http://127.0.0.1:8000 --plan plan.json \
         [--via storefront api]
