@@ -143,12 +143,23 @@ def add_cart_line(*, cart: Cart, sku: str, quantity: int, queue_ticket: str = ""
     orders.services.drops): DropNotStarted, SoldOut, DropBusy (a place in the waiting line,
     kept across retries by `queue_ticket`, default the cart's id), PurchaseLimitExceeded.
     """
+    return _through_drop_gate(
+        sku,
+        quantity,
+        queue_ticket or cart.public_id,
+        lambda rule: _add_cart_line(cart, sku, quantity, rule),
+    )
+
+
+def _through_drop_gate(sku, quantity, member: str, add):
+    """`add(rule)` once the quantity is one a line may have and, for a SKU in drop mode
+    (`rule`; None otherwise), once its admission gate lets `member` through."""
     check_line_quantity(quantity)
     rule = drop_gate.drop_rule_for(str(sku))
     if rule is None:
-        return _add_cart_line(cart, sku, quantity, None)
-    with drops.drop_admission(rule=rule, quantity=quantity, member=queue_ticket or cart.public_id):
-        return _add_cart_line(cart, sku, quantity, rule)
+        return add(None)
+    with drops.drop_admission(rule=rule, quantity=quantity, member=member):
+        return add(rule)
 
 
 @transaction.atomic
@@ -203,13 +214,13 @@ def open_cart_with_line(
     a cart opened a moment before spent five round trips on that). Raises what
     add_cart_line raises.
     """
-    check_line_quantity(quantity)
     cart = _new_cart(market, channel, customer, session_key, "")
-    rule = drop_gate.drop_rule_for(str(sku))
-    if rule is None:
-        return _open_with_line(cart, sku, quantity, None)
-    with drops.drop_admission(rule=rule, quantity=quantity, member=queue_ticket or cart.public_id):
-        return _open_with_line(cart, sku, quantity, rule)
+    return _through_drop_gate(
+        sku,
+        quantity,
+        queue_ticket or cart.public_id,
+        lambda rule: _open_with_line(cart, sku, quantity, rule),
+    )
 
 
 @transaction.atomic

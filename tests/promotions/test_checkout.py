@@ -386,17 +386,7 @@ def test_promotions_read_their_facts_when_the_lines_did_not_bring_them(shop_setu
 def test_a_request_reads_the_buyers_codes_history_and_uses_once_per_cart(shop_setup):
     """A checkout step prices its cart up to three times; what the promotions ask about the
     buyer (codes on the cart, first order, uses against limits) is read by the first."""
-    import_promotions(
-        [
-            {
-                "id": "welcome",
-                "conditions": {"coupon_required": True, "first_order_only": True},
-                "action": {"type": "fixed_off", "value": {"USD": 300}},
-                "limits": {"per_customer": 1},
-                "coupons": {"codes": ["WELCOME"]},
-            }
-        ]
-    )
+    _welcome_once()
     cart = checkout_ready_cart(lines=[(shop_setup["mug"], 2)], email="guest@example.com")
     apply_cart_coupon(cart=cart, code="WELCOME")
     cart = Cart.objects.get(pk=cart.pk)  # as the next request reads it
