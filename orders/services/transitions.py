@@ -24,6 +24,7 @@ from orders.services.events import EventResult, EventType, run_transition
 from orders.services.notifications import queue_order_notification
 from orders.services.shipments import in_open_shipments
 from orders.services.stock import commit_order_stock, release_order_stock
+from orders.services.tax import commit_tax_of_placed_order
 from shop import jobs
 
 S = OrderStatus
@@ -45,8 +46,9 @@ def mark_payment_authorized(
 
     Raises InvalidOrderTransition, InsufficientStock (holds lapsed and the units are gone:
     the caller voids the authorization and cancels). After commit: the confirmation e-mail
-    and the tax provider's commit (Celery). `commit_stock=False`: the caller committed the
-    stock already; `locked`: see run_transition.
+    (Celery). The sale is filed with the tax provider (orders.services.tax: at once, or from
+    Celery for a remote one). `commit_stock=False`: the caller committed the stock already;
+    `locked`: see run_transition.
     """
 
     def change(o: Order) -> None:
@@ -56,10 +58,9 @@ def mark_payment_authorized(
         if commit_stock:
             commit_order_stock(o)
         queue_order_notification(order=o, kind=NotificationKind.ORDER_PLACED, event_id=eid)
-        order_id = o.pk
-        jobs.enqueue_on_commit(order_tasks.commit_order_tax, order_id)
+        commit_tax_of_placed_order(o)
         if conf.capture_policy(o.market) == conf.CapturePolicy.AT_PLACEMENT:
-            jobs.enqueue_on_commit(order_tasks.capture_placed_order, order_id)
+            jobs.enqueue_on_commit(order_tasks.capture_placed_order, o.pk)
 
     eid = event_id or _event_id(EventType.PAYMENT_AUTHORIZED)
     return run_transition(

@@ -4,11 +4,13 @@ it and never holds up the order; a dead broker does not stop an order being plac
 import pytest
 from django.core import mail
 
+from orders import providers
 from orders.models import Order, OrderNotification, OrderStatus
 from shop import jobs
 from shop.models import DeferredTask
 from tests.broker_support import DEAD_BROKER, run_next_message
 from tests.factories.orders import checkout_ready_cart, place
+from tests.tax_support import RemoteTaxProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +25,11 @@ def test_at_its_cap_a_mail_is_deferred_and_later_sent_exactly_once(
 ):
     redis_broker.lpush("mail", "a message already waiting")  # the mail queue is at its cap
 
-    with django_capture_on_commit_callbacks(execute=True):
+    # A remote tax provider's filing goes to its own queue (webhooks), which has room.
+    with (
+        providers.override(tax=RemoteTaxProvider()),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         order = place(checkout_ready_cart(lines=[(stocked, 1)], email="ada@example.com"))
 
     deferred = DeferredTask.objects.get(task="orders.tasks.send_order_notification")
@@ -61,9 +67,29 @@ def test_with_the_broker_down_the_order_is_still_placed(
         order = place(checkout_ready_cart(lines=[(stocked, 2)], email="ada@example.com"))
 
     assert Order.objects.get().status == OrderStatus.PLACED == order.status
+    # The manual tax table filed the sale inside the placement; only the e-mail waits.
+    assert list(DeferredTask.objects.values_list("task", flat=True)) == [
+        "orders.tasks.send_order_notification",
+    ]
+    assert order.tax_reference == f"manual:{order.reference}"
+    assert mail.outbox == []  # delayed, not lost: the rows wait for the beat
+    assert OrderNotification.objects.get().sent_at is None
+
+
+def test_with_the_broker_down_a_remote_tax_filing_waits_with_the_mail(
+    stocked, broker, django_capture_on_commit_callbacks
+):
+    broker(DEAD_BROKER)
+
+    with (
+        providers.override(tax=RemoteTaxProvider()),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        order = place(checkout_ready_cart(lines=[(stocked, 1)], email="ada@example.com"))
+
+    assert order.status == OrderStatus.PLACED
     assert sorted(DeferredTask.objects.values_list("task", flat=True)) == [
         "orders.tasks.commit_order_tax",
         "orders.tasks.send_order_notification",
     ]
-    assert mail.outbox == []  # delayed, not lost: the rows wait for the beat
-    assert OrderNotification.objects.get().sent_at is None
+    assert Order.objects.get().tax_reference == ""

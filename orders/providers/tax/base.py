@@ -78,6 +78,11 @@ class TaxRefundItem:
 
 class TaxProvider(Protocol):
     name: str
+    # True when `commit` files the sale without leaving the process (the manual table: the
+    # reference is made up from the order's): the placing transaction records it at once.
+    # False for a remote service (Stripe Tax, Avalara): a Celery task commits after the
+    # order's transaction, outside every lock, and may retry.
+    commits_in_process: bool
 
     def quote(self, request: TaxRequest) -> TaxQuote:
         """Tax per item and on shipping. Raises TaxUnavailable when it cannot answer."""

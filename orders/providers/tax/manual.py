@@ -72,6 +72,7 @@ class ManualTaxProvider:
     """Rates from a table: pass `rates` (tests) or leave it out to read TaxRate rows."""
 
     name = "manual"
+    commits_in_process = True  # filing is the reference below: nothing to send anywhere
 
     def __init__(self, rates: Iterable[Rate] | None = None):
         self._rates = list(rates) if rates is not None else None
