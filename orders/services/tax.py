@@ -9,7 +9,7 @@ CPU than anything else after the order was placed (docs/orders.md "Load profile"
 
 from __future__ import annotations
 
-from orders import providers
+from orders import providers, selectors
 from orders import tasks as order_tasks
 from orders.models import Order
 from orders.providers.tax.base import ItemTax, TaxProvider, TaxQuote
@@ -26,7 +26,8 @@ def commit_tax_of_placed_order(order: Order) -> None:
     if not getattr(provider, "commits_in_process", False):
         jobs.enqueue_on_commit(order_tasks.commit_order_tax, order.pk)
         return
-    reference = _filed_reference(order, provider)
+    # The lines the order was just created with, by the compiled read the order pages use.
+    reference = _filed_reference(selectors.load_order_lines(order), provider)
     if reference is not None:
         order.tax_reference = reference
 
