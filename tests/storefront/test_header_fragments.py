@@ -75,3 +75,21 @@ def test_with_debug_on_nothing_is_kept_so_an_edited_template_shows(client, tee):
 
     after = _kept_fragment.cache_info()
     assert (after.hits, after.misses) == (before.hits, before.misses)
+
+
+def test_the_market_selector_is_kept_once_for_every_page_and_its_path_escaped(rf):
+    from shop.models import Market
+    from storefront.templatetags.storefront import market_selector
+
+    context = {"markets": list(Market.objects.all()), "current_market": Market.objects.first()}
+    first = market_selector({**context, "request": rf.get("/cart/")})
+    drawn = _kept_fragment.cache_info().misses
+
+    second = market_selector({**context, "request": rf.get("/orders/ord_abc/")})
+    hostile = market_selector({**context, "request": rf.get('/search/"><script>')})
+
+    assert _kept_fragment.cache_info().misses == drawn  # one copy serves every path
+    assert 'action="/cart/"' in first and 'action="/orders/ord_abc/"' in second
+    assert first.replace("/cart/", "/orders/ord_abc/") == second
+    assert 'action="/search/&quot;&gt;&lt;script&gt;"' in hostile
+    assert "\x00" not in hostile and "<script>" not in hostile
