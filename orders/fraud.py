@@ -17,6 +17,8 @@ Operations. The rules and their points:
 | gateway_score | the payment gateway's own fraud score (0-100), weighted 0.8 | 0-80 |
 
 The dummy gateway's `tok_risky` scores 92 (73 points): on hold with the default threshold.
+The last-hour counts are counted up to VELOCITY_COUNT_CAP (the rules need 10 at most); a
+reason then says "25 or more".
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 MAX_SCORE = 100
 LOW_VALUE_CENTS = 1_000
+VELOCITY_COUNT_CAP = 25  # the last-hour counts stop here (orders.services.fraud)
 LARGE_FIRST_ORDER_CENTS = 100_000
 HISTORY_MULTIPLE = 5
 GATEWAY_WEIGHT_PERCENT = 80
@@ -32,7 +35,8 @@ GATEWAY_WEIGHT_PERCENT = 80
 
 @dataclass(frozen=True)
 class RiskSignals:
-    """What placement knows. Counts are of *other* orders (this one excluded)."""
+    """What placement knows. Counts are of *other* orders (this one excluded); the last-hour
+    ones at most VELOCITY_COUNT_CAP."""
 
     total_cents: int
     orders_last_hour_same_email: int = 0
@@ -66,6 +70,11 @@ class RiskScore:
         return self.score > threshold
 
 
+def _counted(count: int) -> str:
+    """A last-hour count as a reason says it: the cap means "at least"."""
+    return f"{VELOCITY_COUNT_CAP} or more" if count >= VELOCITY_COUNT_CAP else str(count)
+
+
 def _tiered(count: int, low: int, high: int, points: tuple[int, int]) -> int:
     if count >= high:
         return points[1]
@@ -86,23 +95,25 @@ def score_order(signals: RiskSignals) -> RiskScore:
     add(
         "velocity_email",
         _tiered(s.orders_last_hour_same_email, 2, 5, (10, 25)),
-        f"{s.orders_last_hour_same_email} other orders from this e-mail in the last hour",
+        f"{_counted(s.orders_last_hour_same_email)} other orders from this e-mail "
+        "in the last hour",
     )
     add(
         "velocity_ip",
         _tiered(s.orders_last_hour_same_ip, 3, 10, (10, 25)),
-        f"{s.orders_last_hour_same_ip} other orders from this IP address in the last hour",
+        f"{_counted(s.orders_last_hour_same_ip)} other orders from this IP address "
+        "in the last hour",
     )
     add(
         "velocity_card",
         _tiered(s.orders_last_hour_same_card, 2, 5, (15, 30)),
-        f"{s.orders_last_hour_same_card} other orders with this card in the last hour",
+        f"{_counted(s.orders_last_hour_same_card)} other orders with this card in the last hour",
     )
     add(
         "many_low_value",
         20 if s.low_value_orders_last_hour >= 3 else 0,
-        f"{s.low_value_orders_last_hour} small orders (under {LOW_VALUE_CENTS / 100:.2f}) "
-        "from this buyer, IP or card in the last hour",
+        f"{_counted(s.low_value_orders_last_hour)} small orders "
+        f"(under {LOW_VALUE_CENTS / 100:.2f}) from this buyer, IP or card in the last hour",
     )
     billing, shipping = s.billing_country.upper(), s.shipping_country.upper()
     add(

@@ -181,3 +181,50 @@ def test_the_client_ip_is_recorded_and_a_bad_one_ignored(stocked):
 
     assert FraudAssessment.objects.get(order=good).client_ip == "203.0.113.9"
     assert FraudAssessment.objects.get(order=bad).client_ip is None
+
+
+def test_the_last_hour_counts_stop_at_the_cap_and_the_reason_says_so(variant, warehouse):
+    from orders.fraud import VELOCITY_COUNT_CAP
+    from tests.factories.inventory import stock
+
+    stock(variant, warehouse, 100)
+    stocked = variant
+    for n in range(VELOCITY_COUNT_CAP + 3):
+        cart = checkout_ready_cart(lines=[(stocked, 1)], email=f"crowd-{n}@example.com")
+        services.place_order(
+            cart=cart,
+            payment_token="tok_visa",
+            idempotency_key=f"cgn-{n}",
+            client_ip="198.51.100.7",
+        )
+    fraud_services.set_fraud_threshold(market=market("US"), hold_above=100)
+    cart = checkout_ready_cart(lines=[(stocked, 1)], email="last@example.com")
+    last = services.place_order(
+        cart=cart, payment_token="tok_visa", idempotency_key="cgn-last", client_ip="198.51.100.7"
+    )
+    risk = fraud_services.CheckoutRisk(client_ip="198.51.100.7")
+
+    signals, _threshold = fraud_services.gather_signals(last, risk=risk, gateway_score=None)
+
+    # 28 other orders from the address: counted to the cap, which the rules never need past.
+    assert signals.orders_last_hour_same_ip == VELOCITY_COUNT_CAP
+    assert signals.orders_last_hour_same_email == 0
+    reasons = {r["code"]: r for r in FraudAssessment.objects.get(order=last).reasons}
+    assert reasons["velocity_ip"]["points"] == 25
+    assert reasons["velocity_ip"]["detail"] == (
+        f"{VELOCITY_COUNT_CAP} or more other orders from this IP address in the last hour"
+    )
+
+
+def test_counts_under_the_cap_are_exact(stocked):
+    for n in range(3):
+        cart = checkout_ready_cart(lines=[(stocked, 1)], email="again@example.com")
+        services.place_order(
+            cart=cart, payment_token="tok_visa", idempotency_key=f"ex-{n}", client_ip="192.0.2.1"
+        )
+    last = Order.objects.order_by("-pk").first()
+    risk = fraud_services.CheckoutRisk(client_ip="192.0.2.1")
+
+    signals, _threshold = fraud_services.gather_signals(last, risk=risk, gateway_score=None)
+
+    assert (signals.orders_last_hour_same_ip, signals.orders_last_hour_same_email) == (2, 2)
