@@ -89,18 +89,63 @@ def reset_circuit() -> None:
     _circuit_open_until = 0.0
 
 
+# What nearly every storefront request reads from the cache: the versions of the promotion set,
+# the prices and the navigation, and the values registered with `fetch_with_request_versions`
+# (the kill switches). The first version read of a request fetches them all in its one round
+# trip and keeps them for the rest of the request (shop.request_memo); a checkout read them in
+# ~17 round trips of their own, two or three a request. A bump the request makes forgets them.
+# Outside a request (tasks, commands) every read goes to the cache, as before.
+REQUEST_SCOPES = (PROMOTIONS, PRICES, NAV)
+_REQUEST_VERSIONS = "cache_versions:request-versions"
+_request_values: list[str] = []
+
+
+def fetch_with_request_versions(cache_key: str) -> None:
+    """Have the first version read of each request also fetch `cache_key` (a value stored
+    through Django's cache API) and leave what it holds in the request's memo under that key
+    (shop.request_memo.remembered finds it); nothing is left when the key holds nothing."""
+    if cache_key not in _request_values:
+        _request_values.append(cache_key)
+
+
 def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     """{scope: version} in one cache round trip, or None when the cache is unavailable.
 
     A scope never bumped (or evicted) starts at a fresh value taken from the clock, so a
     flushed Redis can never bring back an old version number and with it an old entry.
+    In a request, the REQUEST_SCOPES come from the request's first read (see above).
     """
     scopes = list(dict.fromkeys(scopes))
     if not cache_available():
         return None
+    kept, first = _kept_request_versions()
+    wanted = [scope for scope in scopes if scope not in kept]
+    if first:
+        wanted += [scope for scope in REQUEST_SCOPES if scope not in wanted]
+    if not wanted:
+        return {scope: kept[scope] for scope in scopes}
+    found = _fetch_versions(wanted, first)
+    if found is None:
+        return None
+    return {scope: kept[scope] if scope in kept else found[scope] for scope in scopes}
+
+
+def _kept_request_versions() -> tuple[dict[str, int], bool]:
+    """(the request's kept REQUEST_SCOPES versions, whether this is its first read: fetch
+    them). Outside a request: nothing kept, nothing to fetch."""
+    kept = request_memo.peek(_REQUEST_VERSIONS)
+    if kept is not None:
+        return kept, False
+    return {}, request_memo.in_request()
+
+
+def _fetch_versions(scopes: list[str], first: bool) -> dict[str, int] | None:
+    """Versions of `scopes` from the cache (a scope never read starts fresh); with `first`,
+    the request's values fetched along and the REQUEST_SCOPES kept for the request."""
     keys = {_VERSION_PREFIX + scope: scope for scope in scopes}
+    extra = _request_values if first else []
     try:
-        found = _get_many_ints(list(keys))
+        found, values = _get_many_ints_and_values(list(keys), extra)
         versions = {keys[key]: value for key, value in found.items()}
         missing = [key for key, scope in keys.items() if scope not in versions]
         if missing:
@@ -110,7 +155,21 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
         return None
     if any(version is None for version in versions.values()):
         return None
+    if first:
+        _keep_for_request(versions, values)
     return versions
+
+
+def _keep_for_request(versions: dict[str, int], values: dict[str, object]) -> None:
+    request_memo.keep(_REQUEST_VERSIONS, {scope: versions[scope] for scope in REQUEST_SCOPES})
+    for key, value in values.items():
+        request_memo.keep(key, value)
+
+
+def _forget_request_versions(scopes: Iterable[str]) -> None:
+    """A bump of one of the REQUEST_SCOPES: the request's next read asks the cache again."""
+    if any(scope in REQUEST_SCOPES for scope in scopes):
+        request_memo.forget(_REQUEST_VERSIONS)
 
 
 _PREFETCHED_STOCK = "cache_versions:prefetched-stock"
@@ -130,14 +189,20 @@ def read_versions_and_stock(
     stock_names = _stock_key_names(variant_ids) if client is not None else None
     if stock_names is None or not variant_ids:
         return read_versions(scopes)
+    kept, first = _kept_request_versions()
+    wanted = [scope for scope in scopes if scope not in kept]
+    if first:
+        wanted += [scope for scope in REQUEST_SCOPES if scope not in wanted]
     backend = caches["default"]
-    names = [backend.make_key(_VERSION_PREFIX + scope) for scope in scopes]
+    names = [backend.make_key(_VERSION_PREFIX + scope) for scope in wanted]
+    extra = [backend.make_key(key) for key in _request_values] if first else []
     try:
-        raw = client.mget(names + stock_names)
+        raw = client.mget(names + stock_names + extra)
     except Exception:  # noqa: BLE001 - any cache failure: the caller reads the database
         report_cache_failure("versions unreadable; pages served")
         return None
-    found, stock = raw[: len(scopes)], raw[len(scopes) :]
+    found = raw[: len(wanted)]
+    stock = raw[len(wanted) : len(wanted) + len(stock_names)]
     if None in found:  # a scope never read yet: the general way starts it
         return read_versions(scopes)
     if None not in stock:
@@ -145,7 +210,11 @@ def read_versions_and_stock(
             _PREFETCHED_STOCK,
             (tuple(variant_ids), (int(stock[0]), list(map(int, stock[1:])))),
         )
-    return {scope: int(value) for scope, value in zip(scopes, found, strict=True)}
+    versions = {scope: int(value) for scope, value in zip(wanted, found, strict=True)}
+    if first:
+        loaded = raw[len(wanted) + len(stock_names) :]
+        _keep_for_request(versions, _decoded(dict(zip(_request_values, loaded, strict=True))))
+    return {scope: kept[scope] if scope in kept else versions[scope] for scope in scopes}
 
 
 # {a page's key: the variant ids whose stock it read last time}, per process. A listing or an
@@ -223,13 +292,30 @@ def _start_names(client, names: list[str], fresh: int) -> list[int | None]:
 
 def _get_many_ints(keys: list[str]) -> dict[str, int]:
     """cache.get_many for integer values (versions), through a kept client on Redis."""
+    return _get_many_ints_and_values(keys, [])[0]
+
+
+def _get_many_ints_and_values(keys: list[str], others: list[str]) -> tuple[dict, dict]:
+    """({key: int} of `keys` (versions), {key: value} of `others` (values stored through the
+    cache API)) in one round trip; keys holding nothing are left out."""
     client = _kept_redis_client()
     if client is None:
-        return cache.get_many(keys)
+        found = cache.get_many(keys + others)
+        return {k: found[k] for k in keys if k in found}, {
+            k: found[k] for k in others if k in found
+        }
     backend = caches["default"]
-    raw = client.mget([backend.make_key(key) for key in keys])
+    raw = client.mget([backend.make_key(key) for key in keys + others])
     # Django's Redis serializer stores integers as plain numbers (no pickle).
-    return {key: int(value) for key, value in zip(keys, raw, strict=True) if value is not None}
+    ints = {key: int(value) for key, value in zip(keys, raw, strict=False) if value is not None}
+    return ints, _decoded(dict(zip(others, raw[len(keys) :], strict=True)))
+
+
+def _decoded(raw: dict[str, bytes | None]) -> dict[str, object]:
+    """Values read with the kept client, as cache.get would return them (Django's Redis
+    serializer); keys holding nothing are left out."""
+    loads = caches["default"]._cache._serializer.loads
+    return {key: loads(value) for key, value in raw.items() if value is not None}
 
 
 def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:
@@ -315,6 +401,7 @@ def bump_versions(scopes: Iterable[str]) -> None:
 
 
 def _bump_now(scopes: list[str]) -> None:
+    _forget_request_versions(scopes)
     for scope in scopes:
         key = _VERSION_PREFIX + scope
         try:
@@ -347,6 +434,7 @@ def bump_stock_versions(scopes: Iterable[str]) -> None:
 
 
 def _replace_now(scopes: list[str]) -> None:
+    _forget_request_versions(scopes)
     if not cache_available():
         return  # nothing can be read either; entries kept in processes are short-lived
     versions = {_VERSION_PREFIX + scope: secrets.randbits(62) for scope in scopes}

@@ -13,7 +13,7 @@ import logging
 
 from django.core.cache import cache
 
-from shop import request_memo
+from shop import cache_versions, request_memo
 from shop.models import KillSwitch, KillSwitchKind
 
 logger = logging.getLogger(__name__)
@@ -27,13 +27,24 @@ def _from_database() -> frozenset[tuple[str, str]]:
     return frozenset(KillSwitch.objects.filter(is_off=True).values_list("kind", "target"))
 
 
+# In a request, the first version read fetches the switches along (shop.cache_versions).
+cache_versions.fetch_with_request_versions(SWITCHES_CACHE_KEY)
+
+
 def switched_off() -> frozenset[tuple[str, str]]:
     """Every (kind, target) switched off now (target "" for checkout); read once per request
-    (shop.request_memo)."""
+    (shop.request_memo), with the request's first version read when it comes first."""
     return request_memo.remembered(SWITCHES_CACHE_KEY, _read_switched_off)
 
 
 def _read_switched_off() -> frozenset[tuple[str, str]]:
+    if request_memo.in_request():
+        # The request's first cache read: it brings the switches with the versions. A key the
+        # TTL emptied brings nothing: the database is read below, as before.
+        cache_versions.read_versions(())
+        found = request_memo.peek(SWITCHES_CACHE_KEY)
+        if isinstance(found, frozenset):
+            return found
     try:
         found = cache.get(SWITCHES_CACHE_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not open a switched-off checkout

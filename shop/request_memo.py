@@ -45,6 +45,17 @@ def keep(key: str, value: object) -> None:
         memo[key] = value
 
 
+def in_request() -> bool:
+    """Whether a request's memo is active (RequestMemoMiddleware)."""
+    return _memo.get() is not None
+
+
+def peek(key: str) -> object | None:
+    """What the current request keeps under `key` (left in place); None when nothing is."""
+    memo = _memo.get()
+    return None if memo is None else memo.get(key)
+
+
 def take(key: str) -> object | None:
     """What `keep` left under `key` in the current request, removed; None when nothing is."""
     memo = _memo.get()

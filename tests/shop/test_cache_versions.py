@@ -43,7 +43,8 @@ def _in_a_request(work):
 
 
 def _started(variant_ids) -> None:
-    cache_versions.read_versions(["nav", *map(cache_versions.stock_scope, variant_ids)])
+    scopes = [*cache_versions.REQUEST_SCOPES, *map(cache_versions.stock_scope, variant_ids)]
+    cache_versions.read_versions(scopes)
     cache_versions.read_stock_versions(variant_ids)
 
 
@@ -152,3 +153,112 @@ def test_starting_versions_survives_a_flushed_script_cache_and_more_keys_than_a_
 
     assert list(started) == keys and len(set(started.values())) == 1
     assert cache_versions._start_versions(keys[-3:]) == {k: started[k] for k in keys[-3:]}
+
+
+# --- What every request reads, once per request ------------------------------------------------
+
+
+@pytest.fixture
+def started_request_scopes(db):
+    from shop import kill_switches
+
+    cache_versions.read_versions(cache_versions.REQUEST_SCOPES)
+    kill_switches._read_switched_off()  # the switches' key holds the set (for its TTL)
+
+
+def test_the_first_version_read_of_a_request_brings_every_request_read(
+    started_request_scopes, redis_round_trips
+):
+    from shop import kill_switches
+
+    redis_round_trips.clear()
+
+    def page():
+        promotions = cache_versions.read_versions([cache_versions.PROMOTIONS, "prices"])
+        first = len(redis_round_trips)
+        nav = cache_versions.read_versions([cache_versions.NAV])
+        off = kill_switches.switched_off()
+        return promotions, nav, off, first
+
+    promotions, nav, off, first = _in_a_request(page)
+
+    assert first == 1  # the versions asked, the navigation's and the kill switches: one MGET
+    assert len(redis_round_trips) == 1  # the rest of the request asks Redis nothing
+    assert off == frozenset()
+    assert promotions == cache_versions.read_versions([cache_versions.PROMOTIONS, "prices"])
+    assert nav == cache_versions.read_versions([cache_versions.NAV])
+
+
+def test_the_kill_switches_read_first_bring_the_versions(
+    started_request_scopes, redis_round_trips
+):
+    from shop import kill_switches
+
+    redis_round_trips.clear()
+
+    def page():
+        off = kill_switches.checkout_off("US")
+        versions = cache_versions.read_versions([cache_versions.PROMOTIONS])
+        return off, versions
+
+    off, versions = _in_a_request(page)
+
+    assert off is False
+    assert len(redis_round_trips) == 1
+    assert versions == cache_versions.read_versions([cache_versions.PROMOTIONS])
+
+
+def test_other_scopes_are_still_read_afresh_in_a_request(
+    started_request_scopes, redis_round_trips
+):
+    cache_versions.read_versions(["product:1"])  # started
+    redis_round_trips.clear()
+
+    def page():
+        cache_versions.read_versions([cache_versions.PROMOTIONS])
+        cache_versions.read_versions(["product:1"])
+        cache_versions.read_versions(["product:1"])
+
+    _in_a_request(page)
+
+    assert len(redis_round_trips) == 3  # the first read, then product:1 twice
+
+
+def test_a_bump_made_by_the_request_is_seen_by_its_next_read(
+    started_request_scopes, django_capture_on_commit_callbacks
+):
+    def page():
+        before = cache_versions.read_versions([cache_versions.PROMOTIONS])
+        with django_capture_on_commit_callbacks(execute=True):
+            cache_versions.bump_versions([cache_versions.PROMOTIONS])
+        return before, cache_versions.read_versions([cache_versions.PROMOTIONS])
+
+    before, after = _in_a_request(page)
+
+    assert after[cache_versions.PROMOTIONS] != before[cache_versions.PROMOTIONS]
+
+
+def test_a_kill_switch_flipped_by_the_request_is_seen_by_its_next_check(
+    started_request_scopes, django_capture_on_commit_callbacks
+):
+    from shop import kill_switches, services
+    from shop.models import KillSwitchKind
+
+    def page():
+        before = kill_switches.checkout_off()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.set_kill_switch(
+                kind=KillSwitchKind.CHECKOUT, is_off=True, reason="payment provider incident"
+            )
+        return before, kill_switches.checkout_off()
+
+    assert _in_a_request(page) == (False, True)
+
+
+def test_outside_a_request_every_read_asks_the_cache(started_request_scopes, redis_round_trips):
+    redis_round_trips.clear()
+
+    cache_versions.read_versions([cache_versions.PROMOTIONS])
+    cache_versions.read_versions([cache_versions.PROMOTIONS])
+
+    assert len(redis_round_trips) == 2
