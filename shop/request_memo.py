@@ -39,7 +39,8 @@ def forget(key: str) -> None:
 
 
 def keep(key: str, value: object) -> None:
-    """Leave `value` under `key` for one later `take` in the current request (if in one)."""
+    """Leave `value` under `key` in the current request (if in one): `peek` and `remembered`
+    read it, `take` removes it."""
     memo = _memo.get()
     if memo is not None:
         memo[key] = value
