@@ -118,10 +118,7 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     scopes = list(dict.fromkeys(scopes))
     if not cache_available():
         return None
-    kept, first = _kept_request_versions()
-    wanted = [scope for scope in scopes if scope not in kept]
-    if first:
-        wanted += [scope for scope in REQUEST_SCOPES if scope not in wanted]
+    kept, first, wanted = _to_fetch(scopes)
     if not wanted:
         return {scope: kept[scope] for scope in scopes}
     found = _fetch_versions(wanted, first)
@@ -130,13 +127,16 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     return {scope: kept[scope] if scope in kept else found[scope] for scope in scopes}
 
 
-def _kept_request_versions() -> tuple[dict[str, int], bool]:
-    """(the request's kept REQUEST_SCOPES versions, whether this is its first read: fetch
-    them). Outside a request: nothing kept, nothing to fetch."""
+def _to_fetch(scopes: list[str]) -> tuple[dict[str, int], bool, list[str]]:
+    """(the request's kept REQUEST_SCOPES versions, whether this is the request's first read,
+    the scopes to ask the cache for: those not kept, and on the first read every
+    REQUEST_SCOPE too). Outside a request nothing is kept and nothing added."""
     kept = request_memo.peek(_REQUEST_VERSIONS)
     if kept is not None:
-        return kept, False
-    return {}, request_memo.in_request()
+        return kept, False, [scope for scope in scopes if scope not in kept]
+    first = request_memo.in_request()
+    extra = [scope for scope in REQUEST_SCOPES if scope not in scopes] if first else []
+    return {}, first, scopes + extra
 
 
 def _fetch_versions(scopes: list[str], first: bool) -> dict[str, int] | None:
@@ -189,10 +189,7 @@ def read_versions_and_stock(
     stock_names = _stock_key_names(variant_ids) if client is not None else None
     if stock_names is None or not variant_ids:
         return read_versions(scopes)
-    kept, first = _kept_request_versions()
-    wanted = [scope for scope in scopes if scope not in kept]
-    if first:
-        wanted += [scope for scope in REQUEST_SCOPES if scope not in wanted]
+    kept, first, wanted = _to_fetch(scopes)
     backend = caches["default"]
     names = [backend.make_key(_VERSION_PREFIX + scope) for scope in wanted]
     extra = [backend.make_key(key) for key in _request_values] if first else []

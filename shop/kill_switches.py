@@ -38,24 +38,27 @@ def switched_off() -> frozenset[tuple[str, str]]:
 
 
 def _read_switched_off() -> frozenset[tuple[str, str]]:
-    if request_memo.in_request():
-        # The request's first cache read: it brings the switches with the versions. A key the
-        # TTL emptied brings nothing: the database is read below, as before.
-        cache_versions.read_versions(())
+    if request_memo.in_request() and cache_versions.read_versions(()) is not None:
+        # The request's first cache read brought the switches with the versions (now or
+        # earlier in the request); not there means the key holds nothing (its TTL ran out,
+        # or a flip dropped it): asking the cache again would only say so once more.
         found = request_memo.peek(SWITCHES_CACHE_KEY)
-        if isinstance(found, frozenset):
-            return found
+        return found if isinstance(found, frozenset) else _cached_from_database()
     try:
         found = cache.get(SWITCHES_CACHE_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not open a switched-off checkout
         logger.warning("cache unavailable; reading kill switches from the database")
         return _from_database()
-    if found is None:
-        found = _from_database()
-        try:
-            cache.set(SWITCHES_CACHE_KEY, found, SWITCHES_TTL_SECONDS)
-        except Exception:  # noqa: BLE001
-            logger.warning("cache unavailable; kill switches not cached")
+    return found if found is not None else _cached_from_database()
+
+
+def _cached_from_database() -> frozenset[tuple[str, str]]:
+    """The switches from the database, kept in the cache for SWITCHES_TTL_SECONDS."""
+    found = _from_database()
+    try:
+        cache.set(SWITCHES_CACHE_KEY, found, SWITCHES_TTL_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; kill switches not cached")
     return found
 
 

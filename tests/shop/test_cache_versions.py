@@ -262,3 +262,18 @@ def test_outside_a_request_every_read_asks_the_cache(started_request_scopes, red
     cache_versions.read_versions([cache_versions.PROMOTIONS])
 
     assert len(redis_round_trips) == 2
+
+
+def test_switches_the_first_read_found_empty_are_read_from_the_database_without_asking_again(
+    started_request_scopes, redis_round_trips
+):
+    from shop import kill_switches
+
+    cache.delete(kill_switches.SWITCHES_CACHE_KEY)  # its one-second TTL ran out
+    redis_round_trips.clear()
+
+    off = _in_a_request(kill_switches.switched_off)
+
+    assert off == frozenset()
+    assert len(redis_round_trips) == 2  # the request's first read, then keeping the set
+    assert cache.get(kill_switches.SWITCHES_CACHE_KEY) == frozenset()
