@@ -1,19 +1,19 @@
 """Guest checkouts per second under gunicorn + PostgreSQL + Redis, loopback only.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/emporium REDIS_URL=redis://127.0.0.1:6379/1 \
-        python benchmarks/checkout_bench.py [--workers 4] [--no-celery] [--checkout-lane 3]
+        python benchmarks/checkout_bench.py [--workers N] [--no-celery] [--checkout-lane 3]
 
 Creates a throwaway database `<name>_checkoutbench_<pid>`, migrates it, seeds the demo shop and
 stocks the load's SKUs (tests/load/checkout_mix.py prepare), then starts gunicorn (DEBUG off,
-Redis cache, sync workers as docs/deployment.md runs them) and one Celery worker, both on a
-Celery queue of this run only. Runs tests/load/checkout_mix.py's mix at 1, 8 and 32 concurrent
-buyers (arriving at 32 a second, as a load tool's spawn rate) through the storefront's pages (as
-a browser running the shop's script does, one request a click; `storefront-noscript`: without
-it) and through the API (`--via`), the flash cases the first way (200 buyers at once, 50
-units; reserved at checkout, then at add-to-cart) and checks them in the database, then
-measures the minimal-Django one-query ceiling (tests/load/ceiling_app.py) with the same
-workers and clients, so the figures can be read against what this machine does today. After
-each level it prints the CPU each placed order cost per process (gunicorn, Celery,
+Redis cache, sync workers as docs/deployment.md sizes them: the cores + 1) and one Celery
+worker, both on a Celery queue of this run only. Runs tests/load/checkout_mix.py's mix at 1, 8
+and 32 concurrent buyers (arriving at 32 a second, as a load tool's spawn rate) through the
+storefront's pages (as a browser running the shop's script does, one request a click;
+`storefront-noscript`: without it) and through the API (`--via`), the flash cases the first way
+(200 buyers at once, 50 units; reserved at checkout, then at add-to-cart) and checks them in
+the database, then measures the minimal-Django one-query ceiling (tests/load/ceiling_app.py)
+with the same workers and clients, so the figures can be read against what this machine does
+today. After each level it prints the CPU each placed order cost per process (gunicorn, Celery,
 PostgreSQL, Redis, the load's clients; Linux /proc) and the orders/s that bounds.
 With --checkout-lane N, runs the mix again (after the flash cases) with orders placed on a
 checkout lane: a second gunicorn of N workers for POST /checkout/place/ and POST /api/v1/orders,
@@ -258,7 +258,12 @@ def _delete_queue(redis_url: str, queue: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=(os.cpu_count() or 1) + 1,
+        help="gunicorn workers (default: the cores + 1, as docs/deployment.md sizes them)",
+    )
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)"
     )

@@ -1,7 +1,7 @@
 """gunicorn hooks for /metrics in multiprocess mode (shop/metrics.py):
 
     PROMETHEUS_MULTIPROC_DIR=/run/emporium/metrics \\
-        gunicorn -c python:shop.gunicorn shop.wsgi:application --workers 4 ...
+        gunicorn -c python:shop.gunicorn shop.wsgi:application --workers 3 ...
 
 Each worker writes its request figures to files in PROMETHEUS_MULTIPROC_DIR and a scrape adds
 them up. The directory is emptied when gunicorn starts (figures of an earlier run would count
