@@ -147,7 +147,9 @@ WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine; {% load i18n %} keeps translated literals per language.
+        "BACKEND": "shop.template_engine.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
