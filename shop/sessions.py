@@ -25,10 +25,7 @@ from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, 
 from django.db import DatabaseError, IntegrityError, connections, router
 from django.utils.crypto import get_random_string
 
-from shop.durability import RELAXED, may_relax
-
 logger = logging.getLogger("django.contrib.sessions")
-SESSION_COLUMNS = ("session_key", "session_data", "expire_date")
 
 
 class SessionStore(cached_db.SessionStore):
@@ -88,14 +85,8 @@ class SessionStore(cached_db.SessionStore):
             logger.warning("session cache unavailable; saved to the database", exc_info=True)
 
     def _write_row(self, must_create: bool, using: str) -> None:
-        """DBStore.save's row write, as one autocommitted statement (no BEGIN/COMMIT); on
-        PostgreSQL its commit does not wait for the disk (shop.durability: a session lost in
-        a database crash is a visitor who starts a new cart)."""
+        """DBStore.save's row write, as one autocommitted statement (no BEGIN/COMMIT)."""
         row = self.create_model_instance(self._get_session(no_load=must_create))
-        connection = connections[using]
-        if may_relax(connection):
-            self._write_row_relaxed(row, must_create, connection)
-            return
         try:
             row.save(force_insert=must_create, force_update=not must_create, using=using)
         except IntegrityError:
@@ -106,31 +97,6 @@ class SessionStore(cached_db.SessionStore):
             if not must_create:
                 raise UpdateError from None
             raise
-
-    def _write_row_relaxed(self, row, must_create: bool, connection) -> None:
-        """_write_row's INSERT or UPDATE with its commit relaxed; the same refusals."""
-        meta, quote = self.model._meta, connection.ops.quote_name
-        table = quote(meta.db_table)
-        key, data, expires = (quote(meta.get_field(name).column) for name in SESSION_COLUMNS)
-        values = [getattr(row, name) for name in SESSION_COLUMNS]
-        with connection.cursor() as cursor:
-            if must_create:
-                try:
-                    cursor.execute(
-                        f"WITH {RELAXED} INSERT INTO {table} ({key}, {data}, {expires})"  # noqa: S608
-                        " SELECT %s, %s, %s FROM relaxed",
-                        values,
-                    )
-                except IntegrityError:
-                    raise CreateError from None
-                return
-            cursor.execute(
-                f"WITH {RELAXED} UPDATE {table} SET {data} = %s, {expires} = %s"  # noqa: S608
-                f" FROM relaxed WHERE {key} = %s",
-                [*values[1:], values[0]],
-            )
-            if cursor.rowcount != 1:
-                raise UpdateError
 
     def exists(self, session_key):
         try:

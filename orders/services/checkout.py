@@ -27,7 +27,6 @@ from orders.models import Cart, CartStatus, CheckoutStep, CheckoutStepEvent, Shi
 from orders.pricing import load_cart_lines, price_cart
 from orders.services._common import lock_cart
 from orders.services.cart import _open
-from shop.durability import RELAXED, may_relax
 from shop.exceptions import DomainError
 from shop.text import text_problem
 
@@ -164,13 +163,8 @@ def _write_if_unchanged(cart: Cart, fields: list[str], step: str | None, *, read
             f" SELECT moved.id, e.step, e.kind, %s FROM moved, (VALUES {values}) AS e(step, kind))"
         )
         params += [now, *(value for event in events for value in event)]
-    # Made on its own (no transaction open), its commit does not wait for the disk
-    # (shop.durability): a step lost in a database crash is a step done again.
-    relaxed = may_relax(connection)
     sql = (
-        f"WITH {RELAXED + ', ' if relaxed else ''}"
-        f"moved AS (UPDATE {table} SET {', '.join(assignments)}"  # noqa: S608 - our names
-        f"{' FROM relaxed' if relaxed else ''}"
+        f"WITH moved AS (UPDATE {table} SET {', '.join(assignments)}"  # noqa: S608 - our names
         " WHERE id = %s AND status = %s AND updated_at = %s RETURNING id)"
         f"{log} SELECT count(*) FROM moved"
     )
@@ -284,15 +278,12 @@ def record_checkout_step(*, cart: Cart, step: str) -> None:
 # logged its step with five round trips (BEGIN, SELECT … FOR UPDATE, INSERT, UPDATE, COMMIT),
 # three times a checkout. `prior` locks the row and reads the step the buyer leaves (after
 # waiting, the latest one: a second tab's step is left, not lost); nothing is written when the
-# buyer is already on `step`. Made on its own (no transaction open), its commit does not wait
-# for the disk (shop.durability): a step lost in a database crash is a step done again.
-def _record_step_sql(relaxed: bool) -> str:
-    cart_table = Cart._meta.db_table
-    return f"""WITH {RELAXED + ", " if relaxed else ""}prior AS (
-    SELECT c.id, c.checkout_step FROM {cart_table} AS c{", relaxed" if relaxed else ""}
-    WHERE c.id = %(cart)s FOR UPDATE OF c
+# buyer is already on `step`.
+_RECORD_STEP_SQL = f"""
+WITH prior AS (
+    SELECT id, checkout_step FROM {Cart._meta.db_table} WHERE id = %(cart)s FOR UPDATE
 ), moved AS (
-    UPDATE {cart_table} AS c SET checkout_step = %(step)s, updated_at = %(now)s
+    UPDATE {Cart._meta.db_table} AS c SET checkout_step = %(step)s, updated_at = %(now)s
     FROM prior WHERE c.id = prior.id AND prior.checkout_step <> %(step)s
     RETURNING prior.checkout_step AS left_step
 )
@@ -300,10 +291,7 @@ INSERT INTO {CheckoutStepEvent._meta.db_table} (cart_id, step, kind, at)
 SELECT %(cart)s, left_step, %(leave)s, %(now)s FROM moved WHERE left_step <> ''
 UNION ALL
 SELECT %(cart)s, %(step)s, %(enter)s, %(now)s FROM moved
-"""  # noqa: S608 - our table names
-
-
-_RECORD_STEP_SQL = {relaxed: _record_step_sql(relaxed) for relaxed in (False, True)}
+"""
 
 
 def _record_step_in_one_statement(cart: Cart, step: str) -> None:
@@ -316,7 +304,7 @@ def _record_step_in_one_statement(cart: Cart, step: str) -> None:
         "enter": CheckoutStepEvent.Kind.ENTER.value,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_RECORD_STEP_SQL[may_relax(connection)], params)
+        cursor.execute(_RECORD_STEP_SQL, params)
     cart.checkout_step, cart.updated_at = step, now
 
 

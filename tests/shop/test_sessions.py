@@ -1,6 +1,5 @@
-"""Session rows are written in one statement outside a transaction (shop.sessions), whose commit
-does not wait for the disk (shop.durability), and a taken key or a vanished row is still
-refused the way Django's backend refuses it."""
+"""Session rows are written in one statement outside a transaction (shop.sessions), and a taken
+key or a vanished row is still refused the way Django's backend refuses it."""
 
 import pytest
 from django.contrib.sessions.backends.base import CreateError, UpdateError
@@ -8,21 +7,13 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from shop.durability import RELAXED
 from shop.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _statements(queries) -> list[str]:
-    """What each statement writes: INSERT, UPDATE, … (after the relaxed commit's WITH)."""
-    return [_write_of(q["sql"]) for q in queries]
-
-
-def _write_of(sql: str) -> str:
-    if sql.startswith(f"WITH {RELAXED} "):
-        sql = sql.removeprefix(f"WITH {RELAXED} ")
-    return sql.split()[0].upper()
+    return [q["sql"].split()[0].upper() for q in queries]
 
 
 def test_a_new_session_is_one_insert_and_no_lookup_of_its_key():
@@ -140,7 +131,7 @@ def test_a_guest_first_add_to_cart_writes_its_session_once(client):
 
     assert response.status_code == 302
     writes = [q["sql"] for q in queries.captured_queries if '"django_session"' in q["sql"]]
-    assert len(writes) == 1 and _write_of(writes[0]) == "INSERT"
+    assert len(writes) == 1 and writes[0].startswith("INSERT")
     cart = client.session["carts"]["US"]
     from orders.models import Cart
 
