@@ -4,6 +4,7 @@ events, and the append-only event log."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from inventory.models import StockLevel
 from orders import services
@@ -15,6 +16,7 @@ from orders.exceptions import (
     UnknownOrderEvent,
 )
 from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.services.events import record_note, run_transition
 from tests.factories.orders import checkout_ready_cart, place
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +361,45 @@ def test_order_events_refuse_raw_sql(placed, sql):
 def test_status_cannot_be_assigned_directly(placed):
     with pytest.raises(AttributeError):
         placed.status = S.DELIVERED
+
+
+def _order_updates(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "orders_order"')]
+
+
+def test_a_transition_writes_only_the_columns_it_changed(placed):
+    with CaptureQueriesContext(connection) as queries:
+        apply(placed, "payment.captured")
+
+    (update,) = _order_updates(queries)
+    assigned = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    assert '"payment_status"' in assigned
+    assert '"captured_cents"' in assigned
+    assert '"updated_at"' in assigned
+    # Columns the capture did not touch are not written again.
+    for column in ("email", "shipping_address", "public_id", "total_cents", "status"):
+        assert f'"{column}"' not in assigned
+    order = Order.objects.get(pk=placed.pk)
+    assert order.payment_status == P.CAPTURED
+    assert order.captured_cents == placed.total_cents
+    assert order.updated_at > placed.updated_at
+
+
+def test_a_transition_that_edits_a_json_column_in_place_saves_it(placed):
+    def note_gift(order):
+        order.promotion_notes.append({"sku": "GIFT", "reason": "out_of_stock"})
+
+    run_transition(order=placed, type="order.noted", change=note_gift)
+
+    assert Order.objects.get(pk=placed.pk).promotion_notes == [
+        {"sku": "GIFT", "reason": "out_of_stock"}
+    ]
+
+
+def test_a_note_without_a_change_writes_only_the_timestamp(placed):
+    with CaptureQueriesContext(connection) as queries:
+        record_note(order=placed, type="payment.timed_out", payload={})
+
+    (update,) = _order_updates(queries)
+    assigned = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    assert assigned.count("=") == 1 and '"updated_at"' in assigned
