@@ -102,7 +102,7 @@ class EveryInput(forms.Form):
         {
             "text": "it's <script>",
             "email": "a&b@example.com",
-            "hidden": "x\"y",
+            "hidden": 'x"y',
             "number": "7",
             "password": "s3cret",
             "tel": "+1 555",
