@@ -79,6 +79,10 @@ class InvalidEmail(ValidationFailed):
     code = "invalid_email"
 
 
+class InvalidCard(ValidationFailed):
+    """The storefront's card on file is missing a part (token, last four digits, session)."""
+
+
 class InvalidShippingMethod(ValidationFailed):
     code = "invalid_shipping_method"
 

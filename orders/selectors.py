@@ -205,6 +205,15 @@ def refresh_order(order: Order) -> Order:
     return with_lines_and_events(fresh)
 
 
+def card_on_file(cart: Cart, *, session_key: str | None) -> tuple[str, str] | None:
+    """(token, last4) of the card kept on `cart` for the browser session `session_key`, or
+    None: no card, or one entered in another session (a signed-in customer's cart follows
+    them to another browser; the card they typed does not)."""
+    if cart.card_token and session_key and cart.card_session_key == session_key:
+        return cart.card_token, cart.card_last4
+    return None
+
+
 # --- The storefront's customer pages: a customer sees their own orders only ---------------
 # (staff with `orders.view_order` use the admin or the API; on the shop's pages another
 # customer's order does not exist, whoever asks).

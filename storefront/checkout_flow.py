@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orders import selectors as order_selectors
 from orders.links import order_link_token
 from orders.models import Cart, CheckoutStep, Order, OrderStatus
 from storefront import carts
@@ -27,7 +28,6 @@ STEPS = (
     (CheckoutStep.REVIEW, gettext_lazy("Review")),
 )
 STEP_NAMES = [name for name, _label in STEPS]
-SESSION_PAYMENT = "checkout_payment"  # {"cart": cart id, "token": "tok_…", "last4": "4242"}
 
 
 def posted(request):
@@ -40,20 +40,14 @@ def step_url(step: str) -> str:
 
 
 def card_on_file(request, cart: Cart) -> dict | None:
-    """The card chosen on the payment step for this cart: its gateway token and last four
-    digits (the number itself is never kept)."""
-    payment = request.session.get(SESSION_PAYMENT)
-    if isinstance(payment, dict) and payment.get("cart") == cart.public_id:
-        return payment
-    return None
-
-
-def keep_card(request, cart: Cart, *, token: str, last4: str) -> None:
-    request.session[SESSION_PAYMENT] = {"cart": cart.public_id, "token": token, "last4": last4}
-
-
-def drop_card(request) -> None:
-    request.session.pop(SESSION_PAYMENT, None)
+    """The card chosen on the payment step for this cart in this browser: its gateway token
+    and last four digits (the number itself is never kept). Kept on the cart
+    (orders.services.set_checkout_card), for the session that entered it only."""
+    card = order_selectors.card_on_file(cart, session_key=request.session.session_key)
+    if card is None:
+        return None
+    token, last4 = card
+    return {"token": token, "last4": last4}
 
 
 def first_incomplete_step(request, cart: Cart) -> str:

@@ -32,7 +32,6 @@ from storefront.checkout_flow import (
     card_on_file,
     checked_out,
     first_incomplete_step,
-    keep_card,
     posted,
     step_links,
     step_url,
@@ -236,7 +235,8 @@ def shipping(request):
 @answers_with_next_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def payment(request):
-    """Step 4: the card. Its number becomes the gateway's token here and is not kept.
+    """Step 4: the card. Its number becomes the gateway's token here and is not kept; the
+    token is kept on the cart for this browser session (orders.services.set_checkout_card).
 
     After a declined card the order waits on this page for another card (views_place).
     """
@@ -254,8 +254,20 @@ def payment(request):
     form = CardForm(posted(request))
     card_open = switches.payment_method_open("card")  # a kill switch hides the card form
     if request.method == "POST" and card_open and form.is_valid():
-        keep_card(request, cart, token=form.token, last4=form.last4)
-        return _go_on(request, cart, cart, CheckoutStep.REVIEW)
+        try:
+            saved = order_services.set_checkout_card(
+                cart=cart,
+                token=form.token,
+                last4=form.last4,
+                session_key=request.session.ensure_key(),
+                enter_step=CheckoutStep.REVIEW,
+            )
+        except CartNotOpen as exc:
+            return _refused(request, exc)
+        except DomainError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _go_on(request, saved, cart, CheckoutStep.REVIEW)
     return _page(
         request,
         cart,

@@ -40,7 +40,6 @@ from storefront.checkout_flow import (
     after_payment,
     card_on_file,
     checked_out,
-    drop_card,
     posted,
     step_url,
 )
@@ -89,7 +88,6 @@ def place_order(request):
         )
     except DomainError as exc:
         return _refused(request, cart, exc)
-    drop_card(request)
     carts.note_checked_out(request)  # whatever the card said, the cart is the order's now
     return after_payment(request, order)
 

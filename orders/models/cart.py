@@ -72,6 +72,13 @@ class Cart(TimeStampedModel):
     )
     status = models.CharField(max_length=10, choices=CartStatus.choices, default=CartStatus.OPEN)
     checkout_step = models.CharField(max_length=10, choices=CheckoutStep.choices, blank=True)
+    # The card chosen on the storefront's payment step: the gateway's token and the last four
+    # digits to show (the number itself is never kept), usable only from the browser session
+    # that entered it. Cleared when the cart becomes an order. The API passes its token
+    # with POST /orders instead.
+    card_token = models.CharField(max_length=64, blank=True, editable=False)
+    card_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    card_session_key = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

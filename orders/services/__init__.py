@@ -3,7 +3,7 @@
 cart         create_cart, add_cart_line, open_cart_with_line, change_cart_line_quantity,
              remove_cart_line, merge_guest_cart, reprice_cart
 checkout     set_checkout_contact, set_shipping_address, set_shipping_method,
-             update_checkout, record_checkout_step
+             set_checkout_card, update_checkout, record_checkout_step
 placement    place_order
 payments     retry_payment, capture_payment, void_payment, refund_payment
 reconciliation reconcile_payments, reconcile_order_payment
@@ -35,6 +35,7 @@ from orders.services.cart import (
 )
 from orders.services.checkout import (
     record_checkout_step,
+    set_checkout_card,
     set_checkout_contact,
     set_shipping_address,
     set_shipping_method,
@@ -127,6 +128,7 @@ __all__ = [
     "reprice_cart",
     "reroute_line",
     "retry_payment",
+    "set_checkout_card",
     "set_checkout_contact",
     "set_shipping_address",
     "set_shipping_method",

@@ -1,4 +1,5 @@
-"""Checkout steps: contact e-mail, shipping address, shipping method, and the step log.
+"""Checkout steps: contact e-mail, shipping address, shipping method, the storefront's card
+on file, and the step log.
 
 Each step can be revisited; each setter validates its own input and leaves the cart
 unchanged on a refusal. `update_checkout` sets several at once, all or nothing (the API's
@@ -20,6 +21,7 @@ from orders.addresses import validate_address
 from orders.exceptions import (
     CheckoutIncomplete,
     InvalidAddress,
+    InvalidCard,
     InvalidEmail,
     InvalidShippingMethod,
 )
@@ -32,6 +34,10 @@ from shop.text import text_problem
 
 _UNSET = object()
 _MAX_METHOD_CODE = ShippingMethod._meta.get_field("code").max_length
+_MAX_CARD_TOKEN = Cart._meta.get_field("card_token").max_length
+_MAX_SESSION_KEY = Cart._meta.get_field("card_session_key").max_length
+# The cart's columns that hold the card on file; cleared when the cart becomes an order.
+CARD_FIELDS = ("card_token", "card_last4", "card_session_key")
 
 
 def _clean_email(email) -> str:
@@ -216,6 +222,32 @@ def set_shipping_method(*, cart: Cart, code: str, enter_step: str | None = None)
     return _save_step(
         cart, ["shipping_method"], enter_step, lambda cart: _apply_method(cart, code)
     )
+
+
+def set_checkout_card(
+    *, cart: Cart, token: str, last4: str, session_key: str, enter_step: str | None = None
+) -> Cart:
+    """Keep the card chosen on the storefront's payment step: the gateway's `token` and the
+    `last4` digits to show, for the browser session `session_key` only (card_on_file). The
+    number itself never reaches here. `enter_step` as for set_checkout_contact.
+
+    Kept on the cart, the card is written with the step's log in one statement, where the
+    session kept it in a write (and a commit) of its own and dropped it in another after
+    placing. Raises CartNotOpen, InvalidCard."""
+    problems = {}
+    if not isinstance(token, str) or not 0 < len(token) <= _MAX_CARD_TOKEN or text_problem(token):
+        problems["token"] = ["A payment token is required."]
+    if not isinstance(last4, str) or not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        problems["last4"] = ["The last four digits of the card are required."]
+    if not isinstance(session_key, str) or not 0 < len(session_key) <= _MAX_SESSION_KEY:
+        problems["session_key"] = ["A browser session is required."]
+    if problems:
+        raise InvalidCard("Enter the card details again.", fields=problems)
+
+    def change(cart: Cart) -> None:
+        cart.card_token, cart.card_last4, cart.card_session_key = token, last4, session_key
+
+    return _save_step(cart, list(CARD_FIELDS), enter_step, change)
 
 
 def update_checkout(

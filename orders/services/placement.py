@@ -42,6 +42,7 @@ from orders.promotions import redeem_for_order
 from orders.quote import QuoteLine, find_price_changes
 from orders.services import drops, gifts, payments
 from orders.services._common import lock_cart
+from orders.services.checkout import CARD_FIELDS
 from orders.services.events import EventType, actor_user
 from shop.exceptions import ValidationFailed
 
@@ -131,7 +132,9 @@ def _create_pending_order(*, cart: Cart, customer, idempotency_key: str, actor):
     order = _create_order(cart, pricing, order_id, customer, idempotency_key, actor)
     redeem_for_order(order=order, cart=cart, quote=pricing.quote)
     cart.status, cart.checkout_step = CartStatus.CONVERTED, CheckoutStep.SUBMIT
-    cart.save(update_fields=["status", "checkout_step", "updated_at"])
+    # The card on file has done its work: a declined one is replaced on the order (retry).
+    cart.card_token = cart.card_last4 = cart.card_session_key = ""
+    cart.save(update_fields=["status", "checkout_step", *CARD_FIELDS, "updated_at"])
     return order, True
 
 

@@ -2,6 +2,8 @@
 refusals that leave nothing behind (no order, no reservation, no charge)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inventory import services as inventory
 from inventory.models import OPEN_STATUSES, Location, Reservation, StockLevel
@@ -10,7 +12,6 @@ from orders.links import order_link_token
 from orders.models import Cart, CartStatus, Order, OrderStatus, PaymentTransaction
 from orders.providers.tax.base import TaxUnavailable
 from shop.services import set_kill_switch
-from storefront.checkout_flow import SESSION_PAYMENT
 from tests.factories.shop import UserFactory
 from tests.storefront.checkout_support import (
     DECLINED_CARD,
@@ -38,6 +39,28 @@ def nothing_left_behind():
     assert StockLevel.objects.get().reserved == 0
 
 
+def test_placing_writes_no_session_row(client, tee):
+    to_review(client)
+    form = review_form(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/checkout/place/", form)
+
+    assert Order.objects.get().status == OrderStatus.PLACED
+    assert not [q["sql"] for q in queries if "django_session" in q["sql"]]
+
+
+def test_a_card_entered_in_another_browser_is_not_on_file_here(client, tee):
+    to_review(client)
+    form = review_form(client)
+    Cart.objects.update(card_session_key="another-browser")
+
+    response = client.post("/checkout/place/", form)
+
+    assert response["Location"] == "/checkout/payment/"
+    assert not Order.objects.exists()
+
+
 def test_a_guest_places_the_order_and_sees_it_through_the_signed_link(
     client, tee, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -63,7 +86,8 @@ def test_a_guest_places_the_order_and_sees_it_through_the_signed_link(
         "Order received",
         "Payment approved — order confirmed",
     ]
-    assert SESSION_PAYMENT not in client.session
+    # The card on file went with the cart: cleared when it became the order.
+    assert Order.objects.get().cart.card_token == ""
     assert [m.to for m in mailoutbox] == [["buyer@example.com"]]
     assert signed_url(order) in mailoutbox[0].body
 

@@ -2,9 +2,14 @@
 changes nothing on a refusal, can be revisited, and logs entering and leaving."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.exceptions import InvalidCard
 from orders.models import Cart, CheckoutStepEvent
-from storefront.checkout_flow import SESSION_PAYMENT
+from tests.factories.orders import checkout_ready_cart
 from tests.storefront.checkout_support import (
     add,
     address_form,
@@ -260,7 +265,7 @@ def test_payment_refuses_bad_card_details_and_never_echoes_the_number(client, te
     response = client.post("/checkout/payment/", form)
 
     assert field_errors(response) == errors
-    assert SESSION_PAYMENT not in client.session
+    assert Cart.objects.get().card_token == ""
     if form.get("card_number"):
         assert f'value="{form["card_number"]}"' not in response.content.decode()
     assert 'value="123"' not in response.content.decode()
@@ -272,9 +277,58 @@ def test_payment_keeps_the_token_and_never_the_card_number(client, tee):
     response = client.post("/checkout/payment/", card_form("4242-4242-4242-4242"))
 
     assert response["Location"] == "/checkout/review/"
-    kept = client.session[SESSION_PAYMENT]
-    assert kept == {"cart": Cart.objects.get().public_id, "token": "tok_visa", "last4": "4242"}
+    cart = Cart.objects.get()
+    kept = (cart.card_token, cart.card_last4, cart.card_session_key)
+    assert kept == ("tok_visa", "4242", client.session.session_key)
+    assert cart.checkout_step == "review"
     assert "4242424242424242" not in str(dict(client.session.items()))
+    assert "4242424242424242" not in str(Cart.objects.filter(pk=cart.pk).values().get())
+
+
+def test_the_card_is_kept_for_the_browser_session_that_entered_it(client, tee):
+    _at_payment(client)
+    client.post("/checkout/payment/", card_form("4242 4242 4242 4242"))
+    cart = Cart.objects.get()
+
+    assert order_selectors.card_on_file(cart, session_key=client.session.session_key) == (
+        "tok_visa",
+        "4242",
+    )
+    # Another browser (another session) holding the same cart sees no card on file.
+    assert order_selectors.card_on_file(cart, session_key="another-session") is None
+    assert order_selectors.card_on_file(cart, session_key=None) is None
+
+
+def test_keeping_the_card_and_entering_the_review_is_one_statement(client, tee):
+    _at_payment(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/checkout/payment/", card_form("4242 4242 4242 4242"))
+
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().startswith("SELECT")]
+    assert len(writes) == 1, writes  # the card, the step and its log; no session write
+    assert "card_token" in writes[0] and "orders_checkoutstepevent" in writes[0]
+
+
+@pytest.mark.parametrize(
+    ("token", "last4", "session_key"),
+    [
+        ("", "4242", "s"),
+        ("tok\x00", "4242", "s"),
+        ("t" * 65, "4242", "s"),
+        ("tok", "42a2", "s"),
+        ("tok", "4242", ""),
+        (None, "4242", "s"),
+    ],
+)
+def test_the_card_service_refuses_a_card_missing_a_part(tee, token, last4, session_key):
+    cart = checkout_ready_cart(lines=[(tee, 1)])
+
+    with pytest.raises(InvalidCard):
+        order_services.set_checkout_card(
+            cart=cart, token=token, last4=last4, session_key=session_key
+        )
+    assert Cart.objects.get(pk=cart.pk).card_token == ""
 
 
 def test_every_step_can_be_revisited_from_the_review(client, tee):
