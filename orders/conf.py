@@ -9,6 +9,15 @@ DEFAULT_UNPAID_ORDER_TTL_SECONDS = 30 * 60
 # gateway first) always runs while the stock is still held.
 HOLD_GRACE_SECONDS = 15 * 60
 DEFAULT_RECONCILE_AFTER_SECONDS = 5 * 60
+# A card kept on an open cart (the storefront's payment step) is forgotten once the cart has
+# been left alone this long (orders.services.forget_stale_cards): the buyer types it again.
+DEFAULT_CARD_ON_FILE_SECONDS = 24 * 60 * 60
+
+
+def card_on_file_ttl() -> timedelta:
+    return timedelta(
+        seconds=getattr(settings, "ORDERS_CARD_ON_FILE_SECONDS", DEFAULT_CARD_ON_FILE_SECONDS)
+    )
 
 
 def unpaid_order_ttl(market) -> timedelta:

@@ -36,6 +36,14 @@ def expire_unpaid_orders() -> int:
     return cancellation.expire_unpaid_orders()
 
 
+@shared_task(name="orders.tasks.forget_stale_cards")
+def forget_stale_cards() -> int:
+    """Clear the card on file of carts left alone past a day (beat: hourly)."""
+    from orders.services import checkout
+
+    return checkout.forget_stale_cards()
+
+
 @shared_task(name="orders.tasks.commit_order_tax", max_retries=5, default_retry_delay=60)
 def commit_order_tax(order_id: int) -> None:
     """Tell the tax provider a placed order's sale happened (it files it)."""

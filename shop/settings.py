@@ -227,6 +227,7 @@ CELERY_TASK_ROUTES = {
     # reconciliation: beat-driven sweeps, skipped at the cap (the next tick sends them again)
     "orders.tasks.reconcile_payments": {"queue": "reconciliation"},
     "orders.tasks.expire_unpaid_orders": {"queue": "reconciliation"},
+    "orders.tasks.forget_stale_cards": {"queue": "reconciliation"},
     "inventory.tasks.expire_reservations": {"queue": "reconciliation"},
     "shop.tasks.purge_idempotency_keys": {"queue": "reconciliation"},
 }
@@ -338,6 +339,10 @@ CELERY_BEAT_SCHEDULE["orders-reconcile-payments"] = {
 CELERY_BEAT_SCHEDULE["orders-expire-unpaid-orders"] = {
     "task": "orders.tasks.expire_unpaid_orders",
     "schedule": float(ORDERS_RECONCILE_INTERVAL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["orders-forget-stale-cards"] = {
+    "task": "orders.tasks.forget_stale_cards",
+    "schedule": 3600.0,
 }
 
 # A cache outage must never log everyone out: sessions live in the database, cache in front.

@@ -3,7 +3,7 @@
 cart         create_cart, add_cart_line, open_cart_with_line, change_cart_line_quantity,
              remove_cart_line, merge_guest_cart, reprice_cart
 checkout     set_checkout_contact, set_shipping_address, set_shipping_method,
-             set_checkout_card, update_checkout, record_checkout_step
+             set_checkout_card, forget_stale_cards, update_checkout, record_checkout_step
 placement    place_order
 payments     retry_payment, capture_payment, void_payment, refund_payment
 reconciliation reconcile_payments, reconcile_order_payment
@@ -34,6 +34,7 @@ from orders.services.cart import (
     reprice_cart,
 )
 from orders.services.checkout import (
+    forget_stale_cards,
     record_checkout_step,
     set_checkout_card,
     set_checkout_contact,
@@ -138,4 +139,5 @@ __all__ = [
     "update_checkout",
     "void_payment",
     "win_dispute",
+    "forget_stale_cards",
 ]

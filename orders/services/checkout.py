@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
-from orders import switches
+from orders import conf, switches
 from orders.addresses import validate_address
 from orders.exceptions import (
     CheckoutIncomplete,
@@ -248,6 +249,21 @@ def set_checkout_card(
         cart.card_token, cart.card_last4, cart.card_session_key = token, last4, session_key
 
     return _save_step(cart, list(CARD_FIELDS), enter_step, change)
+
+
+def forget_stale_cards(*, now=None, older_than: timedelta | None = None) -> int:
+    """Clear the card on file of open carts nobody has touched for `older_than` (default
+    orders.conf.card_on_file_ttl(), a day): a gateway token is not kept longer than a
+    checkout needs it. Their buyer enters the card again on the payment step. One UPDATE
+    (touching `updated_at`, as every write to a cart does); returns the carts cleared.
+    Celery beat runs it hourly (orders.tasks.forget_stale_cards)."""
+    now = now or timezone.now()
+    cutoff = now - (older_than if older_than is not None else conf.card_on_file_ttl())
+    return (
+        Cart.objects.filter(status=CartStatus.OPEN, updated_at__lt=cutoff)
+        .exclude(card_token="")
+        .update(card_token="", card_last4="", card_session_key="", updated_at=now)
+    )
 
 
 def update_checkout(

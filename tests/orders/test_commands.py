@@ -53,3 +53,13 @@ def test_the_committed_state_diagram_matches_the_models():
     #             dot -Tsvg docs/order-states.dot -o docs/order-states.svg
     assert run("order_state_diagram") == (DOCS / "order-states.dot").read_text()
     assert (DOCS / "order-states.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_beat_forgets_stale_cards_hourly_on_the_sweeps_queue():
+    entry = settings.CELERY_BEAT_SCHEDULE["orders-forget-stale-cards"]
+
+    assert entry["task"] == "orders.tasks.forget_stale_cards"
+    assert entry["schedule"] == 3600.0
+    assert settings.CELERY_TASK_ROUTES["orders.tasks.forget_stale_cards"] == {
+        "queue": "reconciliation"
+    }

@@ -1,14 +1,18 @@
 """Checkout steps as pages: each validates on the server, shows clear errors on its form,
 changes nothing on a refusal, can be revisited, and logs entering and leaving."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.exceptions import InvalidCard
-from orders.models import Cart, CheckoutStepEvent
+from orders.models import Cart, CartStatus, CheckoutStepEvent
+from orders.tasks import forget_stale_cards
 from tests.factories.orders import checkout_ready_cart
 from tests.storefront.checkout_support import (
     add,
@@ -398,3 +402,27 @@ def test_the_review_page_shows_a_changed_price(client, tee):
     ]
     assert "price changed from $25.00 to $27.00" in response.content.decode()
     assert response.context["page"].summary[-1].text == "$34.31"
+
+
+def test_a_card_left_on_an_idle_cart_is_forgotten_after_a_day(client, tee):
+    _at_payment(client)
+    client.post("/checkout/payment/", card_form("4242 4242 4242 4242"))
+    cart = Cart.objects.get()
+    day_ago = timezone.now() - timedelta(hours=24, minutes=1)
+    fresh = checkout_ready_cart(lines=[(tee, 1)])
+    Cart.objects.filter(pk=fresh.pk).update(card_token="tok_visa", card_last4="4242")
+    placed = checkout_ready_cart(lines=[(tee, 1)])
+    Cart.objects.filter(pk=placed.pk).update(
+        card_token="tok_visa", status=CartStatus.CONVERTED, updated_at=day_ago
+    )
+    Cart.objects.filter(pk=cart.pk).update(updated_at=day_ago)
+
+    assert forget_stale_cards.delay().get() == 1
+
+    cart.refresh_from_db()
+    assert (cart.card_token, cart.card_last4, cart.card_session_key) == ("", "", "")
+    assert cart.updated_at > day_ago
+    assert Cart.objects.get(pk=fresh.pk).card_token == "tok_visa"  # touched within the day
+    assert Cart.objects.get(pk=placed.pk).card_token == "tok_visa"  # not an open cart
+    # The buyer is asked for the card again.
+    assert client.get("/checkout/review/")["Location"] == "/checkout/payment/"
