@@ -12,6 +12,7 @@ Visibility rules live here, once:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum, prefetch_related_objects
 
@@ -205,12 +206,17 @@ def refresh_order(order: Order) -> Order:
     return with_lines_and_events(fresh)
 
 
-def card_on_file(cart: Cart, *, session_key: str | None) -> tuple[str, str] | None:
-    """(token, last4) of the card kept on `cart` for the browser session `session_key`, or
-    None: no card, or one entered in another session (a signed-in customer's cart follows
-    them to another browser; the card they typed does not)."""
+class CardOnFile(NamedTuple):
+    token: str  # the gateway's token
+    last4: str  # the digits to show
+
+
+def card_on_file(cart: Cart, *, session_key: str | None) -> CardOnFile | None:
+    """The card kept on `cart` for the browser session `session_key`, or None: no card, or
+    one entered in another session (a signed-in customer's cart follows them to another
+    browser; the card they typed does not)."""
     if cart.card_token and session_key and cart.card_session_key == session_key:
-        return cart.card_token, cart.card_last4
+        return CardOnFile(cart.card_token, cart.card_last4)
     return None
 
 

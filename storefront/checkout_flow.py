@@ -39,15 +39,11 @@ def step_url(step: str) -> str:
     return f"/checkout/{step}/"
 
 
-def card_on_file(request, cart: Cart) -> dict | None:
+def card_on_file(request, cart: Cart) -> order_selectors.CardOnFile | None:
     """The card chosen on the payment step for this cart in this browser: its gateway token
     and last four digits (the number itself is never kept). Kept on the cart
     (orders.services.set_checkout_card), for the session that entered it only."""
-    card = order_selectors.card_on_file(cart, session_key=request.session.session_key)
-    if card is None:
-        return None
-    token, last4 = card
-    return {"token": token, "last4": last4}
+    return order_selectors.card_on_file(cart, session_key=request.session.session_key)
 
 
 def first_incomplete_step(request, cart: Cart) -> str:

@@ -80,7 +80,7 @@ def place_order(request):
     try:
         order = order_services.place_order(
             cart=cart,
-            payment_token=card["token"],
+            payment_token=card.token,
             customer=request.user,
             idempotency_key=placement_key(cart, form.cleaned_data["checkout_key"]),
             actor=request.user,
