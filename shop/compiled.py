@@ -47,6 +47,9 @@ class IPAddress:
 
 _SLOT_TYPES = (int, str, datetime, IPAddress)
 _placeholders = itertools.count(1)
+# Never id(self): a query garbage-collected with its compiled form still on the connection
+# would hand that form to a new query given the same id (seen in CI: another slot set).
+_query_numbers = itertools.count(1)
 
 
 @dataclass
@@ -68,7 +71,7 @@ class CompiledQuery:
                 raise TypeError(f"slot {name}: int, str, datetime or IPAddress, not {kind!r}")
         self.build = build
         self.slots = slots
-        self.key = f"_emporium_compiled_{id(self)}"
+        self.key = f"_emporium_compiled_{next(_query_numbers)}"
 
     def _compiled(self, using: str) -> _Compiled:
         connection = connections[using]

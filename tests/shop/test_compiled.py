@@ -111,6 +111,25 @@ def test_mistakes_in_the_definition_or_the_call_are_loud():
         CARTS.rows(public_id="x", extra=1)
 
 
+def test_a_new_query_never_runs_what_a_collected_one_compiled():
+    # CPython reuses a collected object's id at once; the compiled form of a query built and
+    # dropped earlier stays on the connection and must not be handed to a newcomer.
+    seen_keys = set()
+    for _ in range(50):
+        counted = CompiledQuery(
+            lambda public_id: Cart.objects.filter(public_id=public_id).values_list("pk"),
+            public_id=str,
+        )
+        assert counted.rows(public_id="cart_none") == []
+        seen_keys.add(counted.key)
+        del counted
+        by_pk = CompiledQuery(lambda pk: Cart.objects.filter(pk=pk).values_list("pk"), pk=int)
+        assert by_pk.rows(pk=-1) == []
+        seen_keys.add(by_pk.key)
+        del by_pk
+    assert len(seen_keys) == 100
+
+
 @pytest.mark.django_db(transaction=True)
 def test_every_thread_compiles_on_its_own_connection():
     market("US")
