@@ -1,6 +1,8 @@
 # Emporium: `make run` starts the demo shop on the embedded defaults (SQLite, local-memory cache,
 # eager Celery); `make test` runs the whole suite on PostgreSQL and Redis.
-PYTHON ?= python3
+# The interpreter .venv is made from: the distribution's optimised build where there is one
+# (.ci/pick-python says why); `make PYTHON=/path/to/python3` chooses another.
+PYTHON ?= $(shell bash .ci/pick-python)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -23,7 +25,7 @@ venv: $(STAMP)
 
 # Installs from the pinned lock file so every machine gets the same versions.
 $(STAMP): pyproject.toml requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || { test -n "$(PYTHON)" && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)

@@ -363,6 +363,7 @@ def main() -> int:
             + ", ".join(f"{way} {buyers.REQUESTS[way]}" for way in args.via)
             + f"; load average {mix.load_average()}"
         )
+        print(mix.interpreter())
         meter = CpuMeter(
             {"gunicorn": server.pid, "Celery": worker.pid if worker else None}, redis_url, queue
         )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
 import sys
 import threading
@@ -168,6 +169,19 @@ def print_run(title: str, result: RunResult) -> None:
 
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def interpreter() -> str:
+    """Which Python the servers run, and whether it calls into a shared libpython: the same code
+    took ~18 % more CPU on a default pyenv build (shared, no PGO/LTO) than on Debian's
+    (docs/deployment.md "Python"), so figures are only comparable on the same kind of build."""
+    try:
+        with open("/proc/self/maps") as maps:
+            shared = next((line.split()[-1] for line in maps if "/libpython" in line), "")
+    except OSError:  # not Linux: say nothing about it
+        shared = None
+    build = {None: "", "": ", libpython linked in"}.get(shared, f", shared {shared}")
+    return f"Python {platform.python_version()} at {sys.executable}{build}"
 
 
 def run_mix(

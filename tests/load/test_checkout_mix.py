@@ -135,3 +135,20 @@ def test_the_flash_buyers_arrive_together(monkeypatch):
 
     assert len(began) == 5
     assert max(began) - min(began) < 0.04
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_run_names_the_interpreter_and_how_libpython_is_linked():
+    import platform
+    import sys
+    from pathlib import Path
+
+    said = mix.interpreter()
+
+    assert said.startswith(f"Python {platform.python_version()} at {sys.executable}")
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        lines = maps.read_text().splitlines()
+        shared = [line.split()[-1] for line in lines if "/libpython" in line]
+        expected = f", shared {shared[0]}" if shared else ", libpython linked in"
+        assert said.endswith(expected)
