@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from shop import cache_versions
-from shop.models import Market
+from shop.compiled import CompiledQuery
+from shop.models import Channel, Market
 
 _MARKETS_CACHE_KEY = "shop:markets:v1"
 logger = logging.getLogger(__name__)
@@ -73,6 +74,19 @@ def get_market(code: str | None, *, markets: list[Market] | None = None) -> Mark
 def find_market(code: str) -> Market | None:
     """The active market with exactly this code, or None (for validating explicit input)."""
     return {m.code: m for m in list_markets()}.get((code or "").upper())
+
+
+# Read for every cart opened (storefront and API): compiled once per connection, it costs a
+# fraction of the ORM's ~0.35 ms of CPU a read (shop.compiled).
+_OPEN_CHANNEL = CompiledQuery(
+    lambda code: Channel.objects.filter(code=code, is_active=True).order_by("pk")[:1],
+    code=str,
+)
+
+
+def find_open_channel(code: str) -> Channel | None:
+    """The sales channel with this code if it is open (active), else None."""
+    return next(_OPEN_CHANNEL.objects(code=code), None)
 
 
 def clear_market_cache(*, market_code: str | None = None) -> None:

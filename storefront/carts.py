@@ -16,6 +16,7 @@ from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.exceptions import CartNotFound
 from orders.models import Cart, CartLine, CartStatus
+from shop import selectors as shop_selectors
 from shop.exceptions import DomainError
 from shop.models import Channel
 
@@ -75,10 +76,6 @@ def open_session_cart(request) -> Cart | None:
     return cart
 
 
-def get_web_channel() -> Channel | None:
-    return Channel.objects.filter(code=Channel.Kind.WEB, is_active=True).first()
-
-
 def add_to_cart(request, *, sku: str, quantity: int, queue_ticket: str = "") -> CartLine | None:
     """Add `quantity` of `sku` to the visitor's open cart, opening one if needed (None: the
     web channel is shut). Opening the cart and adding its first line are one transaction,
@@ -89,7 +86,7 @@ def add_to_cart(request, *, sku: str, quantity: int, queue_ticket: str = "") -> 
         return order_services.add_cart_line(
             cart=cart, sku=sku, quantity=quantity, queue_ticket=queue_ticket
         )
-    channel = get_web_channel()
+    channel = shop_selectors.find_open_channel(Channel.Kind.WEB)
     if channel is None:
         return None
     line = order_services.open_cart_with_line(

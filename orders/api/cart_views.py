@@ -23,7 +23,6 @@ from orders.api.shapes import cart_data
 from orders.services.coupons import apply_cart_coupon, remove_cart_coupon
 from shop import selectors as shop_selectors
 from shop.exceptions import ValidationFailed
-from shop.models import Channel
 
 CART_404 = "No such cart (or it belongs to another customer)."
 NOT_OPEN = "The cart was already checked out (`cart_not_open`, `order_id` names the order)"
@@ -54,7 +53,7 @@ class CartCreateApi(APIView):
     def post(self, request):
         data = validated(s.CartCreateSerializer, request.data)
         market = shop_selectors.find_market(data["market"])
-        channel = Channel.objects.filter(code=data["channel"], is_active=True).first()
+        channel = shop_selectors.find_open_channel(data["channel"])
         problems = {}
         if market is None:
             problems["market"] = [f"Unknown market {data['market']!r}."]

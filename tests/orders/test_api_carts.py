@@ -89,6 +89,7 @@ def test_a_guest_cart_id_is_a_capability(cart, stocked):
     [
         ({"market": "XX", "channel": "web"}, "market"),
         ({"market": "US", "channel": "fax"}, "channel"),
+        ({"market": "US", "channel": "web\x00"}, "channel"),
         ({"channel": "web"}, "market"),
         ({"market": 5, "channel": "web"}, "market"),
     ],
@@ -98,6 +99,18 @@ def test_create_cart_refuses_unknown_markets_and_channels(anon, us, body, field)
 
     assert response.status_code == 400
     assert field in response.json()["fields"]
+    assert Cart.objects.count() == 0
+
+
+def test_create_cart_refuses_a_closed_channel(anon, us):
+    from shop.models import Channel
+
+    Channel.objects.update_or_create(code="pos", defaults={"name": "POS", "is_active": False})
+
+    response = anon.post("/api/v1/carts", {"market": "US", "channel": "pos"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"channel": ["Channel 'pos' is not open."]}
     assert Cart.objects.count() == 0
 
 

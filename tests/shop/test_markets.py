@@ -81,3 +81,17 @@ def test_the_admin_and_the_api_negotiate_the_browsers_language(client, path):
     assert answer.status_code == 200
     assert answer["Content-Language"] == "fr"
     assert "accept-language" in answer["Vary"].lower()
+
+
+def test_find_open_channel_answers_only_an_open_channel_by_its_exact_code():
+    from shop.selectors import find_open_channel
+
+    web = Channel.objects.get(code="web")
+    Channel.objects.filter(code="pos").update(is_active=False)
+
+    assert find_open_channel("web") == web
+    assert find_open_channel("pos") is None  # closed
+    for stranger in ("WEB", "fax", "", "web' OR '1'='1"):
+        assert find_open_channel(stranger) is None
+    Channel.objects.filter(code="web").update(is_active=False)
+    assert find_open_channel("web") is None  # read afresh, not kept

@@ -90,6 +90,20 @@ def test_an_unknown_sku_leaves_no_empty_cart_behind(client, tee):
     assert carts.SESSION_CARTS not in client.session
 
 
+def test_a_shut_web_channel_takes_no_orders_and_opens_no_cart(client, tee):
+    from shop.models import Channel
+
+    Channel.objects.filter(code="web").update(is_active=False)
+
+    response = add(client, quantity="1")
+
+    assert response.status_code == 302
+    assert messages_of(client.get(response["Location"])) == [
+        "The shop is not taking orders right now."
+    ]
+    assert Cart.objects.count() == 0
+
+
 def test_more_than_the_stock_is_refused(client, tee):
     response = add(client, quantity="11")
 
