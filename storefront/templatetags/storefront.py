@@ -74,11 +74,14 @@ def category_nav(context):
     )
 
 
-# The market selector's form is drawn with this in place of its `action` (the page's path) and
-# kept per worker that way; the path goes in afterwards. Kept with the path in it, the
-# fragment was drawn again for every product, order and search page (~0.5 ms each) and its
-# copies pushed the shared header's out of the worker's bounded cache.
+# The market selector's form is drawn with these in place of its `action` (the page's path)
+# and of the hidden inputs that keep the page's other query parameters, and kept per worker
+# that way; the path and the inputs go in afterwards. Kept with them in it, the fragment was
+# drawn again for every product, order and search page (~0.5 ms each; a guest's order page
+# carries its own signed token), and its copies pushed the shared header's out of the
+# worker's bounded cache.
 _ACTION = "\x00action\x00"
+_KEPT_PARAMS = "\x00kept\x00"
 
 
 @register.simple_tag(takes_context=True)
@@ -89,7 +92,10 @@ def market_selector(context):
     if request is not None:
         for key, values in request.GET.lists():
             if key not in ("market", "page"):
-                kept.extend((key, value) for value in values)
+                kept.extend(
+                    f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">'
+                    for value in values
+                )
     current = context.get("current_market")
     markets = tuple(_MarketChoice(m.code, m.currency) for m in context.get("markets", []))
     drawn = _fragment(
@@ -98,13 +104,14 @@ def market_selector(context):
         (
             ("markets", markets),
             ("current_market", _MarketChoice(current.code, current.currency) if current else None),
-            ("kept_params", tuple(kept)),
+            ("kept_params", _KEPT_PARAMS),
             ("action", _ACTION),
         ),
     )
-    # Escaped as {{ action }} would have been (a NUL cannot reach here: shop.middleware
-    # refuses it in the address).
-    return mark_safe(drawn.replace(_ACTION, escape(getattr(request, "path", "/"))))
+    # Escaped as {{ action }} and {{ key }} / {{ value }} would have been (a NUL cannot reach
+    # here: shop.middleware refuses it in the address and the query).
+    path = escape(getattr(request, "path", "/"))
+    return mark_safe(drawn.replace(_ACTION, path).replace(_KEPT_PARAMS, "".join(kept)))
 
 
 @register.simple_tag(takes_context=True)

@@ -93,3 +93,27 @@ def test_the_market_selector_is_kept_once_for_every_page_and_its_path_escaped(rf
     assert first.replace("/cart/", "/orders/ord_abc/") == second
     assert 'action="/search/&quot;&gt;&lt;script&gt;"' in hostile
     assert "\x00" not in hostile and "<script>" not in hostile
+
+
+def test_the_market_selector_keeps_a_pages_query_without_a_copy_per_query(rf):
+    # A guest's order page carries its own signed token: one fragment still serves them all.
+    from shop.models import Market
+    from storefront.templatetags.storefront import market_selector
+
+    context = {"markets": list(Market.objects.all()), "current_market": Market.objects.first()}
+    market_selector({**context, "request": rf.get("/orders/ord_abc/")})
+    drawn = _kept_fragment.cache_info().misses
+
+    guest = market_selector({**context, "request": rf.get("/orders/ord_abc/?token=t1&market=CA")})
+    other = market_selector({**context, "request": rf.get("/orders/ord_xyz/?token=t2")})
+    hostile = market_selector({**context, "request": rf.get('/search/?q="><b>&q=2&page=3')})
+
+    assert _kept_fragment.cache_info().misses == drawn
+    assert '<input type="hidden" name="token" value="t1">' in guest
+    assert 'name="market"' not in guest.split("<select", 1)[0]
+    assert '<input type="hidden" name="token" value="t2">' in other and "t1" not in other
+    assert (
+        '<input type="hidden" name="q" value="&quot;&gt;&lt;b&gt;">'
+        '<input type="hidden" name="q" value="2">'
+    ) in hostile
+    assert 'name="page"' not in hostile and "<b>" not in hostile and "\x00" not in hostile
