@@ -147,7 +147,26 @@ WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
     {
-        # Django's engine; {% load i18n %} keeps translated literals per language.
+        # The customer-facing pages (storefront.jinja2_env says why). First, so that its pages
+        # are found before anything of the same name in the apps' Django templates (the
+        # admin's registration/password_reset_*.html); a name it does not hold costs a
+        # ~13 µs look at its three folders.
+        "BACKEND": "shop.template_engine.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "storefront.jinja2_env.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shop.context_processors.storefront",
+            ],
+        },
+    },
+    {
+        # Django's engine (the admin, the e-mails); {% load i18n %} keeps translated literals
+        # per language.
         "BACKEND": "shop.template_engine.DjangoTemplates",
         "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
@@ -160,7 +179,7 @@ TEMPLATES = [
                 "shop.context_processors.storefront",
             ],
         },
-    }
+    },
 ]
 
 # --- Database: PostgreSQL via DATABASE_URL, SQLite when unset (the embedded demo) ---

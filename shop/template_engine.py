@@ -1,12 +1,18 @@
-"""The template engine the shop renders with: Django's own, except that `{% load i18n %}`
-gives shop.templatetags.i18n_kept (Django's i18n tags; a `translate` of a literal is kept per
-language, the module says why).
+"""The template engines the shop renders with.
+
+Django's own (the admin, the e-mails), except that `{% load i18n %}` gives
+shop.templatetags.i18n_kept (Django's i18n tags; a `translate` of a literal is kept per
+language, the module says why). Jinja2 for the customer-facing pages
+(storefront.jinja2_env says why), with the test client's view of what was rendered.
 
 Django reports a library name that two modules claim (templates.W003). That `i18n` is ours is
 deliberate, so that one report is left out; any other clash is still reported.
 """
 
 from django.template.backends.django import DjangoTemplates as DjangosTemplates
+from django.template.backends.jinja2 import Jinja2 as DjangosJinja2
+from django.template.backends.jinja2 import Template as DjangosJinja2Template
+from django.test.signals import template_rendered
 
 KEPT_I18N = "shop.templatetags.i18n_kept"
 
@@ -23,3 +29,28 @@ class DjangoTemplates(DjangosTemplates):
             for error in super()._check_for_template_tags_with_the_same_name()
             if not (error.msg.startswith("'i18n' is used") and repr(KEPT_I18N) in error.msg)
         ]
+
+
+class Jinja2(DjangosJinja2):
+    """Django's Jinja2 backend whose templates say they were rendered, as Django's own do in
+    tests: the test client's `response.context` and `response.templates` come from that
+    signal (django.test.signals.template_rendered). Sending it costs nothing when no test
+    client listens."""
+
+    def from_string(self, template_code):
+        return _Jinja2Template(super().from_string(template_code).template, self)
+
+    def get_template(self, template_name):
+        return _Jinja2Template(super().get_template(template_name).template, self)
+
+
+class _Jinja2Template(DjangosJinja2Template):
+    @property
+    def name(self) -> str | None:
+        return self.template.name
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        html = super().render(context, request)
+        template_rendered.send(sender=self, template=self, context=context)
+        return html
