@@ -17,8 +17,8 @@ What Django's tags were, and what they are here:
     {% csrf_token %}                  {{ csrf_input }}
     {% now "Y" %}                     {{ now("Y") }}
     {% timezone tz %}{{ t|date:f }}   {{ t|date(f, tz) }}
-    {% mini_cart %} …                 {{ mini_cart() }} (storefront.templatetags.storefront)
-    {% order_returns o u %}           {{ order_returns(o, u) }} (returns.templatetags.returns)
+    {% mini_cart %} …                 {{ mini_cart() }} (storefront.shell)
+    {% order_returns o u %}           {{ order_returns(o, u) }} (returns.display)
 Filters keep Django's meaning: `money`, `date`, `truncatechars`, `linebreaks`, `json_script`,
 `capfirst`, `urlencode`. Django's `default` (for any false value) is written `x or "y"`.
 """
@@ -34,23 +34,22 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import defaultfilters
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from markupsafe import Markup, escape
 
-from returns.templatetags import returns as returns_tags
+from returns import display as returns_display
 from shop.templatetags.money import money
-from storefront.templatetags import storefront as shell_tags
+from storefront import shell
 
 
 def url(name: str, *args, **kwargs) -> str:
     """`{% url %}`: the path of the URL `name` with these arguments (kept when it has none, as
     `site_url`)."""
     if not args and not kwargs:
-        return shell_tags.site_url(name)
+        return shell.site_url(name)
     return reverse(name, args=args, kwargs=kwargs)
 
 
@@ -131,32 +130,11 @@ def date(value, format_string: str | None = None, tz=None) -> str:
     return defaultfilters.date(value, format_string)
 
 
-@jinja2.pass_context
-def mini_cart(context) -> Markup:
-    return Markup(shell_tags.mini_cart(context))
-
-
-@jinja2.pass_context
-def category_nav(context) -> Markup:
-    return Markup(shell_tags.category_nav(context))
-
-
-@jinja2.pass_context
-def market_selector(context) -> Markup:
-    return Markup(shell_tags.market_selector(context))
-
-
-def _inclusion(tag, template_name: str):
-    """An inclusion tag of a Django template library, drawn from its (Jinja2) template."""
-
-    def draw(*args, **kwargs) -> Markup:
-        return Markup(render_to_string(template_name, tag(*args, **kwargs)))
-
-    return draw
-
-
 def environment(**options) -> jinja2.Environment:
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    # A missing value draws nothing, as Django's templates drew it, also with DEBUG on (`make
+    # run`): Django's backend would print it as `{{ name }}` there, on the customer's page.
+    options["undefined"] = jinja2.Undefined
     env = jinja2.Environment(**options)
     env.install_gettext_callables(
         kept_gettext,
@@ -168,19 +146,15 @@ def environment(**options) -> jinja2.Environment:
     env.globals.update(
         _=translate,
         url=url,
-        site_url=shell_tags.site_url,
+        site_url=shell.site_url,
         static=kept_static,
         now=now,
         get_language=translation.get_language,
-        mini_cart=mini_cart,
-        category_nav=category_nav,
-        market_selector=market_selector,
-        order_returns=_inclusion(
-            returns_tags.order_returns, "returns/includes/order_returns.html"
-        ),
-        customer_returns=_inclusion(
-            returns_tags.customer_returns, "returns/includes/customer_returns.html"
-        ),
+        mini_cart=shell.mini_cart,
+        category_nav=shell.category_nav,
+        market_selector=shell.market_selector,
+        order_returns=returns_display.order_returns,
+        customer_returns=returns_display.customer_returns,
     )
     env.filters.update(
         money=money,

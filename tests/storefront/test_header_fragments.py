@@ -1,5 +1,5 @@
 """The header's fragments (category nav, market selector, mini cart) are drawn once per worker
-for their inputs (storefront/templatetags/storefront.py `_fragment`) and follow every change
+for their inputs (storefront/shell.py `_fragment`) and follow every change
 of those inputs."""
 
 import re
@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from storefront.templatetags.storefront import _fragment, _kept_fragment
+from storefront.shell import _fragment, _kept_fragment
 from tests.storefront.checkout_support import add
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_with_debug_on_nothing_is_kept_so_an_edited_template_shows(client, tee):
 
 def test_the_market_selector_is_kept_once_for_every_page_and_its_path_escaped(rf):
     from shop.models import Market
-    from storefront.templatetags.storefront import market_selector
+    from storefront.shell import market_selector
 
     context = {"markets": list(Market.objects.all()), "current_market": Market.objects.first()}
     first = market_selector({**context, "request": rf.get("/cart/")})
@@ -98,7 +98,7 @@ def test_the_market_selector_is_kept_once_for_every_page_and_its_path_escaped(rf
 def test_the_market_selector_keeps_a_pages_query_without_a_copy_per_query(rf):
     # A guest's order page carries its own signed token: one fragment still serves them all.
     from shop.models import Market
-    from storefront.templatetags.storefront import market_selector
+    from storefront.shell import market_selector
 
     context = {"markets": list(Market.objects.all()), "current_market": Market.objects.first()}
     market_selector({**context, "request": rf.get("/orders/ord_abc/")})

@@ -507,6 +507,25 @@ def test_a_kept_product_page_still_carries_a_working_csrf_token(shop_floor):
     assert response.status_code == 302
 
 
+def test_a_kept_product_page_carries_each_visitors_own_token(shop_floor):
+    """The page is kept with a placeholder in place of the token (shop.template_engine keeps
+    the one the cache gives): not the token of the visitor who drew it, which another visitor
+    has no cookie for."""
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get("/p/harbor-tee/")
+
+    html = second.get("/p/harbor-tee/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = second.post(
+        "/cart/add/", {"sku": "TEE-S", "quantity": "1", "csrfmiddlewaretoken": token}
+    )
+
+    assert len(html_cache._pages) == 1
+    assert response.status_code == 302
+
+
 def test_pages_with_parameters_they_did_not_understand_are_rendered_not_kept(client, shop_floor):
     for path in ("/", "/c/apparel/", "/p/harbor-tee/"):
         client.get(path)
