@@ -6,8 +6,10 @@ nodes, except that a `translate` (`trans`) of a plain string literal keeps what 
 
 Django's TranslateNode makes a lazy string, translates it through the active translation
 (an asgiref Local and the chain of catalogs) and escapes the result on every render: a
-storefront checkout renders ~190 of them, ~1.5 ms of its ~48 ms of Python (measured in one
-process, templates 12.6 -> 10.5 ms a checkout). For a literal without filters, `noop` or a
+storefront checkout rendered ~190 of them, ~1.5 ms of its ~48 ms of Python (measured in one
+process, templates 12.6 -> 10.5 ms a checkout), before the customer's pages moved to Jinja2
+(storefront.jinja2_env keeps their translations the same way); the admin and the e-mails
+still draw through here. For a literal without filters, `noop` or a
 message context, the output depends only on the active language, the catalogs and the
 context's autoescaping, so it is kept under those: (language, autoescape, literal). The
 catalogs are loaded once per process; a test that changes the languages or the locale paths
