@@ -60,7 +60,6 @@ def url(name: str, *args, **kwargs) -> str:
 # Bounded: a template that translated a variable instead of a literal would grow them.
 _KEPT_LIMIT = 10_000
 _translated: dict[tuple[str | None, str], str] = {}
-_translated_markup: dict[tuple[str | None, str], Markup] = {}
 _static_urls: dict[str, str] = {}
 
 
@@ -77,15 +76,9 @@ def kept_gettext(message: str) -> str:
 
 def translate(message: str, **variables) -> Markup:
     """`{{ _("literal") }}`, as Django's `{% translate "literal" %}` drew it: the translation
-    escaped (Jinja2's own `_` would trust it as markup). Kept escaped per language: ~20 a page,
-    and through jinja2.ext.i18n each was a `%` formatting of a Markup besides the lookup.
+    escaped (Jinja2's own `_` would trust it as markup, and format every one with `%`).
     `variables`: named `%(name)s` placeholders, escaped."""
-    key = (translation.get_language(), message)
-    drawn = _translated_markup.get(key)
-    if drawn is None:
-        if len(_translated_markup) >= _KEPT_LIMIT:
-            _translated_markup.clear()
-        drawn = _translated_markup[key] = escape(translation.gettext(message))
+    drawn = escape(kept_gettext(message))
     return drawn % variables if variables else drawn
 
 
@@ -104,7 +97,6 @@ def _forget_kept(*, setting, **kwargs):
     # storage answers otherwise (django.test.signals).
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "USE_I18N"}:
         _translated.clear()
-        _translated_markup.clear()
     if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "DEBUG"}:
         _static_urls.clear()
 

@@ -34,7 +34,7 @@ def test_translations_are_kept_per_language_and_forgotten_when_the_languages_cha
         return f"{translation.get_language()}:{message}"
 
     monkeypatch.setattr(translation, "gettext", gettext)
-    jinja2_env._translated_markup.clear()
+    jinja2_env._translated.clear()
 
     with translation.override("fr"):
         assert draw('{{ _("Cart") }}') == "fr:Cart"
