@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from celery.beat import PersistentScheduler
 from django.conf import settings
 
+from shop import redis_urls
+
 logger = logging.getLogger(__name__)
 
 DEPTH_SECONDS = 1.0
@@ -88,8 +90,8 @@ def _redis():
     """A Redis client for the broker, or None when the broker is not Redis (eager demo)."""
     from celery import current_app
 
-    url = current_app.conf.broker_url or ""
-    if not url.startswith(("redis://", "rediss://")):
+    url = redis_urls.client_url(current_app.conf.broker_url or "")
+    if url is None:
         return None
     if _client["url"] != url:
         import redis

@@ -17,6 +17,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from shop import redis_urls
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -218,7 +220,7 @@ if REDIS_URL:
             },
         }
     }
-    CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL") or redis_urls.broker_url(REDIS_URL)
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

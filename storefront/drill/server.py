@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shop import redis_urls
 from storefront.drill.load import Plan
 from storefront.drill.profile import ProfileError
 
@@ -104,7 +105,8 @@ def drill_orders(run_id: str) -> dict[str, int]:
 
 
 def _redis(url: str | None):
-    if not url or not url.startswith(("redis://", "rediss://", "unix://")):
+    url = redis_urls.client_url(url or "")
+    if url is None:
         return None
     import redis
 
