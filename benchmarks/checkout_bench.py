@@ -369,8 +369,8 @@ def main() -> int:
     try:
         if args.connect == "socket":
             # One host: a Unix socket saves the TCP stack on every round trip (~65 of them
-            # to PostgreSQL and ~30 to Redis a checkout). Measured: +6 % orders/s for
-            # PostgreSQL's socket, about as much again for Redis's (docs/orders.md).
+            # to PostgreSQL and ~35 to Redis a storefront checkout; ~30 µs of CPU each, both
+            # ends: ~3 % of an order, docs/deployment.md "One host: Unix sockets").
             socket_url = _socket_database_url(admin_url, bench_url)
             socket_redis = _socket_redis(plan_file.parent)
             if socket_url and socket_redis:
