@@ -1,0 +1,53 @@
+"""benchmarks/checkout_cpu.py: its buyers check out through the WSGI handler in the test's own
+process, and each request's statements and Redis commands are counted exactly (the CPU is
+the benchmark's business, never asserted here)."""
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+
+from benchmarks.checkout_cpu import WsgiHttp, _Meter
+from orders.models import Order
+from storefront.drill import buyers
+from tests.factories.catalog import VariantFactory
+from tests.factories.inventory import LocationFactory, stock
+from tests.factories.orders import ensure_order_config
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def product(db):
+    ensure_order_config()
+    variant = VariantFactory(sku="CPU-TEE", prices={"USD": 2500})
+    stock(variant, LocationFactory(code="us-east", country="US"), 5)
+    return {"sku": variant.sku, "handle": variant.product.handle}
+
+
+@pytest.mark.parametrize("way", ["storefront", "api"])
+def test_a_checkout_in_process_places_an_order_and_counts_every_request(product, way):
+    meter = _Meter()
+    meter.recording = True
+    checkout, steps = buyers.WAYS[way]
+
+    outcome = checkout(WsgiHttp(WSGIHandler(), meter), **product, email="cpu@example.com")
+
+    assert (outcome.result, outcome.detail) == ("placed", "")
+    assert Order.objects.filter(email="cpu@example.com").count() == 1
+    place = "POST /checkout/place/" if way == "storefront" else "POST /api/v1/orders"
+    assert set(meter.cpu) >= {"GET /p/<handle>/", place}
+    assert sum(len(v) for v in meter.cpu.values()) == len(steps)  # one request a step
+    # Placing an order writes: statements are counted per request, not per checkout.
+    assert 5 <= meter.statements[place][0] <= 60
+    assert all(count >= 0 for counts in meter.redis.values() for count in counts)
+
+
+def test_redis_commands_are_counted_once_per_round_trip(settings):
+    from django.core.cache import cache
+
+    meter = _Meter()
+    before = meter.redis_commands
+    cache.set("cpu-count", 1)
+    cache.get("cpu-count")
+    cache.get_many(["cpu-count", "other"])  # one MGET
+
+    assert meter.redis_commands - before == 3
