@@ -8,19 +8,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from benchmarks.checkout_cpu import WsgiHttp, _Meter
 from orders.models import Order
 from storefront.drill import buyers
-from tests.factories.catalog import VariantFactory
-from tests.factories.inventory import LocationFactory, stock
-from tests.factories.orders import ensure_order_config
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def product(db):
-    ensure_order_config()
-    variant = VariantFactory(sku="CPU-TEE", prices={"USD": 2500})
-    stock(variant, LocationFactory(code="us-east", country="US"), 5)
-    return {"sku": variant.sku, "handle": variant.product.handle}
 
 
 @pytest.mark.parametrize("way", ["storefront", "api"])

@@ -6,20 +6,9 @@ import time
 import pytest
 
 from storefront.drill import buyers
-from tests.factories.catalog import VariantFactory
-from tests.factories.inventory import LocationFactory, stock
-from tests.factories.orders import ensure_order_config
 from tests.load import checkout_mix as mix
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def product(db):
-    ensure_order_config()
-    variant = VariantFactory(sku="LOAD-TEE", prices={"USD": 2500})
-    stock(variant, LocationFactory(code="us-east", country="US"), 2)
-    return {"sku": variant.sku, "handle": variant.product.handle}
 
 
 @pytest.mark.parametrize("way", ["storefront", "api"])
