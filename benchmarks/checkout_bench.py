@@ -52,6 +52,7 @@ from storefront.drill import buyers  # noqa: E402
 from tests.load import checkout_mix as mix  # noqa: E402
 
 LEVELS = (1, 8, 32)
+MIX_SCRIPT = [sys.executable, str(ROOT / "tests" / "load" / "checkout_mix.py")]
 
 
 def _bench_db(url: str) -> tuple[str, str, str]:
@@ -111,6 +112,75 @@ def _socket_redis(directory: Path) -> tuple[subprocess.Popen, str] | None:
         time.sleep(0.05)
     _stop(process)
     return None
+
+
+def shop_env(bench_url: str, queue: str, workdir: Path) -> dict:
+    """The environment of the shop's processes for a run: its database, its Celery queue, DEBUG
+    off, throttles out of the way, `workdir` (created) as MEDIA_ROOT."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DJANGO_SETTINGS_MODULE": "tests.load.bench_settings",
+        "CHECKOUT_BENCH_QUEUE": queue,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG off wants a real one; this run's own
+        "MEDIA_ROOT": str(workdir),
+        "API_ANON_RATE": "100000000/minute",
+        "API_USER_RATE": "100000000/minute",
+        "CACHE_KEY_PREFIX": f"{workdir.name}",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("CELERY_BROKER_URL", None)  # the shop's own, from REDIS_URL (shop/redis_urls.py)
+    return env
+
+
+def connect(env: dict, how: str, admin_url: str) -> tuple[subprocess.Popen | None, str]:
+    """With `how` "socket", point `env` at PostgreSQL's Unix socket and at a Redis of the run's
+    own on one (in MEDIA_ROOT), where this host has both. Returns (that Redis's process, to
+    stop with the run, or None; what the run connects over)."""
+    said = "PostgreSQL and Redis over TCP, as DATABASE_URL and REDIS_URL give them"
+    if how != "socket":
+        return None, said
+    # One host: a Unix socket saves the TCP stack on every round trip (~65 of them to
+    # PostgreSQL and ~35 to Redis a storefront checkout; ~30 µs of CPU each, both ends: ~3 %
+    # of an order, docs/deployment.md "One host: Unix sockets").
+    socket_url = _socket_database_url(admin_url, env["DATABASE_URL"])
+    socket_redis = _socket_redis(Path(env["MEDIA_ROOT"]))
+    if not (socket_url and socket_redis):
+        _stop(socket_redis[0] if socket_redis else None)
+        return None, f"{said} (no Unix socket of PostgreSQL's here, or no redis-server)"
+    own_redis, env["REDIS_URL"] = socket_redis
+    env["DATABASE_URL"] = socket_url
+    directory = unquote(urlsplit(socket_url).hostname)
+    return (
+        own_redis,
+        f"PostgreSQL over its Unix socket ({directory}), a Redis of the run's own on one",
+    )
+
+
+def load_shop(env: dict) -> dict:
+    """Migrate the run's database, seed the demo shop, stock the load's SKUs and analyse what
+    was loaded; the mix's plan (tests/load/checkout_mix.py prepare), also in MEDIA_ROOT."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    prepare = [*MIX_SCRIPT, "prepare"]
+    prepared = subprocess.run(prepare, env=env, check=True, capture_output=True, text=True)
+    plan = prepared.stdout.strip().splitlines()[-1]
+    (Path(env["MEDIA_ROOT"]) / "plan.json").write_text(plan)
+    # What autovacuum does after a bulk load (docs/deployment.md), as the other benches
+    # do: the machine's PostgreSQL may run without it. Unanalysed, the planner took the
+    # seeded catalog for a few dozen rows and read a cart's lines by scanning every
+    # variant and product (0.48 ms a read instead of 0.25, seven reads a checkout), and
+    # the server-side prepared statements keep the plan they start with. Only the tables
+    # the load filled: analysed while still empty, the tables the run fills (orders,
+    # redemptions, holds) would be taken for empty by the prepared plans for the whole
+    # run, scanned whole as they grow (measured: +3.5 ms of PostgreSQL an order), where
+    # autovacuum analyses them again as they grow.
+    _sql(env["DATABASE_URL"], f"VACUUM ANALYZE {', '.join(LOADED_TABLES)}")
+    return json.loads(plan)
 
 
 def _sql(admin_url: str, statement: str) -> None:
@@ -338,75 +408,19 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
+    if not os.environ.get("REDIS_URL"):
         raise SystemExit("checkout_bench needs REDIS_URL (cache, throttles and Celery broker)")
     admin_url, bench_url, bench_name = _bench_db(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emporium")
     )
     queue = f"checkout-bench-{os.getpid()}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "DJANGO_SETTINGS_MODULE": "tests.load.bench_settings",
-        "CHECKOUT_BENCH_QUEUE": queue,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG off wants a real one; this run's own
-        "MEDIA_ROOT": f"/tmp/emporium-checkoutbench-{os.getpid()}",
-        "API_ANON_RATE": "100000000/minute",
-        "API_USER_RATE": "100000000/minute",
-        "CACHE_KEY_PREFIX": f"checkoutbench-{os.getpid()}",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("CELERY_BROKER_URL", None)  # the shop's own, from REDIS_URL (shop/redis_urls.py)
+    env = shop_env(bench_url, queue, Path(f"/tmp/emporium-checkoutbench-{os.getpid()}"))
     _sql(admin_url, f'CREATE DATABASE "{bench_name}"')
     server = worker = ceiling = lane = own_redis = None
-    plan_file = Path(env["MEDIA_ROOT"]) / "plan.json"
-    plan_file.parent.mkdir(parents=True, exist_ok=True)
     flash_ok = True
-    connections = "PostgreSQL and Redis over TCP, as DATABASE_URL and REDIS_URL give them"
     try:
-        if args.connect == "socket":
-            # One host: a Unix socket saves the TCP stack on every round trip (~65 of them
-            # to PostgreSQL and ~35 to Redis a storefront checkout; ~30 µs of CPU each, both
-            # ends: ~3 % of an order, docs/deployment.md "One host: Unix sockets").
-            socket_url = _socket_database_url(admin_url, bench_url)
-            socket_redis = _socket_redis(plan_file.parent)
-            if socket_url and socket_redis:
-                own_redis, redis_url = socket_redis
-                env["DATABASE_URL"], env["REDIS_URL"] = socket_url, redis_url
-                connections = (
-                    f"PostgreSQL over its Unix socket ({unquote(urlsplit(socket_url).hostname)}),"
-                    " Redis of this run's own on a Unix socket"
-                )
-            else:
-                _stop(socket_redis[0] if socket_redis else None)
-                connections += " (no Unix socket of PostgreSQL's here, or no redis-server)"
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-        subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-        script = [sys.executable, str(ROOT / "tests" / "load" / "checkout_mix.py")]
-        plan = (
-            subprocess.run(
-                [*script, "prepare"], env=env, check=True, capture_output=True, text=True
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        plan_file.write_text(plan)
-        plan = json.loads(plan)
-        # What autovacuum does after a bulk load (docs/deployment.md), as the other benches
-        # do: the machine's PostgreSQL may run without it. Unanalysed, the planner took the
-        # seeded catalog for a few dozen rows and read a cart's lines by scanning every
-        # variant and product (0.48 ms a read instead of 0.25, seven reads a checkout), and
-        # the server-side prepared statements keep the plan they start with. Only the tables
-        # the load filled: analysed while still empty, the tables the run fills (orders,
-        # redemptions, holds) would be taken for empty by the prepared plans for the whole
-        # run, scanned whole as they grow (measured: +3.5 ms of PostgreSQL an order), where
-        # autovacuum analyses them again as they grow.
-        _sql(bench_url, f"VACUUM ANALYZE {', '.join(LOADED_TABLES)}")
-
+        own_redis, connections = connect(env, args.connect, admin_url)
+        plan = load_shop(env)
         port = _free_port()
         server = _gunicorn("shop.wsgi:application", port, args.workers, env, args.threads)
         if not args.no_celery:
@@ -436,7 +450,9 @@ def main() -> int:
         print(mix.interpreter())
         print(f"connections: {connections}")
         meter = CpuMeter(
-            {"gunicorn": server.pid, "Celery": worker.pid if worker else None}, redis_url, queue
+            {"gunicorn": server.pid, "Celery": worker.pid if worker else None},
+            env["REDIS_URL"],
+            queue,
         )
         results = {way: mix.run_mix(base, plan, LEVELS, way, meter=meter) for way in args.via}
         flash = {}
@@ -445,7 +461,7 @@ def main() -> int:
             result = mix.run_flash(base, product, args.flash_buyers, label, args.via[0])
             in_db = json.loads(
                 subprocess.run(
-                    [*script, "count", "--sku", product["sku"]],
+                    [*MIX_SCRIPT, "count", "--sku", product["sku"]],
                     env=env,
                     check=True,
                     capture_output=True,
@@ -496,7 +512,8 @@ def main() -> int:
                 f"{args.lane_nice}"
             )
             roots = {"gunicorn": server.pid, "lane": lane.pid}
-            meter = CpuMeter({**roots, "Celery": worker.pid if worker else None}, redis_url, queue)
+            celery = worker.pid if worker else None
+            meter = CpuMeter({**roots, "Celery": celery}, env["REDIS_URL"], queue)
             for way in args.via:
                 results[f"{way} + lane"] = mix.run_mix(
                     base, plan, LEVELS, way, meter=meter, lane_url=lane_base
@@ -575,7 +592,7 @@ def main() -> int:
         _stop(ceiling)
         _stop(lane)
         _sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
-        _delete_queue(redis_url, queue)
+        _delete_queue(env["REDIS_URL"], queue)
         _stop(own_redis)
         shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
     return 0 if flash_ok else 1

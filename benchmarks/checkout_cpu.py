@@ -32,7 +32,6 @@ import argparse
 import io
 import json
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -244,60 +243,24 @@ def main() -> int:
         print(json.dumps(drive(way, int(checkouts), int(warm), plan)))
         return 0
 
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
+    if not os.environ.get("REDIS_URL"):
         raise SystemExit("checkout_cpu needs REDIS_URL (the shop's cache)")
     admin_url, bench_url, bench_name = bench._bench_db(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/emporium")
     )
     queue = f"checkout-cpu-{os.getpid()}"
-    workdir = Path(f"/tmp/emporium-checkoutcpu-{os.getpid()}")
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "DJANGO_SETTINGS_MODULE": "tests.load.bench_settings",
-        "CHECKOUT_BENCH_QUEUE": queue,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "MEDIA_ROOT": str(workdir),
-        "API_ANON_RATE": "100000000/minute",
-        "API_USER_RATE": "100000000/minute",
-        "CACHE_KEY_PREFIX": f"checkoutcpu-{os.getpid()}",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("CELERY_BROKER_URL", None)
+    env = bench.shop_env(bench_url, queue, Path(f"/tmp/emporium-checkoutcpu-{os.getpid()}"))
     own_redis = None
     bench._sql(admin_url, f'CREATE DATABASE "{bench_name}"')
     try:
-        connections = "PostgreSQL and Redis over TCP, as DATABASE_URL and REDIS_URL give them"
-        if args.connect == "socket":
-            socket_url = bench._socket_database_url(admin_url, bench_url)
-            socket_redis = bench._socket_redis(workdir)
-            if socket_url and socket_redis:
-                own_redis, redis_url = socket_redis
-                env["DATABASE_URL"], env["REDIS_URL"] = socket_url, redis_url
-                connections = "PostgreSQL and a Redis of this run's own over Unix sockets"
-            else:
-                bench._stop(socket_redis[0] if socket_redis else None)
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-        subprocess.run([*manage, "seed_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-        mix = [sys.executable, str(ROOT / "tests" / "load" / "checkout_mix.py"), "prepare"]
-        prepared = subprocess.run(mix, env=env, check=True, capture_output=True, text=True)
-        plan_file = workdir / "plan.json"
-        plan_file.write_text(prepared.stdout.strip().splitlines()[-1])
-        bench._sql(bench_url, f"VACUUM ANALYZE {', '.join(bench.LOADED_TABLES)}")
+        own_redis, connections = bench.connect(env, args.connect, admin_url)
+        bench.load_shop(env)
+        plan_file = Path(env["MEDIA_ROOT"]) / "plan.json"
         print(f"connections: {connections}")
         for way in args.via:
+            drive_args = f"{way},{args.checkouts},{args.warm},{plan_file}"
             child = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--drive",
-                    f"{way},{args.checkouts},{args.warm},{plan_file}",
-                ],
+                [sys.executable, __file__, "--drive", drive_args],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -308,7 +271,7 @@ def main() -> int:
         bench._sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
         bench._delete_queue(env["REDIS_URL"], queue)
         bench._stop(own_redis)
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
     return 0
 
 
