@@ -153,6 +153,7 @@ class _Meter:
         self.cpu = defaultdict(list)
         self.statements = defaultdict(list)
         self.redis = defaultdict(list)
+        self.last_sql: dict[str, list[str]] = {}
 
     @property
     def redis_commands(self) -> int:
@@ -175,6 +176,7 @@ class _Meter:
                     # Django empties the log when a request starts: it holds this request's.
                     meter.statements[step].append(len(meter.connection.queries))
                     meter.redis[step].append(meter.redis_commands - self.redis_before)
+                    meter.last_sql[step] = [query["sql"] for query in meter.connection.queries]
                 return False
 
         return _Request()
@@ -204,13 +206,13 @@ def drive(way: str, checkouts: int, warm: int, plan: dict) -> dict:
         }
         for step, values in meter.cpu.items()
     }
-    return {"steps": steps, "failures": failures}
+    return {"steps": steps, "failures": failures, "sql": meter.last_sql}
 
 
 # --- the parent: set up, run the child, print ----------------------------------------------------
 
 
-def _print(way: str, checkouts: int, result: dict) -> None:
+def _print(way: str, checkouts: int, result: dict, show_sql=()) -> None:
     print(f"\n{way}: {checkouts} checkouts in one process (medians; thread CPU)")
     print(f"  {'step':<34} {'a checkout':>10} {'CPU ms':>8} {'SQL':>5} {'Redis':>6}")
     total = {"cpu_ms": 0.0, "statements": 0.0, "redis": 0.0}
@@ -227,6 +229,10 @@ def _print(way: str, checkouts: int, result: dict) -> None:
     )
     for failure in result["failures"][:5]:
         print(f"  NOT PLACED: {failure}")
+    for step in show_sql:
+        print(f"\n  {step}: the statements of its last request")
+        for number, sql in enumerate(result["sql"].get(step, []), 1):
+            print(f"  {number:>3}  {sql[:200]}")
 
 
 def main() -> int:
@@ -235,6 +241,13 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=20, help="checkouts not counted, first")
     parser.add_argument("--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront"])
     parser.add_argument("--connect", choices=("socket", "tcp"), default="socket")
+    parser.add_argument(
+        "--show-sql",
+        nargs="+",
+        default=[],
+        metavar="STEP",
+        help="print the statements of the step's last request (a step as the table names it)",
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)  # the child: way,checkouts,warm,plan
     args = parser.parse_args()
     if args.drive:
@@ -266,7 +279,12 @@ def main() -> int:
                 capture_output=True,
                 text=True,
             )
-            _print(way, args.checkouts, json.loads(child.stdout.strip().splitlines()[-1]))
+            _print(
+                way,
+                args.checkouts,
+                json.loads(child.stdout.strip().splitlines()[-1]),
+                args.show_sql,
+            )
     finally:
         bench._sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
         bench._delete_queue(env["REDIS_URL"], queue)
