@@ -52,6 +52,9 @@ from storefront.drill import buyers  # noqa: E402
 from tests.load import checkout_mix as mix  # noqa: E402
 
 LEVELS = (1, 8, 32)
+# Issue 8's targets for the storefront mix at 32 buyers on this 2-core machine.
+TARGET_ORDERS_PER_SECOND = 25.0
+TARGET_PLACE_P99_MS = 250.0
 MIX_SCRIPT = [sys.executable, str(ROOT / "tests" / "load" / "checkout_mix.py")]
 
 
@@ -365,6 +368,31 @@ def _delete_queue(redis_url: str, queue: str) -> None:
     client.delete(queue, f"_kombu.binding.{queue}", *client.keys(f"{queue}\x06\x16*"))
 
 
+def summary_figures(results: dict, ceilings: dict, flash: dict) -> dict:
+    """The summary as data: per way and level the orders/s, the place step's p50/p99 and the
+    outcomes; the ceiling per level; whether each flash case gave exactly its 50 orders."""
+    mixes = {}
+    for way, by_level in results.items():
+        mixes[way] = {}
+        for level, result in by_level.items():
+            place = result.timings().get("place") or [0.0]
+            mixes[way][str(level)] = {
+                "orders_per_second": round(result.orders_per_second, 2),
+                "place_p50_ms": round(mix.percentile(place, 50) * 1000, 1),
+                "place_p99_ms": round(mix.percentile(place, 99) * 1000, 1),
+                **{outcome: result.counts[outcome] for outcome in ("placed", "sold_out", "error")},
+            }
+    return {
+        "targets": {
+            "orders_per_second": TARGET_ORDERS_PER_SECOND,
+            "place_p99_ms": TARGET_PLACE_P99_MS,
+        },
+        "ceiling": {str(level): round(rate) for level, rate in ceilings.items()},
+        "mixes": mixes,
+        "flash": {label: good for label, (_result, _in_db, good) in flash.items()},
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -405,6 +433,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront", "api"]
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the summary's figures to FILE (benchmarks/checkout_series.py reads it)",
     )
     args = parser.parse_args()
 
@@ -553,7 +587,10 @@ def main() -> int:
             )
         print(f"  load average {mix.load_average()}")
 
-        print("\nsummary (targets: >= 25 orders/s at 32 buyers, POST place-order p99 <= 250 ms):")
+        print(
+            f"\nsummary (targets: >= {TARGET_ORDERS_PER_SECOND:.0f} orders/s at 32 buyers, "
+            f"POST place-order p99 <= {TARGET_PLACE_P99_MS:.0f} ms):"
+        )
         for way, by_level in results.items():
             requests = buyers.REQUESTS[way]
             for level, result in by_level.items():
@@ -586,6 +623,8 @@ def main() -> int:
                 f"{counts['error']} errors; database {in_db['placed']} orders -> "
                 f"{'OK' if good else 'WRONG'}"
             )
+        if args.json:
+            args.json.write_text(json.dumps(summary_figures(results, ceilings, flash), indent=1))
     finally:
         _stop(server)
         _stop(worker)
