@@ -124,6 +124,20 @@ def _step_name(method: str, route: str) -> str:
 
 
 _redis_sends = [0]  # packed sends on any Redis connection in this process
+_redis_sent: list[str] = []  # the commands of the sends, cleared at each request
+
+
+def _command_names(command) -> str:
+    """The command names of a packed send (one command, or a pipeline's), for reading."""
+    chunks = command if isinstance(command, list | tuple) else [command]
+    joined = b"".join(bytes(chunk) for chunk in chunks)
+    names = []
+    for part in joined.split(b"\r\n*")[0:]:
+        pieces = part.split(b"\r\n")
+        if len(pieces) > 2:
+            key = pieces[4].decode(errors="replace")[:60] if len(pieces) > 4 else ""
+            names.append(f"{pieces[2].decode(errors='replace')} {key}".strip())
+    return " + ".join(names)
 
 
 def _count_redis_sends() -> None:
@@ -137,6 +151,7 @@ def _count_redis_sends() -> None:
 
     def counted(connection, command, check_health=True):
         _redis_sends[0] += 1
+        _redis_sent.append(_command_names(command))
         return send(connection, command, check_health)
 
     counted.counts_sends = True
@@ -166,6 +181,7 @@ class _Meter:
             def __enter__(self):
                 meter.connection.force_debug_cursor = True
                 self.redis_before = meter.redis_commands
+                _redis_sent.clear()
                 self.started = time.thread_time()
 
             def __exit__(self, *exc):
@@ -177,6 +193,7 @@ class _Meter:
                     meter.statements[step].append(len(meter.connection.queries))
                     meter.redis[step].append(meter.redis_commands - self.redis_before)
                     meter.last_sql[step] = [query["sql"] for query in meter.connection.queries]
+                    meter.last_sql[step] += [f"redis: {names}" for names in _redis_sent]
                 return False
 
         return _Request()
@@ -246,7 +263,8 @@ def main() -> int:
         nargs="+",
         default=[],
         metavar="STEP",
-        help="print the statements of the step's last request (a step as the table names it)",
+        help="print the SQL statements and Redis commands of the step's last request (a step "
+        "as the table names it)",
     )
     parser.add_argument("--drive", help=argparse.SUPPRESS)  # the child: way,checkouts,warm,plan
     args = parser.parse_args()

@@ -40,3 +40,17 @@ def test_redis_commands_are_counted_once_per_round_trip(settings):
     cache.get_many(["cpu-count", "other"])  # one MGET
 
     assert meter.redis_commands - before == 3
+
+
+def test_a_requests_redis_commands_are_listed_with_their_first_key():
+    from django.core.cache import cache
+
+    from benchmarks.checkout_cpu import _redis_sent
+
+    _Meter()
+    _redis_sent.clear()
+    cache.set("cpu-listed", 1)
+    cache.get_many(["cpu-listed", "other"])
+
+    assert [entry.split(" ")[0] for entry in _redis_sent] == ["SET", "MGET"]
+    assert all("cpu-listed" in entry for entry in _redis_sent)
