@@ -29,6 +29,7 @@ it. Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
@@ -102,10 +103,15 @@ class WsgiHttp(buyers.Http):
             answer["status"], answer["headers"] = status, response_headers
 
         with self.meter.request(method, route):
+            profiling = self.meter.profiler is not None and self.meter.recording
+            if profiling:
+                self.meter.profiler.enable()
             result = self.handler(environ, start_response)
             content = b"".join(result)
             if hasattr(result, "close"):
                 result.close()
+            if profiling:
+                self.meter.profiler.disable()
         return _Response(answer["status"], answer["headers"], content)
 
     def close(self) -> None:
@@ -169,6 +175,7 @@ class _Meter:
         self.statements = defaultdict(list)
         self.redis = defaultdict(list)
         self.last_sql: dict[str, list[str]] = {}
+        self.profiler = None  # a cProfile.Profile: the counted requests' handling only
 
     @property
     def redis_commands(self) -> int:
@@ -199,13 +206,15 @@ class _Meter:
         return _Request()
 
 
-def drive(way: str, checkouts: int, warm: int, plan: dict) -> dict:
+def drive(way: str, checkouts: int, warm: int, plan: dict, profile: str = "") -> dict:
     import django
 
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler
 
     handler, meter = WSGIHandler(), _Meter()
+    if profile:
+        meter.profiler = cProfile.Profile()
     checkout, _steps = buyers.WAYS[way]
     failures = []
     for number in range(warm + checkouts):
@@ -214,6 +223,8 @@ def drive(way: str, checkouts: int, warm: int, plan: dict) -> dict:
         outcome = checkout(WsgiHttp(handler, meter), **item, email=f"cpu{number}@example.com")
         if outcome.result != "placed":
             failures.append(f"{outcome.result}: {outcome.detail}")
+    if profile:
+        meter.profiler.dump_stats(profile)
     steps = {
         step: {
             "requests": len(values) / checkouts,
@@ -266,12 +277,19 @@ def main() -> int:
         help="print the SQL statements and Redis commands of the step's last request (a step "
         "as the table names it)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="write a cProfile of the counted requests' handling to FILE.<way> (pstats; "
+        "the buyers' own page parsing is left out)",
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)  # the child: way,checkouts,warm,plan
     args = parser.parse_args()
     if args.drive:
         way, checkouts, warm, plan_file = args.drive.split(",", 3)
         plan = json.loads(Path(plan_file).read_text())
-        print(json.dumps(drive(way, int(checkouts), int(warm), plan)))
+        profile = f"{args.profile}.{way}" if args.profile else ""
+        print(json.dumps(drive(way, int(checkouts), int(warm), plan, profile)))
         return 0
 
     if not os.environ.get("REDIS_URL"):
@@ -291,7 +309,8 @@ def main() -> int:
         for way in args.via:
             drive_args = f"{way},{args.checkouts},{args.warm},{plan_file}"
             child = subprocess.run(
-                [sys.executable, __file__, "--drive", drive_args],
+                [sys.executable, __file__, "--drive", drive_args]
+                + (["--profile", str(Path(args.profile).resolve())] if args.profile else []),
                 env=env,
                 check=True,
                 capture_output=True,

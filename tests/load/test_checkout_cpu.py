@@ -54,3 +54,21 @@ def test_a_requests_redis_commands_are_listed_with_their_first_key():
 
     assert [entry.split(" ")[0] for entry in _redis_sent] == ["SET", "MGET"]
     assert all("cpu-listed" in entry for entry in _redis_sent)
+
+
+def test_a_profile_holds_the_handling_of_counted_requests_only(product):
+    import cProfile
+    import pstats
+
+    meter = _Meter()
+    meter.profiler = cProfile.Profile()
+    meter.recording = True
+    checkout, _steps = buyers.WAYS["storefront"]
+
+    outcome = checkout(WsgiHttp(WSGIHandler(), meter), **product, email="prof@example.com")
+
+    assert outcome.result == "placed"
+    meter.profiler.create_stats()
+    functions = {name for (_file, _line, name) in pstats.Stats(meter.profiler).stats}
+    assert "place_order" in functions  # the view and the service
+    assert "hidden_fields" not in functions  # the buyer's own page parsing is left out
