@@ -98,14 +98,49 @@ def reset_circuit() -> None:
 REQUEST_SCOPES = (PROMOTIONS, PRICES, NAV)
 _REQUEST_VERSIONS = "cache_versions:request-versions"
 _request_values: list[str] = []
+# Values fetched along but decoded only when asked for (take_request_value): pages that never
+# need them (a product page and the rate tables) pay for a few kilobytes read, not unpickled.
+_decoded_when_asked: set[str] = set()
+_FETCHED = "cache_versions:fetched:"
+NOT_FETCHED = object()
 
 
-def fetch_with_request_versions(cache_key: str) -> None:
+class _Undecoded(bytes):
+    """A value as Redis holds it, to be decoded when asked for."""
+
+
+def fetch_with_request_versions(cache_key: str, *, decode_when_asked: bool = False) -> None:
     """Have the first version read of each request also fetch `cache_key` (a value stored
     through Django's cache API) and leave what it holds in the request's memo under that key
-    (shop.request_memo.remembered finds it); nothing is left when the key holds nothing."""
+    (shop.request_memo.remembered finds it); nothing is left when the key holds nothing.
+    `decode_when_asked`: kept as read instead, for `take_request_value`."""
     if cache_key not in _request_values:
         _request_values.append(cache_key)
+    if decode_when_asked:
+        _decoded_when_asked.add(cache_key)
+
+
+def take_request_value(cache_key: str) -> object:
+    """What this request's first version read found under `cache_key` (registered with
+    `decode_when_asked`), decoded now: None when the key held nothing then. NOT_FETCHED
+    outside a request, before that read, after a `forget_request_value`, and on a second
+    call (taken): ask the cache."""
+    found = request_memo.take(_FETCHED + cache_key)
+    if found is None:
+        return NOT_FETCHED
+    if found is _EMPTY:
+        return None
+    if isinstance(found, _Undecoded):
+        return caches["default"]._cache._serializer.loads(bytes(found))
+    return found  # another cache backend's get_many decoded it already
+
+
+def forget_request_value(cache_key: str) -> None:
+    """The value under `cache_key` changed: this request's fetched copy is not to be used."""
+    request_memo.forget(_FETCHED + cache_key)
+
+
+_EMPTY = object()
 
 
 def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
@@ -118,6 +153,9 @@ def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:
     scopes = list(dict.fromkeys(scopes))
     if not cache_available():
         return None
+    hinted = request_memo.take(_REQUEST_STOCK_HINT)
+    if hinted and request_memo.peek(_REQUEST_VERSIONS) is None:
+        return read_versions_and_stock(scopes, list(hinted))
     kept, first, wanted = _to_fetch(scopes)
     if not wanted:
         return {scope: kept[scope] for scope in scopes}
@@ -163,7 +201,10 @@ def _fetch_versions(scopes: list[str], first: bool) -> dict[str, int] | None:
 def _keep_for_request(versions: dict[str, int], values: dict[str, object]) -> None:
     request_memo.keep(_REQUEST_VERSIONS, {scope: versions[scope] for scope in REQUEST_SCOPES})
     for key, value in values.items():
-        request_memo.keep(key, value)
+        if key not in _decoded_when_asked:
+            request_memo.keep(key, value)
+    for key in _decoded_when_asked:
+        request_memo.keep(_FETCHED + key, values.get(key, _EMPTY))
 
 
 def _forget_request_versions(scopes: Iterable[str]) -> None:
@@ -173,6 +214,19 @@ def _forget_request_versions(scopes: Iterable[str]) -> None:
 
 
 _PREFETCHED_STOCK = "cache_versions:prefetched-stock"
+_REQUEST_STOCK_HINT = "cache_versions:request-stock-hint"
+
+
+def hint_request_stock(variant_ids: Iterable[int]) -> None:
+    """This request is about to read the stock versions of `variant_ids` (read_stock_versions,
+    deduplicated, in this order) after its first version read: have that read fetch them in
+    its round trip. A cart page knows its lines before it prices them (the first read: the
+    promotion set's version) and reads their availability after: one round trip less on
+    each of a checkout's pages. Ignored once the request's first read happened; a later
+    stock read for other variants asks Redis as before."""
+    ids = tuple(dict.fromkeys(variant_ids))
+    if ids and request_memo.in_request() and request_memo.peek(_REQUEST_VERSIONS) is None:
+        request_memo.keep(_REQUEST_STOCK_HINT, ids)
 
 
 def read_versions_and_stock(
@@ -312,7 +366,11 @@ def _decoded(raw: dict[str, bytes | None]) -> dict[str, object]:
     """Values read with the kept client, as cache.get would return them (Django's Redis
     serializer); keys holding nothing are left out."""
     loads = caches["default"]._cache._serializer.loads
-    return {key: loads(value) for key, value in raw.items() if value is not None}
+    return {
+        key: _Undecoded(value) if key in _decoded_when_asked else loads(value)
+        for key, value in raw.items()
+        if value is not None
+    }
 
 
 def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:

@@ -22,6 +22,7 @@ from orders.pricing import CartPricing, load_cart_lines, price_cart
 from orders.promotions import promotion_hints
 from orders.providers.tax.base import TaxUnavailable
 from orders.quote import PriceChange
+from shop.cache_versions import hint_request_stock
 from shop.compiled import CompiledQuery
 from shop.money import Money
 from storefront.order_display import SummaryRow, quote_summary
@@ -102,9 +103,18 @@ def _line_note(change: PriceChange) -> str:
     return _("Price changed from %(old)s to %(new)s") % {"old": old, "new": new}
 
 
+def hint_cart_stock(cart: Cart) -> None:
+    """The page will show the availability of the cart's lines it read (_short_lines): have
+    the request's first cache read (pricing's, or a checkout service's before the page) fetch
+    their stock versions along (shop.cache_versions.hint_request_stock)."""
+    if cart.lines_read:
+        hint_request_stock(line.variant_id for line in cart.lines_read if not line.is_held)
+
+
 def _price(cart: Cart, with_tax: bool) -> CartPricing:
     # Lines the page already read (Cart.lines_read) are priced as they are.
     lines = cart.lines_read
+    hint_cart_stock(cart)
     try:
         return price_cart(cart=cart, lines=lines, with_tax=with_tax)
     except InvalidShippingMethod:

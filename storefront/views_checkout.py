@@ -26,7 +26,7 @@ from orders.models import CheckoutStep, OrderStatus, ShippingMethod
 from orders.pricing import load_cart_lines
 from shop.exceptions import DomainError
 from storefront import carts
-from storefront.cart_display import build_cart_page, build_current_cart_page
+from storefront.cart_display import build_cart_page, build_current_cart_page, hint_cart_stock
 from storefront.checkout_flow import (
     STEP_NAMES,
     card_on_file,
@@ -77,6 +77,7 @@ def _checkout_cart(request, step: str, cart=_UNREAD):
     if not cart.lines_read:
         messages.info(request, _("Your cart is empty."))
         raise _Leave(redirect("/cart/"))
+    hint_cart_stock(cart)
     carts.note_item_count(request, cart)
     reachable = first_incomplete_step(request, cart)
     if STEP_NAMES.index(step) > STEP_NAMES.index(reachable):

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from orders.providers.shipping.table import RateRow
 from orders.providers.tax.manual import Rate
-from shop import request_memo
+from shop import cache_versions, request_memo
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "orders:rate-tables:v1"
@@ -60,7 +60,16 @@ def rate_tables() -> tuple[list[RateRow], list[Rate]]:
     return request_memo.remembered(CACHE_KEY, _read_tables)
 
 
+# In a request, the first version read fetches the tables along (decoded only here).
+cache_versions.fetch_with_request_versions(CACHE_KEY, decode_when_asked=True)
+
+
 def _read_tables() -> tuple[list[RateRow], list[Rate]]:
+    fetched = cache_versions.take_request_value(CACHE_KEY)
+    if fetched is not None and fetched is not cache_versions.NOT_FETCHED:
+        return fetched
+    if fetched is None:  # the request's read found none: the database, kept for the next
+        return _cache_database_tables()
     try:
         cached = cache.get(CACHE_KEY)
     except Exception:  # the cache is an optimisation: never fail a checkout over it
@@ -68,6 +77,10 @@ def _read_tables() -> tuple[list[RateRow], list[Rate]]:
         return _read_database()
     if cached is not None:
         return cached
+    return _cache_database_tables()
+
+
+def _cache_database_tables() -> tuple[list[RateRow], list[Rate]]:
     tables = _read_database()
     try:
         cache.set(CACHE_KEY, tables, TABLE_CACHE_SECONDS)
@@ -86,6 +99,7 @@ def forget_rate_tables(**_kwargs) -> None:
 
 def _drop_cached_tables() -> None:
     request_memo.forget(CACHE_KEY)
+    cache_versions.forget_request_value(CACHE_KEY)
     try:
         cache.delete(CACHE_KEY)
     except Exception:

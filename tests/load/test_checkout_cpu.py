@@ -72,3 +72,25 @@ def test_a_profile_holds_the_handling_of_counted_requests_only(product):
     functions = {name for (_file, _line, name) in pstats.Stats(meter.profiler).stats}
     assert "place_order" in functions  # the view and the service
     assert "hidden_fields" not in functions  # the buyer's own page parsing is left out
+
+
+def test_the_checkout_steps_read_rate_tables_and_stock_with_their_first_cache_read(product):
+    meter = _Meter()
+    meter.recording = True
+    checkout, _steps = buyers.WAYS["storefront"]
+    handler = WSGIHandler()
+    checkout(WsgiHttp(handler, meter), **product, email="warm@example.com")  # tables cached
+
+    outcome = checkout(WsgiHttp(handler, meter), **product, email="steps@example.com")
+
+    assert outcome.result == "placed"
+    after_add = {step: sent for step, sent in meter.last_sql.items() if "checkout" in step}
+    assert len(after_add) == 6  # identify (GET and POST), address, shipping, payment, place
+    for step, sent in after_add.items():
+        own_reads = [
+            entry
+            for entry in sent
+            if entry.startswith(("redis: GET", "redis: MGET"))
+            and ("rate-tables" in entry or "ver:stock-locations" in entry)
+        ]
+        assert own_reads == [], step

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from shop import cache_versions
+from shop import cache_versions, request_memo
 from shop.request_memo import RequestMemoMiddleware
 
 
@@ -277,3 +277,116 @@ def test_switches_the_first_read_found_empty_are_read_from_the_database_without_
     assert off == frozenset()
     assert len(redis_round_trips) == 2  # the request's first read, then keeping the set
     assert cache.get(kill_switches.SWITCHES_CACHE_KEY) == frozenset()
+
+
+# --- values fetched along, decoded when asked (the rate tables) ---------------------------------
+
+
+def _new_york(tax_rates) -> list[int]:
+    return [rate.rate_ppm for rate in tax_rates if (rate.country, rate.region) == ("US", "NY")]
+
+
+@pytest.fixture
+def cached_rate_tables(started_request_scopes):
+    from orders.models import TaxRate
+    from orders.providers import tables
+
+    TaxRate.objects.update_or_create(
+        country="US", region="NY", defaults={"name": "New York", "rate_ppm": 88_750}
+    )
+    tables.forget_rate_tables()
+    tables._read_tables()  # outside a request: read from the database and cached
+    return tables
+
+
+def test_the_rate_tables_come_with_the_first_version_read_and_are_decoded_when_asked(
+    cached_rate_tables, redis_round_trips
+):
+    tables = cached_rate_tables
+    redis_round_trips.clear()
+
+    def page():
+        cache_versions.read_versions([cache_versions.PROMOTIONS])
+        kept = request_memo.peek(cache_versions._FETCHED + tables.CACHE_KEY)
+        return kept, tables.rate_tables(), len(redis_round_trips)
+
+    kept, (_shipping, tax), trips = _in_a_request(page)
+
+    assert isinstance(kept, cache_versions._Undecoded)  # not unpickled until asked for
+    assert trips == 1  # the versions, the switches and the tables: one MGET
+    assert _new_york(tax) == [88_750]
+
+
+def test_a_rate_changed_in_the_request_is_not_read_from_the_fetched_copy(
+    cached_rate_tables, django_capture_on_commit_callbacks
+):
+    from orders.models import TaxRate
+
+    tables = cached_rate_tables
+
+    def page():
+        cache_versions.read_versions([cache_versions.PROMOTIONS])  # fetches the old tables
+        with django_capture_on_commit_callbacks(execute=True):
+            TaxRate.objects.filter(country="US", region="NY").update(rate_ppm=40_000)
+            tables.forget_rate_tables()  # what the admin's save signals call
+        return tables.rate_tables()[1]
+
+    assert _new_york(_in_a_request(page)) == [40_000]
+
+
+def test_tables_the_first_read_found_empty_come_from_the_database_without_asking_again(
+    cached_rate_tables, redis_round_trips
+):
+    tables = cached_rate_tables
+    cache.delete(tables.CACHE_KEY)  # their TTL ran out
+    redis_round_trips.clear()
+
+    def page():
+        cache_versions.read_versions([cache_versions.PROMOTIONS])
+        return tables.rate_tables()
+
+    _shipping, tax = _in_a_request(page)
+
+    assert _new_york(tax) == [88_750]
+    assert len(redis_round_trips) == 2  # the first read, then keeping the tables: no GET
+    assert cache.get(tables.CACHE_KEY) is not None
+
+
+def test_outside_a_request_the_tables_are_read_from_the_cache(cached_rate_tables):
+    tables = cached_rate_tables
+
+    assert cache_versions.take_request_value(tables.CACHE_KEY) is cache_versions.NOT_FETCHED
+    assert _new_york(tables.rate_tables()[1]) == [88_750]
+
+
+# --- a cart's stock versions, hinted before the first read ------------------------------------
+
+
+def test_a_hinted_carts_stock_versions_come_with_the_first_version_read(redis_round_trips):
+    _started([1, 2])
+    redis_round_trips.clear()
+
+    def page():
+        cache_versions.hint_request_stock([2, 1, 2])
+        cache_versions.read_versions([cache_versions.PROMOTIONS])
+        stock = cache_versions.read_stock_versions([2, 1])
+        return stock, len(redis_round_trips)
+
+    stock, trips = _in_a_request(page)
+
+    assert trips == 1
+    assert stock == cache_versions.read_stock_versions([2, 1])
+
+
+def test_a_hint_after_the_first_read_changes_nothing(redis_round_trips):
+    _started([1, 2])
+    redis_round_trips.clear()
+
+    def page():
+        cache_versions.read_versions([cache_versions.PROMOTIONS])
+        cache_versions.hint_request_stock([1, 2])
+        cache_versions.read_versions([cache_versions.NAV])  # kept: no round trip
+        cache_versions.read_stock_versions([1, 2])
+        return len(redis_round_trips)
+
+    assert _in_a_request(page) == 2  # the first read, then the stock's own
