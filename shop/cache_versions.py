@@ -91,9 +91,10 @@ def reset_circuit() -> None:
 
 # What nearly every storefront request reads from the cache: the versions of the promotion set,
 # the prices and the navigation, and the values registered with `fetch_with_request_versions`
-# (the kill switches). The first version read of a request fetches them all in its one round
-# trip and keeps them for the rest of the request (shop.request_memo); a checkout read them in
-# ~17 round trips of their own, two or three a request. A bump the request makes forgets them.
+# (the kill switches, the rate tables). The first version read of a request fetches them all in
+# its one round trip and keeps them for the rest of the request (shop.request_memo); a checkout
+# read them in ~17 round trips of their own, two or three a request. A bump the request makes
+# forgets them.
 # Outside a request (tasks, commands) every read goes to the cache, as before.
 REQUEST_SCOPES = (PROMOTIONS, PRICES, NAV)
 _REQUEST_VERSIONS = "cache_versions:request-versions"
