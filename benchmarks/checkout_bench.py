@@ -352,6 +352,7 @@ class CpuMeter:
         after = self._sample()
         per_order = {k: (after[k] - self.before[k]) * 1000 / placed for k in after}
         total = sum(per_order.values())
+        result.cpu_ms_per_order = total
         cores = os.cpu_count() or 1
         print(
             "  CPU per placed order: "
@@ -380,6 +381,9 @@ def summary_figures(results: dict, ceilings: dict, flash: dict) -> dict:
                 "orders_per_second": round(result.orders_per_second, 2),
                 "place_p50_ms": round(mix.percentile(place, 50) * 1000, 1),
                 "place_p99_ms": round(mix.percentile(place, 99) * 1000, 1),
+                "cpu_ms_per_order": None
+                if result.cpu_ms_per_order is None
+                else round(result.cpu_ms_per_order, 1),
                 **{outcome: result.counts[outcome] for outcome in ("placed", "sold_out", "error")},
             }
     return {

@@ -64,6 +64,8 @@ class RunResult:
     steps: list[str]
     # Each buyer's checkouts after its first: what the server does once every buyer shops.
     later: list[Outcome] = field(default_factory=list)
+    # The CPU of every process on the host for each placed order (checkout_bench's CpuMeter).
+    cpu_ms_per_order: float | None = None
 
     @property
     def counts(self) -> Counter:

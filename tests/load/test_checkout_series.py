@@ -16,7 +16,12 @@ def _run(ceiling: int, **ways: tuple[float, float]) -> dict:
         "mixes": {
             way: {
                 "8": {"orders_per_second": 99.0, "place_p99_ms": 1.0, "error": 0},
-                "32": {"orders_per_second": rate, "place_p99_ms": p99, "error": 0},
+                "32": {
+                    "orders_per_second": rate,
+                    "place_p99_ms": p99,
+                    "error": 0,
+                    "cpu_ms_per_order": 80.0 - rate,
+                },
             }
             for way, (rate, p99) in ways.items()
         },
@@ -30,6 +35,7 @@ def test_a_bench_runs_summary_as_data():
     ]
     outcomes.append(Outcome("sold_out", {"product": 0.01}))
     result = RunResult(buyers=32, seconds=2.0, outcomes=outcomes, steps=["product", "place"])
+    result.cpu_ms_per_order = 74.44
 
     flash = {"at_checkout": (result, {"placed": 50}, True)}
 
@@ -41,6 +47,7 @@ def test_a_bench_runs_summary_as_data():
         "orders_per_second": 1.5,  # 3 placed in 2 s
         "place_p50_ms": 200.0,
         "place_p99_ms": 300.0,
+        "cpu_ms_per_order": 74.4,
         "placed": 3,
         "sold_out": 1,
         "error": 0,
@@ -72,6 +79,7 @@ def test_a_series_gives_medians_ranges_and_the_runs_that_met_both_targets():
     assert storefront["place_p99_ms_range"] == (230.0, 260.0)
     assert storefront["met_both"] == 1  # the second too slow, the third's p99 too long
     assert together["ways"]["api"]["met_both"] == 3
+    assert storefront["cpu_ms_per_order_median"] == 54.0
 
 
 def test_a_series_refuses_no_runs(capsys):
