@@ -174,7 +174,7 @@ class _Meter:
         self.cpu = defaultdict(list)
         self.statements = defaultdict(list)
         self.redis = defaultdict(list)
-        self.last_sql: dict[str, list[str]] = {}
+        self.last_round_trips: dict[str, list[str]] = {}
         self.profiler = None  # a cProfile.Profile: the counted requests' handling only
 
     @property
@@ -199,8 +199,10 @@ class _Meter:
                     # Django empties the log when a request starts: it holds this request's.
                     meter.statements[step].append(len(meter.connection.queries))
                     meter.redis[step].append(meter.redis_commands - self.redis_before)
-                    meter.last_sql[step] = [query["sql"] for query in meter.connection.queries]
-                    meter.last_sql[step] += [f"redis: {names}" for names in _redis_sent]
+                    meter.last_round_trips[step] = [
+                        query["sql"] for query in meter.connection.queries
+                    ]
+                    meter.last_round_trips[step] += [f"redis: {names}" for names in _redis_sent]
                 return False
 
         return _Request()
@@ -234,13 +236,13 @@ def drive(way: str, checkouts: int, warm: int, plan: dict, profile: str = "") ->
         }
         for step, values in meter.cpu.items()
     }
-    return {"steps": steps, "failures": failures, "sql": meter.last_sql}
+    return {"steps": steps, "failures": failures, "round_trips": meter.last_round_trips}
 
 
 # --- the parent: set up, run the child, print ----------------------------------------------------
 
 
-def _print(way: str, checkouts: int, result: dict, show_sql=()) -> None:
+def _print(way: str, checkouts: int, result: dict, show_round_trips=()) -> None:
     print(f"\n{way}: {checkouts} checkouts in one process (medians; thread CPU)")
     print(f"  {'step':<34} {'a checkout':>10} {'CPU ms':>8} {'SQL':>5} {'Redis':>6}")
     total = {"cpu_ms": 0.0, "statements": 0.0, "redis": 0.0}
@@ -257,10 +259,10 @@ def _print(way: str, checkouts: int, result: dict, show_sql=()) -> None:
     )
     for failure in result["failures"][:5]:
         print(f"  NOT PLACED: {failure}")
-    for step in show_sql:
-        print(f"\n  {step}: the statements of its last request")
-        for number, sql in enumerate(result["sql"].get(step, []), 1):
-            print(f"  {number:>3}  {sql[:200]}")
+    for step in show_round_trips:
+        print(f"\n  {step}: the round trips of its last request (SQL, then Redis)")
+        for number, sent in enumerate(result["round_trips"].get(step, []), 1):
+            print(f"  {number:>3}  {sent[:200]}")
 
 
 def main() -> int:
@@ -270,7 +272,7 @@ def main() -> int:
     parser.add_argument("--via", nargs="+", choices=sorted(buyers.WAYS), default=["storefront"])
     parser.add_argument("--connect", choices=("socket", "tcp"), default="socket")
     parser.add_argument(
-        "--show-sql",
+        "--show-round-trips",
         nargs="+",
         default=[],
         metavar="STEP",
@@ -320,7 +322,7 @@ def main() -> int:
                 way,
                 args.checkouts,
                 json.loads(child.stdout.strip().splitlines()[-1]),
-                args.show_sql,
+                args.show_round_trips,
             )
     finally:
         bench._sql(admin_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')

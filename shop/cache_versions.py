@@ -104,6 +104,7 @@ _request_values: list[str] = []
 _decoded_when_asked: set[str] = set()
 _FETCHED = "cache_versions:fetched:"
 NOT_FETCHED = object()
+_EMPTY = object()  # kept for a value the first read found nothing under
 
 
 class _Undecoded(bytes):
@@ -139,9 +140,6 @@ def take_request_value(cache_key: str) -> object:
 def forget_request_value(cache_key: str) -> None:
     """The value under `cache_key` changed: this request's fetched copy is not to be used."""
     request_memo.forget(_FETCHED + cache_key)
-
-
-_EMPTY = object()
 
 
 def read_versions(scopes: Iterable[str]) -> dict[str, int] | None:

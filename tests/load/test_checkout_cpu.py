@@ -84,7 +84,7 @@ def test_the_checkout_steps_read_rate_tables_and_stock_with_their_first_cache_re
     outcome = checkout(WsgiHttp(handler, meter), **product, email="steps@example.com")
 
     assert outcome.result == "placed"
-    after_add = {step: sent for step, sent in meter.last_sql.items() if "checkout" in step}
+    after_add = {step: sent for step, sent in meter.last_round_trips.items() if "checkout" in step}
     assert len(after_add) == 6  # identify (GET and POST), address, shipping, payment, place
     for step, sent in after_add.items():
         own_reads = [
