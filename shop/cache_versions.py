@@ -133,7 +133,7 @@ def take_request_value(cache_key: str) -> object:
     if found is _EMPTY:
         return None
     if isinstance(found, _Undecoded):
-        return caches["default"]._cache._serializer.loads(bytes(found))
+        return _loads(bytes(found))
     return found  # another cache backend's get_many decoded it already
 
 
@@ -364,12 +364,16 @@ def _get_many_ints_and_values(keys: list[str], others: list[str]) -> tuple[dict,
 def _decoded(raw: dict[str, bytes | None]) -> dict[str, object]:
     """Values read with the kept client, as cache.get would return them (Django's Redis
     serializer); keys holding nothing are left out."""
-    loads = caches["default"]._cache._serializer.loads
     return {
-        key: _Undecoded(value) if key in _decoded_when_asked else loads(value)
+        key: _Undecoded(value) if key in _decoded_when_asked else _loads(value)
         for key, value in raw.items()
         if value is not None
     }
+
+
+def _loads(value: bytes) -> object:
+    """A value read with the kept client, decoded as cache.get would (Django's serializer)."""
+    return caches["default"]._cache._serializer.loads(value)
 
 
 def read_stock_versions(variant_ids: list[int]) -> tuple[int, list[int]] | None:

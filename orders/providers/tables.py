@@ -66,10 +66,10 @@ cache_versions.fetch_with_request_versions(CACHE_KEY, decode_when_asked=True)
 
 def _read_tables() -> tuple[list[RateRow], list[Rate]]:
     fetched = cache_versions.take_request_value(CACHE_KEY)
-    if fetched is not None and fetched is not cache_versions.NOT_FETCHED:
-        return fetched
     if fetched is None:  # the request's read found none: the database, kept for the next
         return _cache_database_tables()
+    if fetched is not cache_versions.NOT_FETCHED:
+        return fetched
     try:
         cached = cache.get(CACHE_KEY)
     except Exception:  # the cache is an optimisation: never fail a checkout over it
